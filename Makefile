@@ -1,0 +1,128 @@
+# vosfp build. `make` builds the XDP object (and what user space needs from it); `make check`
+# installs missing Debian packages, builds and runs every automated test; `make bench` measures.
+# Quiet by default; `make V=1` shows each command.
+
+BPF_DIR    ?= bpf
+OUT_DIR    ?= build
+VMLINUX_H  ?= $(OUT_DIR)/vmlinux.h
+SIP_PROG   ?= $(OUT_DIR)/sip_logic.bpf.o
+SIP_SKEL   ?= $(OUT_DIR)/sip_logic.skel.h
+KERNEL_BTF ?= /sys/kernel/btf/vmlinux
+CLANG      ?= clang
+LLVM_STRIP ?= llvm-strip
+CC         ?= cc
+# bpftool lives in /usr/sbin on Debian, which is not on an ordinary user's PATH.
+BPFTOOL    ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool))
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/')
+
+BPF_CFLAGS := -target bpf -O2 -mcpu=v3 -I $(OUT_DIR) -I $(BPF_DIR) -I /usr/include \
+	-D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused -Wno-pointer-sign -g
+
+PKGS       := libbpf libxdp
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -I $(BPF_DIR) -I $(OUT_DIR) -I agent -I tests/lib \
+	$(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
+USER_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
+
+ifeq ($(V),1)
+Q :=
+say =
+else
+Q := @
+say = @printf '  %-9s %s\n' '$(1)' '$(2)';
+endif
+
+# Under `sudo make`, hand what we wrote back to the invoking user, so a later plain `make`
+# can overwrite it (seed pitfall: root-owned build products).
+give_back = [ -z "$${SUDO_UID:-}" ] || chown "$$SUDO_UID:$$SUDO_GID" $(OUT_DIR) $(1)
+
+TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
+	agent/addr.c
+PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
+	tests/prog/afxdp_test.c
+UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
+	agent/addr.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c
+BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
+	agent/addr.c
+HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
+
+.PHONY: all check test bench clean deps unit-tests prog-tests build-tests print-%
+
+all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL)
+
+$(OUT_DIR):
+	$(Q)mkdir -p $@
+	$(Q)$(call give_back,)
+
+$(VMLINUX_H): | $(OUT_DIR)
+	@if [ ! -r "$(KERNEL_BTF)" ]; then \
+		echo "ERROR: Kernel BTF not found at $(KERNEL_BTF): the kernel must be built with CONFIG_DEBUG_INFO_BTF=y (Debian 12's is)." >&2; \
+		exit 1; fi
+	@if [ -z "$(BPFTOOL)" ]; then \
+		echo "ERROR: bpftool not found (looked on PATH and in /usr/sbin)." >&2; \
+		echo "  Install it: apt-get install bpftool (Debian 12), or linux-tools-$$(uname -r) / linux-tools-generic (Ubuntu)." >&2; \
+		exit 1; fi
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(KERNEL_BTF) format c > $@.tmp && mv -f $@.tmp $@
+	$(Q)$(call give_back,$@)
+
+$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(VMLINUX_H) | $(OUT_DIR)
+	$(call say,CLANG,$@)
+	$(Q)rm -f $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(call give_back,$@)
+
+$(SIP_SKEL): $(SIP_PROG)
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sip_logic > $@.tmp && mv -f $@.tmp $@
+	$(Q)$(call give_back,$@)
+
+$(OUT_DIR)/trivial.bpf.o: bench/trivial.bpf.c $(VMLINUX_H) | $(OUT_DIR)
+	$(call say,CLANG,$@)
+	$(Q)rm -f $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT_DIR)/tests/prog_tests: $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(HEADERS) $(SIP_SKEL)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(USER_LIBS) $(CHECK_LIBS)
+
+$(OUT_DIR)/tests/unit_tests: $(UNIT_TEST_SRCS) $(HEADERS)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $(SANITIZE) -o $@ $(UNIT_TEST_SRCS) $(CHECK_LIBS)
+
+$(OUT_DIR)/bench/prog_bench: $(BENCH_SRCS) $(HEADERS) $(SIP_SKEL)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS) $(USER_LIBS)
+
+build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests
+
+deps:
+	$(Q)bash scripts/install-deps.sh
+
+# The README's test command: sets up a fresh Debian 12 host, then runs every test.
+check: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
+	$(Q)bash tests/run.sh $(OUT_DIR)
+
+# The seed's correctness run.
+test: $(SIP_PROG)
+	$(Q)if [ "$$(id -u)" -eq 0 ]; then bash scripts/stress_test.sh 1; else sudo bash scripts/stress_test.sh 1; fi
+
+bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/bench/prog_bench
+	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o
+
+clean:
+	$(call say,CLEAN,$(OUT_DIR))
+	$(Q)rm -rf $(OUT_DIR)
+
+print-%:
+	@echo '$($*)'

@@ -1,0 +1,45 @@
+/* addr.h - IPv4/IPv6 addresses and CIDR prefixes as the operator writes them, and the list-map
+ * keys they become. Pure user space, no kernel access: shared by the agent, tests and bench. */
+#ifndef VOSFP_ADDR_H
+#define VOSFP_ADDR_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "vosfp.h"
+
+struct vosfp_prefix {
+	__u8 family;		/* 4 or 6 */
+	__u8 len;		/* prefix length: 0..32 or 0..128 (32/128 = one host) */
+	__u8 addr[16];		/* network byte order; IPv4 uses the first 4 bytes */
+};
+
+/* Which of a list's four maps holds a prefix: hosts go to the exact hashes, shorter prefixes to
+ * the LPM tries. */
+enum vosfp_list_map {
+	VOSFP_LIST_EXACT4,
+	VOSFP_LIST_EXACT6,
+	VOSFP_LIST_NETS4,
+	VOSFP_LIST_NETS6,
+	VOSFP_LIST_MAPS
+};
+
+/* Longest key of any list map (struct vosfp_lpm6_key). */
+#define VOSFP_LIST_KEY_MAX sizeof(struct vosfp_lpm6_key)
+
+/* Parse "198.51.100.7", "203.0.113.0/24", "2001:db8::/32". Host bits set, lengths out of range
+ * and anything else malformed fail with -EINVAL and a one-line reason in err (what was expected). */
+int vosfp_prefix_parse(const char *text, struct vosfp_prefix *out, char *err, size_t errlen);
+
+/* Back to text, canonical form ("2001:db8::/32", "198.51.100.7"); buf >= VOSFP_PREFIX_STRLEN. */
+#define VOSFP_PREFIX_STRLEN 64
+const char *vosfp_prefix_str(const struct vosfp_prefix *p, char *buf, size_t len);
+
+enum vosfp_list_map vosfp_prefix_map(const struct vosfp_prefix *p);
+
+/* Write the map key for p into key (VOSFP_LIST_KEY_MAX bytes); returns the key's size. */
+size_t vosfp_prefix_key(const struct vosfp_prefix *p, void *key);
+
+/* Does prefix p contain the address addr (family's length, network order)? */
+int vosfp_prefix_contains(const struct vosfp_prefix *p, int family, const __u8 *addr);
+
+#endif

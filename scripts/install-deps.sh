@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian packages vosfp needs to build, test and run, and only
+# those that are missing. Idempotent: a second run installs nothing and says so.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+Usage: $(basename "$0") [-n] [-h]
+Install the Debian 12 packages that building and testing vosfp needs, if missing.
+  -n  only list what is missing (exit 1 if anything is)
+  -h  this help
+USAGE
+}
+
+# Build: clang/llvm (BPF), bpftool (vmlinux.h, skeleton), libbpf/libxdp, libcyaml, Check.
+# Test and run: iproute2 (netns, veth, ip link xdp), sip-tester (sipp), python3-jsonschema,
+# tshark-free checks only; shellcheck for the scripts.
+PACKAGES=(
+	make gcc libc6-dev clang llvm pkg-config
+	bpftool libbpf-dev libxdp-dev xdp-tools
+	libcyaml-dev libyaml-dev check
+	iproute2 procps
+)
+
+dry_run=0
+while getopts "nh" opt; do
+	case "$opt" in
+	n) dry_run=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing+=("$pkg")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+if [ "$dry_run" -eq 1 ]; then
+	echo "install-deps: missing: ${missing[*]}"
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root (sudo make check) or: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet: refresh once, then install.
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: done"

@@ -1,0 +1,193 @@
+/* prog_harness.c - one place that knows how to load sip_xdp_prog for tests and the bench, fill
+ * its lists and run frames through BPF_PROG_TEST_RUN. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "prog_harness.h"
+#include "sip_logic.skel.h"
+
+int harness_open(struct harness *h, uint32_t blocklist_max)
+{
+	struct bpf_map *block[VOSFP_LIST_MAPS], *allow[VOSFP_LIST_MAPS];
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->skel = sip_logic__open();
+	if (!h->skel) {
+		fprintf(stderr, "harness: cannot open sip_logic object: %s\n", strerror(errno));
+		return -errno;
+	}
+	block[VOSFP_LIST_EXACT4] = h->skel->maps.blocked_ips;
+	block[VOSFP_LIST_EXACT6] = h->skel->maps.blocked_ips6;
+	block[VOSFP_LIST_NETS4] = h->skel->maps.blocked_nets;
+	block[VOSFP_LIST_NETS6] = h->skel->maps.blocked_nets6;
+	allow[VOSFP_LIST_EXACT4] = h->skel->maps.allowed_ips;
+	allow[VOSFP_LIST_EXACT6] = h->skel->maps.allowed_ips6;
+	allow[VOSFP_LIST_NETS4] = h->skel->maps.allowed_nets;
+	allow[VOSFP_LIST_NETS6] = h->skel->maps.allowed_nets6;
+	for (int i = 0; blocklist_max && i < VOSFP_LIST_MAPS; i++)
+		bpf_map__set_max_entries(block[i], blocklist_max);
+
+	err = sip_logic__load(h->skel);
+	if (err) {
+		fprintf(stderr, "harness: cannot load sip_logic (need root?): %s\n", strerror(-err));
+		sip_logic__destroy(h->skel);
+		h->skel = NULL;
+		return err;
+	}
+	for (int i = 0; i < VOSFP_LIST_MAPS; i++) {
+		h->block_fds[i] = bpf_map__fd(block[i]);
+		h->allow_fds[i] = bpf_map__fd(allow[i]);
+	}
+	h->prog_fd = bpf_program__fd(h->skel->progs.sip_xdp_prog);
+	h->counters_fd = bpf_map__fd(h->skel->maps.xdp_counters);
+	h->config_fd = bpf_map__fd(h->skel->maps.sip_config);
+	h->ncpus = libbpf_num_possible_cpus();
+	return 0;
+}
+
+void harness_close(struct harness *h)
+{
+	if (h->skel)
+		sip_logic__destroy(h->skel);
+	h->skel = NULL;
+}
+
+int harness_set_config(struct harness *h, const struct vosfp_config *cfg)
+{
+	static const struct vosfp_config zero;
+	__u32 key = 0;
+
+	return bpf_map_update_elem(h->config_fd, &key, cfg ? cfg : &zero, BPF_ANY) ? -errno : 0;
+}
+
+static int list_update(const int *fds, const struct vosfp_prefix *p, int add)
+{
+	__u8 key[VOSFP_LIST_KEY_MAX];
+	vosfp_list_value one = 1;
+	int fd = fds[vosfp_prefix_map(p)];
+
+	vosfp_prefix_key(p, key);
+	if (add)
+		return bpf_map_update_elem(fd, key, &one, BPF_ANY) ? -errno : 0;
+	return bpf_map_delete_elem(fd, key) ? -errno : 0;
+}
+
+int harness_block(struct harness *h, const struct vosfp_prefix *p)
+{
+	return list_update(h->block_fds, p, 1);
+}
+
+int harness_allow(struct harness *h, const struct vosfp_prefix *p)
+{
+	return list_update(h->allow_fds, p, 1);
+}
+
+int harness_unlist(struct harness *h, int blocklist, const struct vosfp_prefix *p)
+{
+	return list_update(blocklist ? h->block_fds : h->allow_fds, p, 0);
+}
+
+static void list_str(struct harness *h, const char *text, int block)
+{
+	struct vosfp_prefix p;
+	char err[256];
+	int ret;
+
+	if (vosfp_prefix_parse(text, &p, err, sizeof(err))) {
+		fprintf(stderr, "harness: bad test literal: %s\n", err);
+		abort();
+	}
+	ret = block ? harness_block(h, &p) : harness_allow(h, &p);
+	if (ret) {
+		fprintf(stderr, "harness: cannot list %s: %s\n", text, strerror(-ret));
+		abort();
+	}
+}
+
+void harness_block_str(struct harness *h, const char *text)
+{
+	list_str(h, text, 1);
+}
+
+void harness_allow_str(struct harness *h, const char *text)
+{
+	list_str(h, text, 0);
+}
+
+static int map_clear(int fd)
+{
+	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
+
+	/* Always restart from the first key: deleting invalidates the iteration cursor. */
+	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+		memcpy(key, next, sizeof(key));
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	}
+	return 0;
+}
+
+int harness_clear_lists(struct harness *h)
+{
+	for (int i = 0; i < VOSFP_LIST_MAPS; i++) {
+		int err = map_clear(h->block_fds[i]);
+
+		if (!err)
+			err = map_clear(h->allow_fds[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+		       uint32_t *ns_per_run)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = frame,
+		.data_size_in = (__u32)len,
+		.repeat = repeat,
+	);
+
+	if (bpf_prog_test_run_opts(h->prog_fd, &opts))
+		return -errno;
+	if (ns_per_run)
+		*ns_per_run = opts.duration;
+	return (int)opts.retval;
+}
+
+int harness_run(struct harness *h, const uint8_t *frame, size_t len)
+{
+	return harness_run_repeat(h, frame, len, 1, NULL);
+}
+
+int harness_counters(struct harness *h, uint64_t *out, unsigned slots)
+{
+	uint64_t values[h->ncpus];
+
+	for (__u32 slot = 0; slot < slots; slot++) {
+		if (bpf_map_lookup_elem(h->counters_fd, &slot, values))
+			return -errno;
+		out[slot] = 0;
+		for (int cpu = 0; cpu < h->ncpus; cpu++)
+			out[slot] += values[cpu];
+	}
+	return 0;
+}
+
+int harness_reset_counters(struct harness *h)
+{
+	uint64_t zeros[h->ncpus];
+
+	memset(zeros, 0, sizeof(zeros));
+	for (__u32 slot = 0; slot < VOSFP_COUNTER_SLOTS; slot++)
+		if (bpf_map_update_elem(h->counters_fd, &slot, zeros, BPF_ANY))
+			return -errno;
+	return 0;
+}

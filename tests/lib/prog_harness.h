@@ -1,0 +1,51 @@
+/* prog_harness.h - loads sip_xdp_prog through its skeleton and drives it with
+ * BPF_PROG_TEST_RUN: policy in, frames through, verdicts and exact counter totals out. */
+#ifndef VOSFP_TEST_PROG_HARNESS_H
+#define VOSFP_TEST_PROG_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "addr.h"
+
+struct sip_logic;
+
+struct harness {
+	struct sip_logic *skel;
+	int prog_fd;
+	int block_fds[VOSFP_LIST_MAPS];		/* indexed by enum vosfp_list_map */
+	int allow_fds[VOSFP_LIST_MAPS];
+	int counters_fd;
+	int config_fd;
+	int ncpus;
+};
+
+/* Open and load the object; blocklist_max sizes the blocklist maps (0 = object default).
+ * Returns 0 or a negative errno (message on stderr). */
+int harness_open(struct harness *h, uint32_t blocklist_max);
+void harness_close(struct harness *h);
+
+/* Runtime config (NULL = all zero: seed defaults). */
+int harness_set_config(struct harness *h, const struct vosfp_config *cfg);
+
+/* Add / remove one entry in the blocklist or allowlist. */
+int harness_block(struct harness *h, const struct vosfp_prefix *p);
+int harness_allow(struct harness *h, const struct vosfp_prefix *p);
+int harness_unlist(struct harness *h, int blocklist, const struct vosfp_prefix *p);
+/* Parse and add; aborts the test process on a bad literal. */
+void harness_block_str(struct harness *h, const char *text);
+void harness_allow_str(struct harness *h, const char *text);
+/* Empty both lists. */
+int harness_clear_lists(struct harness *h);
+
+/* Run one frame once; returns the XDP action or a negative errno. */
+int harness_run(struct harness *h, const uint8_t *frame, size_t len);
+
+/* Run one frame `repeat` times in the kernel; *ns_per_run gets the kernel's average. */
+int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+		       uint32_t *ns_per_run);
+
+/* Counter slots 0..slots-1 summed over all CPUs into out[0..slots-1]. */
+int harness_counters(struct harness *h, uint64_t *out, unsigned slots);
+int harness_reset_counters(struct harness *h);
+
+#endif

@@ -1,0 +1,245 @@
+/* differential_test.c - the kernel program and the reference classifier must agree, frame by
+ * frame, on hundreds of thousands of random frames and mutations of the verdict table's rows:
+ * the same action and the same counter moved. Deterministic (seed printed; VOSFP_DIFF_SEED and
+ * VOSFP_DIFF_FRAMES override). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prog_harness.h"
+#include "verdict_table.h"
+
+#define DEFAULT_FRAMES 200000
+/* BPF_PROG_TEST_RUN refuses XDP input shorter than an Ethernet header (EINVAL), and no driver
+ * delivers such a frame: the shortest frame worth comparing. */
+#define ETH_HLEN 14
+#define MAX_REPORTED 5
+
+static struct harness h;
+
+struct rng {
+	uint64_t s;
+};
+
+/* splitmix64: tiny, fast, and the same sequence on every machine. */
+static uint64_t rnd(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static unsigned below(struct rng *r, unsigned n)
+{
+	return (unsigned)(rnd(r) % n);
+}
+
+/* Values that sit on the decision boundaries of the parsers. */
+static const uint8_t interesting_bytes[] = {
+	0x00, 0x01, 0x02, 0x05, 0x06, 0x07, 0x08, 0x11, 0x13, 0x14, 0x20, 0x2C, 0x33, 0x3A, 0x3B,
+	0x3C, 0x40, 0x41, 0x45, 0x46, 0x4F, 0x60, 0x7F, 0x80, 0x81, 0x86, 0x88, 0xA8, 0xC4, 0xDD,
+	0xFF, 0x0D, 0x0A, 'S', 'I', 'P', '/', '2', '.', '0', ' ',
+};
+
+static const char *const words[] = {
+	"SIP/2.0", "OPTIONS ", "REGISTER ", "REGISTER", "OPTIONS", "\r\n", "SIP/2.", "INVITE ",
+};
+
+/* A 16-bit field near a header boundary gets a value around the truth. */
+static void nudge16(struct rng *r, uint8_t *f, size_t len)
+{
+	size_t at = below(r, len > 1 ? (unsigned)len - 1 : 1);
+	int delta = (int)below(r, 41) - 20;
+	unsigned v = ((f[at] << 8) | f[at + 1]) + delta;
+
+	if (below(r, 4) == 0)
+		v = below(r, 65536);
+	f[at] = v >> 8;
+	f[at + 1] = v & 0xFF;
+}
+
+static size_t mutate(struct rng *r, uint8_t *f, size_t len, size_t cap)
+{
+	int rounds = 1 + below(r, 4);
+
+	for (int i = 0; i < rounds && len > 2; i++) {
+		switch (below(r, 8)) {
+		case 0:		/* flip a bit */
+			f[below(r, len)] ^= 1u << below(r, 8);
+			break;
+		case 1:		/* a boundary value somewhere in the headers */
+			f[below(r, len < 80 ? len : 80)] =
+				interesting_bytes[below(r, sizeof(interesting_bytes))];
+			break;
+		case 2:		/* a length field that lies */
+			nudge16(r, f, len < 90 ? len : 90);
+			break;
+		case 3:		/* truncate (not below an Ethernet header: see ETH_HLEN below) */
+			len = ETH_HLEN + below(r, len > ETH_HLEN ? (unsigned)(len - ETH_HLEN) : 1);
+			break;
+		case 4: {	/* padding or garbage after the datagram */
+			size_t extra = below(r, 64);
+
+			if (len + extra > cap)
+				break;
+			for (size_t k = 0; k < extra; k++)
+				f[len + k] = below(r, 2) ? 0 : (uint8_t)rnd(r);
+			len += extra;
+			break;
+		}
+		case 5: {	/* a SIP word somewhere in the first bytes of the payload */
+			const char *w = words[below(r, sizeof(words) / sizeof(words[0]))];
+			size_t wl = strlen(w), at = 40 + below(r, 90);
+
+			if (at + wl <= len)
+				memcpy(f + at, w, wl);
+			break;
+		}
+		case 6:		/* a random byte anywhere */
+			f[below(r, len)] = (uint8_t)rnd(r);
+			break;
+		default: {	/* a source address next to (or inside) a listed one */
+			size_t at = 14 + below(r, 48);
+
+			if (at < len)
+				f[at] ^= (uint8_t)(1u << below(r, 8));
+			break;
+		}
+		}
+	}
+	return len;
+}
+
+static size_t random_frame(struct rng *r, uint8_t *f, size_t cap)
+{
+	static const uint16_t types[] = { 0x0800, 0x86DD, 0x8100, 0x88A8, 0x0806 };
+	size_t len = ETH_HLEN + below(r, 200);
+
+	if (len > cap)
+		len = cap;
+	for (size_t i = 0; i < len; i++)
+		f[i] = (uint8_t)rnd(r);
+	if (len >= 14) {
+		uint16_t t = types[below(r, sizeof(types) / sizeof(types[0]))];
+
+		f[12] = t >> 8;
+		f[13] = t & 0xFF;
+	}
+	return len;
+}
+
+static unsigned long env_ulong(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : def;
+}
+
+static void hexdump(const uint8_t *f, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fprintf(stderr, "%02x%s", f[i], (i % 32 == 31 || i + 1 == len) ? "\n" : "");
+}
+
+static void load(void)
+{
+	verdict_table_init();
+	if (harness_open(&h, 0))
+		abort();
+	for (size_t i = 0; i < table_blocked_count; i++)
+		if (harness_block(&h, &table_blocked[i]))
+			abort();
+	for (size_t i = 0; i < table_allowed_count; i++)
+		if (harness_allow(&h, &table_allowed[i]))
+			abort();
+}
+
+static void unload(void)
+{
+	harness_close(&h);
+}
+
+START_TEST(test_kernel_matches_reference)
+{
+	unsigned long frames = env_ulong("VOSFP_DIFF_FRAMES", DEFAULT_FRAMES);
+	struct rng r = { env_ulong("VOSFP_DIFF_SEED", 20261125) };
+	uint64_t before[VOSFP_CNT_COUNT], after[VOSFP_CNT_COUNT];
+	unsigned long mismatches = 0, by_counter[VOSFP_CNT_COUNT + 1] = { 0 }, mutated = 0;
+	static const enum table_config configs[] = { CFG_SEED, CFG_PORTS, CFG_NO_STEALTH,
+						     CFG_NO_MALFORMED };
+	uint8_t f[FRAME_MAX];
+
+	ck_assert_int_eq(harness_counters(&h, before, VOSFP_CNT_COUNT), 0);
+	for (unsigned long n = 0; n < frames; n++) {
+		/* Switch config in runs so the map update is not the dominant cost. */
+		enum table_config cfg = configs[(n / 1000) % 4];
+		struct ref_policy pol = {
+			.cfg = table_config(cfg),
+			.blocked = table_blocked, .n_blocked = table_blocked_count,
+			.allowed = table_allowed, .n_allowed = table_allowed_count,
+		};
+		struct ref_verdict want;
+		size_t len;
+		int action, moved = REF_UNCOUNTED, moves = 0;
+
+		if (n % 1000 == 0)
+			ck_assert_int_eq(harness_set_config(&h, pol.cfg), 0);
+		if (below(&r, 10) < 8) {
+			len = verdict_row_frame(&verdict_rows[below(&r, verdict_row_count)], f, sizeof(f));
+			len = mutate(&r, f, len, sizeof(f));
+			if (len < ETH_HLEN)	/* the truncated-Ethernet row: keep its leftover bytes */
+				len = ETH_HLEN;
+			mutated++;
+		} else {
+			len = random_frame(&r, f, sizeof(f));
+		}
+
+		want = reference_classify(f, len, &pol);
+		action = harness_run(&h, f, len);
+		ck_assert_int_eq(harness_counters(&h, after, VOSFP_CNT_COUNT), 0);
+		for (int c = 0; c < VOSFP_CNT_COUNT; c++) {
+			if (after[c] != before[c]) {
+				moved = c;
+				moves += (int)(after[c] - before[c]);
+			}
+			before[c] = after[c];
+		}
+		if (action != (int)want.action || moved != want.counter || moves > 1) {
+			if (++mismatches <= MAX_REPORTED) {
+				fprintf(stderr, "mismatch #%lu (frame %lu, config %d): kernel %s/%s, reference %s/%s, %zu bytes:\n",
+					mismatches, n, cfg, ref_action_name(action), ref_counter_name(moved),
+					ref_action_name(want.action), ref_counter_name(want.counter), len);
+				hexdump(f, len);
+			}
+		}
+		by_counter[want.counter == REF_UNCOUNTED ? VOSFP_CNT_COUNT : want.counter]++;
+	}
+	printf("differential: %lu frames (%lu mutated rows, %lu random), %lu mismatches; "
+	       "PASSED %lu, REDIRECTED %lu, BLOCKED %lu, OPTIONS_DROPPED %lu, MALFORMED %lu, uncounted %lu\n",
+	       frames, mutated, frames - mutated, mismatches, by_counter[VOSFP_CNT_PASSED],
+	       by_counter[VOSFP_CNT_REDIRECTED], by_counter[VOSFP_CNT_BLOCKED],
+	       by_counter[VOSFP_CNT_OPTIONS_DROPPED], by_counter[VOSFP_CNT_MALFORMED],
+	       by_counter[VOSFP_CNT_COUNT]);
+	fflush(stdout);
+	ck_assert_msg(mismatches == 0, "%lu of %lu frames got a different verdict from the kernel",
+		      mismatches, frames);
+	/* Every verdict class must have been exercised, or the test proves little. */
+	for (int c = 0; c <= VOSFP_CNT_COUNT; c++)
+		if (c != VOSFP_CNT_REDIRECTED)
+			ck_assert_msg(by_counter[c] > 100, "class %s hit only %lu times",
+				      ref_counter_name(c == VOSFP_CNT_COUNT ? REF_UNCOUNTED : c), by_counter[c]);
+}
+END_TEST
+
+TCase *differential_tcase(void)
+{
+	TCase *tc = tcase_create("differential");
+
+	tcase_add_unchecked_fixture(tc, load, unload);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_kernel_matches_reference);
+	return tc;
+}

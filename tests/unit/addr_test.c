@@ -1,0 +1,118 @@
+/* addr_test.c - address and prefix parsing, printing and key layout. */
+#include <check.h>
+#include <string.h>
+
+#include "addr.h"
+
+struct parse_row {
+	const char *text;
+	int ok;
+	int family, len;
+	const char *canonical;	/* ok rows: printed form; bad rows: part of the message */
+};
+
+static const struct parse_row parse_rows[] = {
+	{ "198.51.100.7", 1, 4, 32, "198.51.100.7" },
+	{ "198.51.100.7/32", 1, 4, 32, "198.51.100.7" },
+	{ "203.0.113.0/24", 1, 4, 24, "203.0.113.0/24" },
+	{ "0.0.0.0/0", 1, 4, 0, "0.0.0.0/0" },
+	{ "10.128.0.0/9", 1, 4, 9, "10.128.0.0/9" },
+	{ "2001:db8::/32", 1, 6, 32, "2001:db8::/32" },
+	{ "2001:DB8:0:0::1", 1, 6, 128, "2001:db8::1" },
+	{ "::/0", 1, 6, 0, "::/0" },
+	{ "::ffff:198.51.100.7", 1, 6, 128, "::ffff:198.51.100.7" },
+	{ "2001:db8::1/128", 1, 6, 128, "2001:db8::1" },
+	{ "203.0.113.1/24", 0, 0, 0, "host bits set: expected the network address (203.0.113.0/24)" },
+	{ "2001:db8::1/32", 0, 0, 0, "host bits set: expected the network address (2001:db8::/32)" },
+	{ "10.0.0.0/33", 0, 0, 0, "prefix length must be a number from 0 to 32" },
+	{ "2001:db8::/129", 0, 0, 0, "prefix length must be a number from 0 to 128" },
+	{ "10.0.0.0/", 0, 0, 0, "prefix length must be a number from 0 to 32" },
+	{ "10.0.0.0/-1", 0, 0, 0, "prefix length" },
+	{ "10.0.0.0/08", 0, 0, 0, "prefix length" },
+	{ "10.0.0.0/ 8", 0, 0, 0, "prefix length" },
+	{ "10.0.0.0/8/8", 0, 0, 0, "prefix length" },
+	{ "256.1.1.1", 0, 0, 0, "is not an IPv4 or IPv6 address" },
+	{ "1.2.3", 0, 0, 0, "is not an IPv4 or IPv6 address" },
+	{ "example.com", 0, 0, 0, "is not an IPv4 or IPv6 address" },
+	{ " 1.2.3.4", 0, 0, 0, "is not an IPv4 or IPv6 address" },
+	{ "2001:db8::g", 0, 0, 0, "is not an IPv4 or IPv6 address" },
+	{ "", 0, 0, 0, "empty address" },
+};
+
+START_TEST(test_prefix_parse)
+{
+	const struct parse_row *r = &parse_rows[_i];
+	struct vosfp_prefix p;
+	char err[256] = "", buf[VOSFP_PREFIX_STRLEN];
+	int ret = vosfp_prefix_parse(r->text, &p, err, sizeof(err));
+
+	if (r->ok) {
+		ck_assert_msg(ret == 0, "'%s' rejected: %s", r->text, err);
+		ck_assert_int_eq(p.family, r->family);
+		ck_assert_int_eq(p.len, r->len);
+		ck_assert_str_eq(vosfp_prefix_str(&p, buf, sizeof(buf)), r->canonical);
+	} else {
+		ck_assert_msg(ret < 0, "'%s' accepted", r->text);
+		ck_assert_msg(strstr(err, r->canonical), "'%s': message '%s' lacks '%s'", r->text, err,
+			      r->canonical);
+	}
+}
+END_TEST
+
+START_TEST(test_prefix_keys)
+{
+	struct vosfp_prefix p;
+	struct vosfp_lpm4_key k4;
+	struct vosfp_lpm6_key k6;
+	__u8 key[VOSFP_LIST_KEY_MAX];
+
+	ck_assert_int_eq(vosfp_prefix_parse("198.51.100.7", &p, NULL, 0), 0);
+	ck_assert_int_eq(vosfp_prefix_map(&p), VOSFP_LIST_EXACT4);
+	ck_assert_uint_eq(vosfp_prefix_key(&p, key), 4);
+	ck_assert_mem_eq(key, "\xc6\x33\x64\x07", 4);
+
+	ck_assert_int_eq(vosfp_prefix_parse("203.0.113.0/24", &p, NULL, 0), 0);
+	ck_assert_int_eq(vosfp_prefix_map(&p), VOSFP_LIST_NETS4);
+	ck_assert_uint_eq(vosfp_prefix_key(&p, key), sizeof(k4));
+	memcpy(&k4, key, sizeof(k4));
+	ck_assert_uint_eq(k4.prefixlen, 24);
+	ck_assert_mem_eq(k4.addr, "\xcb\x00\x71\x00", 4);
+
+	ck_assert_int_eq(vosfp_prefix_parse("2001:db8::7", &p, NULL, 0), 0);
+	ck_assert_int_eq(vosfp_prefix_map(&p), VOSFP_LIST_EXACT6);
+	ck_assert_uint_eq(vosfp_prefix_key(&p, key), 16);
+
+	ck_assert_int_eq(vosfp_prefix_parse("2001:db8::/32", &p, NULL, 0), 0);
+	ck_assert_int_eq(vosfp_prefix_map(&p), VOSFP_LIST_NETS6);
+	ck_assert_uint_eq(vosfp_prefix_key(&p, key), sizeof(k6));
+	memcpy(&k6, key, sizeof(k6));
+	ck_assert_uint_eq(k6.prefixlen, 32);
+	ck_assert_mem_eq(k6.addr, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+}
+END_TEST
+
+START_TEST(test_prefix_contains)
+{
+	struct vosfp_prefix p;
+	const __u8 in[4] = { 198, 19, 200, 9 }, out[4] = { 198, 19, 127, 255 };
+	const __u8 v6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+
+	ck_assert_int_eq(vosfp_prefix_parse("198.19.128.0/17", &p, NULL, 0), 0);
+	ck_assert(vosfp_prefix_contains(&p, 4, in));
+	ck_assert(!vosfp_prefix_contains(&p, 4, out));
+	ck_assert(!vosfp_prefix_contains(&p, 6, v6));
+	ck_assert_int_eq(vosfp_prefix_parse("::/0", &p, NULL, 0), 0);
+	ck_assert(vosfp_prefix_contains(&p, 6, v6));
+	ck_assert(!vosfp_prefix_contains(&p, 4, in));
+}
+END_TEST
+
+TCase *addr_tcase(void)
+{
+	TCase *tc = tcase_create("addr");
+
+	tcase_add_loop_test(tc, test_prefix_parse, 0, sizeof(parse_rows) / sizeof(parse_rows[0]));
+	tcase_add_test(tc, test_prefix_keys);
+	tcase_add_test(tc, test_prefix_contains);
+	return tc;
+}

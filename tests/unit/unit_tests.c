@@ -1,0 +1,21 @@
+/* unit_tests.c - Check runner for the tests that need no kernel and no root. */
+#include <check.h>
+#include <stdlib.h>
+
+TCase *addr_tcase(void);
+TCase *reference_tcase(void);
+
+int main(void)
+{
+	Suite *s = suite_create("unit");
+	SRunner *sr;
+	int failed;
+
+	suite_add_tcase(s, addr_tcase());
+	suite_add_tcase(s, reference_tcase());
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
