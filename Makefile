@@ -103,7 +103,12 @@ $(OUT_DIR)/bench/prog_bench: $(BENCH_SRCS) $(HEADERS) $(SIP_SKEL)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS) $(USER_LIBS)
 
-build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests
+$(OUT_DIR)/tests/udp_send: tests/tools/udp_send.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $<
+
+build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests $(OUT_DIR)/tests/udp_send
 
 deps:
 	$(Q)bash scripts/install-deps.sh

@@ -49,6 +49,9 @@ run_suite() {
 run_suite "unit tests (Check)" "$out/tests/unit_tests"
 run_suite "datapath tests on the kernel (Check)" "$out/tests/prog_tests"
 run_suite "build system" bash tests/build/makefile_test.sh
+for t in tests/integration/*_test.sh; do
+	run_suite "integration: $(basename "$t" .sh)" bash "$t"
+done
 
 if strict && [ "$skipped" -gt 0 ]; then
 	echo "CI: $skipped test(s) skipped; kernel-level tests must run here" >&2

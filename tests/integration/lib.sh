@@ -1,0 +1,56 @@
+# lib.sh - shared helpers for the integration tests: unique names, namespaces that are always
+# removed, PASS/FAIL lines for tests/run.sh, and reading the program's counters through bpftool.
+# Source it; it sets an EXIT trap that removes what the test created.
+
+VOSFP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BPFTOOL=${BPFTOOL:-$(command -v bpftool || echo /usr/sbin/bpftool)}
+test_status=0
+created_netns=()
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1"; test_status=1; }
+
+cleanup_netns() {
+	local ns
+	for ns in "${created_netns[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+trap cleanup_netns EXIT
+
+# new_netns NAME: create a namespace that is deleted when the test exits, however it exits.
+new_netns() {
+	ip netns add "$1" && created_netns+=("$1") && ip -n "$1" link set lo up
+}
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: $1 (needs root)"
+		exit 0
+	fi
+}
+
+# xdp_prog_id NS DEV: id of the XDP program attached to DEV in NS.
+xdp_prog_id() {
+	ip -n "$1" -d link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1
+}
+
+# prog_map_id PROG_ID MAP_NAME: id of the program's map with that name.
+prog_map_id() {
+	local id
+	for id in $("$BPFTOOL" prog show id "$1" | sed -n 's/.*map_ids \([0-9,]*\).*/\1/p' | tr ',' ' '); do
+		if "$BPFTOOL" map show id "$id" | grep -q " name $2 "; then
+			echo "$id"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# counter MAP_ID INDEX: a per-CPU counter summed over CPUs.
+counter() {
+	local key
+	key=$(printf '%d 0 0 0' "$2")
+	# shellcheck disable=SC2086
+	"$BPFTOOL" map lookup id "$1" key $key | awk '/"value"/ { gsub(/[^0-9]/, "", $2); s += $2 } END { print s + 0 }'
+}

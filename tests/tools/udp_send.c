@@ -1,0 +1,85 @@
+/* udp_send.c - send COUNT identical UDP datagrams, each in one sendto(), for integration tests
+ * (a shell's /dev/udp splits a message into one datagram per write).
+ * usage: udp_send [-s SRC] ADDR PORT TEXT [COUNT]
+ * TEXT understands \r \n \t \\ and \xHH. Exit 0 when every datagram was handed to the kernel. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static size_t unescape(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *in && n < cap; in++) {
+		if (*in != '\\' || !in[1]) {
+			out[n++] = *in;
+			continue;
+		}
+		switch (*++in) {
+		case 'r': out[n++] = '\r'; break;
+		case 'n': out[n++] = '\n'; break;
+		case 't': out[n++] = '\t'; break;
+		case 'x': {
+			char hex[3] = { in[1], in[1] ? in[2] : 0, 0 };
+
+			out[n++] = (char)strtoul(hex, NULL, 16);
+			in += 2;
+			break;
+		}
+		default: out[n++] = *in; break;
+		}
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST }, *dst, *src = NULL;
+	static char payload[65536];
+	const char *src_addr = NULL;
+	long count = 1;
+	size_t len;
+	int opt, fd;
+
+	while ((opt = getopt(argc, argv, "s:")) != -1) {
+		if (opt != 's') {
+			fprintf(stderr, "usage: udp_send [-s SRC] ADDR PORT TEXT [COUNT]\n");
+			return 2;
+		}
+		src_addr = optarg;
+	}
+	if (argc - optind < 3) {
+		fprintf(stderr, "usage: udp_send [-s SRC] ADDR PORT TEXT [COUNT]\n");
+		return 2;
+	}
+	if (argc - optind > 3)
+		count = strtol(argv[optind + 3], NULL, 10);
+	if (getaddrinfo(argv[optind], argv[optind + 1], &hints, &dst)) {
+		fprintf(stderr, "udp_send: bad address %s\n", argv[optind]);
+		return 2;
+	}
+	if (src_addr && getaddrinfo(src_addr, NULL, &hints, &src)) {
+		fprintf(stderr, "udp_send: bad source %s\n", src_addr);
+		return 2;
+	}
+	len = unescape(argv[optind + 2], payload, sizeof(payload));
+	fd = socket(dst->ai_family, SOCK_DGRAM, 0);
+	if (fd < 0 || (src && bind(fd, src->ai_addr, src->ai_addrlen))) {
+		perror("udp_send: socket/bind");
+		return 1;
+	}
+	for (long i = 0; i < count; i++) {
+		/* An ICMP port unreachable for an earlier datagram surfaces as ECONNREFUSED on an
+		 * unconnected socket only with IP_RECVERR; plain sendto keeps going. */
+		if (sendto(fd, payload, len, 0, dst->ai_addr, dst->ai_addrlen) != (ssize_t)len) {
+			perror("udp_send: sendto");
+			return 1;
+		}
+	}
+	close(fd);
+	return 0;
+}
