@@ -24,10 +24,11 @@ BPF_CFLAGS := -target bpf -O2 -mcpu=v3 -I $(OUT_DIR) -I $(BPF_DIR) -I /usr/inclu
 	-D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused -Wno-pointer-sign -g
 
 PKGS       := libbpf libxdp
-USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -I $(BPF_DIR) -I $(OUT_DIR) -I agent -I tests/lib \
-	$(shell pkg-config --cflags $(PKGS) check 2>/dev/null)
+USER_CFLAGS := -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -std=gnu11 -I $(BPF_DIR) -I $(OUT_DIR) -I agent -I tests/lib \
+	$(shell pkg-config --cflags $(PKGS) check libcyaml yaml-0.1 2>/dev/null)
 USER_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+CONFIG_LIBS := $(shell pkg-config --libs libcyaml yaml-0.1 2>/dev/null)
 SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 ifeq ($(V),1)
@@ -46,8 +47,11 @@ TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table
 	agent/addr.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c
+CONFIG_SRCS := agent/config.c agent/yamldoc.c agent/diag.c agent/lists.c agent/prefix_set.c \
+	agent/desired.c agent/plan.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
-	agent/addr.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c
+	tests/unit/config_test.c tests/unit/plan_test.c \
+	agent/addr.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/addr.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
@@ -96,7 +100,7 @@ $(OUT_DIR)/tests/prog_tests: $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(HEADERS) $(SIP
 $(OUT_DIR)/tests/unit_tests: $(UNIT_TEST_SRCS) $(HEADERS)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) $(SANITIZE) -o $@ $(UNIT_TEST_SRCS) $(CHECK_LIBS)
+	$(Q)$(CC) $(USER_CFLAGS) $(SANITIZE) -o $@ $(UNIT_TEST_SRCS) $(CHECK_LIBS) $(CONFIG_LIBS)
 
 $(OUT_DIR)/bench/prog_bench: $(BENCH_SRCS) $(HEADERS) $(SIP_SKEL)
 	$(call say,CC,$@)

@@ -4,6 +4,8 @@
 
 TCase *addr_tcase(void);
 TCase *reference_tcase(void);
+TCase *config_tcase(void);
+TCase *plan_tcase(void);
 
 int main(void)
 {
@@ -13,6 +15,8 @@ int main(void)
 
 	suite_add_tcase(s, addr_tcase());
 	suite_add_tcase(s, reference_tcase());
+	suite_add_tcase(s, config_tcase());
+	suite_add_tcase(s, plan_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

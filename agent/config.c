@@ -1,0 +1,317 @@
+/* config.c - /etc/vosfp.yaml: the libcyaml schema (the one description of the file's shape),
+ * loading, and the checks of meaning that a schema cannot express. Never touches the kernel. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "addr.h"
+
+static const cyaml_strval_t mode_names[] = {
+	{ "native", VOSFP_MODE_NATIVE },
+	{ "generic", VOSFP_MODE_GENERIC },
+	{ "offload", VOSFP_MODE_OFFLOAD },
+};
+
+static const cyaml_schema_value_t mode_schema = {
+	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, enum vosfp_xdp_mode, mode_names, 3),
+};
+
+static const cyaml_schema_field_t iface_fields[] = {
+	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct vosfp_iface_cfg, name, 1, 15),
+	CYAML_FIELD_SEQUENCE("xdp_mode", CYAML_FLAG_POINTER, struct vosfp_iface_cfg, xdp_mode,
+			     &mode_schema, 1, 3),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t iface_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct vosfp_iface_cfg, iface_fields),
+};
+
+static const cyaml_schema_value_t port_schema = {
+	CYAML_VALUE_UINT(CYAML_FLAG_DEFAULT, uint16_t),
+};
+
+static const cyaml_schema_field_t sip_fields[] = {
+	CYAML_FIELD_SEQUENCE("udp_ports", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_sip_cfg, udp_ports, &port_schema, 0, VOSFP_MAX_PORTS),
+	CYAML_FIELD_SEQUENCE("tcp_ports", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_sip_cfg, tcp_ports, &port_schema, 0, VOSFP_MAX_PORTS),
+	CYAML_FIELD_BOOL_PTR("stealth_options", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_sip_cfg, stealth_options),
+	CYAML_FIELD_BOOL_PTR("drop_malformed", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_sip_cfg, drop_malformed),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t string_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 1, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t list_fields[] = {
+	CYAML_FIELD_SEQUENCE("addresses", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_list_cfg, addresses, &string_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("files", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_list_cfg, files, &string_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("optional_files", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_list_cfg, optional_files, &string_schema, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t limits_fields[] = {
+	CYAML_FIELD_UINT("blocklist_max", CYAML_FLAG_OPTIONAL, struct vosfp_limits_cfg, blocklist_max),
+	CYAML_FIELD_UINT("allowlist_max", CYAML_FLAG_OPTIONAL, struct vosfp_limits_cfg, allowlist_max),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t top_fields[] = {
+	CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, struct vosfp_config_doc, version),
+	CYAML_FIELD_STRING_PTR("pin_path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct vosfp_config_doc, pin_path, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("bpf_object", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct vosfp_config_doc, bpf_object, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct vosfp_config_doc, interfaces,
+			     &iface_schema, 0, VOSFP_MAX_INTERFACES),
+	CYAML_FIELD_MAPPING_PTR("sip", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, sip, sip_fields),
+	CYAML_FIELD_MAPPING_PTR("allowlist", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, allowlist, list_fields),
+	CYAML_FIELD_MAPPING_PTR("blocklist", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, blocklist, list_fields),
+	CYAML_FIELD_MAPPING_PTR("limits", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, limits, limits_fields),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_value_t vosfp_config_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct vosfp_config_doc, top_fields),
+};
+
+/* libcyaml's own messages, kept for the rare error our line-exact pre-check did not catch. */
+struct cyaml_capture {
+	char msg[512];
+	int line;
+};
+
+static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+	struct cyaml_capture *c = ctx;
+	char line[512];
+	const char *at;
+
+	if (level < CYAML_LOG_ERROR)
+		return;
+	vsnprintf(line, sizeof(line), fmt, args);
+	line[strcspn(line, "\n")] = '\0';
+	at = strstr(line, "(line: ");
+	if (at)
+		c->line = atoi(at + 7);
+	else if (!c->msg[0] && strncmp(line, "Load: Backtrace", 15))
+		snprintf(c->msg, sizeof(c->msg), "%s", strncmp(line, "Load: ", 6) ? line : line + 6);
+}
+
+static const cyaml_config_t *cyaml_settings(struct cyaml_capture *capture)
+{
+	static cyaml_config_t cfg;
+
+	cfg = (cyaml_config_t){
+		.log_fn = capture_log,
+		.log_ctx = capture,
+		.mem_fn = cyaml_mem,
+		.log_level = CYAML_LOG_ERROR,
+		.flags = CYAML_CFG_DEFAULT,
+	};
+	return &cfg;
+}
+
+static void free_doc(struct vosfp_config_doc *doc)
+{
+	struct cyaml_capture ignored = { 0 };
+
+	if (doc)
+		cyaml_free(cyaml_settings(&ignored), &vosfp_config_schema, doc, 0);
+}
+
+void config_free(struct config_file *cf)
+{
+	free_doc(cf->doc);
+	cf->doc = NULL;
+	yamldoc_free(&cf->y);
+}
+
+int config_line(const struct config_file *cf, const char *key_path)
+{
+	return yamldoc_line(&cf->y, key_path);
+}
+
+static int read_file(const char *path, unsigned char **buf, size_t *len, struct diag *d)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096, n = 0;
+	unsigned char *b;
+
+	if (!f) {
+		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
+		return -errno;
+	}
+	b = malloc(cap);
+	while (b) {
+		size_t got = fread(b + n, 1, cap - n, f);
+
+		n += got;
+		if (n < cap)
+			break;
+		cap *= 2;
+		b = realloc(b, cap);
+	}
+	if (!b || ferror(f)) {
+		diag_add(d, path, 0, "cannot read: %s", b ? strerror(errno) : "out of memory");
+		free(b);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static int has_duplicate_string(char **v, unsigned i)
+{
+	for (unsigned j = 0; j < i; j++)
+		if (!strcmp(v[j], v[i]))
+			return 1;
+	return 0;
+}
+
+/* The checks of meaning: everything libcyaml's types cannot say. */
+static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
+{
+	const char *f = y->file;
+	char path[96];
+
+	if (c->version != 1)
+		diag_add(d, f, yamldoc_line(y, "version"), "version: unsupported version %u: expected 1",
+			 c->version);
+	if (c->pin_path && c->pin_path[0] != '/')
+		diag_add(d, f, yamldoc_line(y, "pin_path"),
+			 "pin_path: expected an absolute path under a bpf filesystem (e.g. /sys/fs/bpf/vosfp), found '%s'",
+			 c->pin_path);
+
+	for (unsigned i = 0; i < c->interfaces_count; i++) {
+		const struct vosfp_iface_cfg *it = &c->interfaces[i];
+
+		snprintf(path, sizeof(path), "interfaces[%u].name", i);
+		if (strpbrk(it->name, "/: \t") || !strcmp(it->name, ".") || !strcmp(it->name, ".."))
+			diag_add(d, f, yamldoc_line(y, path),
+				 "%s: '%s' is not a valid interface name (at most 15 characters, no '/', ':' or spaces)",
+				 path, it->name);
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(c->interfaces[j].name, it->name)) {
+				char first[96];
+
+				snprintf(first, sizeof(first), "interfaces[%u].name", j);
+				diag_add(d, f, yamldoc_line(y, path),
+					 "%s: interface '%s' is declared twice (first at line %d)", path,
+					 it->name, yamldoc_line(y, first));
+				break;
+			}
+		for (unsigned m = 0; m < it->xdp_mode_count; m++)
+			for (unsigned k = 0; k < m; k++)
+				if (it->xdp_mode[k] == it->xdp_mode[m]) {
+					snprintf(path, sizeof(path), "interfaces[%u].xdp_mode[%u]", i, m);
+					diag_add(d, f, yamldoc_line(y, path), "%s: mode '%s' is listed twice", path,
+						 mode_names[it->xdp_mode[m]].str);
+				}
+	}
+
+	if (c->sip) {
+		static const struct { const char *key; size_t off, count_off; } port_lists[] = {
+			{ "sip.udp_ports", offsetof(struct vosfp_sip_cfg, udp_ports), offsetof(struct vosfp_sip_cfg, udp_ports_count) },
+			{ "sip.tcp_ports", offsetof(struct vosfp_sip_cfg, tcp_ports), offsetof(struct vosfp_sip_cfg, tcp_ports_count) },
+		};
+
+		for (size_t l = 0; l < 2; l++) {
+			const uint16_t *ports = *(uint16_t *const *)((const char *)c->sip + port_lists[l].off);
+			unsigned n = *(const unsigned *)((const char *)c->sip + port_lists[l].count_off);
+
+			for (unsigned i = 0; i < n; i++) {
+				snprintf(path, sizeof(path), "%s[%u]", port_lists[l].key, i);
+				if (ports[i] == 0)
+					diag_add(d, f, yamldoc_line(y, path), "%s: expected a port from 1 to 65535, found 0", path);
+				for (unsigned j = 0; j < i; j++)
+					if (ports[j] == ports[i])
+						diag_add(d, f, yamldoc_line(y, path), "%s: port %u is listed twice", path, ports[i]);
+			}
+		}
+	}
+
+	if (c->limits) {
+		if (yamldoc_has(y, "limits.blocklist_max") && c->limits->blocklist_max == 0)
+			diag_add(d, f, yamldoc_line(y, "limits.blocklist_max"),
+				 "limits.blocklist_max: expected at least 1");
+		if (yamldoc_has(y, "limits.allowlist_max") && c->limits->allowlist_max == 0)
+			diag_add(d, f, yamldoc_line(y, "limits.allowlist_max"),
+				 "limits.allowlist_max: expected at least 1");
+	}
+
+	for (int b = 0; b < 2; b++) {
+		const struct vosfp_list_cfg *l = b ? c->blocklist : c->allowlist;
+		const char *name = b ? "blocklist" : "allowlist";
+
+		if (!l)
+			continue;
+		for (unsigned i = 0; i < l->addresses_count; i++) {
+			struct vosfp_prefix p;
+			char err[256];
+
+			snprintf(path, sizeof(path), "%s.addresses[%u]", name, i);
+			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err)))
+				diag_add(d, f, yamldoc_line(y, path), "%s: %s", path, err);
+		}
+		for (unsigned i = 0; i < l->files_count; i++) {
+			snprintf(path, sizeof(path), "%s.files[%u]", name, i);
+			if (has_duplicate_string(l->files, i))
+				diag_add(d, f, yamldoc_line(y, path), "%s: file '%s' is listed twice", path, l->files[i]);
+		}
+	}
+}
+
+int config_load(const char *path, struct config_file *cf, struct diag *d)
+{
+	struct cyaml_capture capture = { 0 };
+	struct vosfp_config_doc *doc = NULL;
+	unsigned char *buf;
+	size_t len;
+	size_t before = d->count;
+	cyaml_err_t err;
+
+	memset(cf, 0, sizeof(*cf));
+	snprintf(cf->path, sizeof(cf->path), "%s", path);
+	if (read_file(path, &buf, &len, d))
+		return -EINVAL;
+	if (yamldoc_parse(&cf->y, cf->path, buf, len, d) == 0)
+		yamldoc_check(&cf->y, &vosfp_config_schema, d);
+	if (d->count == before) {
+		err = cyaml_load_data(buf, len, cyaml_settings(&capture), &vosfp_config_schema,
+				      (cyaml_data_t **)&doc, NULL);
+		if (err != CYAML_OK)
+			diag_add(d, path, capture.line, "%s", capture.msg[0] ? capture.msg : cyaml_strerror(err));
+		else
+			validate(doc, &cf->y, d);
+		if (doc && doc->sip) {
+			doc->sip->udp_ports_given = yamldoc_has(&cf->y, "sip.udp_ports");
+			doc->sip->tcp_ports_given = yamldoc_has(&cf->y, "sip.tcp_ports");
+		}
+	}
+	free(buf);
+	if (d->count != before) {
+		free_doc(doc);
+		yamldoc_free(&cf->y);
+		return -EINVAL;
+	}
+	cf->doc = doc;
+	return 0;
+}

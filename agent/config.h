@@ -1,0 +1,89 @@
+/* config.h - the desired state as the operator declares it in /etc/vosfp.yaml, loaded with
+ * libcyaml and validated whole. No kernel access here: loading a config never changes anything. */
+#ifndef VOSFP_CONFIG_H
+#define VOSFP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "yamldoc.h"
+
+#define VOSFP_CONFIG_DEFAULT_PATH "/etc/vosfp.yaml"
+#define VOSFP_DEFAULT_PIN_PATH "/sys/fs/bpf/vosfp"
+#define VOSFP_INSTALLED_OBJECT "/usr/local/lib/vosfp/sip_logic.bpf.o"
+
+enum vosfp_xdp_mode {
+	VOSFP_MODE_NATIVE,
+	VOSFP_MODE_GENERIC,
+	VOSFP_MODE_OFFLOAD,
+};
+
+struct vosfp_iface_cfg {
+	char *name;
+	enum vosfp_xdp_mode *xdp_mode;		/* preference order */
+	unsigned xdp_mode_count;
+};
+
+struct vosfp_list_cfg {
+	char **addresses;
+	unsigned addresses_count;
+	char **files;				/* must exist */
+	unsigned files_count;
+	char **optional_files;			/* a missing one counts as empty */
+	unsigned optional_files_count;
+};
+
+struct vosfp_sip_cfg {
+	uint16_t *udp_ports;
+	unsigned udp_ports_count;
+	uint16_t *tcp_ports;
+	unsigned tcp_ports_count;
+	bool *stealth_options;			/* NULL: absent, default true */
+	bool *drop_malformed;			/* NULL: absent, default true */
+	/* Not in the YAML schema: filled by config_load, since an empty list and an absent one
+	 * mean different things (absent udp_ports = [5060]; [] = inspect no UDP port). */
+	bool udp_ports_given;
+	bool tcp_ports_given;
+};
+
+struct vosfp_limits_cfg {
+	uint32_t blocklist_max;
+	uint32_t allowlist_max;
+};
+
+/* Exactly the YAML document, as libcyaml fills it. */
+struct vosfp_config_doc {
+	uint32_t version;
+	char *pin_path;
+	char *bpf_object;
+	struct vosfp_iface_cfg *interfaces;
+	unsigned interfaces_count;
+	struct vosfp_sip_cfg *sip;
+	struct vosfp_list_cfg *allowlist;
+	struct vosfp_list_cfg *blocklist;
+	struct vosfp_limits_cfg *limits;
+};
+
+#define VOSFP_MAX_PORTS 64
+#define VOSFP_MAX_INTERFACES 64
+#define VOSFP_DEFAULT_BLOCKLIST_MAX 1048576
+#define VOSFP_DEFAULT_ALLOWLIST_MAX 65536
+
+/* A loaded config: the typed document and, for messages about it, where each value stands. */
+struct config_file {
+	char path[4096];
+	struct vosfp_config_doc *doc;
+	struct yamldoc y;
+};
+
+/* Load and validate path (schema, then meaning). On failure every problem found is added to d
+ * with its file and line, and cf->doc is NULL. */
+int config_load(const char *path, struct config_file *cf, struct diag *d);
+void config_free(struct config_file *cf);
+
+/* Line of a value ("limits.blocklist_max"), or of its nearest present parent. */
+int config_line(const struct config_file *cf, const char *key_path);
+
+#endif

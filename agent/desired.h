@@ -1,0 +1,37 @@
+/* desired.h - the complete desired state: the config with its defaults resolved plus every list
+ * file it names, validated as a whole. Built before anything touches the kernel. */
+#ifndef VOSFP_DESIRED_H
+#define VOSFP_DESIRED_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "prefix_set.h"
+
+struct desired_iface {
+	char name[16];
+	enum vosfp_xdp_mode modes[3];
+	unsigned mode_count;
+};
+
+struct desired {
+	char config_path[PATH_MAX];
+	char pin_path[PATH_MAX];
+	char bpf_object[PATH_MAX];
+	struct desired_iface *ifaces;
+	unsigned iface_count;
+	struct vosfp_config runtime;		/* the value of the sip_config map */
+	struct prefix_set blocked, allowed;
+	uint32_t blocklist_max, allowlist_max;
+	char **list_files;			/* every list file named, for the watcher */
+	unsigned list_file_count;
+};
+
+/* Build from the config at path; every problem goes to d and nothing is returned then. */
+int desired_build(const char *path, struct desired *out, struct diag *d);
+void desired_free(struct desired *s);
+
+const char *xdp_mode_name(enum vosfp_xdp_mode m);
+
+#endif

@@ -1,0 +1,17 @@
+/* lists.h - allow/block list files: one IPv4/IPv6 address or CIDR prefix per line, '#' starts a
+ * comment, blank lines are ignored. Every bad line is reported as file:line. */
+#ifndef VOSFP_LISTS_H
+#define VOSFP_LISTS_H
+
+#include "diag.h"
+#include "prefix_set.h"
+
+/* Add the entries of path to set. A missing file is an error unless optional (then: empty).
+ * Returns the number of entries read, or a negative errno when the file failed. */
+long list_file_read(const char *path, int optional, struct prefix_set *set, struct diag *d);
+
+/* Parse one line's text (comment and blanks stripped); 1 = entry, 0 = nothing on the line,
+ * negative = bad (reason in err). */
+int list_line_parse(char *line, struct vosfp_prefix *p, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,198 @@
+/* plan.c - diff desired against observed. Pure: no kernel, no files, no clock. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+
+const char *plan_op_name(enum plan_op op)
+{
+	static const char *const names[] = {
+		[PLAN_BLOCK_ADD] = "blocklist add",
+		[PLAN_ALLOW_DEL] = "allowlist remove",
+		[PLAN_RUNTIME] = "runtime config",
+		[PLAN_ALLOW_ADD] = "allowlist add",
+		[PLAN_BLOCK_DEL] = "blocklist remove",
+	};
+
+	return op < PLAN_OPS ? names[op] : "?";
+}
+
+/* Merge two sorted sets: what only `want` has goes to add, what only `have` has to del. */
+static int diff_sets(const struct prefix_set *want, const struct prefix_set *have,
+		     struct prefix_set *add, struct prefix_set *del)
+{
+	size_t i = 0, j = 0;
+
+	while (i < want->n || j < have->n) {
+		int c = i == want->n ? 1 : j == have->n ? -1 : prefix_cmp(&want->v[i], &have->v[j]);
+		int err = 0;
+
+		if (c < 0)
+			err = prefix_set_add(add, &want->v[i++]);
+		else if (c > 0)
+			err = prefix_set_add(del, &have->v[j++]);
+		else
+			i++, j++;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const struct observed_iface *find_observed(const struct observed *o, const char *name)
+{
+	for (unsigned i = 0; i < o->iface_count; i++)
+		if (!strcmp(o->ifaces[i].name, name))
+			return &o->ifaces[i];
+	return NULL;
+}
+
+static int mode_allowed(const struct desired_iface *d, enum vosfp_xdp_mode m)
+{
+	for (unsigned i = 0; i < d->mode_count; i++)
+		if (d->modes[i] == m)
+			return 1;
+	return 0;
+}
+
+static int plan_ifaces(const struct desired *want, const struct observed *have, struct plan *p)
+{
+	p->ifaces = calloc(want->iface_count + have->iface_count + 1, sizeof(*p->ifaces));
+	if (!p->ifaces)
+		return -ENOMEM;
+	for (unsigned i = 0; i < want->iface_count; i++) {
+		const struct desired_iface *d = &want->ifaces[i];
+		const struct observed_iface *o = find_observed(have, d->name);
+		struct plan_iface *pi = &p->ifaces[p->iface_count++];
+
+		snprintf(pi->name, sizeof(pi->name), "%s", d->name);
+		pi->want = d;
+		if (!o || !o->ours)
+			pi->action = IFACE_ATTACH;	/* a foreign program is refused at apply time */
+		else if (!mode_allowed(d, o->mode))
+			pi->action = IFACE_REATTACH;
+		else
+			pi->action = IFACE_KEEP;
+	}
+	for (unsigned i = 0; i < have->iface_count; i++) {
+		const struct observed_iface *o = &have->ifaces[i];
+		int declared = 0;
+
+		for (unsigned j = 0; j < want->iface_count; j++)
+			declared |= !strcmp(want->ifaces[j].name, o->name);
+		if (!declared && o->ours) {
+			struct plan_iface *pi = &p->ifaces[p->iface_count++];
+
+			snprintf(pi->name, sizeof(pi->name), "%s", o->name);
+			pi->action = IFACE_DETACH;
+		}
+	}
+	return 0;
+}
+
+int plan_build(const struct desired *want, const struct observed *have, struct plan *p)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	/* New maps start empty: then everything desired is an addition. */
+	p->new_maps = !have->pinned || have->blocklist_max != want->blocklist_max ||
+		      have->allowlist_max != want->allowlist_max;
+	if (p->new_maps) {
+		static const struct prefix_set empty;
+
+		err = diff_sets(&want->blocked, &empty, &p->lists[PLAN_BLOCK_ADD], &p->lists[PLAN_BLOCK_DEL]);
+		if (!err)
+			err = diff_sets(&want->allowed, &empty, &p->lists[PLAN_ALLOW_ADD], &p->lists[PLAN_ALLOW_DEL]);
+		p->runtime_changed = 1;
+	} else {
+		err = diff_sets(&want->blocked, &have->blocked, &p->lists[PLAN_BLOCK_ADD],
+				&p->lists[PLAN_BLOCK_DEL]);
+		if (!err)
+			err = diff_sets(&want->allowed, &have->allowed, &p->lists[PLAN_ALLOW_ADD],
+					&p->lists[PLAN_ALLOW_DEL]);
+		p->runtime_changed = memcmp(&want->runtime, &have->runtime, sizeof(want->runtime)) != 0;
+	}
+	if (!err)
+		err = plan_ifaces(want, have, p);
+	if (err)
+		plan_free(p);
+	return err;
+}
+
+int plan_empty(const struct plan *p)
+{
+	for (int op = 0; op < PLAN_OPS; op++)
+		if (p->lists[op].n)
+			return 0;
+	for (unsigned i = 0; i < p->iface_count; i++)
+		if (p->ifaces[i].action != IFACE_KEEP)
+			return 0;
+	return !p->runtime_changed && !p->new_maps;
+}
+
+void plan_free(struct plan *p)
+{
+	for (int op = 0; op < PLAN_OPS; op++)
+		prefix_set_free(&p->lists[op]);
+	free(p->ifaces);
+	memset(p, 0, sizeof(*p));
+}
+
+void observed_free(struct observed *o)
+{
+	prefix_set_free(&o->blocked);
+	prefix_set_free(&o->allowed);
+	free(o->ifaces);
+	memset(o, 0, sizeof(*o));
+}
+
+static void print_modes(const struct desired_iface *d, FILE *out)
+{
+	for (unsigned m = 0; m < d->mode_count; m++)
+		fprintf(out, "%s%s", m ? "," : "", xdp_mode_name(d->modes[m]));
+}
+
+void plan_print(const struct plan *p, const struct desired *want, const struct observed *have, FILE *out)
+{
+	static const char *const actions[] = { "keep", "attach", "detach", "re-attach" };
+	char buf[VOSFP_PREFIX_STRLEN];
+
+	if (!have->readable)
+		fprintf(out, "note: kernel state not readable (not root?): planning against an empty kernel\n");
+	if (p->new_maps)
+		fprintf(out, "maps: create under %s (blocklist_max %u, allowlist_max %u) from %s%s\n",
+			want->pin_path, want->blocklist_max, want->allowlist_max, want->bpf_object,
+			have->pinned ? ", then swap the program on every interface" : "");
+	for (int op = 0; op < PLAN_OPS; op++) {
+		const struct prefix_set *s = &p->lists[op];
+
+		if (op == PLAN_RUNTIME) {
+			if (p->runtime_changed)
+				fprintf(out, "%s: update (ports, stealth %s, malformed checks %s)\n",
+					plan_op_name(op), want->runtime.flags & VOSFP_F_NO_STEALTH ? "off" : "on",
+					want->runtime.flags & VOSFP_F_NO_MALFORMED ? "off" : "on");
+			continue;
+		}
+		if (!s->n)
+			continue;
+		fprintf(out, "%s: %zu entr%s", plan_op_name(op), s->n, s->n == 1 ? "y" : "ies");
+		for (size_t i = 0; i < s->n && i < 5; i++)
+			fprintf(out, "%s%s", i ? ", " : " (", vosfp_prefix_str(&s->v[i], buf, sizeof(buf)));
+		fprintf(out, "%s\n", s->n > 5 ? ", ...)" : ")");
+	}
+	for (unsigned i = 0; i < p->iface_count; i++) {
+		const struct plan_iface *pi = &p->ifaces[i];
+
+		fprintf(out, "interface %s: %s", pi->name, actions[pi->action]);
+		if (pi->want && pi->action != IFACE_KEEP) {
+			fprintf(out, " (modes ");
+			print_modes(pi->want, out);
+			fprintf(out, ")");
+		}
+		fprintf(out, "\n");
+	}
+	if (plan_empty(p))
+		fprintf(out, "nothing to change: the kernel matches %s\n", want->config_path);
+}

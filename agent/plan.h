@@ -1,0 +1,72 @@
+/* plan.h - the pure heart of reconcile: (desired state, observed kernel state) -> the ordered
+ * list of changes that makes the kernel match, holding only differences. No I/O here: --dry-run
+ * prints a plan, apply executes the same plan. */
+#ifndef VOSFP_PLAN_H
+#define VOSFP_PLAN_H
+
+#include <stdio.h>
+
+#include "desired.h"
+
+struct observed_iface {
+	char name[16];
+	enum vosfp_xdp_mode mode;
+	int ours;			/* attached through a vosfp link (else: someone else's program) */
+};
+
+/* What the kernel holds now, as read from the pins (or nothing, when unreadable). */
+struct observed {
+	int readable;			/* 0: state could not be read (e.g. not root) */
+	int pinned;			/* vosfp maps exist under pin_path */
+	struct prefix_set blocked, allowed;
+	struct vosfp_config runtime;
+	uint32_t blocklist_max, allowlist_max;	/* sizes of the pinned maps */
+	struct observed_iface *ifaces;
+	unsigned iface_count;
+};
+
+enum plan_op {
+	PLAN_BLOCK_ADD,		/* first: the host only gets stricter */
+	PLAN_ALLOW_DEL,
+	PLAN_RUNTIME,		/* switch ports/stealth/malformed at the strictest point */
+	PLAN_ALLOW_ADD,
+	PLAN_BLOCK_DEL,		/* last: loosen only once everything else is in place */
+	PLAN_OPS
+};
+
+enum iface_action {
+	IFACE_KEEP,
+	IFACE_ATTACH,		/* declared, not attached by us */
+	IFACE_DETACH,		/* attached by us, no longer declared */
+	IFACE_REATTACH,		/* declared with a mode list that excludes the current mode */
+};
+
+struct plan_iface {
+	char name[16];
+	enum iface_action action;
+	const struct desired_iface *want;	/* NULL for IFACE_DETACH */
+};
+
+struct plan {
+	struct prefix_set lists[PLAN_OPS];	/* entries for the list ops (PLAN_RUNTIME: unused) */
+	int runtime_changed;
+	int new_maps;		/* create maps (first start, or sizes changed): swap the program */
+	struct plan_iface *ifaces;
+	unsigned iface_count;
+};
+
+/* Fill p (zeroed by the caller's plan_free or memset). 0 or -ENOMEM. */
+int plan_build(const struct desired *want, const struct observed *have, struct plan *p);
+void plan_free(struct plan *p);
+
+/* Nothing to do? */
+int plan_empty(const struct plan *p);
+
+/* Human-readable plan, one line per step (lists summarised by count, first entries shown). */
+void plan_print(const struct plan *p, const struct desired *want, const struct observed *have, FILE *out);
+
+const char *plan_op_name(enum plan_op op);
+
+void observed_free(struct observed *o);
+
+#endif

@@ -1,0 +1,175 @@
+/* config_test.c - the config and list-file corpus: every bad file must be rejected with exactly
+ * the message beside it (file, line, what was expected), every good file accepted. Adding a case
+ * is adding tests/data/config/bad/NAME.yaml and NAME.expect. */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desired.h"
+
+#define CORPUS "tests/data/config"
+
+static char **bad_files;
+static int bad_count;
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int scan_corpus(void)
+{
+	DIR *dir = opendir(CORPUS "/bad");
+	struct dirent *e;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		if (!ends_with(e->d_name, ".yaml"))
+			continue;
+		bad_files = realloc(bad_files, (bad_count + 1) * sizeof(*bad_files));
+		bad_files[bad_count++] = strdup(e->d_name);
+	}
+	closedir(dir);
+	qsort(bad_files, bad_count, sizeof(*bad_files), cmp_str);
+	return bad_count;
+}
+
+/* The .expect line, turned into the exact message: "N: msg" is at line N of the yaml file,
+ * "@rel: msg" is about the file rel (a list file), anything else is about the yaml file with
+ * no line. */
+static void expected_message(const char *yaml, char *out, size_t len)
+{
+	char expect_path[512], line[1024];
+	FILE *f;
+
+	snprintf(expect_path, sizeof(expect_path), CORPUS "/bad/%.*s.expect", (int)(strlen(yaml) - 5), yaml);
+	f = fopen(expect_path, "r");
+	ck_assert_msg(f, "%s: missing", expect_path);
+	ck_assert(fgets(line, sizeof(line), f));
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	if (line[0] == '@')
+		snprintf(out, len, CORPUS "/bad/%s", line + 1);
+	else if (line[0] >= '0' && line[0] <= '9')
+		snprintf(out, len, CORPUS "/bad/%s:%s", yaml, line);
+	else
+		snprintf(out, len, CORPUS "/bad/%s: %s", yaml, line);
+}
+
+START_TEST(test_bad_config)
+{
+	const char *name = bad_files[_i];
+	char path[512], want[1280];
+	struct desired s;
+	struct diag d = { 0 };
+	int found = 0;
+
+	snprintf(path, sizeof(path), CORPUS "/bad/%s", name);
+	expected_message(name, want, sizeof(want));
+	ck_assert_msg(desired_build(path, &s, &d) < 0, "%s was accepted", name);
+	for (size_t i = 0; i < d.kept; i++)
+		found |= !strcmp(d.msgs[i], want);
+	if (!found) {
+		fprintf(stderr, "%s: expected message:\n  %s\ngot:\n", name, want);
+		diag_print(&d, stderr);
+	}
+	ck_assert_msg(found, "%s: the expected message is missing (see above)", name);
+	diag_clear(&d);
+}
+END_TEST
+
+START_TEST(test_corpus_size)
+{
+	ck_assert_msg(bad_count >= 40, "only %d bad configs in the corpus", bad_count);
+}
+END_TEST
+
+START_TEST(test_good_full)
+{
+	struct desired s;
+	struct diag d = { 0 };
+	struct vosfp_prefix p;
+
+	if (desired_build(CORPUS "/good/full.yaml", &s, &d))
+		diag_print(&d, stderr);
+	ck_assert(!diag_failed(&d));
+	ck_assert_str_eq(s.pin_path, "/sys/fs/bpf/vosfp-test");
+	ck_assert_str_eq(s.bpf_object, "/usr/local/lib/vosfp/sip_logic.bpf.o");
+	ck_assert_uint_eq(s.iface_count, 2);
+	ck_assert_str_eq(s.ifaces[1].name, "eth1");
+	ck_assert_uint_eq(s.ifaces[0].mode_count, 2);
+	ck_assert_int_eq(s.ifaces[0].modes[0], VOSFP_MODE_NATIVE);
+	ck_assert_int_eq(s.ifaces[0].modes[1], VOSFP_MODE_GENERIC);
+	ck_assert_uint_eq(s.runtime.flags, VOSFP_F_PORTS | VOSFP_F_NO_STEALTH);
+	ck_assert(s.runtime.udp_ports[5060 / 8] & (1 << (5060 % 8)));
+	ck_assert(s.runtime.udp_ports[5080 / 8] & (1 << (5080 % 8)));
+	ck_assert(s.runtime.tcp_ports[5061 / 8] & (1 << (5061 % 8)));
+	ck_assert(!(s.runtime.tcp_ports[5060 / 8] & (1 << (5060 % 8))));
+	/* 3 inline + 5 from the list file (comments, blanks and a trailing comment skipped). */
+	ck_assert_uint_eq(s.allowed.n, 7);
+	ck_assert_int_eq(vosfp_prefix_parse("198.18.0.0/15", &p, NULL, 0), 0);
+	ck_assert(prefix_set_contains(&s.allowed, &p));
+	ck_assert_uint_eq(s.blocked.n, 0);
+	ck_assert_uint_eq(s.blocklist_max, 100);
+	ck_assert_uint_eq(s.list_file_count, 2);
+	desired_free(&s);
+}
+END_TEST
+
+START_TEST(test_good_defaults)
+{
+	struct desired s;
+	struct diag d = { 0 };
+	struct vosfp_config want = { .flags = VOSFP_F_PORTS };
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/minimal.yaml", &s, &d), 0);
+	want.udp_ports[5060 / 8] = 1 << (5060 % 8);
+	ck_assert_mem_eq(&s.runtime, &want, sizeof(want));
+	ck_assert_str_eq(s.pin_path, "/sys/fs/bpf/vosfp");
+	ck_assert_uint_eq(s.blocklist_max, 1048576);
+	ck_assert_uint_eq(s.allowlist_max, 65536);
+	desired_free(&s);
+
+	/* An empty list is not an absent one: no UDP port inspected. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/empty-ports.yaml", &s, &d), 0);
+	memset(&want, 0, sizeof(want));
+	want.flags = VOSFP_F_PORTS;
+	ck_assert_mem_eq(&s.runtime, &want, sizeof(want));
+	desired_free(&s);
+}
+END_TEST
+
+START_TEST(test_example_config_is_valid)
+{
+	struct desired s;
+	struct diag d = { 0 };
+
+	if (desired_build("etc/vosfp.yaml", &s, &d))
+		diag_print(&d, stderr);
+	ck_assert_msg(!diag_failed(&d), "etc/vosfp.yaml is not valid as shipped");
+	desired_free(&s);
+}
+END_TEST
+
+TCase *config_tcase(void)
+{
+	TCase *tc = tcase_create("config");
+
+	scan_corpus();
+	tcase_add_test(tc, test_corpus_size);
+	tcase_add_loop_test(tc, test_bad_config, 0, bad_count);
+	tcase_add_test(tc, test_good_full);
+	tcase_add_test(tc, test_good_defaults);
+	tcase_add_test(tc, test_example_config_is_valid);
+	return tc;
+}

@@ -1,0 +1,216 @@
+/* plan_test.c - planning without a kernel: diffs only, the never-more-permissive order, map
+ * re-creation on size changes, interface actions. */
+#include <check.h>
+#include <string.h>
+
+#include "plan.h"
+
+static void add(struct prefix_set *s, const char *text)
+{
+	struct vosfp_prefix p;
+
+	ck_assert_int_eq(vosfp_prefix_parse(text, &p, NULL, 0), 0);
+	ck_assert_int_eq(prefix_set_add(s, &p), 0);
+}
+
+static void set_of(struct prefix_set *s, const char *const *texts)
+{
+	memset(s, 0, sizeof(*s));
+	for (; *texts; texts++)
+		add(s, *texts);
+	prefix_set_finish(s);
+}
+
+static int holds(const struct prefix_set *s, const char *text)
+{
+	struct vosfp_prefix p;
+
+	ck_assert_int_eq(vosfp_prefix_parse(text, &p, NULL, 0), 0);
+	return prefix_set_contains(s, &p);
+}
+
+static struct desired_iface veth0 = { .name = "veth0", .modes = { VOSFP_MODE_NATIVE, VOSFP_MODE_GENERIC }, .mode_count = 2 };
+
+static void base(struct desired *want, struct observed *have)
+{
+	memset(want, 0, sizeof(*want));
+	memset(have, 0, sizeof(*have));
+	strcpy(want->config_path, "/etc/vosfp.yaml");
+	strcpy(want->pin_path, "/sys/fs/bpf/vosfp");
+	want->blocklist_max = have->blocklist_max = 1000;
+	want->allowlist_max = have->allowlist_max = 100;
+	want->runtime.flags = have->runtime.flags = VOSFP_F_PORTS;
+	have->readable = have->pinned = 1;
+}
+
+START_TEST(test_diff_only)
+{
+	static const char *const want_block[] = { "198.51.100.1", "198.51.100.2", "2001:db8::/32", "10.0.0.0/8", NULL };
+	static const char *const have_block[] = { "198.51.100.1", "198.51.100.3", "10.0.0.0/8", NULL };
+	static const char *const want_allow[] = { "203.0.113.0/24", NULL };
+	static const char *const have_allow[] = { "203.0.113.0/24", "198.18.0.9", NULL };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	set_of(&want.blocked, want_block);
+	set_of(&have.blocked, have_block);
+	set_of(&want.allowed, want_allow);
+	set_of(&have.allowed, have_allow);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(!p.new_maps);
+	ck_assert(!p.runtime_changed);
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_ADD].n, 2);
+	ck_assert(holds(&p.lists[PLAN_BLOCK_ADD], "198.51.100.2"));
+	ck_assert(holds(&p.lists[PLAN_BLOCK_ADD], "2001:db8::/32"));
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_DEL].n, 1);
+	ck_assert(holds(&p.lists[PLAN_BLOCK_DEL], "198.51.100.3"));
+	ck_assert_uint_eq(p.lists[PLAN_ALLOW_ADD].n, 0);
+	ck_assert_uint_eq(p.lists[PLAN_ALLOW_DEL].n, 1);
+	ck_assert(holds(&p.lists[PLAN_ALLOW_DEL], "198.18.0.9"));
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	prefix_set_free(&want.allowed);
+	observed_free(&have);
+}
+END_TEST
+
+/* Same desired and observed: nothing at all to do (a restart writes no map entry). */
+START_TEST(test_unchanged_is_empty)
+{
+	static const char *const list[] = { "198.51.100.1", "10.0.0.0/8", NULL };
+	struct observed_iface ours = { .name = "veth0", .mode = VOSFP_MODE_GENERIC, .ours = 1 };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	set_of(&want.blocked, list);
+	set_of(&have.blocked, list);
+	want.ifaces = &veth0;
+	want.iface_count = 1;
+	have.ifaces = &ours;
+	have.iface_count = 1;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(plan_empty(&p));
+	ck_assert_int_eq(p.ifaces[0].action, IFACE_KEEP);
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	prefix_set_free(&have.blocked);
+}
+END_TEST
+
+/* The order of the ops is the safety argument: stricter first, looser last. */
+START_TEST(test_order_never_more_permissive)
+{
+	ck_assert_int_lt(PLAN_BLOCK_ADD, PLAN_BLOCK_DEL);
+	ck_assert_int_lt(PLAN_ALLOW_DEL, PLAN_ALLOW_ADD);
+	ck_assert_int_lt(PLAN_BLOCK_ADD, PLAN_ALLOW_ADD);
+	ck_assert_int_lt(PLAN_ALLOW_DEL, PLAN_BLOCK_DEL);
+	ck_assert_int_lt(PLAN_ALLOW_DEL, PLAN_RUNTIME);
+	ck_assert_int_lt(PLAN_RUNTIME, PLAN_ALLOW_ADD);
+	ck_assert_str_eq(plan_op_name(PLAN_BLOCK_ADD), "blocklist add");
+}
+END_TEST
+
+START_TEST(test_size_change_recreates_maps)
+{
+	static const char *const list[] = { "198.51.100.1", NULL };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	set_of(&want.blocked, list);
+	set_of(&have.blocked, list);
+	want.blocklist_max = 2000;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.new_maps);
+	ck_assert(p.runtime_changed);
+	/* New maps start empty: the whole desired list is written to them. */
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_ADD].n, 1);
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_DEL].n, 0);
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	prefix_set_free(&have.blocked);
+}
+END_TEST
+
+START_TEST(test_runtime_change)
+{
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	want.runtime.flags |= VOSFP_F_NO_STEALTH;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.runtime_changed);
+	ck_assert(!p.new_maps);
+	ck_assert(!plan_empty(&p));
+	plan_free(&p);
+}
+END_TEST
+
+START_TEST(test_interface_actions)
+{
+	struct desired_iface eth1 = { .name = "eth1", .modes = { VOSFP_MODE_NATIVE }, .mode_count = 1 };
+	struct desired_iface wanted[] = { veth0, eth1 };
+	struct observed_iface seen[] = {
+		{ .name = "eth1", .mode = VOSFP_MODE_GENERIC, .ours = 1 },	/* mode no longer allowed */
+		{ .name = "old0", .mode = VOSFP_MODE_NATIVE, .ours = 1 },	/* no longer declared */
+		{ .name = "other0", .mode = VOSFP_MODE_NATIVE, .ours = 0 },	/* not ours: left alone */
+	};
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	want.ifaces = wanted;
+	want.iface_count = 2;
+	have.ifaces = seen;
+	have.iface_count = 3;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_uint_eq(p.iface_count, 3);
+	ck_assert_str_eq(p.ifaces[0].name, "veth0");
+	ck_assert_int_eq(p.ifaces[0].action, IFACE_ATTACH);
+	ck_assert_str_eq(p.ifaces[1].name, "eth1");
+	ck_assert_int_eq(p.ifaces[1].action, IFACE_REATTACH);
+	ck_assert_str_eq(p.ifaces[2].name, "old0");
+	ck_assert_int_eq(p.ifaces[2].action, IFACE_DETACH);
+	plan_free(&p);
+}
+END_TEST
+
+START_TEST(test_first_start)
+{
+	static const char *const block[] = { "198.51.100.1", "2001:db8::1", NULL };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	have.pinned = 0;
+	set_of(&want.blocked, block);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.new_maps);
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_ADD].n, 2);
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+}
+END_TEST
+
+TCase *plan_tcase(void)
+{
+	TCase *tc = tcase_create("plan");
+
+	tcase_add_test(tc, test_diff_only);
+	tcase_add_test(tc, test_unchanged_is_empty);
+	tcase_add_test(tc, test_order_never_more_permissive);
+	tcase_add_test(tc, test_size_change_recreates_maps);
+	tcase_add_test(tc, test_runtime_change);
+	tcase_add_test(tc, test_interface_actions);
+	tcase_add_test(tc, test_first_start);
+	return tc;
+}
