@@ -58,7 +58,9 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
 .PHONY: all check test bench clean deps unit-tests prog-tests build-tests print-%
 
-all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL)
+AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c $(CONFIG_SRCS)
+
+all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent
 
 $(OUT_DIR):
 	$(Q)mkdir -p $@
@@ -106,6 +108,11 @@ $(OUT_DIR)/bench/prog_bench: $(BENCH_SRCS) $(HEADERS) $(SIP_SKEL)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS) $(USER_LIBS)
+
+$(OUT_DIR)/vosfp-agent: $(AGENT_SRCS) $(HEADERS) | $(OUT_DIR)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS)
+	$(Q)$(call give_back,$@)
 
 $(OUT_DIR)/tests/udp_send: tests/tools/udp_send.c
 	$(call say,CC,$@)

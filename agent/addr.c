@@ -146,6 +146,39 @@ size_t vosfp_prefix_key(const struct vosfp_prefix *p, void *key)
 	}
 }
 
+void vosfp_prefix_from_key(enum vosfp_list_map m, const void *key, struct vosfp_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	switch (m) {
+	case VOSFP_LIST_EXACT4:
+		p->family = 4;
+		p->len = 32;
+		memcpy(p->addr, key, 4);
+		break;
+	case VOSFP_LIST_EXACT6:
+		p->family = 6;
+		p->len = 128;
+		memcpy(p->addr, key, 16);
+		break;
+	case VOSFP_LIST_NETS4: {
+		const struct vosfp_lpm4_key *k = key;
+
+		p->family = 4;
+		p->len = (__u8)k->prefixlen;
+		memcpy(p->addr, k->addr, 4);
+		break;
+	}
+	default: {
+		const struct vosfp_lpm6_key *k = key;
+
+		p->family = 6;
+		p->len = (__u8)k->prefixlen;
+		memcpy(p->addr, k->addr, 16);
+		break;
+	}
+	}
+}
+
 int vosfp_prefix_contains(const struct vosfp_prefix *p, int family, const __u8 *addr)
 {
 	int full = p->len / 8, rest = p->len % 8;

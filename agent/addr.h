@@ -39,6 +39,9 @@ enum vosfp_list_map vosfp_prefix_map(const struct vosfp_prefix *p);
 /* Write the map key for p into key (VOSFP_LIST_KEY_MAX bytes); returns the key's size. */
 size_t vosfp_prefix_key(const struct vosfp_prefix *p, void *key);
 
+/* The inverse: the prefix a key of list map m stands for. */
+void vosfp_prefix_from_key(enum vosfp_list_map m, const void *key, struct vosfp_prefix *p);
+
 /* Does prefix p contain the address addr (family's length, network order)? */
 int vosfp_prefix_contains(const struct vosfp_prefix *p, int family, const __u8 *addr);
 

@@ -283,8 +283,8 @@ int config_load(const char *path, struct config_file *cf, struct diag *d)
 {
 	struct cyaml_capture capture = { 0 };
 	struct vosfp_config_doc *doc = NULL;
-	unsigned char *buf;
-	size_t len;
+	unsigned char *buf = NULL;
+	size_t len = 0;
 	size_t before = d->count;
 	cyaml_err_t err;
 

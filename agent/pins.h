@@ -1,0 +1,18 @@
+/* pins.h - where vosfp keeps its state in the bpf filesystem, so filtering and policy outlive the
+ * agent: <pin_path>/<map name> for every map, <pin_path>/links/<ifname> for every XDP link. */
+#ifndef VOSFP_PINS_H
+#define VOSFP_PINS_H
+
+#include <stddef.h>
+
+#include "addr.h"
+
+/* List map names, indexed by enum vosfp_list_map. */
+extern const char *const pins_block_maps[VOSFP_LIST_MAPS];
+extern const char *const pins_allow_maps[VOSFP_LIST_MAPS];
+
+void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len);
+void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
+void pins_links_dir(const char *pin_path, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,151 @@
+/* state.c - observed state from the bpf filesystem: list maps back into prefix sets, the runtime
+ * config, map sizes, and the interfaces our pinned links are attached to (with their mode). */
+#include <dirent.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "log.h"
+#include "pins.h"
+#include "state.h"
+
+static int open_pinned(const char *pin_path, const char *name)
+{
+	char path[4352];
+
+	pins_map_path(pin_path, name, path, sizeof(path));
+	return bpf_obj_get(path);
+}
+
+static int read_list(int fd, enum vosfp_list_map m, struct prefix_set *set)
+{
+	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
+	struct vosfp_prefix p;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		vosfp_prefix_from_key(m, next, &p);
+		if (prefix_set_add(set, &p))
+			return -ENOMEM;
+		memcpy(key, next, sizeof(key));
+		prev = key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static __u32 map_size(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
+}
+
+static int read_lists(const char *pin_path, const char *const *names, struct prefix_set *set,
+		      __u32 *size)
+{
+	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
+		int fd = open_pinned(pin_path, names[m]), err;
+
+		if (fd < 0)
+			return -errno;
+		*size = map_size(fd);
+		err = read_list(fd, m, set);
+		close(fd);
+		if (err)
+			return err;
+	}
+	prefix_set_finish(set);
+	return 0;
+}
+
+static enum vosfp_xdp_mode mode_of(__u8 attach_mode)
+{
+	if (attach_mode == XDP_ATTACHED_SKB)
+		return VOSFP_MODE_GENERIC;
+	if (attach_mode == XDP_ATTACHED_HW)
+		return VOSFP_MODE_OFFLOAD;
+	return VOSFP_MODE_NATIVE;
+}
+
+static int read_links(const char *pin_path, struct observed *o)
+{
+	char dir_path[4352], path[4608];
+	struct dirent *e;
+	DIR *dir;
+
+	pins_links_dir(pin_path, dir_path, sizeof(dir_path));
+	dir = opendir(dir_path);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(dir))) {
+		struct bpf_link_info info = { 0 };
+		__u32 len = sizeof(info);
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+		struct observed_iface *oi, *v;
+		int fd;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir_path, e->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		v = realloc(o->ifaces, (o->iface_count + 1) * sizeof(*v));
+		if (!v)
+			break;
+		o->ifaces = v;
+		oi = &o->ifaces[o->iface_count++];
+		memset(oi, 0, sizeof(*oi));
+		memcpy(oi->name, e->d_name, strlen(e->d_name) + 1);
+		/* A link whose interface vanished is detached by the kernel: not ours any more. */
+		oi->ours = info.xdp.ifindex != 0;
+		if (oi->ours && bpf_xdp_query((int)info.xdp.ifindex, 0, &q) == 0)
+			oi->mode = mode_of(q.attach_mode);
+	}
+	closedir(dir);
+	return 0;
+}
+
+int state_read(const char *pin_path, struct observed *o)
+{
+	__u32 zero = 0;
+	int fd, err;
+
+	memset(o, 0, sizeof(*o));
+	if (access(pin_path, F_OK)) {
+		o->readable = errno == ENOENT;
+		return 0;
+	}
+	fd = open_pinned(pin_path, "sip_config");
+	if (fd < 0) {
+		o->readable = errno == ENOENT;	/* EPERM/EACCES: not root */
+		return 0;
+	}
+	o->readable = o->pinned = 1;
+	if (bpf_map_lookup_elem(fd, &zero, &o->runtime))
+		log_msg(LOG_WARNING, "%s/sip_config: cannot read: %s", pin_path, strerror(errno));
+	close(fd);
+	err = read_lists(pin_path, pins_block_maps, &o->blocked, &o->blocklist_max);
+	if (!err)
+		err = read_lists(pin_path, pins_allow_maps, &o->allowed, &o->allowlist_max);
+	if (!err)
+		err = read_links(pin_path, o);
+	if (err) {
+		log_msg(LOG_ERR, "%s: cannot read pinned state: %s", pin_path, strerror(-err));
+		observed_free(o);
+	}
+	return err;
+}
