@@ -58,7 +58,8 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
 .PHONY: all check test bench clean deps unit-tests prog-tests build-tests print-%
 
-AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c $(CONFIG_SRCS)
+AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c agent/apply.c \
+	agent/datapath.c agent/links.c agent/reconcile.c agent/watch.c agent/stats.c $(CONFIG_SRCS)
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent
 

@@ -6,10 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+
 #include "desired.h"
 #include "log.h"
 #include "plan.h"
+#include "reconcile.h"
 #include "state.h"
+#include "stats.h"
+#include "watch.h"
 
 #define VOSFP_VERSION "0.1.0"
 
@@ -77,6 +82,82 @@ static int dry_run(const char *config)
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }
 
+/* Foreground daemon: reconcile, then reconcile again on every change until told to stop. */
+static int run(const char *config)
+{
+	struct desired want;
+	struct watcher *w;
+	enum reconcile_result r = reconcile(config, &want);
+	char why[128];
+
+	if (r != RECONCILE_OK) {
+		desired_free(&want);
+		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	w = watcher_new();
+	if (!w) {
+		log_msg(LOG_ERR, "cannot set up inotify/signals: %s", strerror(errno));
+		desired_free(&want);
+		return EXIT_RUNTIME;
+	}
+	for (;;) {
+		const char *files[want.list_file_count + 1];
+		struct desired next;
+
+		files[0] = config;
+		for (unsigned i = 0; i < want.list_file_count; i++)
+			files[i + 1] = want.list_files[i];
+		watcher_set(w, files, want.list_file_count + 1);
+
+		switch (watcher_wait(w, why, sizeof(why))) {
+		case WATCH_STOP:
+			log_msg(LOG_INFO, "%s: exiting; filtering stays in place (vosfp-agent --down removes it)", why);
+			desired_free(&want);
+			watcher_free(w);
+			return EXIT_OK;
+		case WATCH_ERROR:
+			log_msg(LOG_ERR, "watching failed: %s", strerror(errno));
+			desired_free(&want);
+			watcher_free(w);
+			return EXIT_RUNTIME;
+		case WATCH_RELOAD:
+			log_msg(LOG_INFO, "reload: %s", why);
+			/* A failed reload keeps the last good state, and the last good watch set. */
+			if (reconcile(config, &next) == RECONCILE_OK) {
+				desired_free(&want);
+				want = next;
+			} else {
+				desired_free(&next);
+			}
+			break;
+		}
+	}
+}
+
+static int once(const char *config)
+{
+	struct desired want;
+	enum reconcile_result r = reconcile(config, &want);
+
+	desired_free(&want);
+	return r == RECONCILE_OK ? EXIT_OK : r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+/* --stats and --down need only the pin path, so a broken config does not stop them. */
+static void pin_path_of(const char *config, char *out, size_t len)
+{
+	struct config_file cf;
+	struct diag d = { 0 };
+
+	if (config_load(config, &cf, &d) == 0 && cf.doc->pin_path)
+		snprintf(out, len, "%s", cf.doc->pin_path);
+	else
+		snprintf(out, len, "%s", VOSFP_DEFAULT_PIN_PATH);
+	if (cf.doc)
+		config_free(&cf);
+	diag_clear(&d);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -137,12 +218,25 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	libbpf_set_print(NULL);	/* our messages say what failed; libbpf's would repeat it */
 	switch (mode) {
 	case MODE_DRY_RUN:
 		return dry_run(config);
+	case MODE_ONCE:
+		return once(config);
+	case MODE_STATS: {
+		char pin_path[4096];
+
+		pin_path_of(config, pin_path, sizeof(pin_path));
+		return stats_print(pin_path, json, stdout) ? EXIT_RUNTIME : EXIT_OK;
+	}
+	case MODE_DOWN: {
+		char pin_path[4096];
+
+		pin_path_of(config, pin_path, sizeof(pin_path));
+		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
+	}
 	default:
-		/* Applying (attach transaction, pins, watch) is the next step of this agent. */
-		log_msg(LOG_ERR, "this build implements --dry-run only; run, --once, --stats and --down are not available yet");
-		return EXIT_RUNTIME;
+		return run(config);
 	}
 }

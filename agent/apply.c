@@ -1,0 +1,110 @@
+/* apply.c - map writes for list changes. A million entries go in a handful of batch syscalls;
+ * a one-line edit is one syscall. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "apply.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's "operation not supported" for a map type */
+#endif
+
+#define BATCH_ENTRIES 65536	/* per syscall: bounds the kernel's copy, not our speed */
+
+static int one_by_one(int fd, const __u8 *keys, size_t key_size, size_t n, int add, size_t *done)
+{
+	vosfp_list_value one = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const void *key = keys + i * key_size;
+		int ret = add ? bpf_map_update_elem(fd, key, &one, BPF_ANY) : bpf_map_delete_elem(fd, key);
+
+		/* Deleting what is already gone is the goal reached, not a failure. */
+		if (ret && !(!add && errno == ENOENT))
+			return -errno;
+		(*done)++;
+	}
+	return 0;
+}
+
+static int write_keys(int fd, const __u8 *keys, size_t key_size, size_t n, int add, size_t *done)
+{
+	static vosfp_list_value ones[BATCH_ENTRIES];
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+
+	if (!ones[0])
+		memset(ones, 1, sizeof(ones));
+	for (size_t off = 0; off < n; off += BATCH_ENTRIES) {
+		size_t chunk_n = n - off < BATCH_ENTRIES ? n - off : BATCH_ENTRIES;
+		__u32 count = (__u32)chunk_n;
+		const __u8 *chunk = keys + off * key_size;
+		int ret = add ? bpf_map_update_batch(fd, chunk, ones, &count, &opts)
+			      : bpf_map_delete_batch(fd, chunk, &count, &opts);
+
+		if (ret && (errno == ENOTSUPP || errno == EOPNOTSUPP || errno == ENOENT)) {
+			/* Maps without batch ops (the kernel says so before touching anything), and
+			 * a batch delete that stopped at a key already gone: finish the chunk one
+			 * entry at a time from where the kernel stopped. */
+			if (errno != ENOENT)
+				count = 0;
+			*done += count;
+			ret = one_by_one(fd, chunk + (size_t)count * key_size, key_size, chunk_n - count,
+					 add, done);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (ret)
+			return -errno;
+		*done += count;
+	}
+	return 0;
+}
+
+int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, size_t *done,
+	       char *err, size_t errlen)
+{
+	size_t counts[VOSFP_LIST_MAPS] = { 0 }, key_size[VOSFP_LIST_MAPS];
+	__u8 *keys[VOSFP_LIST_MAPS] = { 0 };
+	int ret = 0;
+
+	*done = 0;
+	for (size_t i = 0; i < s->n; i++)
+		counts[vosfp_prefix_map(&s->v[i])]++;
+	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
+		struct vosfp_prefix probe = { .family = m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_NETS4 ? 4 : 6 };
+		__u8 scratch[VOSFP_LIST_KEY_MAX];
+
+		probe.len = m == VOSFP_LIST_EXACT4 ? 32 : m == VOSFP_LIST_EXACT6 ? 128 : 0;
+		key_size[m] = vosfp_prefix_key(&probe, scratch);
+		keys[m] = malloc(counts[m] * key_size[m] + 1);
+		if (!keys[m])
+			ret = -ENOMEM;
+		counts[m] = 0;
+	}
+	for (size_t i = 0; !ret && i < s->n; i++) {
+		enum vosfp_list_map m = vosfp_prefix_map(&s->v[i]);
+
+		vosfp_prefix_key(&s->v[i], keys[m] + counts[m]++ * key_size[m]);
+	}
+	for (int m = 0; !ret && m < VOSFP_LIST_MAPS; m++) {
+		size_t before = *done;
+
+		ret = write_keys(fds->fd[m], keys[m], key_size[m], counts[m], add, done);
+		if (ret) {
+			struct vosfp_prefix p;
+			char text[VOSFP_PREFIX_STRLEN];
+
+			vosfp_prefix_from_key(m, keys[m] + (*done - before) * key_size[m], &p);
+			snprintf(err, errlen, "%s %s: %s", add ? "adding" : "removing",
+				 vosfp_prefix_str(&p, text, sizeof(text)), strerror(-ret));
+		}
+	}
+	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
+		free(keys[m]);
+	return ret;
+}

@@ -1,0 +1,21 @@
+/* apply.h - writes list changes into the datapath's maps: grouped per map, batched where the
+ * kernel supports batch updates, one by one where it does not (LPM tries). */
+#ifndef VOSFP_APPLY_H
+#define VOSFP_APPLY_H
+
+#include <stddef.h>
+
+#include "prefix_set.h"
+
+/* The four maps of one list (block or allow), indexed by enum vosfp_list_map. */
+struct list_fds {
+	int fd[VOSFP_LIST_MAPS];
+};
+
+/* Add (add=1) or delete every prefix of s. On failure returns a negative errno with the first
+ * failing entry in err; entries before it stay applied (the caller undoes them). *done counts
+ * the entries applied. */
+int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, size_t *done,
+	       char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,169 @@
+/* datapath.c - load the object with libbpf, size or reuse its maps, pin them. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath.h"
+#include "pins.h"
+
+static void reset(struct datapath *dp)
+{
+	memset(dp, 0, sizeof(*dp));
+	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = -1;
+	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
+		dp->block.fd[m] = dp->allow.fd[m] = -1;
+}
+
+static int pinned_fd(const char *pin_path, const char *name)
+{
+	char path[4352];
+
+	pins_map_path(pin_path, name, path, sizeof(path));
+	return bpf_obj_get(path);
+}
+
+/* Use the pinned map for this one, when there is one. */
+static int reuse(struct bpf_map *map, const char *pin_path)
+{
+	int fd = pinned_fd(pin_path, bpf_map__name(map)), err;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = bpf_map__reuse_fd(map, fd);
+	close(fd);
+	return err;
+}
+
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
+int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
+		  size_t errlen)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int ret;
+
+	reset(dp);
+	dp->obj = bpf_object__open_file(want->bpf_object, NULL);
+	if (!dp->obj) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", want->bpf_object, strerror(-ret));
+		return ret;
+	}
+	bpf_object__for_each_map(map, dp->obj) {
+		const char *name = bpf_map__name(map);
+		int is_block = !strncmp(name, "blocked_", 8), is_allow = !strncmp(name, "allowed_", 8);
+
+		if (how == DP_REUSE_PINS || !strcmp(name, "xdp_counters") || !strcmp(name, "xsks_map")) {
+			ret = reuse(map, want->pin_path);
+			if (ret) {
+				snprintf(err, errlen, "pinned map %s/%s does not fit %s: %s", want->pin_path,
+					 name, want->bpf_object, strerror(-ret));
+				goto fail;
+			}
+		} else if (is_block || is_allow) {
+			bpf_map__set_max_entries(map, is_block ? want->blocklist_max : want->allowlist_max);
+		}
+	}
+	ret = bpf_object__load(dp->obj);
+	if (ret) {
+		snprintf(err, errlen, "kernel refused %s: %s", want->bpf_object, strerror(-ret));
+		goto fail;
+	}
+	prog = bpf_object__find_program_by_name(dp->obj, "sip_xdp_prog");
+	if (!prog) {
+		ret = -ENOENT;
+		snprintf(err, errlen, "%s has no program sip_xdp_prog", want->bpf_object);
+		goto fail;
+	}
+	dp->prog_fd = bpf_program__fd(prog);
+	dp->config_fd = map_fd(dp->obj, "sip_config");
+	dp->counters_fd = map_fd(dp->obj, "xdp_counters");
+	dp->xsks_fd = map_fd(dp->obj, "xsks_map");
+	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
+		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
+		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);
+	}
+	return 0;
+fail:
+	bpf_object__close(dp->obj);
+	reset(dp);
+	return ret;
+}
+
+int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	char path[4352];
+
+	if (mkdir(want->pin_path, 0700) && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", want->pin_path, strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_map(map, dp->obj) {
+		const char *name = bpf_map__name(map);
+
+		if (!strchr(name, '.') && bpf_map__fd(map) >= 0) {
+			pins_map_path(want->pin_path, name, path, sizeof(path));
+			/* A fresh map replaces the old pin; a reused one is pinned again, unchanged. */
+			unlink(path);
+			if (bpf_obj_pin(bpf_map__fd(map), path)) {
+				snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+				return -errno;
+			}
+		}
+	}
+	return 0;
+}
+
+void datapath_close(struct datapath *dp)
+{
+	if (dp->obj) {
+		bpf_object__close(dp->obj);
+	} else {
+		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd };
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+		for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
+			if (dp->block.fd[m] >= 0)
+				close(dp->block.fd[m]);
+			if (dp->allow.fd[m] >= 0)
+				close(dp->allow.fd[m]);
+		}
+	}
+	reset(dp);
+}
+
+int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *err, size_t errlen)
+{
+	reset(dp);
+	dp->config_fd = pinned_fd(pin_path, "sip_config");
+	dp->counters_fd = pinned_fd(pin_path, "xdp_counters");
+	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
+		dp->block.fd[m] = pinned_fd(pin_path, pins_block_maps[m]);
+		dp->allow.fd[m] = pinned_fd(pin_path, pins_allow_maps[m]);
+		if (dp->block.fd[m] < 0 || dp->allow.fd[m] < 0)
+			break;
+	}
+	if (dp->config_fd < 0 || dp->counters_fd < 0 || dp->block.fd[VOSFP_LIST_MAPS - 1] < 0 ||
+	    dp->allow.fd[VOSFP_LIST_MAPS - 1] < 0) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "cannot open the maps pinned under %s: %s", pin_path, strerror(errno));
+		datapath_close(dp);
+		return ret;
+	}
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* datapath.h - one loaded instance of sip_logic.bpf.o: its program and map fds. Loaded either on
+ * the pinned maps (same policy, a program to attach to new interfaces) or on fresh maps of the
+ * declared sizes (first start, new sizes, new object), to be filled and then pinned. */
+#ifndef VOSFP_DATAPATH_H
+#define VOSFP_DATAPATH_H
+
+#include <stddef.h>
+
+#include "apply.h"
+#include "desired.h"
+
+struct bpf_object;
+
+struct datapath {
+	struct bpf_object *obj;
+	int prog_fd;
+	int config_fd, counters_fd, xsks_fd;
+	struct list_fds block, allow;
+};
+
+enum dp_maps { DP_REUSE_PINS, DP_FRESH_MAPS };
+
+/* Open and load want->bpf_object. DP_REUSE_PINS: every map is the pinned one. DP_FRESH_MAPS:
+ * list and config maps are new (sized from want); counters and the XSK map are still the pinned
+ * ones when they exist, so counts and AF_XDP sockets survive. */
+int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
+		  size_t errlen);
+
+/* Pin every map under want->pin_path, replacing older pins. */
+int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen);
+
+void datapath_close(struct datapath *dp);
+
+/* Open the pinned list/config maps only (no program): enough to apply list changes. */
+int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,22 @@
+/* reconcile.h - one reconcile: build the desired state, read the kernel's, plan, and apply the
+ * plan as a transaction (all or nothing). The same entry point serves start, --once and every
+ * reload. */
+#ifndef VOSFP_RECONCILE_H
+#define VOSFP_RECONCILE_H
+
+#include "desired.h"
+
+enum reconcile_result {
+	RECONCILE_OK = 0,
+	RECONCILE_INVALID = 2,		/* the config or a list file is invalid: nothing changed */
+	RECONCILE_FAILED = 1,		/* the kernel refused: rolled back, previous state kept */
+};
+
+/* On return *want holds the desired state that was read (valid or not: list_files tells the
+ * watcher what to watch); the caller frees it with desired_free. */
+enum reconcile_result reconcile(const char *config, struct desired *want);
+
+/* Detach from every interface vosfp attached, unpin every map, remove pin_path. */
+int reconcile_down(const char *pin_path);
+
+#endif

@@ -1,0 +1,193 @@
+/* watch.c - inotify on parent directories + signalfd, with a quiet-period debounce. */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "watch.h"
+
+/* Changes closer together than this are one edit (editors, sed -i, partial writes). */
+#define QUIET_MS 150
+
+#define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB)
+
+struct watched_dir {
+	int wd;
+	char path[PATH_MAX];
+};
+
+struct watched_name {
+	int wd;
+	char name[NAME_MAX + 1];
+};
+
+struct watcher {
+	int ifd, sfd;
+	struct watched_dir *dirs;
+	unsigned dir_count;
+	struct watched_name *names;
+	unsigned name_count;
+};
+
+struct watcher *watcher_new(void)
+{
+	struct watcher *w = calloc(1, sizeof(*w));
+	sigset_t set;
+
+	if (!w)
+		return NULL;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	w->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (w->sfd < 0 || w->ifd < 0) {
+		watcher_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void watcher_free(struct watcher *w)
+{
+	if (!w)
+		return;
+	if (w->ifd >= 0)
+		close(w->ifd);
+	if (w->sfd >= 0)
+		close(w->sfd);
+	free(w->dirs);
+	free(w->names);
+	free(w);
+}
+
+static int watch_dir(struct watcher *w, const char *dir)
+{
+	struct watched_dir *v;
+	int wd;
+
+	for (unsigned i = 0; i < w->dir_count; i++)
+		if (!strcmp(w->dirs[i].path, dir))
+			return w->dirs[i].wd;
+	wd = inotify_add_watch(w->ifd, dir, DIR_EVENTS);
+	if (wd < 0) {
+		log_msg(LOG_WARNING, "cannot watch %s: %s (changes there need SIGHUP)", dir, strerror(errno));
+		return -1;
+	}
+	v = realloc(w->dirs, (w->dir_count + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	w->dirs = v;
+	v[w->dir_count].wd = wd;
+	snprintf(v[w->dir_count].path, sizeof(v->path), "%s", dir);
+	w->dir_count++;
+	return wd;
+}
+
+static void watch_name(struct watcher *w, int wd, const char *name)
+{
+	struct watched_name *v = realloc(w->names, (w->name_count + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	w->names = v;
+	v[w->name_count].wd = wd;
+	snprintf(v[w->name_count].name, sizeof(v->name), "%s", name);
+	w->name_count++;
+}
+
+int watcher_set(struct watcher *w, const char *const *files, unsigned count)
+{
+	for (unsigned i = 0; i < w->dir_count; i++)
+		inotify_rm_watch(w->ifd, w->dirs[i].wd);
+	w->dir_count = w->name_count = 0;
+	for (unsigned i = 0; i < count; i++) {
+		char dir[PATH_MAX];
+		const char *slash = strrchr(files[i], '/');
+		int wd;
+
+		if (slash)
+			snprintf(dir, sizeof(dir), "%.*s", slash == files[i] ? 1 : (int)(slash - files[i]), files[i]);
+		else
+			snprintf(dir, sizeof(dir), ".");
+		wd = watch_dir(w, dir);
+		if (wd < 0)
+			continue;
+		watch_name(w, wd, slash ? slash + 1 : files[i]);
+		/* Kubernetes ConfigMap volumes swap a "..data" symlink to publish a new version. */
+		watch_name(w, wd, "..data");
+	}
+	return 0;
+}
+
+static int relevant(const struct watcher *w, const struct inotify_event *e)
+{
+	if (e->mask & IN_Q_OVERFLOW)
+		return 1;
+	if (!e->len)
+		return 0;
+	for (unsigned i = 0; i < w->name_count; i++)
+		if (w->names[i].wd == e->wd && !strcmp(w->names[i].name, e->name))
+			return 1;
+	return 0;
+}
+
+/* Drain pending inotify events; 1 if any concerns a watched file. */
+static int drain(struct watcher *w, char *why, unsigned whylen)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int hit = 0;
+	ssize_t n;
+
+	while ((n = read(w->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *e = (struct inotify_event *)p;
+
+			if (relevant(w, e)) {
+				if (!hit)
+					snprintf(why, whylen, "%s changed", e->len ? e->name : "a watched file");
+				hit = 1;
+			}
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return hit;
+}
+
+enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
+{
+	struct pollfd fds[2] = { { .fd = w->sfd, .events = POLLIN }, { .fd = w->ifd, .events = POLLIN } };
+	int pending = 0;
+
+	for (;;) {
+		int n = poll(fds, 2, pending ? QUIET_MS : -1);
+
+		if (n < 0 && errno != EINTR)
+			return WATCH_ERROR;
+		if (n == 0 && pending)
+			return WATCH_RELOAD;	/* quiet long enough: the edit is complete */
+		if (n > 0 && (fds[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(w->sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					snprintf(why, whylen, "SIGHUP");
+					return WATCH_RELOAD;
+				}
+				snprintf(why, whylen, "%s", strsignal((int)si.ssi_signo));
+				return WATCH_STOP;
+			}
+		}
+		if (n > 0 && (fds[1].revents & POLLIN))
+			pending |= drain(w, why, whylen);
+	}
+}
