@@ -54,3 +54,27 @@ counter() {
 	# shellcheck disable=SC2086
 	"$BPFTOOL" map lookup id "$1" key $key | awk '/"value"/ { gsub(/[^0-9]/, "", $2); s += $2 } END { print s + 0 }'
 }
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 50 ms), bounded in time.
+wait_for() {
+	local deadline=$((SECONDS + $1)) 
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# pinned_counter PIN_PATH INDEX: a counter of the pinned xdp_counters map, summed over CPUs.
+pinned_counter() {
+	local key
+	key=$(printf '%d 0 0 0' "$2")
+	# shellcheck disable=SC2086
+	"$BPFTOOL" map lookup pinned "$1/xdp_counters" key $key | awk '/"value"/ { gsub(/[^0-9]/, "", $2); s += $2 } END { print s + 0 }'
+}
+
+# pinned_has_v4 PIN_PATH MAP A.B.C.D: is this IPv4 address a key of the pinned exact map?
+pinned_has_v4() {
+	# shellcheck disable=SC2046
+	"$BPFTOOL" map lookup pinned "$1/$2" key $(tr '.' ' ' <<<"$3") >/dev/null 2>&1
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# agent_test.sh - vosfp-agent against the real kernel: the declared policy in force on real
+# frames crossing a veth (host side in the root namespace, where the agent runs; peer in a
+# namespace this test creates), every way files really change, invalid edits, rollback on a
+# real attach failure, SIGKILL without a filtering gap, restart without writes, --down.
+set -uo pipefail
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+require_root "vosfp-agent integration"
+
+agent="$VOSFP_ROOT/build/vosfp-agent"
+udp_send="$VOSFP_ROOT/build/tests/udp_send"
+work=$(mktemp -d /tmp/vosfp-agent-test.XXXXXX)
+pin="/sys/fs/bpf/vosfp-it-$$"
+ns="vosfp-it-$$" host="vit$$h" peer="vit$$p" bridge="vit$$br"
+agent_pid=""
+
+cleanup() {
+	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+	"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
+	rm -rf "$pin" 2>/dev/null
+	ip link del "$host" 2>/dev/null
+	ip link del "$bridge" 2>/dev/null
+	cleanup_netns
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+new_netns "$ns" || { fail "cannot create namespace"; exit 1; }
+ip link add "$host" type veth peer name "$peer" netns "$ns" || { fail "cannot create veth"; exit 1; }
+ip addr add 198.18.1.1/24 dev "$host"
+ip link set "$host" up
+for i in 2 3 4 5 6 7 8 9 10 11 12 13 14; do ip -n "$ns" addr add "198.18.1.$i/24" dev "$peer"; done
+ip -n "$ns" link set "$peer" up
+ip -n "$ns" neigh add 198.18.1.1 lladdr "$(cat "/sys/class/net/$host/address")" dev "$peer" nud permanent
+
+REGISTER='REGISTER sip:198.18.1.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.1.2:5060\r\nContent-Length: 0\r\n\r\n'
+OPTIONS='OPTIONS sip:198.18.1.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.1.2:5060\r\nContent-Length: 0\r\n\r\n'
+C_OPTIONS=0 C_PASSED=2 C_BLOCKED=3
+
+write_config() {	# write_config FILE LISTFILES... (atomically: temp + rename)
+	local file=$1 files
+	shift
+	files=$(printf '%s, ' "$@")
+	cat >"$file.tmp" <<CFG
+version: 1
+pin_path: $pin
+bpf_object: $VOSFP_ROOT/build/sip_logic.bpf.o
+interfaces:
+  - name: $host
+    xdp_mode: [native, generic]
+allowlist:
+  addresses: [198.18.1.4]
+blocklist:
+  addresses: [198.18.1.3]
+  files: [${files%, }]
+CFG
+	mv "$file.tmp" "$file"
+}
+
+# traffic LABEL SRC TEXT COUNT COUNTER: COUNT datagrams from SRC must move COUNTER by exactly COUNT.
+traffic() {
+	local label=$1 src=$2 text=$3 count=$4 idx=$5 before want
+	before=$(pinned_counter "$pin" "$idx")
+	want=$((before + count))
+	ip netns exec "$ns" "$udp_send" -s "$src" 198.18.1.1 5060 "$text" "$count"
+	if wait_for 3 test "$(pinned_counter "$pin" "$idx")" -eq "$want" 2>/dev/null ||
+		[ "$(pinned_counter "$pin" "$idx")" -eq "$want" ]; then
+		pass "$label"
+	else
+		fail "$label: counter $idx = $(pinned_counter "$pin" "$idx"), expected $want"
+	fi
+}
+
+counter_is() { [ "$(pinned_counter "$pin" "$1")" -eq "$2" ]; }
+
+# wait for the agent to have applied a block of SRC (or its removal, with "!").
+blocked_soon() { wait_for 3 pinned_has_v4 "$pin" blocked_ips "$1"; }
+not_blocked() { ! pinned_has_v4 "$pin" blocked_ips "$1"; }
+unblocked_soon() { wait_for 3 not_blocked "$1"; }
+
+start_agent() {	# start_agent CONFIG
+	"$agent" -c "$1" 2>>"$work/agent.log" &
+	agent_pid=$!
+	wait_for 5 test -e "$pin/links/$host" || { fail "agent did not come up: $(tail -5 "$work/agent.log")"; exit 1; }
+}
+
+# --- start: the declared policy in force --------------------------------------------------
+printf '# blocked by file\n198.18.1.5\n' >"$work/block.txt"
+write_config "$work/vosfp.yaml" block.txt
+start_agent "$work/vosfp.yaml"
+pass "agent started on $host"
+traffic "start: blocked address (inline) dropped" 198.18.1.3 "$REGISTER" 5 $C_BLOCKED
+traffic "start: blocked address (list file) dropped" 198.18.1.5 "$REGISTER" 4 $C_BLOCKED
+traffic "start: OPTIONS from the allowlist passes" 198.18.1.4 "$OPTIONS" 3 $C_PASSED
+traffic "start: OPTIONS from an unknown source dropped" 198.18.1.2 "$OPTIONS" 2 $C_OPTIONS
+traffic "start: REGISTER from an unknown source passes" 198.18.1.2 "$REGISTER" 1 $C_PASSED
+
+# --- every way a file changes ---------------------------------------------------------------
+printf '198.18.1.5\n198.18.1.6\n' >"$work/block.txt"			# in place
+blocked_soon 198.18.1.6 && traffic "in-place write applied" 198.18.1.6 "$REGISTER" 3 $C_BLOCKED ||
+	fail "in-place write not applied"
+
+printf '198.18.1.5\n198.18.1.7\n' >"$work/block.txt.new" && mv "$work/block.txt.new" "$work/block.txt"
+blocked_soon 198.18.1.7 && unblocked_soon 198.18.1.6 &&
+	traffic "write-to-temp + rename applied" 198.18.1.7 "$REGISTER" 2 $C_BLOCKED ||
+	fail "temp + rename not applied"
+traffic "temp + rename: the removed entry passes again" 198.18.1.6 "$REGISTER" 2 $C_PASSED
+
+sed -i 's/^198\.18\.1\.7$/198.18.1.8/' "$work/block.txt"			# sed -i
+blocked_soon 198.18.1.8 && unblocked_soon 198.18.1.7 &&
+	traffic "sed -i applied" 198.18.1.8 "$REGISTER" 2 $C_BLOCKED || fail "sed -i not applied"
+
+rm "$work/block.txt"							# delete, then recreate
+sleep 0.5
+traffic "deleted list file: last good policy kept" 198.18.1.8 "$REGISTER" 1 $C_BLOCKED
+printf '198.18.1.5\n198.18.1.9\n' >"$work/block.txt"
+blocked_soon 198.18.1.9 && traffic "delete + recreate applied" 198.18.1.9 "$REGISTER" 2 $C_BLOCKED ||
+	fail "delete + recreate not applied"
+
+printf '198.18.1.5\n198.' >"$work/block.txt"				# partial writes
+printf '18.1.10\n' >>"$work/block.txt"
+blocked_soon 198.18.1.10 && traffic "partial writes applied" 198.18.1.10 "$REGISTER" 2 $C_BLOCKED ||
+	fail "partial writes not applied"
+
+printf '198.18.1.11\n' >"$work/extra.txt"				# list file added
+write_config "$work/vosfp.yaml" block.txt extra.txt
+blocked_soon 198.18.1.11 && traffic "list file added to the config applied" 198.18.1.11 "$REGISTER" 2 $C_BLOCKED ||
+	fail "added list file not applied"
+printf '198.18.1.12\n' >"$work/extra.txt"
+blocked_soon 198.18.1.12 && traffic "the added list file is watched" 198.18.1.12 "$REGISTER" 2 $C_BLOCKED ||
+	fail "added list file not watched"
+
+write_config "$work/vosfp.yaml" block.txt				# list file removed
+unblocked_soon 198.18.1.12 && traffic "list file removed from the config: its entries go" 198.18.1.12 "$REGISTER" 2 $C_PASSED ||
+	fail "removed list file still applied"
+
+# --- invalid edits keep the last good state --------------------------------------------------
+printf '198.18.1.5\nnot-an-address\n' >"$work/block.txt"
+wait_for 3 grep -q "block.txt:2: 'not-an-address' is not an IPv4 or IPv6 address" "$work/agent.log" &&
+	pass "invalid list edit logged with file:line" || fail "invalid edit not logged: $(tail -3 "$work/agent.log")"
+traffic "invalid list edit: last good policy kept" 198.18.1.10 "$REGISTER" 2 $C_BLOCKED
+kill -0 "$agent_pid" && pass "agent keeps running after an invalid edit" || fail "agent died on an invalid edit"
+printf 'version: 1\ninterfaces: [oops\n' >"$work/vosfp.yaml.tmp" && mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml.bad"
+cp "$work/vosfp.yaml" "$work/vosfp.yaml.good"
+cp "$work/vosfp.yaml.bad" "$work/vosfp.yaml"
+wait_for 3 grep -q "vosfp.yaml:3: not valid YAML" "$work/agent.log" && pass "invalid config edit logged with file:line" ||
+	fail "invalid config not logged"
+traffic "invalid config edit: last good policy kept" 198.18.1.3 "$REGISTER" 2 $C_BLOCKED
+cp "$work/vosfp.yaml.good" "$work/vosfp.yaml"
+printf '198.18.1.5\n198.18.1.13\n' >"$work/block.txt"
+blocked_soon 198.18.1.13 && pass "valid edits apply again after invalid ones" || fail "agent stuck after invalid edit"
+
+# --- SIGHUP ---------------------------------------------------------------------------------
+kill -HUP "$agent_pid"
+wait_for 3 grep -q "reload: SIGHUP" "$work/agent.log" && pass "SIGHUP reloads" || fail "SIGHUP ignored"
+
+# --- a real attach failure rolls back (the bridge driver has no native XDP) -----------------------
+ip link add "$bridge" type bridge
+prog_before=$(xdp_prog_id "" "$host" 2>/dev/null || ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+sed "s/^interfaces:/interfaces:\n  - name: $bridge\n    xdp_mode: [native]/" "$work/vosfp.yaml.good" >"$work/vosfp.yaml.tmp"
+sed -i 's/addresses: \[198.18.1.3\]/addresses: [198.18.1.3, 198.18.1.14]/' "$work/vosfp.yaml.tmp"
+mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml"
+if wait_for 3 grep -q "$bridge: cannot attach XDP (tried native: Operation not supported); rolled back, previous state kept" "$work/agent.log"; then
+	pass "attach failure names the interface, the mode and the kernel's reason"
+else
+	fail "attach failure message: $(tail -3 "$work/agent.log")"
+fi
+prog_after=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+[ "$prog_before" = "$prog_after" ] && pass "rollback: $host keeps its program ($prog_after)" ||
+	fail "rollback: program on $host changed $prog_before -> $prog_after"
+! pinned_has_v4 "$pin" blocked_ips 198.18.1.14 && pass "rollback: the failed transaction's list change is not applied" ||
+	fail "rollback: 198.18.1.14 was applied"
+[ -z "$(ip -d link show dev "$bridge" | grep prog/xdp)" ] && pass "rollback: nothing left on $bridge" || fail "program left on $bridge"
+kill -0 "$agent_pid" && pass "agent keeps running after a failed reload" || fail "agent died after a failed reload"
+cp "$work/vosfp.yaml.good" "$work/vosfp.yaml"
+sleep 0.5
+
+# --- SIGTERM leaves filtering; SIGKILL while packets flow leaves no gap ----------------------------
+before=$(pinned_counter "$pin" $C_BLOCKED)
+ip netns exec "$ns" "$udp_send" -s 198.18.1.3 198.18.1.1 5060 "$REGISTER" 20000 &
+sender=$!
+kill -9 "$agent_pid"
+wait "$agent_pid" 2>/dev/null
+agent_pid=""
+wait "$sender"
+wait_for 3 counter_is $C_BLOCKED $((before + 20000)) && pass "SIGKILL while packets flow: all 20000 from a blocked source dropped" ||
+	fail "SIGKILL: BLOCKED moved by $(($(pinned_counter "$pin" $C_BLOCKED) - before)), expected 20000"
+
+# --- restart with the same config: no writes, no detach ---------------------------------------
+prog_before=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+: >"$work/agent.log"
+start_agent "$work/vosfp.yaml"
+wait_for 3 grep -q "no change:" "$work/agent.log" && pass "restart with the same config: no change planned, no map written" ||
+	fail "restart planned changes: $(cat "$work/agent.log")"
+prog_after=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+[ "$prog_before" = "$prog_after" ] && pass "restart: program $prog_after never detached" || fail "restart replaced the program"
+kill -TERM "$agent_pid"
+wait "$agent_pid"
+rc=$?
+agent_pid=""
+[ $rc -eq 0 ] && [ -n "$(ip -d link show dev "$host" | grep prog/xdp)" ] &&
+	pass "SIGTERM: agent exits 0, filtering stays" || fail "SIGTERM: rc=$rc"
+traffic "after SIGTERM the policy is still in force" 198.18.1.3 "$REGISTER" 2 $C_BLOCKED
+
+# --- Kubernetes ConfigMap volume: a "..data" symlink swapped to a new directory ---------------------
+cm="$work/cm"
+mkdir -p "$cm/..v1" "$cm/..v2"
+write_config "$cm/..v1/vosfp.yaml" block.txt
+printf '198.18.1.5\n' >"$cm/..v1/block.txt"
+ln -s ..v1 "$cm/..data"
+ln -s ..data/vosfp.yaml "$cm/vosfp.yaml"
+ln -s ..data/block.txt "$cm/block.txt"
+start_agent "$cm/vosfp.yaml"
+write_config "$cm/..v2/vosfp.yaml" block.txt
+printf '198.18.1.5\n198.18.1.14\n' >"$cm/..v2/block.txt"
+ln -s ..v2 "$cm/..data_tmp" && mv -T "$cm/..data_tmp" "$cm/..data"
+blocked_soon 198.18.1.14 && traffic "ConfigMap ..data swap applied" 198.18.1.14 "$REGISTER" 2 $C_BLOCKED ||
+	fail "ConfigMap ..data swap not applied"
+kill -TERM "$agent_pid" && wait "$agent_pid"
+agent_pid=""
+
+# --- exit codes ---------------------------------------------------------------------------------
+"$agent" --once -c "$VOSFP_ROOT/tests/data/config/bad/mode-unknown.yaml" 2>/dev/null
+[ $? -eq 2 ] && pass "invalid config: exit 2" || fail "invalid config: wrong exit code"
+"$agent" --bogus 2>/dev/null
+[ $? -eq 2 ] && pass "usage error: exit 2" || fail "usage error: wrong exit code"
+chmod 755 "$work" && chmod 644 "$work/vosfp.yaml" "$work/block.txt"
+out=$(runuser -u nobody -- "$agent" --dry-run -c "$work/vosfp.yaml" 2>&1)
+rc=$?
+[ $rc -eq 0 ] && grep -q "planning against an empty kernel" <<<"$out" &&
+	pass "unprivileged --dry-run plans against an empty kernel and says so" || fail "unprivileged dry-run: rc=$rc $out"
+
+# --- --down -----------------------------------------------------------------------------------------
+"$agent" --down -c "$work/vosfp.yaml" 2>/dev/null
+[ -z "$(ip -d link show dev "$host" | grep prog/xdp)" ] && [ ! -e "$pin" ] &&
+	pass "--down leaves no XDP program and no pin" || fail "--down left state behind"
+
+exit $test_status
