@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -82,34 +84,83 @@ static int dry_run(const char *config)
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }
 
+static int within(const struct timespec *t, const struct timespec *from, const struct timespec *to)
+{
+	long long v = t->tv_sec * 1000000000LL + t->tv_nsec;
+
+	return v >= from->tv_sec * 1000000000LL + from->tv_nsec && v <= to->tv_sec * 1000000000LL + to->tv_nsec;
+}
+
+/* Did any of these files (or the link at its path) change while we were reading them? A window,
+ * not "since": a file stamped in the future must not make us reload forever. */
+static int changed_during(const char *const *files, unsigned count, const struct timespec *from,
+			  const struct timespec *to)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct stat st;
+
+		if ((stat(files[i], &st) == 0 && within(&st.st_ctim, from, to)) ||
+		    (lstat(files[i], &st) == 0 && within(&st.st_ctim, from, to)))
+			return 1;
+	}
+	return 0;
+}
+
+/* One reconcile with the watch set right around it: watches exist before the files are read,
+ * and a change that raced the read (seen by its ctime) asks for another round. */
+static enum reconcile_result watched_reconcile(struct watcher *w, const char *config,
+					       const struct desired *last_good, struct desired *want,
+					       int *raced)
+{
+	struct timespec start, end;
+	enum reconcile_result r;
+	const struct desired *files_of;
+
+	clock_gettime(CLOCK_REALTIME, &start);
+	r = reconcile(config, want);
+	/* A failed reload keeps the last good state, and the last good watch set. */
+	files_of = r == RECONCILE_OK || !last_good ? want : last_good;
+	{
+		const char *files[files_of->list_file_count + 1];
+
+		files[0] = config;
+		for (unsigned i = 0; i < files_of->list_file_count; i++)
+			files[i + 1] = files_of->list_files[i];
+		watcher_set(w, files, files_of->list_file_count + 1);
+		clock_gettime(CLOCK_REALTIME, &end);
+		*raced = changed_during(files, files_of->list_file_count + 1, &start, &end);
+	}
+	return r;
+}
+
 /* Foreground daemon: reconcile, then reconcile again on every change until told to stop. */
 static int run(const char *config)
 {
-	struct desired want;
-	struct watcher *w;
-	enum reconcile_result r = reconcile(config, &want);
+	struct desired want, next;
+	struct watcher *w = watcher_new();
+	enum reconcile_result r;
 	char why[128];
+	int raced;
 
-	if (r != RECONCILE_OK) {
-		desired_free(&want);
-		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
-	}
-	w = watcher_new();
 	if (!w) {
 		log_msg(LOG_ERR, "cannot set up inotify/signals: %s", strerror(errno));
-		desired_free(&want);
 		return EXIT_RUNTIME;
 	}
+	watcher_set(w, &config, 1);
+	r = watched_reconcile(w, config, NULL, &want, &raced);
+	if (r != RECONCILE_OK) {
+		desired_free(&want);
+		watcher_free(w);
+		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+	}
 	for (;;) {
-		const char *files[want.list_file_count + 1];
-		struct desired next;
+		enum watch_event ev = WATCH_RELOAD;
 
-		files[0] = config;
-		for (unsigned i = 0; i < want.list_file_count; i++)
-			files[i + 1] = want.list_files[i];
-		watcher_set(w, files, want.list_file_count + 1);
-
-		switch (watcher_wait(w, why, sizeof(why))) {
+		if (raced)
+			snprintf(why, sizeof(why), "a file changed while it was being read");
+		else
+			ev = watcher_wait(w, why, sizeof(why));
+		switch (ev) {
 		case WATCH_STOP:
 			log_msg(LOG_INFO, "%s: exiting; filtering stays in place (vosfp-agent --down removes it)", why);
 			desired_free(&want);
@@ -122,8 +173,7 @@ static int run(const char *config)
 			return EXIT_RUNTIME;
 		case WATCH_RELOAD:
 			log_msg(LOG_INFO, "reload: %s", why);
-			/* A failed reload keeps the last good state, and the last good watch set. */
-			if (reconcile(config, &next) == RECONCILE_OK) {
+			if (watched_reconcile(w, config, &want, &next, &raced) == RECONCILE_OK) {
 				desired_free(&want);
 				want = next;
 			} else {

@@ -107,13 +107,17 @@ static void watch_name(struct watcher *w, int wd, const char *name)
 
 int watcher_set(struct watcher *w, const char *const *files, unsigned count)
 {
-	for (unsigned i = 0; i < w->dir_count; i++)
-		inotify_rm_watch(w->ifd, w->dirs[i].wd);
+	unsigned old_dirs = w->dir_count;
+	struct watched_dir *old = w->dirs;
+
+	/* Keep the watches of directories still needed: events already queued on them (a change
+	 * made while we were reconciling) must not be lost. */
+	w->dirs = NULL;
 	w->dir_count = w->name_count = 0;
 	for (unsigned i = 0; i < count; i++) {
 		char dir[PATH_MAX];
 		const char *slash = strrchr(files[i], '/');
-		int wd;
+		int wd = -1;
 
 		if (slash)
 			snprintf(dir, sizeof(dir), "%.*s", slash == files[i] ? 1 : (int)(slash - files[i]), files[i]);
@@ -126,6 +130,15 @@ int watcher_set(struct watcher *w, const char *const *files, unsigned count)
 		/* Kubernetes ConfigMap volumes swap a "..data" symlink to publish a new version. */
 		watch_name(w, wd, "..data");
 	}
+	for (unsigned i = 0; i < old_dirs; i++) {
+		int still = 0;
+
+		for (unsigned j = 0; j < w->dir_count; j++)
+			still |= w->dirs[j].wd == old[i].wd;
+		if (!still)
+			inotify_rm_watch(w->ifd, old[i].wd);
+	}
+	free(old);
 	return 0;
 }
 

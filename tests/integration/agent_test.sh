@@ -21,10 +21,12 @@ cleanup() {
 	rm -rf "$pin" 2>/dev/null
 	ip link del "$host" 2>/dev/null
 	ip link del "$bridge" 2>/dev/null
+	ip link del "${host}f" 2>/dev/null
 	cleanup_netns
 	rm -rf "$work"
 }
 trap cleanup EXIT
+[ -n "${VOSFP_KEEP_LOG:-}" ] && trap 'cp "$work/agent.log" /tmp/agent-test.log; cleanup' EXIT
 
 new_netns "$ns" || { fail "cannot create namespace"; exit 1; }
 ip link add "$host" type veth peer name "$peer" netns "$ns" || { fail "cannot create veth"; exit 1; }
@@ -54,6 +56,8 @@ allowlist:
 blocklist:
   addresses: [198.18.1.3]
   files: [${files%, }]
+limits:
+  blocklist_max: ${BLOCKLIST_MAX:-1048576}
 CFG
 	mv "$file.tmp" "$file"
 }
@@ -79,10 +83,15 @@ blocked_soon() { wait_for 3 pinned_has_v4 "$pin" blocked_ips "$1"; }
 not_blocked() { ! pinned_has_v4 "$pin" blocked_ips "$1"; }
 unblocked_soon() { wait_for 3 not_blocked "$1"; }
 
-start_agent() {	# start_agent CONFIG
+reconciles() { grep -cE "reconciled in|no change:" "$work/agent.log" 2>/dev/null; }
+more_reconciles_than() { [ "$(reconciles)" -gt "$1" ]; }
+
+start_agent() {	# start_agent CONFIG: returns once its first reconcile is done
+	local before
+	before=$(reconciles)
 	"$agent" -c "$1" 2>>"$work/agent.log" &
 	agent_pid=$!
-	wait_for 5 test -e "$pin/links/$host" || { fail "agent did not come up: $(tail -5 "$work/agent.log")"; exit 1; }
+	wait_for 5 more_reconciles_than "${before:-0}" || { fail "agent did not come up: $(tail -5 "$work/agent.log")"; exit 1; }
 }
 
 # --- start: the declared policy in force --------------------------------------------------
@@ -176,6 +185,35 @@ kill -0 "$agent_pid" && pass "agent keeps running after a failed reload" || fail
 cp "$work/vosfp.yaml.good" "$work/vosfp.yaml"
 sleep 0.5
 
+# --- new map sizes swap in new maps under traffic with no instant unfiltered ---------------------
+before=$(pinned_counter "$pin" $C_BLOCKED)
+ip netns exec "$ns" "$udp_send" -s 198.18.1.3 198.18.1.1 5060 "$REGISTER" 20000 &
+sender=$!
+BLOCKLIST_MAX=4096 write_config "$work/vosfp.yaml" block.txt
+wait "$sender"
+wait_for 3 counter_is $C_BLOCKED $((before + 20000)) && pass "size change under traffic: all 20000 from a blocked source dropped" ||
+	fail "size change: BLOCKED moved by $(($(pinned_counter "$pin" $C_BLOCKED) - before)), expected 20000"
+blocklist_size() { "$BPFTOOL" map show pinned "$pin/blocked_ips" | sed -n 's/.*max_entries \([0-9]*\).*/\1/p'; }
+size_is() { [ "$(blocklist_size)" = "$1" ]; }
+wait_for 3 size_is 4096 && pass "pinned blocklist map now has 4096 entries of room" ||
+	fail "blocked_ips max_entries=$(blocklist_size)"
+traffic "after the swap the lists are complete" 198.18.1.13 "$REGISTER" 2 $C_BLOCKED
+cp "$work/vosfp.yaml" "$work/vosfp.yaml.good"
+
+# --- a program vosfp does not own is never replaced ----------------------------------------------
+ip link add "${host}f" type veth peer name "${peer}f" netns "$ns"
+ip link set "${host}f" up
+ip link set dev "${host}f" xdpgeneric obj "$VOSFP_ROOT/build/sip_logic.bpf.o" sec xdp
+foreign=$(ip -d link show dev "${host}f" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+sed "s/^interfaces:/interfaces:\n  - name: ${host}f\n    xdp_mode: [generic]/" "$work/vosfp.yaml.good" >"$work/foreign.yaml"
+out=$("$agent" --once -c "$work/foreign.yaml" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -q "${host}f: carries an XDP program vosfp does not own (prog id $foreign)" <<<"$out" &&
+	pass "a foreign XDP program is refused (exit 1, named)" || fail "foreign program: rc=$rc $out"
+[ "$(ip -d link show dev "${host}f" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')" = "$foreign" ] &&
+	pass "the foreign program is left in place" || fail "the foreign program was replaced"
+ip link del "${host}f"
+
 # --- SIGTERM leaves filtering; SIGKILL while packets flow leaves no gap ----------------------------
 before=$(pinned_counter "$pin" $C_BLOCKED)
 ip netns exec "$ns" "$udp_send" -s 198.18.1.3 198.18.1.1 5060 "$REGISTER" 20000 &
@@ -189,9 +227,9 @@ wait_for 3 counter_is $C_BLOCKED $((before + 20000)) && pass "SIGKILL while pack
 
 # --- restart with the same config: no writes, no detach ---------------------------------------
 prog_before=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
-: >"$work/agent.log"
+echo "--- restart ---" >>"$work/agent.log"
 start_agent "$work/vosfp.yaml"
-wait_for 3 grep -q "no change:" "$work/agent.log" && pass "restart with the same config: no change planned, no map written" ||
+wait_for 3 bash -c "sed -n '/--- restart ---/,\$p' \"$work/agent.log\" | grep -q 'no change:'" && pass "restart with the same config: no change planned, no map written" ||
 	fail "restart planned changes: $(cat "$work/agent.log")"
 prog_after=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
 [ "$prog_before" = "$prog_after" ] && pass "restart: program $prog_after never detached" || fail "restart replaced the program"
