@@ -114,6 +114,7 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 					&p->lists[PLAN_ALLOW_DEL]);
 		p->runtime_changed = memcmp(&want->runtime, &have->runtime, sizeof(want->runtime)) != 0;
 	}
+	p->swap_program = have->program_outdated && !p->new_maps;
 	if (!err)
 		err = plan_ifaces(want, have, p);
 	if (err)
@@ -129,7 +130,7 @@ int plan_empty(const struct plan *p)
 	for (unsigned i = 0; i < p->iface_count; i++)
 		if (p->ifaces[i].action != IFACE_KEEP)
 			return 0;
-	return !p->runtime_changed && !p->new_maps;
+	return !p->runtime_changed && !p->new_maps && !p->swap_program;
 }
 
 void plan_free(struct plan *p)
@@ -165,6 +166,9 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 		fprintf(out, "maps: create under %s (blocklist_max %u, allowlist_max %u) from %s%s\n",
 			want->pin_path, want->blocklist_max, want->allowlist_max, want->bpf_object,
 			have->pinned ? ", then swap the program on every interface" : "");
+	if (p->swap_program)
+		fprintf(out, "program: %s differs from the running one: swap it on every interface\n",
+			want->bpf_object);
 	for (int op = 0; op < PLAN_OPS; op++) {
 		const struct prefix_set *s = &p->lists[op];
 

@@ -23,6 +23,9 @@ struct observed {
 	uint32_t blocklist_max, allowlist_max;	/* sizes of the pinned maps */
 	struct observed_iface *ifaces;
 	unsigned iface_count;
+	/* The running program differs from the declared object's (found by loading the object
+	 * and comparing program tags; the planner only reads the answer). */
+	int program_outdated;
 };
 
 enum plan_op {
@@ -51,6 +54,7 @@ struct plan {
 	struct prefix_set lists[PLAN_OPS];	/* entries for the list ops (PLAN_RUNTIME: unused) */
 	int runtime_changed;
 	int new_maps;		/* create maps (first start, or sizes changed): swap the program */
+	int swap_program;	/* same maps, new program: switch every kept interface to it */
 	struct plan_iface *ifaces;
 	unsigned iface_count;
 };

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <limits.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -42,6 +44,7 @@ struct txn {
 	struct iface_change *changes;
 	unsigned change_count;
 	size_t list_done[PLAN_OPS];	/* entries applied per list op, for undo */
+	int swap;			/* kept interfaces switch to the program loaded here */
 	char err[1024];
 };
 
@@ -124,9 +127,9 @@ static int change_iface(struct txn *t, const struct plan_iface *pi)
 	c->link_fd = -1;
 
 	if (pi->action == IFACE_KEEP) {
-		if (!t->dp.obj || t->dp.prog_fd < 0)
+		if (!t->swap)
 			return 0;
-		/* New maps: switch the running link to the new program atomically. */
+		/* New maps or a new object: switch the running link to the new program atomically. */
 		fd = link_open_pinned(t->want->pin_path, pi->name);
 		if (fd < 0)
 			return fail_iface(t, pi->name, "cannot open its pinned link: %s", strerror(-fd));
@@ -235,7 +238,7 @@ static int needs_program(const struct plan *p)
 	for (unsigned i = 0; i < p->iface_count; i++)
 		if (p->ifaces[i].action == IFACE_ATTACH || p->ifaces[i].action == IFACE_REATTACH)
 			return 1;
-	return p->new_maps;
+	return p->new_maps || p->swap_program;
 }
 
 static void commit_ifaces(struct txn *t, const struct plan *p)
@@ -272,6 +275,7 @@ static int execute(struct txn *t, const struct plan *p)
 		ret = datapath_open_pinned_maps(t->want->pin_path, &t->dp, t->err, sizeof(t->err));
 	if (ret)
 		return ret;
+	t->swap = p->new_maps || p->swap_program;
 
 	/* Fresh maps: fill them completely before any interface can see them. */
 	if (p->new_maps) {
@@ -321,12 +325,63 @@ static int on_bpffs(const char *pin_path)
 	return statfs(parent, &st) == 0 && st.f_type == BPF_FS_MAGIC;
 }
 
+static int prog_tag(int prog_fd, __u8 tag[BPF_TAG_SIZE])
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return 0;
+}
+
+/* Is the program on our links the declared object's? Loading the object (on the pinned maps)
+ * is the only way to know its program's tag, so it is done once per object file version:
+ * at start, and when bpf_object's path or mtime changes. */
+static int program_outdated(const struct desired *want, const struct observed *have)
+{
+	static char checked_path[PATH_MAX];
+	static struct timespec checked_mtime;
+	__u8 running[BPF_TAG_SIZE], declared[BPF_TAG_SIZE];
+	struct datapath dp;
+	struct stat st;
+	char err[512];
+	int link_fd, prog_fd, outdated = 0;
+
+	if (!have->pinned || !have->iface_count || stat(want->bpf_object, &st))
+		return 0;
+	if (!strcmp(checked_path, want->bpf_object) && st.st_mtim.tv_sec == checked_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == checked_mtime.tv_nsec)
+		return 0;
+	link_fd = link_open_pinned(want->pin_path, have->ifaces[0].name);
+	if (link_fd < 0)
+		return 0;
+	prog_fd = prog_fd_of_link(link_fd);
+	close(link_fd);
+	if (prog_fd < 0 || prog_tag(prog_fd, running)) {
+		if (prog_fd >= 0)
+			close(prog_fd);
+		return 0;
+	}
+	close(prog_fd);
+	if (datapath_load(want, DP_REUSE_PINS, &dp, err, sizeof(err)) == 0) {
+		outdated = prog_tag(dp.prog_fd, declared) == 0 && memcmp(running, declared, BPF_TAG_SIZE);
+		datapath_close(&dp);
+	} else {
+		outdated = 1;	/* the swap will fail the same way, with the message and a rollback */
+	}
+	snprintf(checked_path, sizeof(checked_path), "%s", want->bpf_object);
+	checked_mtime = st.st_mtim;
+	return outdated;
+}
+
 static void log_summary(const struct plan *p, long ms)
 {
 	log_msg(LOG_INFO, "reconciled in %ld ms: blocklist +%zu -%zu, allowlist +%zu -%zu%s%s", ms,
 		p->lists[PLAN_BLOCK_ADD].n, p->lists[PLAN_BLOCK_DEL].n, p->lists[PLAN_ALLOW_ADD].n,
 		p->lists[PLAN_ALLOW_DEL].n, p->runtime_changed ? ", runtime config updated" : "",
-		p->new_maps ? ", new maps" : "");
+		p->new_maps ? ", new maps" : p->swap_program ? ", new program" : "");
 }
 
 enum reconcile_result reconcile(const char *config, struct desired *want)
@@ -358,6 +413,7 @@ enum reconcile_result reconcile(const char *config, struct desired *want)
 		log_msg(LOG_ERR, "cannot read %s: run as root (CAP_BPF, CAP_NET_ADMIN)", want->pin_path);
 		return RECONCILE_FAILED;
 	}
+	have.program_outdated = program_outdated(want, &have);
 	if (plan_build(want, &have, &p)) {
 		observed_free(&have);
 		return RECONCILE_FAILED;

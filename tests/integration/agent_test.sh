@@ -200,6 +200,26 @@ wait_for 3 size_is 4096 && pass "pinned blocklist map now has 4096 entries of ro
 traffic "after the swap the lists are complete" 198.18.1.13 "$REGISTER" 2 $C_BLOCKED
 cp "$work/vosfp.yaml" "$work/vosfp.yaml.good"
 
+# --- a new object swaps the program on the same maps, under traffic, with no gap ---------------------
+# The same source built with another code generation option: same maps, different instructions.
+clang -target bpf -O2 -mcpu=v3 -mllvm -bpf-disable-serialize-icmp -I "$VOSFP_ROOT/build" -I "$VOSFP_ROOT/bpf" -D__TARGET_ARCH_x86 -g \
+	-c "$VOSFP_ROOT/bpf/sip_logic.bpf.c" -o "$work/variant.bpf.o" 2>/dev/null
+prog_before=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+before=$(pinned_counter "$pin" $C_BLOCKED)
+ip netns exec "$ns" "$udp_send" -s 198.18.1.3 198.18.1.1 5060 "$REGISTER" 20000 &
+sender=$!
+sed "s|^bpf_object: .*|bpf_object: $work/variant.bpf.o|" "$work/vosfp.yaml.good" >"$work/vosfp.yaml.tmp"
+mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml"
+wait "$sender"
+wait_for 3 grep -q "reconciled in .*, new program" "$work/agent.log" && pass "a new bpf_object swaps the program" ||
+	fail "object change not applied: $(tail -3 "$work/agent.log")"
+prog_after=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+[ "$prog_before" != "$prog_after" ] && pass "program swapped on $host ($prog_before -> $prog_after)" ||
+	fail "program not swapped"
+wait_for 3 counter_is $C_BLOCKED $((before + 20000)) && pass "object swap under traffic: all 20000 from a blocked source dropped" ||
+	fail "object swap: BLOCKED moved by $(($(pinned_counter "$pin" $C_BLOCKED) - before)), expected 20000"
+cp "$work/vosfp.yaml" "$work/vosfp.yaml.good"
+
 # --- a program vosfp does not own is never replaced ----------------------------------------------
 ip link add "${host}f" type veth peer name "${peer}f" netns "$ns"
 ip link set "${host}f" up

@@ -89,7 +89,14 @@ for path in sys.argv[2:]:
         print("valid")
     else:
         where = "".join("[%d]" % p if isinstance(p, int) else "." + str(p) for p in err.absolute_path)
-        what = err.message if err.validator != "pattern" else "%r does not match the pattern" % err.instance
+        shown = repr(err.instance)
+        if len(shown) > 60:  # name a long list or mapping, don't print it
+            kind = type(err.instance).__name__
+            shown = "a %s of %d" % (kind, len(err.instance)) if kind in ("list", "dict") else shown[:57] + "..."
+        if err.validator == "pattern":
+            what = "%s does not match the pattern" % shown
+        else:
+            what = err.message.replace(repr(err.instance), shown, 1)
         print("invalid: " + (where.lstrip(".") + ": " if where else "") + " ".join(what.split())[:200])
 PY
 }
