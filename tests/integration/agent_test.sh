@@ -144,6 +144,15 @@ write_config "$work/vosfp.yaml" block.txt				# list file removed
 unblocked_soon 198.18.1.12 && traffic "list file removed from the config: its entries go" 198.18.1.12 "$REGISTER" 2 $C_PASSED ||
 	fail "removed list file still applied"
 
+# --- a burst of writes is one reconcile ---------------------------------------------------------
+reloads() { grep -c "reload: " "$work/agent.log"; }
+before=$(reloads)
+for i in $(seq 1 50); do printf '198.18.1.5\n198.18.1.%d\n' $((i % 2 + 10)) >"$work/block.txt"; done
+wait_for 3 blocked_soon 198.18.1.10
+sleep 0.5
+[ $(($(reloads) - before)) -eq 1 ] && pass "50 writes in a burst: one reconcile" ||
+	fail "50 writes in a burst: $(($(reloads) - before)) reconciles"
+
 # --- invalid edits keep the last good state --------------------------------------------------
 printf '198.18.1.5\nnot-an-address\n' >"$work/block.txt"
 wait_for 3 grep -q "block.txt:2: 'not-an-address' is not an IPv4 or IPv6 address" "$work/agent.log" &&
