@@ -25,25 +25,26 @@
 #include "plan.h"
 #include "reconcile.h"
 #include "state.h"
+#include "txn.h"
 
-/* What this run changed on interfaces, so a failure can put each one back. */
-struct iface_change {
+/* An interface this run touched: the fds an undo or the commit needs. */
+struct iface_rec {
 	const char *name;
-	int link_fd;			/* the link this run created or switched */
-	int created;			/* new link (closing it detaches) vs switched */
-	int old_prog_fd;		/* switched/re-attached: the program to go back to */
-	enum vosfp_xdp_mode old_mode;	/* re-attached: the mode to go back to */
-	int reattached;
+	int link_fd;			/* the link this run created or switched, or -1 */
+	int old_prog_fd;		/* switched/replaced: the program to go back to, or -1 */
+	enum vosfp_xdp_mode old_mode;	/* replaced: the mode to go back to */
 	enum vosfp_xdp_mode mode;
+	int created;
 };
 
 struct txn {
 	const struct desired *want;
 	const struct observed *have;
+	const struct plan *plan;
 	struct datapath dp;
-	struct iface_change *changes;
-	unsigned change_count;
-	size_t list_done[PLAN_OPS];	/* entries applied per list op, for undo */
+	struct iface_rec *recs;
+	unsigned rec_count;
+	struct journal journal;
 	int swap;			/* kept interfaces switch to the program loaded here */
 	char err[1024];
 };
@@ -71,38 +72,78 @@ static int prog_fd_of_link(int link_fd)
 	return id ? bpf_prog_get_fd_by_id(id) : -1;
 }
 
-/* Put every interface back as it was before this run. */
-static void undo_ifaces(struct txn *t)
+static void record(struct txn *t, enum change_kind kind, unsigned slot, enum plan_op op, size_t count)
 {
-	for (unsigned i = t->change_count; i-- > 0;) {
-		struct iface_change *c = &t->changes[i];
+	struct change c = { .kind = kind, .slot = slot, .op = op, .count = count };
 
-		if (c->reattached && c->old_prog_fd >= 0) {
-			struct desired_iface old = { .modes = { c->old_mode }, .mode_count = 1 };
-			enum vosfp_xdp_mode used;
-			char why[256];
-			int fd;
+	if (journal_record(&t->journal, &c))
+		log_msg(LOG_ERR, "out of memory recording a change: a rollback would be incomplete");
+}
 
-			close(c->link_fd);	/* not pinned yet: this detaches the new one */
-			snprintf(old.name, sizeof(old.name), "%s", c->name);
-			if (link_attach(c->old_prog_fd, &old, &fd, &used, why, sizeof(why)) == 0) {
-				link_pin(t->want->pin_path, c->name, fd);
-				close(fd);
-			} else {
-				log_msg(LOG_ERR, "%s: rollback could not re-attach the previous program: %s", c->name, why);
-			}
-		} else if (c->created) {
-			close(c->link_fd);
-		} else if (c->old_prog_fd >= 0) {
-			if (bpf_link_update(c->link_fd, c->old_prog_fd, NULL))
-				log_msg(LOG_ERR, "%s: rollback could not restore the previous program: %s", c->name,
-					strerror(errno));
-			close(c->link_fd);
-		}
-		if (c->old_prog_fd >= 0)
-			close(c->old_prog_fd);
+static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
+{
+	return op == PLAN_BLOCK_ADD || op == PLAN_BLOCK_DEL ? &t->dp.block : &t->dp.allow;
+}
+
+static void restore_old_link(struct txn *t, struct iface_rec *r)
+{
+	struct desired_iface old = { .modes = { r->old_mode }, .mode_count = 1 };
+	enum vosfp_xdp_mode used;
+	char why[256];
+	int fd;
+
+	if (r->link_fd >= 0)
+		close(r->link_fd);	/* not pinned yet: this detaches the new one */
+	r->link_fd = -1;
+	snprintf(old.name, sizeof(old.name), "%s", r->name);
+	if (r->old_prog_fd < 0 || link_attach(r->old_prog_fd, &old, &fd, &used, why, sizeof(why))) {
+		log_msg(LOG_ERR, "%s: rollback could not re-attach the previous program", r->name);
+		return;
 	}
-	t->change_count = 0;
+	link_pin(t->want->pin_path, r->name, fd);
+	close(fd);
+}
+
+/* Undo everything recorded, newest first, as txn.c decides. */
+static void rollback(struct txn *t)
+{
+	struct undo_step steps[t->journal.n + 1];
+	size_t n = journal_undo(&t->journal, steps);
+	__u32 zero = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct change *c = &t->journal.v[steps[i].change];
+		struct iface_rec *r = &t->recs[c->slot];
+		struct prefix_set partial;
+		char err[256];
+		size_t done;
+
+		switch (steps[i].action) {
+		case UNDO_CLOSE_LINK:
+			close(r->link_fd);
+			r->link_fd = -1;
+			break;
+		case UNDO_SWITCH_BACK:
+			if (bpf_link_update(r->link_fd, r->old_prog_fd, NULL))
+				log_msg(LOG_ERR, "%s: rollback could not restore the previous program: %s",
+					r->name, strerror(errno));
+			break;
+		case UNDO_RESTORE_OLD_LINK:
+			restore_old_link(t, r);
+			break;
+		case UNDO_LIST_ADD:
+		case UNDO_LIST_DEL:
+			partial = t->plan->lists[c->op];
+			partial.n = c->count;
+			if (apply_list(op_fds(t, c->op), &partial, steps[i].action == UNDO_LIST_ADD, &done, err,
+				       sizeof(err)))
+				log_msg(LOG_ERR, "rollback of %s incomplete: %s", plan_op_name(c->op), err);
+			break;
+		case UNDO_RESTORE_RUNTIME:
+			bpf_map_update_elem(t->dp.config_fd, &zero, &t->have->runtime, BPF_ANY);
+			break;
+		}
+	}
 }
 
 static int fail_iface(struct txn *t, const char *name, const char *fmt, const char *detail)
@@ -116,15 +157,15 @@ static int fail_iface(struct txn *t, const char *name, const char *fmt, const ch
 static int change_iface(struct txn *t, const struct plan_iface *pi)
 {
 	const struct observed_iface *oi = observed_iface(t->have, pi->name);
-	struct iface_change *c = &t->changes[t->change_count];
+	unsigned slot = t->rec_count++;
+	struct iface_rec *r = &t->recs[slot];
 	char why[512], id[32];
 	unsigned foreign;
 	int fd;
 
-	memset(c, 0, sizeof(*c));
-	c->name = pi->name;
-	c->old_prog_fd = -1;
-	c->link_fd = -1;
+	memset(r, 0, sizeof(*r));
+	r->name = pi->name;
+	r->old_prog_fd = r->link_fd = -1;
 
 	if (pi->action == IFACE_KEEP) {
 		if (!t->swap)
@@ -133,12 +174,12 @@ static int change_iface(struct txn *t, const struct plan_iface *pi)
 		fd = link_open_pinned(t->want->pin_path, pi->name);
 		if (fd < 0)
 			return fail_iface(t, pi->name, "cannot open its pinned link: %s", strerror(-fd));
-		c->link_fd = fd;
-		c->old_prog_fd = prog_fd_of_link(fd);
-		t->change_count++;
+		r->link_fd = fd;
+		r->old_prog_fd = prog_fd_of_link(fd);
 		if (bpf_link_update(fd, t->dp.prog_fd, NULL))
 			return fail_iface(t, pi->name, "cannot switch to the new program: %s", strerror(errno));
-		c->mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
+		r->mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
+		record(t, CHANGE_LINK_SWITCHED, slot, 0, 0);
 		return 0;
 	}
 
@@ -150,32 +191,24 @@ static int change_iface(struct txn *t, const struct plan_iface *pi)
 				  id);
 	}
 	if (pi->action == IFACE_REATTACH) {
-		/* Modes cannot be held at once: drop the old link, keep its program for rollback. */
+		/* Two modes cannot be held at once: drop the old link, keep its program for undo. */
 		fd = link_open_pinned(t->want->pin_path, pi->name);
 		if (fd >= 0) {
-			c->old_prog_fd = prog_fd_of_link(fd);
-			c->old_mode = oi->mode;
-			c->reattached = 1;
+			r->old_prog_fd = prog_fd_of_link(fd);
+			r->old_mode = oi->mode;
 			bpf_link_detach(fd);
 			close(fd);
 			link_unpin(t->want->pin_path, pi->name);
+			record(t, CHANGE_LINK_REPLACED, slot, 0, 0);
 		}
 	}
-	t->change_count++;
-	if (link_attach(t->dp.prog_fd, pi->want, &c->link_fd, &c->mode, why, sizeof(why)))
+	if (link_attach(t->dp.prog_fd, pi->want, &fd, &r->mode, why, sizeof(why)))
 		return fail_iface(t, pi->name, "cannot attach XDP (tried %s)", why);
-	c->created = 1;
+	r->link_fd = fd;
+	r->created = 1;
+	if (pi->action == IFACE_ATTACH)
+		record(t, CHANGE_LINK_CREATED, slot, 0, 0);
 	return 0;
-}
-
-static const struct prefix_set *op_set(const struct plan *p, enum plan_op op)
-{
-	return &p->lists[op];
-}
-
-static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
-{
-	return op == PLAN_BLOCK_ADD || op == PLAN_BLOCK_DEL ? &t->dp.block : &t->dp.allow;
 }
 
 static int op_adds(enum plan_op op)
@@ -183,50 +216,33 @@ static int op_adds(enum plan_op op)
 	return op == PLAN_BLOCK_ADD || op == PLAN_ALLOW_ADD;
 }
 
-/* Undo list ops already applied, newest first, by applying their inverse. */
-static void undo_lists(struct txn *t, const struct plan *p, int upto, const struct vosfp_config *old_rt)
+/* The list ops and the runtime config, in the plan's order; every write is journaled. */
+static int apply_lists(struct txn *t)
 {
-	char err[256];
-	size_t done;
-	__u32 zero = 0;
-
-	for (int op = upto; op-- > 0;) {
-		struct prefix_set partial = *op_set(p, op);
-
-		if (op == PLAN_RUNTIME) {
-			if (p->runtime_changed)
-				bpf_map_update_elem(t->dp.config_fd, &zero, old_rt, BPF_ANY);
-			continue;
-		}
-		partial.n = t->list_done[op];
-		if (partial.n && apply_list(op_fds(t, op), &partial, !op_adds(op), &done, err, sizeof(err)))
-			log_msg(LOG_ERR, "rollback of %s incomplete: %s", plan_op_name(op), err);
-	}
-}
-
-static int apply_lists(struct txn *t, const struct plan *p)
-{
+	const struct plan *p = t->plan;
 	__u32 zero = 0;
 
 	for (int op = 0; op < PLAN_OPS; op++) {
-		int ret = 0;
+		char err[256];
+		size_t done = 0;
+		int ret;
 
 		if (op == PLAN_RUNTIME) {
-			if (p->runtime_changed &&
-			    bpf_map_update_elem(t->dp.config_fd, &zero, &t->want->runtime, BPF_ANY)) {
-				ret = -errno;
+			if (!p->runtime_changed)
+				continue;
+			if (bpf_map_update_elem(t->dp.config_fd, &zero, &t->want->runtime, BPF_ANY)) {
 				snprintf(t->err, sizeof(t->err), "runtime config: %s", strerror(errno));
+				return -errno;
 			}
-		} else if (op_set(p, op)->n) {
-			char err[256];
-
-			ret = apply_list(op_fds(t, op), op_set(p, op), op_adds(op), &t->list_done[op], err,
-					 sizeof(err));
-			if (ret)
-				snprintf(t->err, sizeof(t->err), "%s: %s", plan_op_name(op), err);
+			record(t, CHANGE_RUNTIME, 0, op, 0);
+			continue;
 		}
+		if (!p->lists[op].n)
+			continue;
+		ret = apply_list(op_fds(t, op), &p->lists[op], op_adds(op), &done, err, sizeof(err));
+		record(t, CHANGE_LIST, 0, op, done);
 		if (ret) {
-			undo_lists(t, p, op + 1, &t->have->runtime);
+			snprintf(t->err, sizeof(t->err), "%s: %s", plan_op_name(op), err);
 			return ret;
 		}
 	}
@@ -241,30 +257,45 @@ static int needs_program(const struct plan *p)
 	return p->new_maps || p->swap_program;
 }
 
-static void commit_ifaces(struct txn *t, const struct plan *p)
+/* Success: pin new links, release what undo would have needed, drop undeclared interfaces. */
+static void commit(struct txn *t)
 {
-	for (unsigned i = 0; i < t->change_count; i++) {
-		struct iface_change *c = &t->changes[i];
+	for (unsigned i = 0; i < t->rec_count; i++) {
+		struct iface_rec *r = &t->recs[i];
 
-		if (c->created && link_pin(t->want->pin_path, c->name, c->link_fd))
+		if (r->created && link_pin(t->want->pin_path, r->name, r->link_fd))
 			log_msg(LOG_ERR, "%s: cannot pin its link: %s (filtering stops when the agent exits)",
-				c->name, strerror(errno));
-		if (c->created || c->old_prog_fd >= 0)
-			log_msg(LOG_INFO, "%s: %s (%s mode)", c->name,
-				c->created ? "attached" : "switched to the new program", xdp_mode_name(c->mode));
-		close(c->link_fd);
-		if (c->old_prog_fd >= 0)
-			close(c->old_prog_fd);
+				r->name, strerror(errno));
+		if (r->link_fd >= 0)
+			log_msg(LOG_INFO, "%s: %s (%s mode)", r->name,
+				r->created ? "attached" : "switched to the new program", xdp_mode_name(r->mode));
 	}
-	for (unsigned i = 0; i < p->iface_count; i++)
-		if (p->ifaces[i].action == IFACE_DETACH) {
-			link_unpin(t->want->pin_path, p->ifaces[i].name);
-			log_msg(LOG_INFO, "%s: detached (no longer declared)", p->ifaces[i].name);
+	for (unsigned i = 0; i < t->plan->iface_count; i++)
+		if (t->plan->ifaces[i].action == IFACE_DETACH) {
+			link_unpin(t->want->pin_path, t->plan->ifaces[i].name);
+			log_msg(LOG_INFO, "%s: detached (no longer declared)", t->plan->ifaces[i].name);
 		}
 }
 
-static int execute(struct txn *t, const struct plan *p)
+static void release(struct txn *t)
 {
+	for (unsigned i = 0; i < t->rec_count; i++) {
+		if (t->recs[i].link_fd >= 0)
+			close(t->recs[i].link_fd);
+		if (t->recs[i].old_prog_fd >= 0)
+			close(t->recs[i].old_prog_fd);
+	}
+	free(t->recs);
+	journal_free(&t->journal);
+	datapath_close(&t->dp);
+}
+
+/* Order: fresh maps are filled before anything can see them; interfaces next (new ones start
+ * on the current lists, which is never looser than before); then list changes in the planner's
+ * safe order; pins last. Any failure undoes the journal. */
+static int execute(struct txn *t)
+{
+	const struct plan *p = t->plan;
 	int ret;
 
 	if (p->new_maps)
@@ -276,53 +307,25 @@ static int execute(struct txn *t, const struct plan *p)
 	if (ret)
 		return ret;
 	t->swap = p->new_maps || p->swap_program;
-
-	/* Fresh maps: fill them completely before any interface can see them. */
-	if (p->new_maps) {
-		ret = apply_lists(t, p);
-		if (ret)
-			goto out;
+	t->recs = calloc(p->iface_count + 1, sizeof(*t->recs));
+	if (!t->recs) {
+		datapath_close(&t->dp);
+		return -ENOMEM;
 	}
 
-	t->changes = calloc(p->iface_count + 1, sizeof(*t->changes));
-	ret = t->changes ? 0 : -ENOMEM;
+	if (p->new_maps)
+		ret = apply_lists(t);
 	for (unsigned i = 0; !ret && i < p->iface_count; i++)
 		if (p->ifaces[i].action != IFACE_DETACH)
 			ret = change_iface(t, &p->ifaces[i]);
-	if (ret) {
-		undo_ifaces(t);
-		goto out;
-	}
-
-	if (!p->new_maps) {
-		ret = apply_lists(t, p);
-	} else {
-		ret = datapath_pin(t->want, &t->dp, t->err, sizeof(t->err));
-	}
-	if (ret) {
-		undo_ifaces(t);
-		goto out;
-	}
-	commit_ifaces(t, p);
-out:
-	free(t->changes);
-	datapath_close(&t->dp);
+	if (!ret)
+		ret = p->new_maps ? datapath_pin(t->want, &t->dp, t->err, sizeof(t->err)) : apply_lists(t);
+	if (ret)
+		rollback(t);
+	else
+		commit(t);
+	release(t);
 	return ret;
-}
-
-static int on_bpffs(const char *pin_path)
-{
-	char parent[4096];
-	struct statfs st;
-	char *slash;
-
-	snprintf(parent, sizeof(parent), "%s", pin_path);
-	if (statfs(parent, &st) == 0)
-		return st.f_type == BPF_FS_MAGIC;
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent)
-		*slash = '\0';
-	return statfs(parent, &st) == 0 && st.f_type == BPF_FS_MAGIC;
 }
 
 static int prog_tag(int prog_fd, __u8 tag[BPF_TAG_SIZE])
@@ -376,6 +379,21 @@ static int program_outdated(const struct desired *want, const struct observed *h
 	return outdated;
 }
 
+static int on_bpffs(const char *pin_path)
+{
+	char parent[4096];
+	struct statfs st;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_path);
+	if (statfs(parent, &st) == 0)
+		return st.f_type == BPF_FS_MAGIC;
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	return statfs(parent, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
 static void log_summary(const struct plan *p, long ms)
 {
 	log_msg(LOG_INFO, "reconciled in %ld ms: blocklist +%zu -%zu, allowlist +%zu -%zu%s%s", ms,
@@ -426,7 +444,8 @@ enum reconcile_result reconcile(const char *config, struct desired *want)
 	} else {
 		t.want = want;
 		t.have = &have;
-		ret = execute(&t, &p);
+		t.plan = &p;
+		ret = execute(&t);
 		if (ret)
 			log_msg(LOG_ERR, "%s; rolled back, previous state kept", t.err);
 		else

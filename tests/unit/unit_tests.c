@@ -6,6 +6,7 @@ TCase *addr_tcase(void);
 TCase *reference_tcase(void);
 TCase *config_tcase(void);
 TCase *plan_tcase(void);
+TCase *txn_tcase(void);
 
 int main(void)
 {
@@ -17,6 +18,7 @@ int main(void)
 	suite_add_tcase(s, reference_tcase());
 	suite_add_tcase(s, config_tcase());
 	suite_add_tcase(s, plan_tcase());
+	suite_add_tcase(s, txn_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

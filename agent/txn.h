@@ -1,0 +1,52 @@
+/* txn.h - the journal of one reconcile and the decisions of its rollback: what to undo, and in
+ * which order. Pure: reconcile.c records changes as it makes them and executes the undo steps
+ * decided here. */
+#ifndef VOSFP_TXN_H
+#define VOSFP_TXN_H
+
+#include <stddef.h>
+
+#include "plan.h"
+
+enum change_kind {
+	CHANGE_LINK_CREATED,	/* a new link on an interface */
+	CHANGE_LINK_SWITCHED,	/* a link moved to a new program (bpf_link_update) */
+	CHANGE_LINK_REPLACED,	/* old link dropped for a new one in another mode */
+	CHANGE_LIST,		/* `count` entries of plan op `op` written */
+	CHANGE_RUNTIME,		/* the runtime config overwritten */
+};
+
+struct change {
+	enum change_kind kind;
+	unsigned slot;		/* links: the caller's index of the interface record */
+	enum plan_op op;	/* CHANGE_LIST */
+	size_t count;		/* CHANGE_LIST: entries applied (a failed op may be partial) */
+};
+
+struct journal {
+	struct change *v;
+	size_t n, cap;
+};
+
+enum undo_action {
+	UNDO_CLOSE_LINK,		/* closing the unpinned link detaches it */
+	UNDO_SWITCH_BACK,		/* bpf_link_update back to the previous program */
+	UNDO_RESTORE_OLD_LINK,		/* close the new link, attach the old program in its old mode */
+	UNDO_LIST_ADD,			/* put back the entries a removal took out */
+	UNDO_LIST_DEL,			/* take out the entries an addition put in */
+	UNDO_RESTORE_RUNTIME,
+};
+
+struct undo_step {
+	enum undo_action action;
+	size_t change;		/* index of the journal entry it undoes */
+};
+
+int journal_record(struct journal *j, const struct change *c);
+void journal_free(struct journal *j);
+
+/* Fill out (room for j->n steps) with the rollback of j: newest change first, each replaced by
+ * its inverse; changes that changed nothing need no step. Returns the number of steps. */
+size_t journal_undo(const struct journal *j, struct undo_step *out);
+
+#endif
