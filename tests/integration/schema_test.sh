@@ -195,12 +195,15 @@ for level in "${levels[@]}"; do
 	IFS='|' read -r name unknown_doc empty_doc <<<"$level"
 	printf '%s\n' "$unknown_doc" >"$work/unknown.yaml"
 	printf '%s\n' "$empty_doc" >"$work/empty.yaml"
-	agent_keys=$("$agent" --dry-run --config "$work/unknown.yaml" 2>&1 |
-		sed -n "s/.*unknown key 'zz_unknown'.*: expected one of //p" | tr -d ',' | tr ' ' '\n' | sort | xargs)
-	agent_required=$("$agent" --dry-run --config "$work/empty.yaml" 2>&1 |
-		sed -n "s/.*missing required key '\([^']*\)'.*/\1/p" | sort | xargs)
+	unknown_said=$(timeout 60 "$agent" --dry-run --config "$work/unknown.yaml" 2>&1)
+	empty_said=$(timeout 60 "$agent" --dry-run --config "$work/empty.yaml" 2>&1)
+	agent_keys=$(sed -n "s/.*unknown key 'zz_unknown'.*: expected one of //p" <<<"$unknown_said" |
+		tr -d ',' | tr ' ' '\n' | sort | xargs)
+	agent_required=$(sed -n "s/.*missing required key '\([^']*\)'.*/\1/p" <<<"$empty_said" | sort | xargs)
 	want_keys=${schema_keys[$name]:-} want_required=${schema_required[$name]:-}
-	if [ -n "$agent_keys" ] && [ "$agent_keys" = "$want_keys" ] && [ "$agent_required" = "$want_required" ]; then
+	if [ -z "$agent_keys" ]; then
+		fail "schema: $name: the agent did not name its keys: $(head -n 1 <<<"$unknown_said")"
+	elif [ "$agent_keys" = "$want_keys" ] && [ "$agent_required" = "$want_required" ]; then
 		pass "schema: $name has the agent's keys ($agent_keys), required: ${agent_required:-none}"
 	else
 		fail "schema: $name: agent keys '$agent_keys' required '$agent_required'; schema keys '$want_keys' required '$want_required'"
@@ -248,7 +251,7 @@ for i in "${!files[@]}"; do
 	if [ -n "${schema_blind[$name]:-}" ]; then
 		if [ "$agent_says" = rejected ]; then
 			blind=$((blind + 1))
-			pass "$name: rejected by the agent; schema not asked: ${schema_blind[$name]} (schema: ${schema_says%%:*})"
+			pass "$name: rejected by the agent, agent-only: ${schema_blind[$name]} (schema said ${schema_says%%:*})"
 		else
 			fail "$name: listed as agent-only, but the agent accepts it"
 		fi
