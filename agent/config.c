@@ -1,5 +1,6 @@
 /* config.c - /etc/vosfp.yaml: the libcyaml schema (the one description of the file's shape),
  * loading, and the checks of meaning that a schema cannot express. Never touches the kernel. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -186,6 +187,17 @@ static int has_duplicate_string(char **v, unsigned i)
 	return 0;
 }
 
+/* As the kernel's dev_valid_name(): no '/', ':' or whitespace, not "." or "..". */
+static int valid_ifname(const char *name)
+{
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c == '/' || *c == ':' || isspace(*c))
+			return 0;
+	return 1;
+}
+
 /* The checks of meaning: everything libcyaml's types cannot say. */
 static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
 {
@@ -204,9 +216,9 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 		const struct vosfp_iface_cfg *it = &c->interfaces[i];
 
 		snprintf(path, sizeof(path), "interfaces[%u].name", i);
-		if (strpbrk(it->name, "/: \t") || !strcmp(it->name, ".") || !strcmp(it->name, ".."))
+		if (!valid_ifname(it->name))
 			diag_add(d, f, yamldoc_line(y, path),
-				 "%s: '%s' is not a valid interface name (at most 15 characters, no '/', ':' or spaces)",
+				 "%s: '%s' is not a valid interface name (at most 15 bytes, no '/', ':' or spaces)",
 				 path, it->name);
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(c->interfaces[j].name, it->name)) {

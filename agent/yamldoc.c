@@ -9,7 +9,7 @@
 
 #include "yamldoc.h"
 
-enum scalar_kind { SCALAR_STRING, SCALAR_INT, SCALAR_BOOL, SCALAR_NULL, SCALAR_FLOAT };
+enum scalar_kind { SCALAR_STRING, SCALAR_INT, SCALAR_BOOL, SCALAR_NULL, SCALAR_FLOAT, SCALAR_TIMESTAMP };
 
 int yamldoc_parse(struct yamldoc *y, const char *file, const unsigned char *buf, size_t len,
 		  struct diag *d)
@@ -33,12 +33,26 @@ int yamldoc_parse(struct yamldoc *y, const char *file, const unsigned char *buf,
 		return -EINVAL;
 	}
 	y->loaded = 1;
-	yaml_parser_delete(&parser);
 	if (!yaml_document_get_root_node(&y->doc)) {
+		yaml_parser_delete(&parser);
 		diag_add(d, file, 0, "the file is empty: expected a YAML mapping starting with 'version: 1'");
 		return -EINVAL;
 	}
-	return 0;
+	/* A second document would be ignored by libcyaml: refuse it rather than drop it silently. */
+	{
+		yaml_document_t next;
+
+		if (yaml_parser_load(&parser, &next)) {
+			yaml_node_t *root = yaml_document_get_root_node(&next);
+
+			if (root)
+				diag_add(d, file, (int)root->start_mark.line + 1,
+					 "a second YAML document: expected exactly one (remove the '---' and what follows, or merge them)");
+			yaml_document_delete(&next);
+		}
+	}
+	yaml_parser_delete(&parser);
+	return d->count ? -EINVAL : 0;
 }
 
 void yamldoc_free(struct yamldoc *y)
@@ -60,10 +74,30 @@ static int matches(const char *pattern, const char *s)
 	return hit;
 }
 
+/* An explicit tag (!!int "5060") decides; libyaml gives untagged scalars the str tag too, so
+ * only the other core tags can be told apart. */
+static int explicit_kind(const yaml_node_t *n, enum scalar_kind *kind)
+{
+	static const struct { const char *tag; enum scalar_kind kind; } tags[] = {
+		{ YAML_INT_TAG, SCALAR_INT }, { YAML_BOOL_TAG, SCALAR_BOOL }, { YAML_NULL_TAG, SCALAR_NULL },
+		{ YAML_FLOAT_TAG, SCALAR_FLOAT }, { YAML_TIMESTAMP_TAG, SCALAR_TIMESTAMP },
+	};
+
+	for (size_t i = 0; n->tag && i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (!strcmp((const char *)n->tag, tags[i].tag)) {
+			*kind = tags[i].kind;
+			return 1;
+		}
+	return 0;
+}
+
 static enum scalar_kind scalar_kind(const yaml_node_t *n)
 {
 	const char *s = (const char *)n->data.scalar.value;
+	enum scalar_kind kind;
 
+	if (explicit_kind(n, &kind))
+		return kind;
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return SCALAR_STRING;
 	if (!*s || matches("^(~|null|Null|NULL)$", s))
@@ -72,7 +106,10 @@ static enum scalar_kind scalar_kind(const yaml_node_t *n)
 		return SCALAR_BOOL;
 	if (matches("^[-+]?(0|[1-9][0-9_]*|0b[01_]+|0[0-7_]+|0x[0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?[0-9])+)$", s))
 		return SCALAR_INT;
-	if (matches("^[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+][0-9]+)?$", s) ||
+	if (matches("^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|$)", s))
+		return SCALAR_TIMESTAMP;
+	if (matches("^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*$", s) ||
+	    matches("^[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+][0-9]+)?$", s) ||
 	    matches("^\\.[0-9_]+([eE][-+][0-9]+)?$", s) ||
 	    matches("^[-+]?\\.(inf|Inf|INF)$|^\\.(nan|NaN|NAN)$", s))
 		return SCALAR_FLOAT;
@@ -81,7 +118,7 @@ static enum scalar_kind scalar_kind(const yaml_node_t *n)
 
 static const char *kind_name(const yaml_node_t *n)
 {
-	static const char *const names[] = { "a string", "an integer", "a boolean", "nothing", "a number" };
+	static const char *const names[] = { "a string", "an integer", "a boolean", "nothing", "a number", "a date" };
 
 	switch (n->type) {
 	case YAML_MAPPING_NODE:
@@ -212,9 +249,14 @@ static void check_uint(struct walk *w, yaml_node_t *n, const cyaml_schema_value_
 	}
 	text = (const char *)n->data.scalar.value;
 	errno = 0;
-	v = strtoull(text, &end, 0);	/* YAML 1.1 ints: decimal, 0x hex, 0 octal */
-	if (text[0] == '-' || text[0] == '+' || *end || errno || v > max)
+	v = strtoull(text, &end, 0);	/* decimal, 0x hex, 0 octal */
+	if (*end || (text[0] == '+')) {
+		/* YAML 1.1 also has +N, 1_000, 0b101 and 1:30 for integers; say what we take. */
+		snprintf(what, sizeof(what), "a whole number from 0 to %llu in plain decimal or 0x hex", max);
 		expected(w, n, path, what);
+	} else if (text[0] == '-' || errno || v > max) {
+		expected(w, n, path, what);
+	}
 }
 
 static void check_enum(struct walk *w, yaml_node_t *n, const cyaml_schema_value_t *s, const char *path)
@@ -260,7 +302,7 @@ static void check_node(struct walk *w, yaml_node_t *n, const cyaml_schema_value_
 			 strlen((const char *)n->data.scalar.value) > s->string.max) {
 			char what[64];
 
-			snprintf(what, sizeof(what), "a string of at most %u characters", s->string.max);
+			snprintf(what, sizeof(what), "a string of at most %u bytes", s->string.max);
 			expected(w, n, path, what);
 		}
 		break;
