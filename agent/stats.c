@@ -7,20 +7,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "counters.h"
 #include "pins.h"
 #include "stats.h"
 #include "vosfp.h"
-
-static const struct {
-	const char *key;	/* JSON */
-	const char *label;	/* human, the seed's wording */
-} counters[VOSFP_CNT_COUNT] = {
-	[VOSFP_CNT_OPTIONS_DROPPED] = { "options_dropped", "OPTIONS dropped (stealth)" },
-	[VOSFP_CNT_REDIRECTED] = { "redirected", "Redirected (AF_XDP)" },
-	[VOSFP_CNT_PASSED] = { "passed", "Passed to stack" },
-	[VOSFP_CNT_BLOCKED] = { "blocked", "Blocked (DoS list)" },
-	[VOSFP_CNT_MALFORMED] = { "malformed", "Malformed (dropped)" },
-};
 
 int stats_print(const char *pin_path, int json, FILE *out)
 {
@@ -52,12 +42,12 @@ int stats_print(const char *pin_path, int json, FILE *out)
 	if (json) {
 		fprintf(out, "{\"counters\": {");
 		for (int i = 0; i < VOSFP_CNT_COUNT; i++)
-			fprintf(out, "%s\"%s\": %llu", i ? ", " : "", counters[i].key, total[i]);
+			fprintf(out, "%s\"%s\": %llu", i ? ", " : "", vosfp_counters[i].key, total[i]);
 		fprintf(out, "}, \"handled\": %llu}\n", handled);
 		return 0;
 	}
 	for (int i = 0; i < VOSFP_CNT_COUNT; i++)
-		fprintf(out, "%s: %llu\n", counters[i].label, total[i]);
+		fprintf(out, "%s: %llu\n", vosfp_counters[i].label, total[i]);
 	fprintf(out, "Total UDP 5060 handled: %llu\n", handled);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * bpf/sip_logic.bpf.c. */
 #include <string.h>
 
+#include "counters.h"
 #include "reference.h"
 
 #define UNCOUNTED_PASS ((struct ref_verdict){ REF_PASS, REF_UNCOUNTED })
@@ -211,17 +212,7 @@ struct ref_verdict reference_classify(const uint8_t *f, size_t len, const struct
 
 const char *ref_counter_name(int counter)
 {
-	static const char *const names[] = {
-		[VOSFP_CNT_OPTIONS_DROPPED] = "OPTIONS_DROPPED",
-		[VOSFP_CNT_REDIRECTED] = "REDIRECTED",
-		[VOSFP_CNT_PASSED] = "PASSED",
-		[VOSFP_CNT_BLOCKED] = "BLOCKED",
-		[VOSFP_CNT_MALFORMED] = "MALFORMED",
-	};
-
-	if (counter >= 0 && counter < VOSFP_CNT_COUNT)
-		return names[counter];
-	return "uncounted";
+	return counter == REF_UNCOUNTED ? "uncounted" : vosfp_counter_name(counter);
 }
 
 const char *ref_action_name(int action)

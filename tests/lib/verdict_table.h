@@ -43,6 +43,10 @@ size_t verdict_row_frame(const struct verdict_row *r, uint8_t *buf, size_t cap);
 /* The policy of row r, for reference_classify (no AF_XDP socket). */
 struct ref_policy verdict_row_policy(const struct verdict_row *r);
 
+struct harness;
+/* Load sip_xdp_prog through the harness with the table's lists (tests/prog/table_test.c). */
+void load_table_policy(struct harness *h);
+
 /* Realistic SIP payloads shared by tests and bench. */
 extern const char SIP_REGISTER[];
 extern const char SIP_OPTIONS[];

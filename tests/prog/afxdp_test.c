@@ -36,6 +36,7 @@
 #include "frame.h"
 #include "prog_harness.h"
 #include "sip_logic.skel.h"
+#include "counters.h"
 #include "vosfp.h"
 
 #define NETNS_DIR	"/var/run/netns"
@@ -556,19 +557,6 @@ static int counters_equal(const uint64_t *a, const uint64_t *b)
 	return memcmp(a, b, sizeof(uint64_t) * VOSFP_COUNTER_SLOTS) == 0;
 }
 
-static const char *counter_name(int slot)
-{
-	static const char *const names[] = {
-		[VOSFP_CNT_OPTIONS_DROPPED] = "OPTIONS_DROPPED",
-		[VOSFP_CNT_REDIRECTED] = "REDIRECTED",
-		[VOSFP_CNT_PASSED] = "PASSED",
-		[VOSFP_CNT_BLOCKED] = "BLOCKED",
-		[VOSFP_CNT_MALFORMED] = "MALFORMED",
-	};
-
-	return slot < VOSFP_CNT_COUNT ? names[slot] : "unused slot";
-}
-
 /* Iteration 0: the mode an operator gets by default (native, generic as fallback).
  * Iteration 1: generic mode, which every interface offers. */
 START_TEST(afxdp_redirects_exactly_good_sip)
@@ -653,7 +641,7 @@ START_TEST(afxdp_redirects_exactly_good_sip)
 		      GOOD_FRAMES);
 	for (int slot = 0; slot < VOSFP_COUNTER_SLOTS; slot++)
 		ck_assert_msg(got[slot] == expect[slot], "counter %d (%s): %llu, expected %llu", slot,
-			      counter_name(slot), (unsigned long long)got[slot],
+			      vosfp_counter_name(slot), (unsigned long long)got[slot],
 			      (unsigned long long)expect[slot]);
 
 	printf("afxdp: %u/%d good frames redirected byte-identical; of %d others: blocked %llu, "

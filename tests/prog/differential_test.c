@@ -146,15 +146,7 @@ static void hexdump(const uint8_t *f, size_t len)
 
 static void load(void)
 {
-	verdict_table_init();
-	if (harness_open(&h, 0))
-		abort();
-	for (size_t i = 0; i < table_blocked_count; i++)
-		if (harness_block(&h, &table_blocked[i]))
-			abort();
-	for (size_t i = 0; i < table_allowed_count; i++)
-		if (harness_allow(&h, &table_allowed[i]))
-			abort();
+	load_table_policy(&h);
 }
 
 static void unload(void)

@@ -12,17 +12,23 @@
 
 static struct harness h;
 
-static void load_with_table_policy(void)
+/* The program loaded with the table's lists (shared with the differential test). */
+void load_table_policy(struct harness *hh)
 {
 	verdict_table_init();
-	if (harness_open(&h, 0))
+	if (harness_open(hh, 0))
 		abort();
 	for (size_t i = 0; i < table_blocked_count; i++)
-		if (harness_block(&h, &table_blocked[i]))
+		if (harness_block(hh, &table_blocked[i]))
 			abort();
 	for (size_t i = 0; i < table_allowed_count; i++)
-		if (harness_allow(&h, &table_allowed[i]))
+		if (harness_allow(hh, &table_allowed[i]))
 			abort();
+}
+
+static void load_with_table_policy(void)
+{
+	load_table_policy(&h);
 }
 
 static void unload(void)

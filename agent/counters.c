@@ -1,0 +1,15 @@
+/* counters.c - see counters.h. */
+#include "counters.h"
+
+const struct vosfp_counter_info vosfp_counters[VOSFP_CNT_COUNT] = {
+	[VOSFP_CNT_OPTIONS_DROPPED] = { "OPTIONS_DROPPED", "options_dropped", "OPTIONS dropped (stealth)" },
+	[VOSFP_CNT_REDIRECTED] = { "REDIRECTED", "redirected", "Redirected (AF_XDP)" },
+	[VOSFP_CNT_PASSED] = { "PASSED", "passed", "Passed to stack" },
+	[VOSFP_CNT_BLOCKED] = { "BLOCKED", "blocked", "Blocked (DoS list)" },
+	[VOSFP_CNT_MALFORMED] = { "MALFORMED", "malformed", "Malformed (dropped)" },
+};
+
+const char *vosfp_counter_name(int i)
+{
+	return i >= 0 && i < VOSFP_CNT_COUNT ? vosfp_counters[i].name : "unused slot";
+}
