@@ -67,7 +67,7 @@ static int dry_run(const char *config)
 	if (access(want.bpf_object, R_OK))
 		fprintf(stderr, "warning: bpf_object %s: %s: a real run would fail\n", want.bpf_object,
 			strerror(errno));
-	err = state_read(want.pin_path, &have);
+	err = state_read(want.pin_path, &have, 1);
 	if (err) {
 		desired_free(&want);
 		return EXIT_RUNTIME;
@@ -110,14 +110,14 @@ static int changed_during(const char *const *files, unsigned count, const struct
  * and a change that raced the read (seen by its ctime) asks for another round. */
 static enum reconcile_result watched_reconcile(struct watcher *w, const char *config,
 					       const struct desired *last_good, struct desired *want,
-					       int *raced)
+					       struct list_cache *cache, int *raced)
 {
 	struct timespec start, end;
 	enum reconcile_result r;
 	const struct desired *files_of;
 
 	clock_gettime(CLOCK_REALTIME, &start);
-	r = reconcile(config, want);
+	r = reconcile(config, want, cache);
 	/* A failed reload keeps the last good state, and the last good watch set. */
 	files_of = r == RECONCILE_OK || !last_good ? want : last_good;
 	{
@@ -137,6 +137,7 @@ static enum reconcile_result watched_reconcile(struct watcher *w, const char *co
 static int run(const char *config)
 {
 	struct desired want, next;
+	struct list_cache cache = { 0 };
 	struct watcher *w = watcher_new();
 	enum reconcile_result r;
 	char why[128];
@@ -147,8 +148,9 @@ static int run(const char *config)
 		return EXIT_RUNTIME;
 	}
 	watcher_set(w, &config, 1);
-	r = watched_reconcile(w, config, NULL, &want, &raced);
+	r = watched_reconcile(w, config, NULL, &want, &cache, &raced);
 	if (r != RECONCILE_OK) {
+		list_cache_drop(&cache);
 		desired_free(&want);
 		watcher_free(w);
 		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
@@ -163,17 +165,22 @@ static int run(const char *config)
 		switch (ev) {
 		case WATCH_STOP:
 			log_msg(LOG_INFO, "%s: exiting; filtering stays in place (vosfp-agent --down removes it)", why);
+			list_cache_drop(&cache);
 			desired_free(&want);
 			watcher_free(w);
 			return EXIT_OK;
 		case WATCH_ERROR:
 			log_msg(LOG_ERR, "watching failed: %s", strerror(errno));
+			list_cache_drop(&cache);
 			desired_free(&want);
 			watcher_free(w);
 			return EXIT_RUNTIME;
 		case WATCH_RELOAD:
 			log_msg(LOG_INFO, "reload: %s", why);
-			if (watched_reconcile(w, config, &want, &next, &raced) == RECONCILE_OK) {
+			/* SIGHUP is the operator's "resync": read the kernel back, trust nothing cached. */
+			if (!strcmp(why, "SIGHUP"))
+				list_cache_drop(&cache);
+			if (watched_reconcile(w, config, &want, &next, &cache, &raced) == RECONCILE_OK) {
 				desired_free(&want);
 				want = next;
 			} else {
@@ -187,7 +194,7 @@ static int run(const char *config)
 static int once(const char *config)
 {
 	struct desired want;
-	enum reconcile_result r = reconcile(config, &want);
+	enum reconcile_result r = reconcile(config, &want, NULL);
 
 	desired_free(&want);
 	return r == RECONCILE_OK ? EXIT_OK : r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;

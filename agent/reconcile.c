@@ -402,7 +402,52 @@ static void log_summary(const struct plan *p, long ms)
 		p->new_maps ? ", new maps" : p->swap_program ? ", new program" : "");
 }
 
-enum reconcile_result reconcile(const char *config, struct desired *want)
+void list_cache_drop(struct list_cache *c)
+{
+	prefix_set_free(&c->blocked);
+	prefix_set_free(&c->allowed);
+	c->valid = 0;
+}
+
+static int set_copy(struct prefix_set *dst, const struct prefix_set *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (!src->n)
+		return 0;
+	dst->v = malloc(src->n * sizeof(*src->v));
+	if (!dst->v)
+		return -ENOMEM;
+	memcpy(dst->v, src->v, src->n * sizeof(*src->v));
+	dst->n = dst->cap = src->n;
+	return 0;
+}
+
+/* Observed state; the list contents from the cache when it can be trusted. */
+static int observe(const struct desired *want, struct list_cache *cache, struct observed *have)
+{
+	int from_cache = cache && cache->valid;
+	int err = state_read(want->pin_path, have, !from_cache);
+
+	if (err || !from_cache || !have->pinned)
+		return err;
+	if (set_copy(&have->blocked, &cache->blocked) || set_copy(&have->allowed, &cache->allowed)) {
+		observed_free(have);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void remember(struct list_cache *cache, const struct desired *want, int ok)
+{
+	if (!cache)
+		return;
+	list_cache_drop(cache);
+	/* After a failure the rollback may not have been perfect: read the kernel next time. */
+	if (ok && !set_copy(&cache->blocked, &want->blocked) && !set_copy(&cache->allowed, &want->allowed))
+		cache->valid = 1;
+}
+
+enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache)
 {
 	struct timespec t0;
 	struct observed have;
@@ -425,7 +470,7 @@ enum reconcile_result reconcile(const char *config, struct desired *want)
 			want->pin_path);
 		return RECONCILE_FAILED;
 	}
-	if (state_read(want->pin_path, &have))
+	if (observe(want, cache, &have))
 		return RECONCILE_FAILED;
 	if (!have.readable) {
 		log_msg(LOG_ERR, "cannot read %s: run as root (CAP_BPF, CAP_NET_ADMIN)", want->pin_path);
@@ -451,6 +496,7 @@ enum reconcile_result reconcile(const char *config, struct desired *want)
 		else
 			log_summary(&p, elapsed_ms(&t0));
 	}
+	remember(cache, want, ret == 0);
 	plan_free(&p);
 	observed_free(&have);
 	return ret ? RECONCILE_FAILED : RECONCILE_OK;

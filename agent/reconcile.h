@@ -12,9 +12,19 @@ enum reconcile_result {
 	RECONCILE_FAILED = 1,		/* the kernel refused: rolled back, previous state kept */
 };
 
+/* What the last successful reconcile left in the list maps. The agent is their only writer, so a
+ * reload can diff against this instead of reading a million entries back from the kernel. */
+struct list_cache {
+	int valid;
+	struct prefix_set blocked, allowed;
+};
+
+void list_cache_drop(struct list_cache *c);
+
 /* On return *want holds the desired state that was read (valid or not: list_files tells the
- * watcher what to watch); the caller frees it with desired_free. */
-enum reconcile_result reconcile(const char *config, struct desired *want);
+ * watcher what to watch); the caller frees it with desired_free. cache may be NULL (always read
+ * the kernel); otherwise it is used when valid and refreshed on success. */
+enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache);
 
 /* Detach from every interface vosfp attached, unpin every map, remove pin_path. */
 int reconcile_down(const char *pin_path);

@@ -24,12 +24,57 @@ static int open_pinned(const char *pin_path, const char *name)
 	return bpf_obj_get(path);
 }
 
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
+#define LOOKUP_BATCH 65536
+
+/* Hash maps: a million keys in a few batch syscalls. 1 = done, 0 = not supported here. */
+static int read_list_batch(int fd, enum vosfp_list_map m, struct prefix_set *set)
+{
+	static __u8 keys[LOOKUP_BATCH * VOSFP_LIST_KEY_MAX];
+	static vosfp_list_value values[LOOKUP_BATCH];
+	struct vosfp_prefix probe = { .family = m == VOSFP_LIST_EXACT4 ? 4 : 6, .len = m == VOSFP_LIST_EXACT4 ? 32 : 128 };
+	__u8 scratch[VOSFP_LIST_KEY_MAX];
+	size_t key_size = vosfp_prefix_key(&probe, scratch);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u64 in = 0, out = 0;
+	int first = 1;
+
+	for (;;) {
+		__u32 count = LOOKUP_BATCH;
+		struct vosfp_prefix p;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, values, &count, &opts);
+		int err = ret ? errno : 0;
+
+		if (ret && err != ENOENT)
+			return first && (err == ENOTSUPP || err == EOPNOTSUPP || err == EINVAL) ? 0 : -err;
+		for (__u32 i = 0; i < count; i++) {
+			vosfp_prefix_from_key(m, keys + i * key_size, &p);
+			if (prefix_set_add(set, &p))
+				return -ENOMEM;
+		}
+		if (err == ENOENT)
+			return 1;
+		in = out;
+		first = 0;
+	}
+}
+
 static int read_list(int fd, enum vosfp_list_map m, struct prefix_set *set)
 {
 	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
 	struct vosfp_prefix p;
 	void *prev = NULL;
 
+	if (m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_EXACT6) {
+		int ret = read_list_batch(fd, m, set);
+
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+	/* LPM tries: one key at a time. */
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		vosfp_prefix_from_key(m, next, &p);
 		if (prefix_set_add(set, &p))
@@ -57,12 +102,13 @@ static int read_lists(const char *pin_path, const char *const *names, struct pre
 		if (fd < 0)
 			return -errno;
 		*size = map_size(fd);
-		err = read_list(fd, m, set);
+		err = set ? read_list(fd, m, set) : 0;
 		close(fd);
 		if (err)
 			return err;
 	}
-	prefix_set_finish(set);
+	if (set)
+		prefix_set_finish(set);
 	return 0;
 }
 
@@ -119,7 +165,7 @@ static int read_links(const char *pin_path, struct observed *o)
 	return 0;
 }
 
-int state_read(const char *pin_path, struct observed *o)
+int state_read(const char *pin_path, struct observed *o, int with_lists)
 {
 	__u32 zero = 0;
 	int fd, err;
@@ -138,9 +184,9 @@ int state_read(const char *pin_path, struct observed *o)
 	if (bpf_map_lookup_elem(fd, &zero, &o->runtime))
 		log_msg(LOG_WARNING, "%s/sip_config: cannot read: %s", pin_path, strerror(errno));
 	close(fd);
-	err = read_lists(pin_path, pins_block_maps, &o->blocked, &o->blocklist_max);
+	err = read_lists(pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
-		err = read_lists(pin_path, pins_allow_maps, &o->allowed, &o->allowlist_max);
+		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
 	if (!err)
 		err = read_links(pin_path, o);
 	if (err) {

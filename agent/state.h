@@ -6,7 +6,8 @@
 #include "plan.h"
 
 /* Fill o from pin_path. Unreadable state (no privilege) is not an error: o->readable = 0 and
- * the caller plans against an empty kernel. Returns 0 or a negative errno for real failures. */
-int state_read(const char *pin_path, struct observed *o);
+ * the caller plans against an empty kernel. With with_lists = 0 the list maps' contents are not
+ * read (the caller knows them); everything else is. 0 or a negative errno. */
+int state_read(const char *pin_path, struct observed *o, int with_lists);
 
 #endif
