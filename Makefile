@@ -134,8 +134,11 @@ check: deps
 test: $(SIP_PROG)
 	$(Q)if [ "$$(id -u)" -eq 0 ]; then bash scripts/stress_test.sh 1; else sudo bash scripts/stress_test.sh 1; fi
 
+# The benchmarks: the datapath per packet (beside a trivial program), then the agent (1M-entry
+# list: cold start, edit-to-effect, peak RSS, beside the seed's bpftool-per-entry method).
 bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/bench/prog_bench
 	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o
+	$(Q)bash bench/agent_bench.sh
 
 clean:
 	$(call say,CLEAN,$(OUT_DIR))
