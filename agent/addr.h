@@ -30,6 +30,9 @@ enum vosfp_list_map {
  * and anything else malformed fail with -EINVAL and a one-line reason in err (what was expected). */
 int vosfp_prefix_parse(const char *text, struct vosfp_prefix *out, char *err, size_t errlen);
 
+/* The same without the IPv4 fast path; exported so a test can hold the fast path to it. */
+int vosfp_prefix_parse_general(const char *text, struct vosfp_prefix *out, char *err, size_t errlen);
+
 /* Back to text, canonical form ("2001:db8::/32", "198.51.100.7"); buf >= VOSFP_PREFIX_STRLEN. */
 #define VOSFP_PREFIX_STRLEN 64
 const char *vosfp_prefix_str(const struct vosfp_prefix *p, char *buf, size_t len);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lists.h"
 
@@ -34,6 +35,7 @@ long list_file_read(const char *path, int optional, struct prefix_set *set, stru
 	size_t cap = 0, bad_before = d->count;
 	struct vosfp_prefix p;
 	long entries = 0, lineno = 0;
+	struct stat st;
 	ssize_t len;
 	FILE *f = fopen(path, "r");
 
@@ -44,6 +46,9 @@ long list_file_read(const char *path, int optional, struct prefix_set *set, stru
 			 errno == ENOENT ? " (list it under optional_files if it may be absent)" : "");
 		return -errno;
 	}
+	/* One allocation for the whole file: the shortest entry line is 8 bytes ("1.2.3.4\n"). */
+	if (fstat(fileno(f), &st) == 0 && st.st_size > 0)
+		prefix_set_reserve(set, (size_t)st.st_size / 8 + 1);
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		int ret;
 

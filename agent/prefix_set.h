@@ -13,6 +13,7 @@ struct prefix_set {
 };
 
 int prefix_set_add(struct prefix_set *s, const struct vosfp_prefix *p);	/* unsorted append */
+int prefix_set_reserve(struct prefix_set *s, size_t more);	/* room for `more` appends */
 void prefix_set_finish(struct prefix_set *s);	/* sort and drop duplicates */
 int prefix_set_contains(const struct prefix_set *s, const struct vosfp_prefix *p); /* finished sets */
 int prefix_cmp(const struct vosfp_prefix *a, const struct vosfp_prefix *b);

@@ -409,20 +409,8 @@ void list_cache_drop(struct list_cache *c)
 	c->valid = 0;
 }
 
-static int set_copy(struct prefix_set *dst, const struct prefix_set *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	if (!src->n)
-		return 0;
-	dst->v = malloc(src->n * sizeof(*src->v));
-	if (!dst->v)
-		return -ENOMEM;
-	memcpy(dst->v, src->v, src->n * sizeof(*src->v));
-	dst->n = dst->cap = src->n;
-	return 0;
-}
-
-/* Observed state; the list contents from the cache when it can be trusted. */
+/* Observed state; the list contents from the cache when it can be trusted. The cache's sets move
+ * into `have` (no copy of a million entries); remember() refills the cache. */
 static int observe(const struct desired *want, struct list_cache *cache, struct observed *have)
 {
 	int from_cache = cache && cache->valid;
@@ -430,21 +418,27 @@ static int observe(const struct desired *want, struct list_cache *cache, struct 
 
 	if (err || !from_cache || !have->pinned)
 		return err;
-	if (set_copy(&have->blocked, &cache->blocked) || set_copy(&have->allowed, &cache->allowed)) {
-		observed_free(have);
-		return -ENOMEM;
-	}
+	have->blocked = cache->blocked;
+	have->allowed = cache->allowed;
+	memset(cache, 0, sizeof(*cache));
 	return 0;
 }
 
-static void remember(struct list_cache *cache, const struct desired *want, int ok)
+/* After success the kernel holds exactly want's lists: they move into the cache (the caller
+ * needs want for its list of files only). After a failure the rollback may not have been
+ * perfect: the kernel is read back next time. */
+static void remember(struct list_cache *cache, struct desired *want, int ok)
 {
 	if (!cache)
 		return;
 	list_cache_drop(cache);
-	/* After a failure the rollback may not have been perfect: read the kernel next time. */
-	if (ok && !set_copy(&cache->blocked, &want->blocked) && !set_copy(&cache->allowed, &want->allowed))
-		cache->valid = 1;
+	if (!ok)
+		return;
+	cache->blocked = want->blocked;
+	cache->allowed = want->allowed;
+	memset(&want->blocked, 0, sizeof(want->blocked));
+	memset(&want->allowed, 0, sizeof(want->allowed));
+	cache->valid = 1;
 }
 
 enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache)

@@ -23,7 +23,8 @@ void list_cache_drop(struct list_cache *c);
 
 /* On return *want holds the desired state that was read (valid or not: list_files tells the
  * watcher what to watch); the caller frees it with desired_free. cache may be NULL (always read
- * the kernel); otherwise it is used when valid and refreshed on success. */
+ * the kernel); otherwise it is used when valid and refreshed on success, when want's lists move
+ * into it (want's blocked/allowed are then empty). */
 enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache);
 
 /* Detach from every interface vosfp attached, unpin every map, remove pin_path. */

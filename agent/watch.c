@@ -14,7 +14,7 @@
 #include "watch.h"
 
 /* Changes closer together than this are one edit (editors, sed -i, partial writes). */
-#define QUIET_MS 150
+#define QUIET_MS 100
 
 #define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB)
 

@@ -1,5 +1,7 @@
 /* addr_test.c - address and prefix parsing, printing and key layout. */
 #include <check.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
@@ -107,6 +109,46 @@ START_TEST(test_prefix_contains)
 }
 END_TEST
 
+/* The IPv4 fast path must accept exactly what the general parser accepts, with the same result:
+ * strings built from the characters and boundaries that matter. */
+START_TEST(test_fast_path_matches_general)
+{
+	static const char *const parts[] = { "0", "1", "9", "10", "25", "99", "100", "199", "255", "256",
+					      "300", "01", "001", "0255", "", "x" };
+	static const char *const lens[] = { "", "/0", "/8", "/24", "/31", "/32", "/33", "/08", "/", "/x", "/1a" };
+	uint64_t seed = 42;
+	unsigned compared = 0, accepted = 0;
+
+	for (int n = 0; n < 200000; n++) {
+		char text[64];
+		struct vosfp_prefix a, b;
+		int ra, rb;
+		const char *p[4];
+
+		for (int k = 0; k < 4; k++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			p[k] = parts[(seed >> 33) % (sizeof(parts) / sizeof(parts[0]))];
+		}
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		snprintf(text, sizeof(text), "%s.%s.%s.%s%s", p[0], p[1], p[2], p[3],
+			 lens[(seed >> 33) % (sizeof(lens) / sizeof(lens[0]))]);
+		if ((seed >> 20) % 7 == 0)
+			text[(seed >> 40) % strlen(text)] = "./0a"[(seed >> 50) % 4];
+		ra = vosfp_prefix_parse(text, &a, NULL, 0);
+		rb = vosfp_prefix_parse_general(text, &b, NULL, 0);
+		ck_assert_msg(ra == rb, "'%s': fast path %d, general %d", text, ra, rb);
+		if (!ra) {
+			ck_assert_msg(a.family == b.family && a.len == b.len && !memcmp(a.addr, b.addr, 16),
+				      "'%s': different results", text);
+			accepted++;
+		}
+		compared++;
+	}
+	ck_assert_uint_eq(compared, 200000);
+	ck_assert_msg(accepted > 1000 && accepted < compared, "only %u accepted", accepted);
+}
+END_TEST
+
 TCase *addr_tcase(void)
 {
 	TCase *tc = tcase_create("addr");
@@ -114,5 +156,6 @@ TCase *addr_tcase(void)
 	tcase_add_loop_test(tc, test_prefix_parse, 0, sizeof(parse_rows) / sizeof(parse_rows[0]));
 	tcase_add_test(tc, test_prefix_keys);
 	tcase_add_test(tc, test_prefix_contains);
+	tcase_add_test(tc, test_fast_path_matches_general);
 	return tc;
 }

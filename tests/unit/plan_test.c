@@ -1,6 +1,8 @@
 /* plan_test.c - planning without a kernel: diffs only, the never-more-permissive order, map
  * re-creation on size changes, interface actions. */
 #include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plan.h"
@@ -201,6 +203,44 @@ START_TEST(test_first_start)
 }
 END_TEST
 
+static int cmp_for_qsort(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+/* The inlined sort must give exactly what qsort gives: sorted, duplicates gone. */
+START_TEST(test_prefix_set_sort)
+{
+	struct prefix_set s = { 0 };
+	struct vosfp_prefix *ref;
+	size_t n = 100000, distinct = 0;
+	uint64_t seed = 7;
+
+	for (size_t i = 0; i < n; i++) {
+		struct vosfp_prefix p = { 0 };
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		p.family = (seed >> 63) ? 6 : 4;
+		p.len = (__u8)((seed >> 40) % 3 == 0 ? 24 : (p.family == 4 ? 32 : 128));
+		/* few distinct addresses: many duplicates, long equal runs */
+		p.addr[0] = (__u8)(seed >> 20) % 7;
+		p.addr[3] = (__u8)(seed >> 28);
+		ck_assert_int_eq(prefix_set_add(&s, &p), 0);
+	}
+	ref = malloc(n * sizeof(*ref));
+	memcpy(ref, s.v, n * sizeof(*ref));
+	qsort(ref, n, sizeof(*ref), cmp_for_qsort);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || prefix_cmp(&ref[i - 1], &ref[i]))
+			ref[distinct++] = ref[i];
+	prefix_set_finish(&s);
+	ck_assert_uint_eq(s.n, distinct);
+	ck_assert_int_eq(memcmp(s.v, ref, distinct * sizeof(*ref)), 0);
+	free(ref);
+	prefix_set_free(&s);
+}
+END_TEST
+
 TCase *plan_tcase(void)
 {
 	TCase *tc = tcase_create("plan");
@@ -212,5 +252,6 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_runtime_change);
 	tcase_add_test(tc, test_interface_actions);
 	tcase_add_test(tc, test_first_start);
+	tcase_add_test(tc, test_prefix_set_sort);
 	return tc;
 }
