@@ -47,7 +47,7 @@ static void set_port(__u8 *bitmap, unsigned port)
 static void build_runtime(const struct vosfp_sip_cfg *sip, struct vosfp_config *rt)
 {
 	memset(rt, 0, sizeof(*rt));
-	rt->flags = VOSFP_F_PORTS;
+	rt->flags = VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY;	/* the agent keeps the summaries */
 	if (sip && sip->udp_ports_given) {
 		for (unsigned i = 0; i < sip->udp_ports_count; i++)
 			set_port(rt->udp_ports, sip->udp_ports[i]);

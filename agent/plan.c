@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "summary.h"
 
 const char *plan_op_name(enum plan_op op)
 {
@@ -115,6 +116,22 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 		p->runtime_changed = memcmp(&want->runtime, &have->runtime, sizeof(want->runtime)) != 0;
 	}
 	p->swap_program = have->program_outdated && !p->new_maps;
+	for (int l = 0; !err && l < 2; l++) {
+		const struct prefix_set *want_set = l ? &want->allowed : &want->blocked;
+
+		p->summary_old[l] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		p->summary_new[l] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		if (!p->summary_old[l] || !p->summary_new[l]) {
+			err = -ENOMEM;
+			break;
+		}
+		/* New maps start zeroed, whatever the old ones held. */
+		if (have->summaries[l] && !p->new_maps)
+			memcpy(p->summary_old[l], have->summaries[l], SUMMARY_BYTES);
+		summary_build(want_set, p->summary_new[l]);
+		for (size_t i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
+			p->summary_changed[l] += p->summary_old[l][i] != p->summary_new[l][i];
+	}
 	if (!err)
 		err = plan_ifaces(want, have, p);
 	if (err)
@@ -130,13 +147,18 @@ int plan_empty(const struct plan *p)
 	for (unsigned i = 0; i < p->iface_count; i++)
 		if (p->ifaces[i].action != IFACE_KEEP)
 			return 0;
-	return !p->runtime_changed && !p->new_maps && !p->swap_program;
+	return !p->runtime_changed && !p->new_maps && !p->swap_program && !p->summary_changed[0] &&
+	       !p->summary_changed[1];
 }
 
 void plan_free(struct plan *p)
 {
 	for (int op = 0; op < PLAN_OPS; op++)
 		prefix_set_free(&p->lists[op]);
+	for (int l = 0; l < 2; l++) {
+		free(p->summary_old[l]);
+		free(p->summary_new[l]);
+	}
 	free(p->ifaces);
 	memset(p, 0, sizeof(*p));
 }
@@ -145,6 +167,8 @@ void observed_free(struct observed *o)
 {
 	prefix_set_free(&o->blocked);
 	prefix_set_free(&o->allowed);
+	free(o->summaries[0]);
+	free(o->summaries[1]);
 	free(o->ifaces);
 	memset(o, 0, sizeof(*o));
 }
@@ -186,6 +210,10 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 			fprintf(out, "%s%s", i ? ", " : " (", vosfp_prefix_str(&s->v[i], buf, sizeof(buf)));
 		fprintf(out, "%s\n", s->n > 5 ? ", ...)" : ")");
 	}
+	for (int l = 0; l < 2; l++)
+		if (p->summary_changed[l])
+			fprintf(out, "%s IPv4 /24 summary: %zu word%s\n", l ? "allowlist" : "blocklist",
+				p->summary_changed[l], p->summary_changed[l] == 1 ? "" : "s");
 	for (unsigned i = 0; i < p->iface_count; i++) {
 		const struct plan_iface *pi = &p->ifaces[i];
 

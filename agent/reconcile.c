@@ -80,6 +80,47 @@ static void record(struct txn *t, enum change_kind kind, unsigned slot, enum pla
 		log_msg(LOG_ERR, "out of memory recording a change: a rollback would be incomplete");
 }
 
+enum summary_phase { SUMMARY_GROW, SUMMARY_FINAL, SUMMARY_UNDO };
+
+/* Write the words of summary l this phase needs: GROW old|new where new adds bits, FINAL new
+ * where it differs from what is there, UNDO old wherever this run may have changed it. */
+static int write_summary(struct txn *t, int l, enum summary_phase phase)
+{
+	const uint64_t *old = t->plan->summary_old[l], *new = t->plan->summary_new[l];
+	int fd = t->dp.summary_fd[l];
+
+	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++) {
+		uint64_t value;
+
+		if (old[i] == new[i])
+			continue;
+		if (phase == SUMMARY_GROW) {
+			if (!(new[i] & ~old[i]))
+				continue;
+			value = old[i] | new[i];
+		} else {
+			value = phase == SUMMARY_FINAL ? new[i] : old[i];
+		}
+		if (bpf_map_update_elem(fd, &i, &value, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int summary_step(struct txn *t, int l, enum summary_phase phase)
+{
+	int ret;
+
+	if (!t->plan->summary_changed[l])
+		return 0;
+	ret = write_summary(t, l, phase);
+	record(t, CHANGE_SUMMARY, (unsigned)l, 0, 0);
+	if (ret)
+		snprintf(t->err, sizeof(t->err), "%s IPv4 summary: %s", l ? "allowlist" : "blocklist",
+			 strerror(-ret));
+	return ret;
+}
+
 static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
 {
 	return op == PLAN_BLOCK_ADD || op == PLAN_BLOCK_DEL ? &t->dp.block : &t->dp.allow;
@@ -113,7 +154,7 @@ static void rollback(struct txn *t)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct change *c = &t->journal.v[steps[i].change];
-		struct iface_rec *r = &t->recs[c->slot];
+		struct iface_rec *r = &t->recs[c->slot < t->rec_count ? c->slot : 0];
 		struct prefix_set partial;
 		char err[256];
 		size_t done;
@@ -141,6 +182,10 @@ static void rollback(struct txn *t)
 			break;
 		case UNDO_RESTORE_RUNTIME:
 			bpf_map_update_elem(t->dp.config_fd, &zero, &t->have->runtime, BPF_ANY);
+			break;
+		case UNDO_RESTORE_SUMMARY:
+			if (write_summary(t, (int)c->slot, SUMMARY_UNDO))
+				log_msg(LOG_ERR, "rollback of the IPv4 summary incomplete: %s", strerror(errno));
 			break;
 		}
 	}
@@ -227,6 +272,9 @@ static int apply_lists(struct txn *t)
 		size_t done = 0;
 		int ret;
 
+		/* The blocklist summary covers old and new entries before any entry moves. */
+		if (op == PLAN_BLOCK_ADD && summary_step(t, 0, SUMMARY_GROW))
+			return -EIO;
 		if (op == PLAN_RUNTIME) {
 			if (!p->runtime_changed)
 				continue;
@@ -246,6 +294,9 @@ static int apply_lists(struct txn *t)
 			return ret;
 		}
 	}
+	/* Entries are where they belong: summaries to exactly what the lists need. */
+	if (summary_step(t, 0, SUMMARY_FINAL) || summary_step(t, 1, SUMMARY_FINAL))
+		return -EIO;
 	return 0;
 }
 
@@ -406,7 +457,9 @@ void list_cache_drop(struct list_cache *c)
 {
 	prefix_set_free(&c->blocked);
 	prefix_set_free(&c->allowed);
-	c->valid = 0;
+	free(c->summaries[0]);
+	free(c->summaries[1]);
+	memset(c, 0, sizeof(*c));
 }
 
 /* Observed state; the list contents from the cache when it can be trusted. The cache's sets move
@@ -420,6 +473,8 @@ static int observe(const struct desired *want, struct list_cache *cache, struct 
 		return err;
 	have->blocked = cache->blocked;
 	have->allowed = cache->allowed;
+	have->summaries[0] = cache->summaries[0];
+	have->summaries[1] = cache->summaries[1];
 	memset(cache, 0, sizeof(*cache));
 	return 0;
 }
@@ -427,7 +482,7 @@ static int observe(const struct desired *want, struct list_cache *cache, struct 
 /* After success the kernel holds exactly want's lists: they move into the cache (the caller
  * needs want for its list of files only). After a failure the rollback may not have been
  * perfect: the kernel is read back next time. */
-static void remember(struct list_cache *cache, struct desired *want, int ok)
+static void remember(struct list_cache *cache, struct desired *want, struct plan *p, int ok)
 {
 	if (!cache)
 		return;
@@ -438,6 +493,10 @@ static void remember(struct list_cache *cache, struct desired *want, int ok)
 	cache->allowed = want->allowed;
 	memset(&want->blocked, 0, sizeof(want->blocked));
 	memset(&want->allowed, 0, sizeof(want->allowed));
+	for (int l = 0; l < 2; l++) {
+		cache->summaries[l] = p->summary_new[l];
+		p->summary_new[l] = NULL;
+	}
 	cache->valid = 1;
 }
 
@@ -490,7 +549,7 @@ enum reconcile_result reconcile(const char *config, struct desired *want, struct
 		else
 			log_summary(&p, elapsed_ms(&t0));
 	}
-	remember(cache, want, ret == 0);
+	remember(cache, want, &p, ret == 0);
 	plan_free(&p);
 	observed_free(&have);
 	return ret ? RECONCILE_FAILED : RECONCILE_OK;

@@ -4,6 +4,8 @@
 #ifndef VOSFP_RECONCILE_H
 #define VOSFP_RECONCILE_H
 
+#include <stdint.h>
+
 #include "desired.h"
 
 enum reconcile_result {
@@ -17,6 +19,7 @@ enum reconcile_result {
 struct list_cache {
 	int valid;
 	struct prefix_set blocked, allowed;
+	uint64_t *summaries[2];		/* the IPv4 /24 summaries written with them */
 };
 
 void list_cache_drop(struct list_cache *c);

@@ -1,6 +1,7 @@
 /* state.c - observed state from the bpf filesystem: list maps back into prefix sets, the runtime
  * config, map sizes, and the interfaces our pinned links are attached to (with their mode). */
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -165,6 +166,37 @@ static int read_links(const char *pin_path, struct observed *o)
 	return 0;
 }
 
+/* A summary array: 2 MB, read in one batch (or word by word where batches are refused). */
+static int read_summary(const char *pin_path, const char *name, uint64_t **out)
+{
+	static __u32 keys[VOSFP_V4_SUMMARY_WORDS];
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count = VOSFP_V4_SUMMARY_WORDS, out_batch = 0;
+	uint64_t *words = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	int fd = open_pinned(pin_path, name), err = 0;
+
+	if (!words || fd < 0) {
+		err = !words ? -ENOMEM : -errno;
+		goto out;
+	}
+	if (bpf_map_lookup_batch(fd, NULL, &out_batch, keys, words, &count, &opts) &&
+	    errno != ENOENT) {
+		for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
+			if (bpf_map_lookup_elem(fd, &i, &words[i])) {
+				err = -errno;
+				goto out;
+			}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		free(words);
+	else
+		*out = words;
+	return err;
+}
+
 int state_read(const char *pin_path, struct observed *o, int with_lists)
 {
 	__u32 zero = 0;
@@ -187,6 +219,8 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 	err = read_lists(pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
 		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
+	for (int l = 0; !err && with_lists && l < 2; l++)
+		err = read_summary(pin_path, pins_summary_maps[l], &o->summaries[l]);
 	if (!err)
 		err = read_links(pin_path, o);
 	if (err) {

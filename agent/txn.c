@@ -55,6 +55,9 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 				continue;
 			a = is_addition(c->op) ? UNDO_LIST_DEL : UNDO_LIST_ADD;
 			break;
+		case CHANGE_SUMMARY:
+			a = UNDO_RESTORE_SUMMARY;
+			break;
 		default:
 			a = UNDO_RESTORE_RUNTIME;
 			break;

@@ -14,6 +14,7 @@ enum change_kind {
 	CHANGE_LINK_REPLACED,	/* old link dropped for a new one in another mode */
 	CHANGE_LIST,		/* `count` entries of plan op `op` written */
 	CHANGE_RUNTIME,		/* the runtime config overwritten */
+	CHANGE_SUMMARY,		/* words of IPv4 /24 summary `slot` (0 block, 1 allow) written */
 };
 
 struct change {
@@ -35,6 +36,7 @@ enum undo_action {
 	UNDO_LIST_ADD,			/* put back the entries a removal took out */
 	UNDO_LIST_DEL,			/* take out the entries an addition put in */
 	UNDO_RESTORE_RUNTIME,
+	UNDO_RESTORE_SUMMARY,		/* write back the summary words this run changed */
 };
 
 struct undo_step {

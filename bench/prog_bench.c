@@ -842,6 +842,7 @@ static int run(const struct bench_opts *o)
 	struct target prog, pass, drop;
 	struct bpf_object *trivial = NULL;
 	struct blocklist bl;
+	static const struct vosfp_config summaries_on = { .flags = VOSFP_F_V4_SUMMARY };
 	struct load_result load = { 0 };
 	struct harness h;
 	double gen_ms = now_ms();
@@ -859,11 +860,14 @@ static int run(const struct bench_opts *o)
 	prog = (struct target){ .name = "sip_xdp_prog", .h = &h };
 	err = trivial_open(o->trivial_obj, &trivial, &pass, &drop);
 	if (!err)
-		err = harness_set_config(&h, NULL);
+		err = harness_set_config(&h, &summaries_on);
 	if (!err)
 		err = allowlist_load(&h);
 	if (!err)
 		err = blocklist_load(&h, &bl, &load);
+	/* As the agent runs it: the IPv4 /24 summaries kept in step with the lists. */
+	if (!err)
+		err = harness_sync_summaries(&h);
 	if (!err && (n = classes_build(classes, MAX_CLASSES, &bl)) < 0)
 		err = n;
 	if (err)

@@ -90,6 +90,17 @@ EXACT_LIST(allowed_ips6, struct vosfp_addr6, VOSFP_ALLOWLIST_DEFAULT_MAX);
 PREFIX_LIST(allowed_nets, struct vosfp_lpm4_key, VOSFP_ALLOWLIST_DEFAULT_MAX);
 PREFIX_LIST(allowed_nets6, struct vosfp_lpm6_key, VOSFP_ALLOWLIST_DEFAULT_MAX);
 
+#define V4_SUMMARY(name)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_ARRAY);			\
+		__uint(max_entries, VOSFP_V4_SUMMARY_WORDS);		\
+		__type(key, __u32);					\
+		__type(value, __u64);					\
+	} name SEC(".maps")
+
+V4_SUMMARY(blocked_v4_sum);
+V4_SUMMARY(allowed_v4_sum);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, VOSFP_XSKS_DEFAULT_MAX);
@@ -246,10 +257,18 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct frame *
 
 /* ---- lists ---- */
 
-static __always_inline bool listed4(void *exact, void *prefixes, __u32 addr)
+static __always_inline bool listed4(void *summary, void *exact, void *prefixes, __u32 addr,
+				    const struct vosfp_config *cfg)
 {
 	struct vosfp_lpm4_key key = { .prefixlen = 32 };
 
+	if (cfg->flags & VOSFP_F_V4_SUMMARY) {
+		__u32 slash24 = bpf_ntohl(addr) >> 8, word = slash24 >> 6;
+		__u64 *bits = bpf_map_lookup_elem(summary, &word);
+
+		if (bits && !(*bits & (1ULL << (slash24 & 63))))
+			return false;
+	}
 	if (bpf_map_lookup_elem(exact, &addr))
 		return true;
 	__builtin_memcpy(key.addr, &addr, sizeof(key.addr));
@@ -266,18 +285,18 @@ static __always_inline bool listed6(void *exact, void *prefixes, const struct vo
 	return bpf_map_lookup_elem(prefixes, &key) != NULL;
 }
 
-static __always_inline bool is_blocked(const struct frame *f)
+static __always_inline bool is_blocked(const struct frame *f, const struct vosfp_config *cfg)
 {
 	if (f->is_v6)
 		return listed6(&blocked_ips6, &blocked_nets6, &f->saddr6);
-	return listed4(&blocked_ips, &blocked_nets, f->saddr4);
+	return listed4(&blocked_v4_sum, &blocked_ips, &blocked_nets, f->saddr4, cfg);
 }
 
-static __always_inline bool is_allowed(const struct frame *f)
+static __always_inline bool is_allowed(const struct frame *f, const struct vosfp_config *cfg)
 {
 	if (f->is_v6)
 		return listed6(&allowed_ips6, &allowed_nets6, &f->saddr6);
-	return listed4(&allowed_ips, &allowed_nets, f->saddr4);
+	return listed4(&allowed_v4_sum, &allowed_ips, &allowed_nets, f->saddr4, cfg);
 }
 
 /* ---- SIP ---- */
@@ -382,7 +401,7 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 		     (f->first_fragment ? (__s32)udp_len >= ip_l4_len : (__s32)udp_len == ip_l4_len);
 
 	if (!(cfg->flags & VOSFP_F_NO_STEALTH) &&
-	    starts_with_word(payload, data_end, seen, WORD_OPTIONS) && !is_allowed(f))
+	    starts_with_word(payload, data_end, seen, WORD_OPTIONS) && !is_allowed(f, cfg))
 		return count(VOSFP_CNT_OPTIONS_DROPPED, XDP_DROP);
 
 	if (!(cfg->flags & VOSFP_F_NO_MALFORMED)) {
@@ -422,11 +441,12 @@ int sip_xdp_prog(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	if (f.portless)
-		return is_blocked(&f) ? count(VOSFP_CNT_BLOCKED, XDP_DROP) : XDP_PASS;
-
 	cfg = bpf_map_lookup_elem(&sip_config, &zero);
 	if (!cfg)
+		return XDP_PASS;
+	if (f.portless)
+		return is_blocked(&f, cfg) ? count(VOSFP_CNT_BLOCKED, XDP_DROP) : XDP_PASS;
+	if (!f.l4)	/* parsers set it whenever the port is visible; says so to the verifier */
 		return XDP_PASS;
 
 	if (f.l4_proto == PROTO_UDP) {
@@ -449,7 +469,7 @@ int sip_xdp_prog(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	if (is_blocked(&f))
+	if (is_blocked(&f, cfg))
 		return count(VOSFP_CNT_BLOCKED, XDP_DROP);
 	if (f.l4_proto == PROTO_TCP)
 		return count(VOSFP_CNT_PASSED, XDP_PASS);

@@ -26,6 +26,7 @@ enum vosfp_counter {
 #define VOSFP_F_PORTS		(1u << 0)	/* port bitmaps below are authoritative */
 #define VOSFP_F_NO_STEALTH	(1u << 1)	/* let OPTIONS from unknown sources through */
 #define VOSFP_F_NO_MALFORMED	(1u << 2)	/* do not drop malformed SIP */
+#define VOSFP_F_V4_SUMMARY	(1u << 3)	/* the IPv4 /24 summaries below are maintained */
 
 #define VOSFP_DEFAULT_SIP_PORT 5060
 #define VOSFP_PORT_BITMAP_BYTES (65536 / 8)
@@ -53,6 +54,13 @@ struct vosfp_lpm6_key {
 struct vosfp_addr6 {
 	__u8 addr[16];
 };
+
+/* IPv4 /24 summaries (maps blocked_v4_sum, allowed_v4_sum): one bit per /24, set when some entry
+ * of the list is inside that /24 or covers it. A clear bit settles "not listed" with one array
+ * read; the hash and the LPM trie (whose miss costs tens of ns with a big list) are probed only
+ * under a set bit. Bit (i & 63) of word (i >> 6), i = the address's top 24 bits. Consulted only
+ * when VOSFP_F_V4_SUMMARY is set, so lists written without them still work. */
+#define VOSFP_V4_SUMMARY_WORDS (1u << 18)	/* 2^24 /24s, 64 per word */
 
 /* Value stored in every list map; only presence matters today. */
 typedef __u8 vosfp_list_value;

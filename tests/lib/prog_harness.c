@@ -10,6 +10,7 @@
 
 #include "prog_harness.h"
 #include "sip_logic.skel.h"
+#include "summary.h"
 
 int harness_open(struct harness *h, uint32_t blocklist_max)
 {
@@ -44,6 +45,14 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 		h->block_fds[i] = bpf_map__fd(block[i]);
 		h->allow_fds[i] = bpf_map__fd(allow[i]);
 	}
+	h->sum_fds[0] = bpf_map__fd(h->skel->maps.blocked_v4_sum);
+	h->sum_fds[1] = bpf_map__fd(h->skel->maps.allowed_v4_sum);
+	h->sums[0] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	h->sums[1] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	if (!h->sums[0] || !h->sums[1]) {
+		harness_close(h);
+		return -ENOMEM;
+	}
 	h->prog_fd = bpf_program__fd(h->skel->progs.sip_xdp_prog);
 	h->counters_fd = bpf_map__fd(h->skel->maps.xdp_counters);
 	h->config_fd = bpf_map__fd(h->skel->maps.sip_config);
@@ -56,6 +65,34 @@ void harness_close(struct harness *h)
 	if (h->skel)
 		sip_logic__destroy(h->skel);
 	h->skel = NULL;
+	free(h->sums[0]);
+	free(h->sums[1]);
+	h->sums[0] = h->sums[1] = NULL;
+}
+
+/* Write the words of one summary that differ from `old` (NULL: every non-zero word). */
+static int write_summary(int fd, const uint64_t *words, const uint64_t *old)
+{
+	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
+		if (old ? words[i] != old[i] : words[i] != 0)
+			if (bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
+				return -errno;
+	return 0;
+}
+
+static int summary_follow(struct harness *h, int list, const struct vosfp_prefix *p)
+{
+	uint32_t first, words;
+
+	if (p->family != 4)
+		return 0;
+	first = ((uint32_t)p->addr[0] << 16 | (uint32_t)p->addr[1] << 8 | p->addr[2]) >> 6;
+	words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
+	summary_add(p, h->sums[list]);
+	for (__u32 i = first; i < first + words && i < VOSFP_V4_SUMMARY_WORDS; i++)
+		if (bpf_map_update_elem(h->sum_fds[list], &i, &h->sums[list][i], BPF_ANY))
+			return -errno;
+	return 0;
 }
 
 int harness_set_config(struct harness *h, const struct vosfp_config *cfg)
@@ -80,12 +117,16 @@ static int list_update(const int *fds, const struct vosfp_prefix *p, int add)
 
 int harness_block(struct harness *h, const struct vosfp_prefix *p)
 {
-	return list_update(h->block_fds, p, 1);
+	int err = list_update(h->block_fds, p, 1);
+
+	return err ? err : summary_follow(h, 0, p);
 }
 
 int harness_allow(struct harness *h, const struct vosfp_prefix *p)
 {
-	return list_update(h->allow_fds, p, 1);
+	int err = list_update(h->allow_fds, p, 1);
+
+	return err ? err : summary_follow(h, 1, p);
 }
 
 int harness_unlist(struct harness *h, int blocklist, const struct vosfp_prefix *p)
@@ -142,6 +183,55 @@ int harness_clear_lists(struct harness *h)
 			err = map_clear(h->allow_fds[i]);
 		if (err)
 			return err;
+	}
+	for (int l = 0; l < 2; l++) {
+		uint64_t *old = h->sums[l];
+
+		h->sums[l] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		if (!h->sums[l] || write_summary(h->sum_fds[l], h->sums[l], old)) {
+			free(old);
+			return -ENOMEM;
+		}
+		free(old);
+	}
+	return 0;
+}
+
+static int read_v4_entries(int fd, enum vosfp_list_map m, uint64_t *words)
+{
+	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
+	struct vosfp_prefix p;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		vosfp_prefix_from_key(m, next, &p);
+		summary_add(&p, words);
+		memcpy(key, next, sizeof(key));
+		prev = key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int harness_sync_summaries(struct harness *h)
+{
+	const int *fds[2] = { h->block_fds, h->allow_fds };
+
+	for (int l = 0; l < 2; l++) {
+		uint64_t *words = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		int err = words ? 0 : -ENOMEM;
+
+		if (!err)
+			err = read_v4_entries(fds[l][VOSFP_LIST_EXACT4], VOSFP_LIST_EXACT4, words);
+		if (!err)
+			err = read_v4_entries(fds[l][VOSFP_LIST_NETS4], VOSFP_LIST_NETS4, words);
+		if (!err)
+			err = write_summary(h->sum_fds[l], words, h->sums[l]);
+		if (err) {
+			free(words);
+			return err;
+		}
+		free(h->sums[l]);
+		h->sums[l] = words;
 	}
 	return 0;
 }

@@ -17,6 +17,8 @@ struct harness {
 	int counters_fd;
 	int config_fd;
 	int ncpus;
+	int sum_fds[2];				/* IPv4 /24 summaries: [0] blocklist, [1] allowlist */
+	uint64_t *sums[2];			/* what the harness has written into them */
 };
 
 /* Open and load the object; blocklist_max sizes the blocklist maps (0 = object default).
@@ -34,8 +36,13 @@ int harness_unlist(struct harness *h, int blocklist, const struct vosfp_prefix *
 /* Parse and add; aborts the test process on a bad literal. */
 void harness_block_str(struct harness *h, const char *text);
 void harness_allow_str(struct harness *h, const char *text);
-/* Empty both lists. */
+/* Empty both lists (and their summaries). */
 int harness_clear_lists(struct harness *h);
+
+/* The IPv4 /24 summaries follow every harness_block/harness_allow. After filling the list maps
+ * any other way, rebuild them from the maps' contents with this. The datapath reads them only
+ * under VOSFP_F_V4_SUMMARY in the config. */
+int harness_sync_summaries(struct harness *h);
 
 /* Run one frame once; returns the XDP action or a negative errno. */
 int harness_run(struct harness *h, const uint8_t *frame, size_t len);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <string.h>
 
 #include "prog_harness.h"
 #include "verdict_table.h"
@@ -36,9 +37,26 @@ static void unload(void)
 	harness_close(&h);
 }
 
+/* The row's config, with the IPv4 /24 summaries in use or not: every row runs both ways. */
+static const struct vosfp_config *row_config(const struct verdict_row *r, int summaries)
+{
+	static struct vosfp_config cfg;
+	const struct vosfp_config *base = table_config(r->config);
+
+	if (!summaries)
+		return base;
+	if (base)
+		cfg = *base;
+	else
+		memset(&cfg, 0, sizeof(cfg));
+	cfg.flags |= VOSFP_F_V4_SUMMARY;
+	return &cfg;
+}
+
 START_TEST(test_kernel_row)
 {
-	const struct verdict_row *r = &verdict_rows[_i];
+	const struct verdict_row *r = &verdict_rows[_i % verdict_row_count];
+	int summaries = _i >= (int)verdict_row_count;
 	uint64_t before[VOSFP_COUNTER_SLOTS], after[VOSFP_COUNTER_SLOTS];
 	uint8_t frame[FRAME_MAX];
 	size_t len = verdict_row_frame(r, frame, sizeof(frame));
@@ -51,18 +69,19 @@ START_TEST(test_kernel_row)
 		ck_assert_int_eq(harness_run(&h, frame, len), -EINVAL);
 		return;
 	}
-	ck_assert_int_eq(harness_set_config(&h, table_config(r->config)), 0);
+	ck_assert_int_eq(harness_set_config(&h, row_config(r, summaries)), 0);
 	ck_assert_int_eq(harness_counters(&h, before, VOSFP_COUNTER_SLOTS), 0);
 	action = harness_run(&h, frame, len);
 	ck_assert_int_eq(harness_counters(&h, after, VOSFP_COUNTER_SLOTS), 0);
 
-	ck_assert_msg(action == (int)r->action, "row '%s': kernel action %s, expected %s", r->name,
-		      ref_action_name(action), ref_action_name(r->action));
+	ck_assert_msg(action == (int)r->action, "row '%s'%s: kernel action %s, expected %s", r->name,
+		      summaries ? " (summaries on)" : "", ref_action_name(action), ref_action_name(r->action));
 	for (int slot = 0; slot < VOSFP_COUNTER_SLOTS; slot++) {
 		uint64_t want = before[slot] + (slot == r->counter ? 1 : 0);
 
-		ck_assert_msg(after[slot] == want, "row '%s': counter %s moved by %lld, expected %lld",
-			      r->name, ref_counter_name(slot), (long long)(after[slot] - before[slot]),
+		ck_assert_msg(after[slot] == want, "row '%s'%s: counter %s moved by %lld, expected %lld",
+			      r->name, summaries ? " (summaries on)" : "", ref_counter_name(slot),
+			      (long long)(after[slot] - before[slot]),
 			      (long long)(want - before[slot]));
 	}
 }
@@ -100,7 +119,7 @@ TCase *table_tcase(void)
 	TCase *tc = tcase_create("verdict-table");
 
 	tcase_add_unchecked_fixture(tc, load_with_table_policy, unload);
-	tcase_add_loop_test(tc, test_kernel_row, 0, (int)verdict_row_count);
+	tcase_add_loop_test(tc, test_kernel_row, 0, 2 * (int)verdict_row_count);
 	tcase_add_test(tc, test_counter_totals);
 	return tc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "summary.h"
 
 static void add(struct prefix_set *s, const char *text)
 {
@@ -94,12 +95,48 @@ START_TEST(test_unchanged_is_empty)
 	want.iface_count = 1;
 	have.ifaces = &ours;
 	have.iface_count = 1;
+	/* The kernel's summaries are the ones these lists need. */
+	have.summaries[0] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	have.summaries[1] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, have.summaries[0]);
 	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
 	ck_assert(plan_empty(&p));
 	ck_assert_int_eq(p.ifaces[0].action, IFACE_KEEP);
 	plan_free(&p);
 	prefix_set_free(&want.blocked);
 	prefix_set_free(&have.blocked);
+	free(have.summaries[0]);
+	free(have.summaries[1]);
+}
+END_TEST
+
+/* Summaries: only the words that differ count, and new maps start from zero. */
+START_TEST(test_summary_diff)
+{
+	static const char *const was[] = { "198.51.100.7", "10.0.0.0/8", NULL };
+	static const char *const now[] = { "198.51.100.7", "10.0.0.0/9", "198.51.101.1", NULL };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	set_of(&want.blocked, now);
+	set_of(&have.blocked, was);
+	have.summaries[0] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, have.summaries[0]);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	/* 10.128.0.0/9 is 32768 /24s = 512 words cleared; 198.51.101.x is in the same word as
+	 * 198.51.100.x (64 /24s per word): one more word changes. */
+	ck_assert_uint_eq(p.summary_changed[0], 512 + 1);
+	ck_assert_uint_eq(p.summary_changed[1], 0);
+	plan_free(&p);
+
+	want.blocklist_max = 5000;	/* new maps: every non-zero word is a change */
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_uint_eq(p.summary_changed[0], 512 + 1);
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	observed_free(&have);
 }
 END_TEST
 
@@ -253,5 +290,6 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_interface_actions);
 	tcase_add_test(tc, test_first_start);
 	tcase_add_test(tc, test_prefix_set_sort);
+	tcase_add_test(tc, test_summary_diff);
 	return tc;
 }

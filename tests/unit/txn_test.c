@@ -52,6 +52,10 @@ START_TEST(test_nothing_written_nothing_undone)
 	ck_assert_uint_eq(journal_undo(&j, s), 1);
 	ck_assert_int_eq(s[0].action, UNDO_RESTORE_OLD_LINK);
 	ck_assert_uint_eq(j.v[s[0].change].slot, 3);
+	rec(&j, CHANGE_SUMMARY, 1, 0, 0);
+	ck_assert_uint_eq(journal_undo(&j, s), 2);
+	ck_assert_int_eq(s[0].action, UNDO_RESTORE_SUMMARY);
+	ck_assert_uint_eq(j.v[s[0].change].slot, 1);
 	journal_free(&j);
 }
 END_TEST
