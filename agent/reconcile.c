@@ -80,31 +80,51 @@ static void record(struct txn *t, enum change_kind kind, unsigned slot, enum pla
 		log_msg(LOG_ERR, "out of memory recording a change: a rollback would be incomplete");
 }
 
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
 enum summary_phase { SUMMARY_GROW, SUMMARY_FINAL, SUMMARY_UNDO };
 
 /* Write the words of summary l this phase needs: GROW old|new where new adds bits, FINAL new
- * where it differs from what is there, UNDO old wherever this run may have changed it. */
+ * where it differs from what is there, UNDO old wherever this run may have changed it. All in
+ * one batch: a first start with a big list changes most of the 262144 words. */
 static int write_summary(struct txn *t, int l, enum summary_phase phase)
 {
 	const uint64_t *old = t->plan->summary_old[l], *new = t->plan->summary_new[l];
-	int fd = t->dp.summary_fd[l];
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	__u32 *keys = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*keys));
+	uint64_t *values = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*values));
+	int fd = t->dp.summary_fd[l], ret = 0;
+	__u32 n = 0, count;
 
-	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++) {
-		uint64_t value;
-
-		if (old[i] == new[i])
-			continue;
-		if (phase == SUMMARY_GROW) {
-			if (!(new[i] & ~old[i]))
-				continue;
-			value = old[i] | new[i];
-		} else {
-			value = phase == SUMMARY_FINAL ? new[i] : old[i];
-		}
-		if (bpf_map_update_elem(fd, &i, &value, BPF_ANY))
-			return -errno;
+	if (!keys || !values) {
+		ret = -ENOMEM;
+		goto out;
 	}
-	return 0;
+	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++) {
+		if (old[i] == new[i] || (phase == SUMMARY_GROW && !(new[i] & ~old[i])))
+			continue;
+		keys[n] = i;
+		values[n++] = phase == SUMMARY_GROW ? old[i] | new[i] : phase == SUMMARY_FINAL ? new[i] : old[i];
+	}
+	count = n;
+	if (n && bpf_map_update_batch(fd, keys, values, &count, &opts)) {
+		/* Without batch support: word by word from where the kernel stopped. */
+		if (errno != ENOTSUPP && errno != EOPNOTSUPP) {
+			ret = -errno;
+			goto out;
+		}
+		for (__u32 i = 0; i < n; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &values[i], BPF_ANY)) {
+				ret = -errno;
+				break;
+			}
+	}
+out:
+	free(keys);
+	free(values);
+	return ret;
 }
 
 static int summary_step(struct txn *t, int l, enum summary_phase phase)
