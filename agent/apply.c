@@ -8,10 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "apply.h"
-
-#ifndef ENOTSUPP
-#define ENOTSUPP 524	/* the kernel's "operation not supported" for a map type */
-#endif
+#include "bpf_errno.h"
 
 #define BATCH_ENTRIES 65536	/* per syscall: bounds the kernel's copy, not our speed */
 

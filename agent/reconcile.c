@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "bpf_errno.h"
 #include "datapath.h"
 #include "links.h"
 #include "log.h"
@@ -79,10 +80,6 @@ static void record(struct txn *t, enum change_kind kind, unsigned slot, enum pla
 	if (journal_record(&t->journal, &c))
 		log_msg(LOG_ERR, "out of memory recording a change: a rollback would be incomplete");
 }
-
-#ifndef ENOTSUPP
-#define ENOTSUPP 524
-#endif
 
 enum summary_phase { SUMMARY_GROW, SUMMARY_FINAL, SUMMARY_UNDO };
 

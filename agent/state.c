@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include "bpf_errno.h"
 #include "log.h"
 #include "pins.h"
 #include "state.h"
@@ -24,10 +25,6 @@ static int open_pinned(const char *pin_path, const char *name)
 	pins_map_path(pin_path, name, path, sizeof(path));
 	return bpf_obj_get(path);
 }
-
-#ifndef ENOTSUPP
-#define ENOTSUPP 524
-#endif
 
 #define LOOKUP_BATCH 65536
 

@@ -18,12 +18,9 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "bpf_errno.h"
 #include "frame.h"
 #include "prog_harness.h"
-
-#ifndef ENOTSUPP
-#define ENOTSUPP 524	/* kernel-internal "operation not supported", leaks to user space */
-#endif
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
