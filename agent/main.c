@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "desired.h"
+#include "lists.h"
 #include "log.h"
 #include "plan.h"
 #include "reconcile.h"
@@ -22,7 +23,7 @@
 
 enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-enum mode { MODE_RUN, MODE_DRY_RUN, MODE_ONCE, MODE_STATS, MODE_DOWN };
+enum mode { MODE_RUN, MODE_DRY_RUN, MODE_ONCE, MODE_STATS, MODE_DOWN, MODE_CHECK_LIST };
 
 static void usage(FILE *out, const char *argv0)
 {
@@ -37,6 +38,8 @@ static void usage(FILE *out, const char *argv0)
 		"      --once    reconcile once and exit\n"
 		"      --stats   print the counters (--json for JSON)\n"
 		"      --down    detach from every interface, unpin, remove state\n"
+		"      --check-list FILE...  validate list files (one address or CIDR per line);\n"
+		"                changes nothing, needs no privileges (for scripts and editors)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  config file (default " VOSFP_CONFIG_DEFAULT_PATH ")\n"
@@ -215,6 +218,29 @@ static void pin_path_of(const char *config, char *out, size_t len)
 	diag_clear(&d);
 }
 
+/* --check-list: the list-file parser, for scripts that must refuse bad input before writing. */
+static int check_lists(const char *const *files, unsigned count)
+{
+	struct diag d = { 0 };
+	long total = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		struct prefix_set set = { 0 };
+		long n = list_file_read(files[i], 0, &set, &d);
+
+		if (n > 0)
+			total += n;
+		prefix_set_free(&set);
+	}
+	if (diag_failed(&d)) {
+		diag_print(&d, stderr);
+		diag_clear(&d);
+		return EXIT_USAGE;
+	}
+	printf("%ld entr%s valid\n", total, total == 1 ? "y" : "ies");
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -224,6 +250,7 @@ int main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "down", no_argument, NULL, 'd' },
+		{ "check-list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -250,6 +277,9 @@ int main(int argc, char **argv)
 		case 'd':
 			mode = MODE_DOWN, modes++;
 			break;
+		case 'l':
+			mode = MODE_CHECK_LIST, modes++;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -267,8 +297,10 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || modes > 1 || (json && mode != MODE_STATS)) {
+	if ((optind < argc && mode != MODE_CHECK_LIST) || (optind == argc && mode == MODE_CHECK_LIST) ||
+	    modes > 1 || (json && mode != MODE_STATS)) {
 		fprintf(stderr, "%s: %s\n", argv[0],
+			mode == MODE_CHECK_LIST && optind == argc ? "--check-list needs list files" :
 			optind < argc ? "unexpected argument" :
 			modes > 1 ? "choose one mode" : "--json goes with --stats");
 		usage(stderr, argv[0]);
@@ -293,6 +325,8 @@ int main(int argc, char **argv)
 		pin_path_of(config, pin_path, sizeof(pin_path));
 		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
 	}
+	case MODE_CHECK_LIST:
+		return check_lists((const char *const *)argv + optind, (unsigned)(argc - optind));
 	default:
 		return run(config);
 	}

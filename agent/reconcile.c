@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <limits.h>
@@ -517,7 +519,51 @@ static void remember(struct list_cache *cache, struct desired *want, struct plan
 	cache->valid = 1;
 }
 
+/* One reconcile at a time per pin_path, across processes (a daemon and a script's --once):
+ * their transactions would otherwise interleave and break the safe order. */
+static int lock_state(const char *pin_path)
+{
+	char path[4352], *c;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/vosfp%s.lock", access("/run/lock", W_OK) ? "/tmp" : "/run/lock",
+		 pin_path);
+	for (c = path + strlen(access("/run/lock", W_OK) ? "/tmp/" : "/run/lock/"); *c; c++)
+		if (*c == '/')
+			*c = '_';
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
+					      struct list_cache *cache);
+
 enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache)
+{
+	struct config_file cf;
+	struct diag d = { 0 };
+	enum reconcile_result r;
+	int lock = -1;
+
+	/* Which lock depends on pin_path, in the config: read the config alone first (cheap; the
+	 * lists are read once, under the lock, so what is applied is what the files say then). */
+	if (config_load(config, &cf, &d) == 0) {
+		lock = lock_state(cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
+		config_free(&cf);
+	}
+	diag_clear(&d);
+	r = reconcile_locked(config, want, cache);
+	if (lock >= 0)
+		close(lock);
+	return r;
+}
+
+static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
+					      struct list_cache *cache)
 {
 	struct timespec t0;
 	struct observed have;

@@ -19,6 +19,7 @@ cleanup() {
 	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
 	"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
+	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
 	ip link del "$host" 2>/dev/null
 	ip link del "$bridge" 2>/dev/null
 	ip link del "${host}f" 2>/dev/null
@@ -297,6 +298,17 @@ out=$(runuser -u nobody -- "$agent" --dry-run -c "$work/vosfp.yaml" 2>&1)
 rc=$?
 [ $rc -eq 0 ] && grep -q "planning against an empty kernel" <<<"$out" &&
 	pass "unprivileged --dry-run plans against an empty kernel and says so" || fail "unprivileged dry-run: rc=$rc $out"
+
+# --- --check-list: the list parser for scripts, no privileges needed ------------------------------
+printf '198.51.100.7\n2001:db8::/32\n' >"$work/ok.txt"
+printf '198.51.100.7\n10.0.0.1/8\n' >"$work/bad.txt"
+chmod 644 "$work/ok.txt" "$work/bad.txt"
+out=$(runuser -u nobody -- "$agent" --check-list "$work/ok.txt" 2>&1)
+[ $? -eq 0 ] && [ "$out" = "2 entries valid" ] && pass "--check-list accepts a valid list (unprivileged)" ||
+	fail "--check-list on a valid list: $out"
+out=$("$agent" --check-list "$work/ok.txt" "$work/bad.txt" 2>&1)
+[ $? -eq 2 ] && grep -q "bad.txt:2: '10.0.0.1/8' has host bits set" <<<"$out" &&
+	pass "--check-list rejects a bad line with file:line, exit 2" || fail "--check-list on a bad list: $out"
 
 # --- --down -----------------------------------------------------------------------------------------
 "$agent" --down -c "$work/vosfp.yaml" 2>/dev/null
