@@ -39,7 +39,8 @@ static void usage(FILE *out, const char *argv0)
 		"      --stats   print the counters (--json for JSON)\n"
 		"      --down    detach from every interface, unpin, remove state\n"
 		"      --check-list FILE...  validate list files (one address or CIDR per line);\n"
-		"                changes nothing, needs no privileges (for scripts and editors)\n"
+		"                changes nothing, needs no privileges (for scripts and editors);\n"
+		"                --canonical prints the valid entries, canonical, on stdout\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  config file (default " VOSFP_CONFIG_DEFAULT_PATH ")\n"
@@ -218,27 +219,29 @@ static void pin_path_of(const char *config, char *out, size_t len)
 	diag_clear(&d);
 }
 
-/* --check-list: the list-file parser, for scripts that must refuse bad input before writing. */
-static int check_lists(const char *const *files, unsigned count)
+/* --check-list: the list-file parser, for scripts that must refuse bad input before writing.
+ * With --canonical the valid entries go to stdout, one per line in canonical form and in file
+ * order, and the summary to stderr: a bulk script keeps the good lines and counts the bad. */
+static int check_lists(const char *const *files, unsigned count, int canonical)
 {
 	struct diag d = { 0 };
-	long total = 0;
+	size_t valid = 0;
 
 	for (unsigned i = 0; i < count; i++) {
 		struct prefix_set set = { 0 };
-		long n = list_file_read(files[i], 0, &set, &d);
+		char buf[VOSFP_PREFIX_STRLEN];
 
-		if (n > 0)
-			total += n;
+		list_file_read(files[i], 0, &set, &d);
+		for (size_t k = 0; canonical && k < set.n; k++)
+			printf("%s\n", vosfp_prefix_str(&set.v[k], buf, sizeof(buf)));
+		valid += set.n;
 		prefix_set_free(&set);
 	}
-	if (diag_failed(&d)) {
-		diag_print(&d, stderr);
-		diag_clear(&d);
-		return EXIT_USAGE;
-	}
-	printf("%ld entr%s valid\n", total, total == 1 ? "y" : "ies");
-	return EXIT_OK;
+	diag_print(&d, stderr);
+	fprintf(canonical ? stderr : stdout, "%zu entr%s valid, %zu invalid\n", valid,
+		valid == 1 ? "y" : "ies", d.count);
+	diag_clear(&d);
+	return d.count ? EXIT_USAGE : EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -251,6 +254,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "down", no_argument, NULL, 'd' },
 		{ "check-list", no_argument, NULL, 'l' },
+		{ "canonical", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -258,7 +262,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = VOSFP_CONFIG_DEFAULT_PATH;
 	enum mode mode = MODE_RUN;
-	int modes = 0, json = 0, opt;
+	int modes = 0, json = 0, canonical = 0, opt;
 
 	while ((opt = getopt_long(argc, argv, "c:nvhV", options, NULL)) != -1) {
 		switch (opt) {
@@ -279,6 +283,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			mode = MODE_CHECK_LIST, modes++;
+			break;
+		case 'C':
+			canonical = 1;
 			break;
 		case 'j':
 			json = 1;
@@ -326,7 +333,7 @@ int main(int argc, char **argv)
 		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
 	}
 	case MODE_CHECK_LIST:
-		return check_lists((const char *const *)argv + optind, (unsigned)(argc - optind));
+		return check_lists((const char *const *)argv + optind, (unsigned)(argc - optind), canonical);
 	default:
 		return run(config);
 	}

@@ -304,7 +304,7 @@ printf '198.51.100.7\n2001:db8::/32\n' >"$work/ok.txt"
 printf '198.51.100.7\n10.0.0.1/8\n' >"$work/bad.txt"
 chmod 644 "$work/ok.txt" "$work/bad.txt"
 out=$(runuser -u nobody -- "$agent" --check-list "$work/ok.txt" 2>&1)
-[ $? -eq 0 ] && [ "$out" = "2 entries valid" ] && pass "--check-list accepts a valid list (unprivileged)" ||
+[ $? -eq 0 ] && [ "$out" = "2 entries valid, 0 invalid" ] && pass "--check-list accepts a valid list (unprivileged)" ||
 	fail "--check-list on a valid list: $out"
 out=$("$agent" --check-list "$work/ok.txt" "$work/bad.txt" 2>&1)
 [ $? -eq 2 ] && grep -q "bad.txt:2: '10.0.0.1/8' has host bits set" <<<"$out" &&
