@@ -225,7 +225,7 @@ static void pin_path_of(const char *config, char *out, size_t len)
 static int check_lists(const char *const *files, unsigned count, int canonical)
 {
 	struct diag d = { 0 };
-	size_t valid = 0;
+	size_t valid = 0, invalid;
 
 	for (unsigned i = 0; i < count; i++) {
 		struct prefix_set set = { 0 };
@@ -237,11 +237,12 @@ static int check_lists(const char *const *files, unsigned count, int canonical)
 		valid += set.n;
 		prefix_set_free(&set);
 	}
+	invalid = d.count;
 	diag_print(&d, stderr);
-	fprintf(canonical ? stderr : stdout, "%zu entr%s valid, %zu invalid\n", valid,
-		valid == 1 ? "y" : "ies", d.count);
 	diag_clear(&d);
-	return d.count ? EXIT_USAGE : EXIT_OK;
+	fprintf(canonical ? stderr : stdout, "%zu entr%s valid, %zu invalid\n", valid,
+		valid == 1 ? "y" : "ies", invalid);
+	return invalid ? EXIT_USAGE : EXIT_OK;
 }
 
 int main(int argc, char **argv)
