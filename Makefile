@@ -61,7 +61,7 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c agent/apply.c \
 	agent/datapath.c agent/links.c agent/reconcile.c agent/watch.c agent/stats.c agent/counters.c $(CONFIG_SRCS)
 
-all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent
+all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 
 $(OUT_DIR):
 	$(Q)mkdir -p $@
@@ -115,12 +115,12 @@ $(OUT_DIR)/vosfp-agent: $(AGENT_SRCS) $(HEADERS) | $(OUT_DIR)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS)
 	$(Q)$(call give_back,$@)
 
-$(OUT_DIR)/tests/udp_send: tests/tools/udp_send.c
+$(OUT_DIR)/vosfp-send: tools/vosfp-send.c | $(OUT_DIR)
 	$(call say,CC,$@)
-	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $<
+	$(Q)$(call give_back,$@)
 
-build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests $(OUT_DIR)/tests/udp_send
+build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests
 
 deps:
 	$(Q)bash scripts/install-deps.sh

@@ -9,7 +9,7 @@ set -uo pipefail
 require_root "vosfp-agent integration"
 
 agent="$VOSFP_ROOT/build/vosfp-agent"
-udp_send="$VOSFP_ROOT/build/tests/udp_send"
+udp_send="$VOSFP_ROOT/build/vosfp-send"
 work=$(mktemp -d /tmp/vosfp-agent-test.XXXXXX)
 pin="/sys/fs/bpf/vosfp-it-$$"
 ns="vosfp-it-$$" host="vit$$h" peer="vit$$p" bridge="vit$$br"

@@ -32,7 +32,7 @@ prog=$(xdp_prog_id "$host" vipl-h)
 counters=$(prog_map_id "$prog" xdp_counters)
 [ -n "$counters" ] || { fail "no xdp_counters map on program $prog"; exit 1; }
 
-udp_send="$VOSFP_ROOT/build/tests/udp_send"
+udp_send="$VOSFP_ROOT/build/vosfp-send"
 # send ADDRESS PORT TEXT [COUNT]: UDP datagrams from the peer namespace, one sendto() each.
 send() {
 	ip netns exec "$peer" "$udp_send" "$@" || fail "udp_send $*"

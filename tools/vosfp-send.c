@@ -1,6 +1,7 @@
-/* udp_send.c - send COUNT identical UDP datagrams, each in one sendto(), for integration tests
+/* vosfp-send - send COUNT identical UDP datagrams, each in one sendto(): traffic for the simulation,
+ * the stress test and the integration tests
  * (a shell's /dev/udp splits a message into one datagram per write).
- * usage: udp_send [-s SRC] ADDR PORT TEXT [COUNT]
+ * usage: vosfp-send [-s SRC] ADDR PORT TEXT [COUNT]
  * TEXT understands \r \n \t \\ and \xHH. Exit 0 when every datagram was handed to the kernel. */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -47,36 +48,36 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "s:")) != -1) {
 		if (opt != 's') {
-			fprintf(stderr, "usage: udp_send [-s SRC] ADDR PORT TEXT [COUNT]\n");
+			fprintf(stderr, "usage: vosfp-send [-s SRC] ADDR PORT TEXT [COUNT]\n");
 			return 2;
 		}
 		src_addr = optarg;
 	}
 	if (argc - optind < 3) {
-		fprintf(stderr, "usage: udp_send [-s SRC] ADDR PORT TEXT [COUNT]\n");
+		fprintf(stderr, "usage: vosfp-send [-s SRC] ADDR PORT TEXT [COUNT]\n");
 		return 2;
 	}
 	if (argc - optind > 3)
 		count = strtol(argv[optind + 3], NULL, 10);
 	if (getaddrinfo(argv[optind], argv[optind + 1], &hints, &dst)) {
-		fprintf(stderr, "udp_send: bad address %s\n", argv[optind]);
+		fprintf(stderr, "vosfp-send: bad address %s\n", argv[optind]);
 		return 2;
 	}
 	if (src_addr && getaddrinfo(src_addr, NULL, &hints, &src)) {
-		fprintf(stderr, "udp_send: bad source %s\n", src_addr);
+		fprintf(stderr, "vosfp-send: bad source %s\n", src_addr);
 		return 2;
 	}
 	len = unescape(argv[optind + 2], payload, sizeof(payload));
 	fd = socket(dst->ai_family, SOCK_DGRAM, 0);
 	if (fd < 0 || (src && bind(fd, src->ai_addr, src->ai_addrlen))) {
-		perror("udp_send: socket/bind");
+		perror("vosfp-send: socket/bind");
 		return 1;
 	}
 	for (long i = 0; i < count; i++) {
 		/* An ICMP port unreachable for an earlier datagram surfaces as ECONNREFUSED on an
 		 * unconnected socket only with IP_RECVERR; plain sendto keeps going. */
 		if (sendto(fd, payload, len, 0, dst->ai_addr, dst->ai_addrlen) != (ssize_t)len) {
-			perror("udp_send: sendto");
+			perror("vosfp-send: sendto");
 			return 1;
 		}
 	}
