@@ -105,3 +105,43 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 		free(keys[m]);
 	return ret;
 }
+
+/* Write the words of an IPv4 /24 summary a phase needs: GROW old|new where new adds bits, FINAL
+ * new where it differs from old, UNDO old wherever the two differ. All in one batch: a first
+ * start with a big list changes most of the 262144 words. */
+int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	__u32 *keys = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*keys));
+	uint64_t *values = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*values));
+	__u32 n = 0, count;
+	int ret = 0;
+
+	if (!keys || !values) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++) {
+		if (old[i] == new[i] || (phase == SUMMARY_GROW && !(new[i] & ~old[i])))
+			continue;
+		keys[n] = i;
+		values[n++] = phase == SUMMARY_GROW ? old[i] | new[i] : phase == SUMMARY_FINAL ? new[i] : old[i];
+	}
+	count = n;
+	if (n && bpf_map_update_batch(fd, keys, values, &count, &opts)) {
+		/* Without batch support: word by word. */
+		if (errno != ENOTSUPP && errno != EOPNOTSUPP) {
+			ret = -errno;
+			goto out;
+		}
+		for (__u32 i = 0; i < n; i++)
+			if (bpf_map_update_elem(fd, &keys[i], &values[i], BPF_ANY)) {
+				ret = -errno;
+				break;
+			}
+	}
+out:
+	free(keys);
+	free(values);
+	return ret;
+}

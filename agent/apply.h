@@ -4,6 +4,7 @@
 #define VOSFP_APPLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "prefix_set.h"
 
@@ -17,5 +18,14 @@ struct list_fds {
  * the entries applied. */
 int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, size_t *done,
 	       char *err, size_t errlen);
+
+enum summary_phase {
+	SUMMARY_GROW,		/* old | new: before blocklist entries are added */
+	SUMMARY_FINAL,		/* new: once the entries are where they belong */
+	SUMMARY_UNDO,		/* old again */
+};
+
+/* Bring an IPv4 /24 summary map (fd) from `old` towards `new` for one phase. */
+int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase);
 
 #endif

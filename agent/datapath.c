@@ -1,5 +1,6 @@
 /* datapath.c - load the object with libbpf, size or reuse its maps, pin them. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,8 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "links.h"
+#include "plan.h"
 #include "pins.h"
 
 static void reset(struct datapath *dp)
@@ -175,4 +178,55 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 		return ret;
 	}
 	return 0;
+}
+
+static int prog_tag(int prog_fd, __u8 tag[BPF_TAG_SIZE])
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return 0;
+}
+
+/* Is the program on our links the declared object's? Loading the object (on the pinned maps)
+ * is the only way to know its program's tag, so it is done once per object file version:
+ * at start, and when bpf_object's path or mtime changes. */
+int datapath_outdated(const struct desired *want, const struct observed *have)
+{
+	static char checked_path[PATH_MAX];
+	static struct timespec checked_mtime;
+	__u8 running[BPF_TAG_SIZE], declared[BPF_TAG_SIZE];
+	struct datapath dp;
+	struct stat st;
+	char err[512];
+	int link_fd, prog_fd, outdated = 0;
+
+	if (!have->pinned || !have->iface_count || stat(want->bpf_object, &st))
+		return 0;
+	if (!strcmp(checked_path, want->bpf_object) && st.st_mtim.tv_sec == checked_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == checked_mtime.tv_nsec)
+		return 0;
+	link_fd = link_open_pinned(want->pin_path, have->ifaces[0].name);
+	if (link_fd < 0)
+		return 0;
+	prog_fd = link_prog_fd(link_fd);
+	close(link_fd);
+	if (prog_fd < 0 || prog_tag(prog_fd, running)) {
+		if (prog_fd >= 0)
+			close(prog_fd);
+		return 0;
+	}
+	close(prog_fd);
+	if (datapath_load(want, DP_REUSE_PINS, &dp, err, sizeof(err)) == 0) {
+		outdated = prog_tag(dp.prog_fd, declared) == 0 && memcmp(running, declared, BPF_TAG_SIZE);
+		datapath_close(&dp);
+	} else {
+		outdated = 1;	/* the swap will fail the same way, with the message and a rollback */
+	}
+	snprintf(checked_path, sizeof(checked_path), "%s", want->bpf_object);
+	checked_mtime = st.st_mtim;
+	return outdated;
 }

@@ -35,4 +35,10 @@ void datapath_close(struct datapath *dp);
 /* Open the pinned list/config maps only (no program): enough to apply list changes. */
 int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *err, size_t errlen);
 
+struct observed;
+
+/* Is the program on our links other than the declared object's? Found by loading the object on
+ * the pinned maps and comparing program tags, once per object file version (path and mtime). */
+int datapath_outdated(const struct desired *want, const struct observed *have);
+
 #endif

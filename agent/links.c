@@ -89,6 +89,13 @@ unsigned link_prog_id(int link_fd)
 	return bpf_obj_get_info_by_fd(link_fd, &info, &len) ? 0 : info.prog_id;
 }
 
+int link_prog_fd(int link_fd)
+{
+	unsigned id = link_prog_id(link_fd);
+
+	return id ? bpf_prog_get_fd_by_id(id) : -1;
+}
+
 unsigned foreign_xdp_prog(const char *pin_path, const char *ifname)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);

@@ -20,7 +20,8 @@ int link_pin(const char *pin_path, const char *ifname, int link_fd);
 int link_open_pinned(const char *pin_path, const char *ifname);	/* fd or -errno */
 int link_unpin(const char *pin_path, const char *ifname);		/* detaches if last ref */
 
-/* Program id currently behind a link, or 0. */
+/* Program id currently behind a link, or 0; an fd of that program, or -1. */
 unsigned link_prog_id(int link_fd);
+int link_prog_fd(int link_fd);
 
 #endif

@@ -18,4 +18,11 @@ void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len)
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_links_dir(const char *pin_path, char *buf, size_t len);
 
+/* Is pin_path (or its parent, before it exists) on a bpf filesystem? */
+int pins_on_bpffs(const char *pin_path);
+
+/* Take the exclusive lock that serializes reconciles of one pin_path across processes; returns
+ * the fd to close to release it, or -1 (then the caller goes on unlocked). */
+int pins_lock(const char *pin_path);
+
 #endif

@@ -68,13 +68,6 @@ static const struct observed_iface *observed_iface(const struct observed *o, con
 	return NULL;
 }
 
-static int prog_fd_of_link(int link_fd)
-{
-	unsigned id = link_prog_id(link_fd);
-
-	return id ? bpf_prog_get_fd_by_id(id) : -1;
-}
-
 static void record(struct txn *t, enum change_kind kind, unsigned slot, enum plan_op op, size_t count)
 {
 	struct change c = { .kind = kind, .slot = slot, .op = op, .count = count };
@@ -83,56 +76,13 @@ static void record(struct txn *t, enum change_kind kind, unsigned slot, enum pla
 		log_msg(LOG_ERR, "out of memory recording a change: a rollback would be incomplete");
 }
 
-enum summary_phase { SUMMARY_GROW, SUMMARY_FINAL, SUMMARY_UNDO };
-
-/* Write the words of summary l this phase needs: GROW old|new where new adds bits, FINAL new
- * where it differs from what is there, UNDO old wherever this run may have changed it. All in
- * one batch: a first start with a big list changes most of the 262144 words. */
-static int write_summary(struct txn *t, int l, enum summary_phase phase)
-{
-	const uint64_t *old = t->plan->summary_old[l], *new = t->plan->summary_new[l];
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-	__u32 *keys = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*keys));
-	uint64_t *values = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*values));
-	int fd = t->dp.summary_fd[l], ret = 0;
-	__u32 n = 0, count;
-
-	if (!keys || !values) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++) {
-		if (old[i] == new[i] || (phase == SUMMARY_GROW && !(new[i] & ~old[i])))
-			continue;
-		keys[n] = i;
-		values[n++] = phase == SUMMARY_GROW ? old[i] | new[i] : phase == SUMMARY_FINAL ? new[i] : old[i];
-	}
-	count = n;
-	if (n && bpf_map_update_batch(fd, keys, values, &count, &opts)) {
-		/* Without batch support: word by word from where the kernel stopped. */
-		if (errno != ENOTSUPP && errno != EOPNOTSUPP) {
-			ret = -errno;
-			goto out;
-		}
-		for (__u32 i = 0; i < n; i++)
-			if (bpf_map_update_elem(fd, &keys[i], &values[i], BPF_ANY)) {
-				ret = -errno;
-				break;
-			}
-	}
-out:
-	free(keys);
-	free(values);
-	return ret;
-}
-
 static int summary_step(struct txn *t, int l, enum summary_phase phase)
 {
 	int ret;
 
 	if (!t->plan->summary_changed[l])
 		return 0;
-	ret = write_summary(t, l, phase);
+	ret = apply_summary(t->dp.summary_fd[l], t->plan->summary_old[l], t->plan->summary_new[l], phase);
 	record(t, CHANGE_SUMMARY, (unsigned)l, 0, 0);
 	if (ret)
 		snprintf(t->err, sizeof(t->err), "%s IPv4 summary: %s", l ? "allowlist" : "blocklist",
@@ -203,7 +153,8 @@ static void rollback(struct txn *t)
 			bpf_map_update_elem(t->dp.config_fd, &zero, &t->have->runtime, BPF_ANY);
 			break;
 		case UNDO_RESTORE_SUMMARY:
-			if (write_summary(t, (int)c->slot, SUMMARY_UNDO))
+			if (apply_summary(t->dp.summary_fd[c->slot], t->plan->summary_old[c->slot],
+					  t->plan->summary_new[c->slot], SUMMARY_UNDO))
 				log_msg(LOG_ERR, "rollback of the IPv4 summary incomplete: %s", strerror(errno));
 			break;
 		}
@@ -239,7 +190,7 @@ static int change_iface(struct txn *t, const struct plan_iface *pi)
 		if (fd < 0)
 			return fail_iface(t, pi->name, "cannot open its pinned link: %s", strerror(-fd));
 		r->link_fd = fd;
-		r->old_prog_fd = prog_fd_of_link(fd);
+		r->old_prog_fd = link_prog_fd(fd);
 		if (bpf_link_update(fd, t->dp.prog_fd, NULL))
 			return fail_iface(t, pi->name, "cannot switch to the new program: %s", strerror(errno));
 		r->mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
@@ -258,7 +209,7 @@ static int change_iface(struct txn *t, const struct plan_iface *pi)
 		/* Two modes cannot be held at once: drop the old link, keep its program for undo. */
 		fd = link_open_pinned(t->want->pin_path, pi->name);
 		if (fd >= 0) {
-			r->old_prog_fd = prog_fd_of_link(fd);
+			r->old_prog_fd = link_prog_fd(fd);
 			r->old_mode = oi->mode;
 			bpf_link_detach(fd);
 			close(fd);
@@ -398,72 +349,6 @@ static int execute(struct txn *t)
 	return ret;
 }
 
-static int prog_tag(int prog_fd, __u8 tag[BPF_TAG_SIZE])
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -errno;
-	memcpy(tag, info.tag, BPF_TAG_SIZE);
-	return 0;
-}
-
-/* Is the program on our links the declared object's? Loading the object (on the pinned maps)
- * is the only way to know its program's tag, so it is done once per object file version:
- * at start, and when bpf_object's path or mtime changes. */
-static int program_outdated(const struct desired *want, const struct observed *have)
-{
-	static char checked_path[PATH_MAX];
-	static struct timespec checked_mtime;
-	__u8 running[BPF_TAG_SIZE], declared[BPF_TAG_SIZE];
-	struct datapath dp;
-	struct stat st;
-	char err[512];
-	int link_fd, prog_fd, outdated = 0;
-
-	if (!have->pinned || !have->iface_count || stat(want->bpf_object, &st))
-		return 0;
-	if (!strcmp(checked_path, want->bpf_object) && st.st_mtim.tv_sec == checked_mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == checked_mtime.tv_nsec)
-		return 0;
-	link_fd = link_open_pinned(want->pin_path, have->ifaces[0].name);
-	if (link_fd < 0)
-		return 0;
-	prog_fd = prog_fd_of_link(link_fd);
-	close(link_fd);
-	if (prog_fd < 0 || prog_tag(prog_fd, running)) {
-		if (prog_fd >= 0)
-			close(prog_fd);
-		return 0;
-	}
-	close(prog_fd);
-	if (datapath_load(want, DP_REUSE_PINS, &dp, err, sizeof(err)) == 0) {
-		outdated = prog_tag(dp.prog_fd, declared) == 0 && memcmp(running, declared, BPF_TAG_SIZE);
-		datapath_close(&dp);
-	} else {
-		outdated = 1;	/* the swap will fail the same way, with the message and a rollback */
-	}
-	snprintf(checked_path, sizeof(checked_path), "%s", want->bpf_object);
-	checked_mtime = st.st_mtim;
-	return outdated;
-}
-
-static int on_bpffs(const char *pin_path)
-{
-	char parent[4096];
-	struct statfs st;
-	char *slash;
-
-	snprintf(parent, sizeof(parent), "%s", pin_path);
-	if (statfs(parent, &st) == 0)
-		return st.f_type == BPF_FS_MAGIC;
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent)
-		*slash = '\0';
-	return statfs(parent, &st) == 0 && st.f_type == BPF_FS_MAGIC;
-}
-
 static void log_summary(const struct plan *p, long ms)
 {
 	log_msg(LOG_INFO, "reconciled in %ld ms: blocklist +%zu -%zu, allowlist +%zu -%zu%s%s", ms,
@@ -519,26 +404,6 @@ static void remember(struct list_cache *cache, struct desired *want, struct plan
 	cache->valid = 1;
 }
 
-/* One reconcile at a time per pin_path, across processes (a daemon and a script's --once):
- * their transactions would otherwise interleave and break the safe order. */
-static int lock_state(const char *pin_path)
-{
-	char path[4352], *c;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/vosfp%s.lock", access("/run/lock", W_OK) ? "/tmp" : "/run/lock",
-		 pin_path);
-	for (c = path + strlen(access("/run/lock", W_OK) ? "/tmp/" : "/run/lock/"); *c; c++)
-		if (*c == '/')
-			*c = '_';
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0 && flock(fd, LOCK_EX)) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
 static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
 					      struct list_cache *cache);
 
@@ -552,7 +417,7 @@ enum reconcile_result reconcile(const char *config, struct desired *want, struct
 	/* Which lock depends on pin_path, in the config: read the config alone first (cheap; the
 	 * lists are read once, under the lock, so what is applied is what the files say then). */
 	if (config_load(config, &cf, &d) == 0) {
-		lock = lock_state(cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
+		lock = pins_lock(cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
 		config_free(&cf);
 	}
 	diag_clear(&d);
@@ -581,7 +446,7 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		diag_clear(&d);
 		return RECONCILE_INVALID;
 	}
-	if (!on_bpffs(want->pin_path)) {
+	if (!pins_on_bpffs(want->pin_path)) {
 		log_msg(LOG_ERR, "pin_path %s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
 			want->pin_path);
 		return RECONCILE_FAILED;
@@ -592,7 +457,7 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		log_msg(LOG_ERR, "cannot read %s: run as root (CAP_BPF, CAP_NET_ADMIN)", want->pin_path);
 		return RECONCILE_FAILED;
 	}
-	have.program_outdated = program_outdated(want, &have);
+	have.program_outdated = datapath_outdated(want, &have);
 	if (plan_build(want, &have, &p)) {
 		observed_free(&have);
 		return RECONCILE_FAILED;
