@@ -7,20 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <limits.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/magic.h>
 
-#include "bpf_errno.h"
 #include "datapath.h"
 #include "links.h"
 #include "log.h"
