@@ -13,12 +13,14 @@
 #include "links.h"
 #include "plan.h"
 #include "pins.h"
+#include "summary.h"
 
 static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = -1;
-	dp->summary_fd[0] = dp->summary_fd[1] = -1;
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		dp->summary_fd[k] = -1;
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
 		dp->block.fd[m] = dp->allow.fd[m] = -1;
 }
@@ -66,9 +68,12 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	}
 	bpf_object__for_each_map(map, dp->obj) {
 		const char *name = bpf_map__name(map);
-		int is_summary = !strcmp(name, pins_summary_maps[0]) || !strcmp(name, pins_summary_maps[1]);
-		int is_block = !is_summary && !strncmp(name, "blocked_", 8);
-		int is_allow = !is_summary && !strncmp(name, "allowed_", 8);
+		int is_summary = 0, is_block, is_allow;
+
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			is_summary |= !strcmp(name, summary_map_names[k]);
+		is_block = !is_summary && !strncmp(name, "blocked_", 8);
+		is_allow = !is_summary && !strncmp(name, "allowed_", 8);
 
 		if (how == DP_REUSE_PINS || !strcmp(name, "xdp_counters") || !strcmp(name, "xsks_map")) {
 			ret = reuse(map, want->pin_path);
@@ -100,8 +105,8 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
 		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);
 	}
-	for (int l = 0; l < 2; l++)
-		dp->summary_fd[l] = map_fd(dp->obj, pins_summary_maps[l]);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		dp->summary_fd[k] = map_fd(dp->obj, summary_map_names[k]);
 	return 0;
 fail:
 	bpf_object__close(dp->obj);
@@ -140,7 +145,7 @@ void datapath_close(struct datapath *dp)
 		bpf_object__close(dp->obj);
 	} else {
 		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->summary_fd[0],
-			       &dp->summary_fd[1] };
+			       &dp->summary_fd[1], &dp->summary_fd[2] };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -160,8 +165,8 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 	reset(dp);
 	dp->config_fd = pinned_fd(pin_path, "sip_config");
 	dp->counters_fd = pinned_fd(pin_path, "xdp_counters");
-	for (int l = 0; l < 2; l++)
-		dp->summary_fd[l] = pinned_fd(pin_path, pins_summary_maps[l]);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		dp->summary_fd[k] = pinned_fd(pin_path, summary_map_names[k]);
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		dp->block.fd[m] = pinned_fd(pin_path, pins_block_maps[m]);
 		dp->allow.fd[m] = pinned_fd(pin_path, pins_allow_maps[m]);
@@ -169,6 +174,7 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 			break;
 	}
 	if (dp->config_fd < 0 || dp->counters_fd < 0 || dp->summary_fd[0] < 0 || dp->summary_fd[1] < 0 ||
+	    dp->summary_fd[2] < 0 ||
 	    dp->block.fd[VOSFP_LIST_MAPS - 1] < 0 ||
 	    dp->allow.fd[VOSFP_LIST_MAPS - 1] < 0) {
 		int ret = -errno;

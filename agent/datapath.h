@@ -16,7 +16,7 @@ struct datapath {
 	int prog_fd;
 	int config_fd, counters_fd, xsks_fd;
 	struct list_fds block, allow;
-	int summary_fd[2];		/* IPv4 /24 summaries: [0] blocklist, [1] allowlist */
+	int summary_fd[3];		/* IPv4 /24 summaries, by enum summary_kind */
 };
 
 enum dp_maps { DP_REUSE_PINS, DP_FRESH_MAPS };

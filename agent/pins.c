@@ -24,8 +24,6 @@ const char *const pins_allow_maps[VOSFP_LIST_MAPS] = {
 	[VOSFP_LIST_NETS6] = "allowed_nets6",
 };
 
-const char *const pins_summary_maps[2] = { "blocked_v4_sum", "allowed_v4_sum" };
-
 void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", pin_path, map);

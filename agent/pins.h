@@ -11,9 +11,6 @@
 extern const char *const pins_block_maps[VOSFP_LIST_MAPS];
 extern const char *const pins_allow_maps[VOSFP_LIST_MAPS];
 
-/* IPv4 /24 summary map names: [0] blocklist, [1] allowlist. */
-extern const char *const pins_summary_maps[2];
-
 void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len);
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_links_dir(const char *pin_path, char *buf, size_t len);

@@ -116,21 +116,21 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 		p->runtime_changed = memcmp(&want->runtime, &have->runtime, sizeof(want->runtime)) != 0;
 	}
 	p->swap_program = have->program_outdated && !p->new_maps;
-	for (int l = 0; !err && l < 2; l++) {
-		const struct prefix_set *want_set = l ? &want->allowed : &want->blocked;
-
-		p->summary_old[l] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-		p->summary_new[l] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-		if (!p->summary_old[l] || !p->summary_new[l]) {
+	for (int k = 0; !err && k < SUMMARY_KINDS; k++) {
+		p->summary_old[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		p->summary_new[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		if (!p->summary_old[k] || !p->summary_new[k])
 			err = -ENOMEM;
-			break;
-		}
 		/* New maps start zeroed, whatever the old ones held. */
-		if (have->summaries[l] && !p->new_maps)
-			memcpy(p->summary_old[l], have->summaries[l], SUMMARY_BYTES);
-		summary_build(want_set, p->summary_new[l]);
-		for (size_t i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
-			p->summary_changed[l] += p->summary_old[l][i] != p->summary_new[l][i];
+		else if (have->summaries[k] && !p->new_maps)
+			memcpy(p->summary_old[k], have->summaries[k], SUMMARY_BYTES);
+	}
+	if (!err) {
+		summary_build(&want->blocked, p->summary_new[SUMMARY_BLOCK_NEAR], p->summary_new[SUMMARY_BLOCK_FULL]);
+		summary_build(&want->allowed, p->summary_new[SUMMARY_ALLOW_NEAR], NULL);
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			for (size_t i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
+				p->summary_changed[k] += p->summary_old[k][i] != p->summary_new[k][i];
 	}
 	if (!err)
 		err = plan_ifaces(want, have, p);
@@ -148,16 +148,16 @@ int plan_empty(const struct plan *p)
 		if (p->ifaces[i].action != IFACE_KEEP)
 			return 0;
 	return !p->runtime_changed && !p->new_maps && !p->swap_program && !p->summary_changed[0] &&
-	       !p->summary_changed[1];
+	       !p->summary_changed[1] && !p->summary_changed[2];
 }
 
 void plan_free(struct plan *p)
 {
 	for (int op = 0; op < PLAN_OPS; op++)
 		prefix_set_free(&p->lists[op]);
-	for (int l = 0; l < 2; l++) {
-		free(p->summary_old[l]);
-		free(p->summary_new[l]);
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		free(p->summary_old[k]);
+		free(p->summary_new[k]);
 	}
 	free(p->ifaces);
 	memset(p, 0, sizeof(*p));
@@ -167,8 +167,8 @@ void observed_free(struct observed *o)
 {
 	prefix_set_free(&o->blocked);
 	prefix_set_free(&o->allowed);
-	free(o->summaries[0]);
-	free(o->summaries[1]);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		free(o->summaries[k]);
 	free(o->ifaces);
 	memset(o, 0, sizeof(*o));
 }
@@ -210,10 +210,10 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 			fprintf(out, "%s%s", i ? ", " : " (", vosfp_prefix_str(&s->v[i], buf, sizeof(buf)));
 		fprintf(out, "%s\n", s->n > 5 ? ", ...)" : ")");
 	}
-	for (int l = 0; l < 2; l++)
-		if (p->summary_changed[l])
-			fprintf(out, "%s IPv4 /24 summary: %zu word%s\n", l ? "allowlist" : "blocklist",
-				p->summary_changed[l], p->summary_changed[l] == 1 ? "" : "s");
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		if (p->summary_changed[k])
+			fprintf(out, "summary %s: %zu word%s\n", summary_map_names[k], p->summary_changed[k],
+				p->summary_changed[k] == 1 ? "" : "s");
 	for (unsigned i = 0; i < p->iface_count; i++) {
 		const struct plan_iface *pi = &p->ifaces[i];
 

@@ -23,7 +23,7 @@ struct observed {
 	uint32_t blocklist_max, allowlist_max;	/* sizes of the pinned maps */
 	struct observed_iface *ifaces;
 	unsigned iface_count;
-	uint64_t *summaries[2];		/* IPv4 /24 summaries in the kernel: [0] block, [1] allow;
+	uint64_t *summaries[3];		/* IPv4 /24 summaries in the kernel, by enum summary_kind;
 					 * NULL when not read (then: all zero) */
 	/* The running program differs from the declared object's (found by loading the object
 	 * and comparing program tags; the planner only reads the answer). */
@@ -56,12 +56,12 @@ struct plan {
 	struct prefix_set lists[PLAN_OPS];	/* entries for the list ops (PLAN_RUNTIME: unused) */
 	int runtime_changed;
 	int new_maps;		/* create maps (first start, or sizes changed): swap the program */
-	/* IPv4 /24 summaries, [0] blocklist, [1] allowlist: what the kernel holds and what the new
-	 * lists need. The blocklist's grows (old | new) before its entries are added and shrinks
-	 * to new after they are removed, so no listed source is ever skipped; the allowlist's may
-	 * change at any point (a stale bit only costs a lookup, a missing one only refuses). */
-	uint64_t *summary_old[2], *summary_new[2];
-	size_t summary_changed[2];	/* words that differ */
+	/* IPv4 /24 summaries, by enum summary_kind: what the kernel holds and what the new lists
+	 * need. The blocklist's grow (old | new) before its entries are added and shrink to new
+	 * after they are removed, so no listed source is ever skipped; the allowlist's "near" bits
+	 * may change at any point (a stale bit only costs a lookup, a missing one only refuses). */
+	uint64_t *summary_old[3], *summary_new[3];
+	size_t summary_changed[3];	/* words that differ */
 	int swap_program;	/* same maps, new program: switch every kept interface to it */
 	struct plan_iface *ifaces;
 	unsigned iface_count;

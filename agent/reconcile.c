@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "reconcile.h"
 #include "state.h"
+#include "summary.h"
 #include "txn.h"
 
 /* An interface this run touched: the fds an undo or the commit needs. */
@@ -79,8 +80,7 @@ static int summary_step(struct txn *t, int l, enum summary_phase phase)
 	ret = apply_summary(t->dp.summary_fd[l], t->plan->summary_old[l], t->plan->summary_new[l], phase);
 	record(t, CHANGE_SUMMARY, (unsigned)l, 0, 0);
 	if (ret)
-		snprintf(t->err, sizeof(t->err), "%s IPv4 summary: %s", l ? "allowlist" : "blocklist",
-			 strerror(-ret));
+		snprintf(t->err, sizeof(t->err), "summary %s: %s", summary_map_names[l], strerror(-ret));
 	return ret;
 }
 
@@ -236,8 +236,9 @@ static int apply_lists(struct txn *t)
 		size_t done = 0;
 		int ret;
 
-		/* The blocklist summary covers old and new entries before any entry moves. */
-		if (op == PLAN_BLOCK_ADD && summary_step(t, 0, SUMMARY_GROW))
+		/* The blocklist's summaries cover old and new entries before any entry moves. */
+		if (op == PLAN_BLOCK_ADD && (summary_step(t, SUMMARY_BLOCK_NEAR, SUMMARY_GROW) ||
+					     summary_step(t, SUMMARY_BLOCK_FULL, SUMMARY_GROW)))
 			return -EIO;
 		if (op == PLAN_RUNTIME) {
 			if (!p->runtime_changed)
@@ -259,8 +260,9 @@ static int apply_lists(struct txn *t)
 		}
 	}
 	/* Entries are where they belong: summaries to exactly what the lists need. */
-	if (summary_step(t, 0, SUMMARY_FINAL) || summary_step(t, 1, SUMMARY_FINAL))
-		return -EIO;
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		if (summary_step(t, k, SUMMARY_FINAL))
+			return -EIO;
 	return 0;
 }
 
@@ -355,8 +357,8 @@ void list_cache_drop(struct list_cache *c)
 {
 	prefix_set_free(&c->blocked);
 	prefix_set_free(&c->allowed);
-	free(c->summaries[0]);
-	free(c->summaries[1]);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		free(c->summaries[k]);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -371,8 +373,8 @@ static int observe(const struct desired *want, struct list_cache *cache, struct 
 		return err;
 	have->blocked = cache->blocked;
 	have->allowed = cache->allowed;
-	have->summaries[0] = cache->summaries[0];
-	have->summaries[1] = cache->summaries[1];
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		have->summaries[k] = cache->summaries[k];
 	memset(cache, 0, sizeof(*cache));
 	return 0;
 }
@@ -391,9 +393,9 @@ static void remember(struct list_cache *cache, struct desired *want, struct plan
 	cache->allowed = want->allowed;
 	memset(&want->blocked, 0, sizeof(want->blocked));
 	memset(&want->allowed, 0, sizeof(want->allowed));
-	for (int l = 0; l < 2; l++) {
-		cache->summaries[l] = p->summary_new[l];
-		p->summary_new[l] = NULL;
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		cache->summaries[k] = p->summary_new[k];
+		p->summary_new[k] = NULL;
 	}
 	cache->valid = 1;
 }

@@ -19,7 +19,7 @@ enum reconcile_result {
 struct list_cache {
 	int valid;
 	struct prefix_set blocked, allowed;
-	uint64_t *summaries[2];		/* the IPv4 /24 summaries written with them */
+	uint64_t *summaries[3];		/* the IPv4 /24 summaries written with them */
 };
 
 void list_cache_drop(struct list_cache *c);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pins.h"
 #include "state.h"
+#include "summary.h"
 
 static int open_pinned(const char *pin_path, const char *name)
 {
@@ -216,8 +217,8 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 	err = read_lists(pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
 		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
-	for (int l = 0; !err && with_lists && l < 2; l++)
-		err = read_summary(pin_path, pins_summary_maps[l], &o->summaries[l]);
+	for (int k = 0; !err && with_lists && k < SUMMARY_KINDS; k++)
+		err = read_summary(pin_path, summary_map_names[k], &o->summaries[k]);
 	if (!err)
 		err = read_links(pin_path, o);
 	if (err) {

@@ -21,7 +21,13 @@ static void set_range(uint64_t *words, uint32_t first, uint32_t count)
 	}
 }
 
-void summary_add(const struct vosfp_prefix *p, uint64_t *words)
+const char *const summary_map_names[SUMMARY_KINDS] = {
+	[SUMMARY_BLOCK_NEAR] = "blocked_v4_sum",
+	[SUMMARY_ALLOW_NEAR] = "allowed_v4_sum",
+	[SUMMARY_BLOCK_FULL] = "blocked_v4_full",
+};
+
+void summary_add(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full)
 {
 	uint32_t addr, first;
 
@@ -29,14 +35,17 @@ void summary_add(const struct vosfp_prefix *p, uint64_t *words)
 		return;
 	addr = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 | p->addr[3];
 	first = addr >> 8;
-	if (p->len >= 24)
-		set_range(words, first, 1);
-	else
-		set_range(words, first, 1u << (24 - p->len));
+	if (p->len > 24) {
+		set_range(near, first, 1);
+		return;
+	}
+	set_range(near, first, 1u << (24 - p->len));
+	if (full)
+		set_range(full, first, 1u << (24 - p->len));
 }
 
-void summary_build(const struct prefix_set *s, uint64_t *words)
+void summary_build(const struct prefix_set *s, uint64_t *near, uint64_t *full)
 {
 	for (size_t i = 0; i < s->n; i++)
-		summary_add(&s->v[i], words);
+		summary_add(&s->v[i], near, full);
 }

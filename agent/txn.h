@@ -14,7 +14,7 @@ enum change_kind {
 	CHANGE_LINK_REPLACED,	/* old link dropped for a new one in another mode */
 	CHANGE_LIST,		/* `count` entries of plan op `op` written */
 	CHANGE_RUNTIME,		/* the runtime config overwritten */
-	CHANGE_SUMMARY,		/* words of IPv4 /24 summary `slot` (0 block, 1 allow) written */
+	CHANGE_SUMMARY,		/* words of IPv4 /24 summary `slot` (enum summary_kind) written */
 };
 
 struct change {

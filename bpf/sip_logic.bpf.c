@@ -100,6 +100,7 @@ PREFIX_LIST(allowed_nets6, struct vosfp_lpm6_key, VOSFP_ALLOWLIST_DEFAULT_MAX);
 
 V4_SUMMARY(blocked_v4_sum);
 V4_SUMMARY(allowed_v4_sum);
+V4_SUMMARY(blocked_v4_full);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -257,16 +258,23 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct frame *
 
 /* ---- lists ---- */
 
-static __always_inline bool listed4(void *summary, void *exact, void *prefixes, __u32 addr,
+/* full may be NULL (the allowlist has no "whole /24" summary): the branch then compiles away. */
+static __always_inline bool listed4(void *near, void *full, void *exact, void *prefixes, __u32 addr,
 				    const struct vosfp_config *cfg)
 {
 	struct vosfp_lpm4_key key = { .prefixlen = 32 };
 
 	if (cfg->flags & VOSFP_F_V4_SUMMARY) {
 		__u32 slash24 = bpf_ntohl(addr) >> 8, word = slash24 >> 6;
-		__u64 *bits = bpf_map_lookup_elem(summary, &word);
+		__u64 bit = 1ULL << (slash24 & 63), *bits;
 
-		if (bits && !(*bits & (1ULL << (slash24 & 63))))
+		if (full) {
+			bits = bpf_map_lookup_elem(full, &word);
+			if (bits && (*bits & bit))
+				return true;
+		}
+		bits = bpf_map_lookup_elem(near, &word);
+		if (bits && !(*bits & bit))
 			return false;
 	}
 	if (bpf_map_lookup_elem(exact, &addr))
@@ -289,14 +297,14 @@ static __always_inline bool is_blocked(const struct frame *f, const struct vosfp
 {
 	if (f->is_v6)
 		return listed6(&blocked_ips6, &blocked_nets6, &f->saddr6);
-	return listed4(&blocked_v4_sum, &blocked_ips, &blocked_nets, f->saddr4, cfg);
+	return listed4(&blocked_v4_sum, &blocked_v4_full, &blocked_ips, &blocked_nets, f->saddr4, cfg);
 }
 
 static __always_inline bool is_allowed(const struct frame *f, const struct vosfp_config *cfg)
 {
 	if (f->is_v6)
 		return listed6(&allowed_ips6, &allowed_nets6, &f->saddr6);
-	return listed4(&allowed_v4_sum, &allowed_ips, &allowed_nets, f->saddr4, cfg);
+	return listed4(&allowed_v4_sum, NULL, &allowed_ips, &allowed_nets, f->saddr4, cfg);
 }
 
 /* ---- SIP ---- */

@@ -55,11 +55,14 @@ struct vosfp_addr6 {
 	__u8 addr[16];
 };
 
-/* IPv4 /24 summaries (maps blocked_v4_sum, allowed_v4_sum): one bit per /24, set when some entry
- * of the list is inside that /24 or covers it. A clear bit settles "not listed" with one array
- * read; the hash and the LPM trie (whose miss costs tens of ns with a big list) are probed only
- * under a set bit. Bit (i & 63) of word (i >> 6), i = the address's top 24 bits. Consulted only
- * when VOSFP_F_V4_SUMMARY is set, so lists written without them still work. */
+/* IPv4 /24 summaries, one bit per /24: bit (i & 63) of word (i >> 6), i = the address's top 24
+ * bits. Consulted only when VOSFP_F_V4_SUMMARY is set, so lists written without them still work.
+ *  - blocked_v4_sum, allowed_v4_sum ("near"): set when some entry of the list is inside that /24
+ *    or covers it. A clear bit settles "not listed" with one array read; the hash and the LPM trie
+ *    (whose lookups cost tens of ns with a big list) are probed only under a set bit.
+ *  - blocked_v4_full: set when a blocklist prefix of /24 or shorter covers the whole /24. A set
+ *    bit settles "blocked" with one array read: the flood from a blocked range never reaches the
+ *    trie. */
 #define VOSFP_V4_SUMMARY_WORDS (1u << 18)	/* 2^24 /24s, 64 per word */
 
 /* Value stored in every list map; only presence matters today. */

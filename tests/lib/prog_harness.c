@@ -45,13 +45,15 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 		h->block_fds[i] = bpf_map__fd(block[i]);
 		h->allow_fds[i] = bpf_map__fd(allow[i]);
 	}
-	h->sum_fds[0] = bpf_map__fd(h->skel->maps.blocked_v4_sum);
-	h->sum_fds[1] = bpf_map__fd(h->skel->maps.allowed_v4_sum);
-	h->sums[0] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	h->sums[1] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	if (!h->sums[0] || !h->sums[1]) {
-		harness_close(h);
-		return -ENOMEM;
+	h->sum_fds[SUMMARY_BLOCK_NEAR] = bpf_map__fd(h->skel->maps.blocked_v4_sum);
+	h->sum_fds[SUMMARY_ALLOW_NEAR] = bpf_map__fd(h->skel->maps.allowed_v4_sum);
+	h->sum_fds[SUMMARY_BLOCK_FULL] = bpf_map__fd(h->skel->maps.blocked_v4_full);
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		h->sums[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		if (!h->sums[k]) {
+			harness_close(h);
+			return -ENOMEM;
+		}
 	}
 	h->prog_fd = bpf_program__fd(h->skel->progs.sip_xdp_prog);
 	h->counters_fd = bpf_map__fd(h->skel->maps.xdp_counters);
@@ -65,9 +67,10 @@ void harness_close(struct harness *h)
 	if (h->skel)
 		sip_logic__destroy(h->skel);
 	h->skel = NULL;
-	free(h->sums[0]);
-	free(h->sums[1]);
-	h->sums[0] = h->sums[1] = NULL;
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		free(h->sums[k]);
+		h->sums[k] = NULL;
+	}
 }
 
 /* Write the words of one summary that differ from `old` (NULL: every non-zero word). */
@@ -80,18 +83,24 @@ static int write_summary(int fd, const uint64_t *words, const uint64_t *old)
 	return 0;
 }
 
-static int summary_follow(struct harness *h, int list, const struct vosfp_prefix *p)
+/* Keep the summaries of the list an entry joined in step: the words of the /24s it touches. */
+static int summary_follow(struct harness *h, int blocklist, const struct vosfp_prefix *p)
 {
+	int near = blocklist ? SUMMARY_BLOCK_NEAR : SUMMARY_ALLOW_NEAR;
 	uint32_t first, words;
 
 	if (p->family != 4)
 		return 0;
 	first = ((uint32_t)p->addr[0] << 16 | (uint32_t)p->addr[1] << 8 | p->addr[2]) >> 6;
 	words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
-	summary_add(p, h->sums[list]);
-	for (__u32 i = first; i < first + words && i < VOSFP_V4_SUMMARY_WORDS; i++)
-		if (bpf_map_update_elem(h->sum_fds[list], &i, &h->sums[list][i], BPF_ANY))
-			return -errno;
+	summary_add(p, h->sums[near], blocklist ? h->sums[SUMMARY_BLOCK_FULL] : NULL);
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		if (k != near && !(blocklist && k == SUMMARY_BLOCK_FULL))
+			continue;
+		for (__u32 i = first; i < first + words && i < VOSFP_V4_SUMMARY_WORDS; i++)
+			if (bpf_map_update_elem(h->sum_fds[k], &i, &h->sums[k][i], BPF_ANY))
+				return -errno;
+	}
 	return 0;
 }
 
@@ -119,14 +128,14 @@ int harness_block(struct harness *h, const struct vosfp_prefix *p)
 {
 	int err = list_update(h->block_fds, p, 1);
 
-	return err ? err : summary_follow(h, 0, p);
+	return err ? err : summary_follow(h, 1, p);
 }
 
 int harness_allow(struct harness *h, const struct vosfp_prefix *p)
 {
 	int err = list_update(h->allow_fds, p, 1);
 
-	return err ? err : summary_follow(h, 1, p);
+	return err ? err : summary_follow(h, 0, p);
 }
 
 int harness_unlist(struct harness *h, int blocklist, const struct vosfp_prefix *p)
@@ -184,11 +193,11 @@ int harness_clear_lists(struct harness *h)
 		if (err)
 			return err;
 	}
-	for (int l = 0; l < 2; l++) {
-		uint64_t *old = h->sums[l];
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		uint64_t *old = h->sums[k];
 
-		h->sums[l] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-		if (!h->sums[l] || write_summary(h->sum_fds[l], h->sums[l], old)) {
+		h->sums[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		if (!h->sums[k] || write_summary(h->sum_fds[k], h->sums[k], old)) {
 			free(old);
 			return -ENOMEM;
 		}
@@ -197,7 +206,7 @@ int harness_clear_lists(struct harness *h)
 	return 0;
 }
 
-static int read_v4_entries(int fd, enum vosfp_list_map m, uint64_t *words)
+static int read_v4_entries(int fd, enum vosfp_list_map m, uint64_t *near, uint64_t *full)
 {
 	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
 	struct vosfp_prefix p;
@@ -205,7 +214,7 @@ static int read_v4_entries(int fd, enum vosfp_list_map m, uint64_t *words)
 
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		vosfp_prefix_from_key(m, next, &p);
-		summary_add(&p, words);
+		summary_add(&p, near, full);
 		memcpy(key, next, sizeof(key));
 		prev = key;
 	}
@@ -214,28 +223,33 @@ static int read_v4_entries(int fd, enum vosfp_list_map m, uint64_t *words)
 
 int harness_sync_summaries(struct harness *h)
 {
-	const int *fds[2] = { h->block_fds, h->allow_fds };
+	uint64_t *words[SUMMARY_KINDS];
+	int err = 0;
 
-	for (int l = 0; l < 2; l++) {
-		uint64_t *words = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-		int err = words ? 0 : -ENOMEM;
-
-		if (!err)
-			err = read_v4_entries(fds[l][VOSFP_LIST_EXACT4], VOSFP_LIST_EXACT4, words);
-		if (!err)
-			err = read_v4_entries(fds[l][VOSFP_LIST_NETS4], VOSFP_LIST_NETS4, words);
-		if (!err)
-			err = write_summary(h->sum_fds[l], words, h->sums[l]);
-		if (err) {
-			free(words);
-			return err;
-		}
-		free(h->sums[l]);
-		h->sums[l] = words;
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		words[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		if (!words[k])
+			err = -ENOMEM;
 	}
-	return 0;
-}
+	for (int i = 0; !err && i < 2; i++) {
+		enum vosfp_list_map m = i ? VOSFP_LIST_NETS4 : VOSFP_LIST_EXACT4;
 
+		err = read_v4_entries(h->block_fds[m], m, words[SUMMARY_BLOCK_NEAR], words[SUMMARY_BLOCK_FULL]);
+		if (!err)
+			err = read_v4_entries(h->allow_fds[m], m, words[SUMMARY_ALLOW_NEAR], NULL);
+	}
+	for (int k = 0; !err && k < SUMMARY_KINDS; k++)
+		err = write_summary(h->sum_fds[k], words[k], h->sums[k]);
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		if (err) {
+			free(words[k]);
+			continue;
+		}
+		free(h->sums[k]);
+		h->sums[k] = words[k];
+	}
+	return err;
+}
 int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
 		       uint32_t *ns_per_run)
 {

@@ -17,8 +17,8 @@ struct harness {
 	int counters_fd;
 	int config_fd;
 	int ncpus;
-	int sum_fds[2];				/* IPv4 /24 summaries: [0] blocklist, [1] allowlist */
-	uint64_t *sums[2];			/* what the harness has written into them */
+	int sum_fds[3];				/* IPv4 /24 summaries, by enum summary_kind */
+	uint64_t *sums[3];			/* what the harness has written into them */
 };
 
 /* Open and load the object; blocklist_max sizes the blocklist maps (0 = object default).

@@ -88,7 +88,8 @@ static size_t request_with_version_at(char *buf, int at)
 #define IN_BOTH4	"198.18.9.9"		/* on both lists: the blocklist wins */
 
 static const char *const blocked_text[] = {
-	BLOCKED4, "198.19.128.0/17", BLOCKED6, "2001:db8:dead::/48", IN_BOTH4,
+	BLOCKED4, "198.19.128.0/17", BLOCKED6, "2001:db8:dead::/48", IN_BOTH4, "198.18.44.128/25",
+	"198.18.50.0/23",
 };
 static const char *const allowed_text[] = {
 	ALLOWED4, "198.18.100.0/24", ALLOWED6, "2001:db8:a110::/48", IN_BOTH4,
@@ -200,6 +201,17 @@ const struct verdict_row verdict_rows[] = {
 	/* Blocklist. */
 	ROW("blocked v4 exact", V4(.src = BLOCKED4), SIP_REGISTER, CFG_SEED, BLOCKED),
 	ROW("blocked v4 prefix", V4(.src = IN_BLOCKNET4), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("blocked v4 prefix, its first address", V4(.src = "198.19.128.0"), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("blocked v4 prefix, its last address", V4(.src = "198.19.255.255"), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("just below a blocked v4 prefix", V4(.src = "198.19.127.255"), SIP_REGISTER, CFG_SEED, PASSED),
+	ROW("just above a blocked v4 prefix", V4(.src = "198.20.0.0"), SIP_REGISTER, CFG_SEED, PASSED),
+	ROW("same /24 as a blocked v4 address", V4(.src = "198.18.66.7"), SIP_REGISTER, CFG_SEED, PASSED),
+	ROW("blocked v4 /23, just below", V4(.src = "198.18.49.255"), SIP_REGISTER, CFG_SEED, PASSED),
+	ROW("blocked v4 /23, first address", V4(.src = "198.18.50.0"), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("blocked v4 /23, last address", V4(.src = "198.18.51.255"), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("blocked v4 /23, just above", V4(.src = "198.18.52.0"), SIP_REGISTER, CFG_SEED, PASSED),
+	ROW("blocked v4 /25: inside", V4(.src = "198.18.44.130"), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("blocked v4 /25: the other half of its /24", V4(.src = "198.18.44.127"), SIP_REGISTER, CFG_SEED, PASSED),
 	ROW("blocked v6 exact", V6(.src = BLOCKED6), SIP_REGISTER, CFG_SEED, BLOCKED),
 	ROW("blocked v6 prefix", V6(.src = IN_BLOCKNET6), SIP_REGISTER, CFG_SEED, BLOCKED),
 	ROW("blocked source sending garbage counts as blocked", V4(.src = BLOCKED4), GARBAGE, CFG_SEED, BLOCKED),

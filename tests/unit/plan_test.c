@@ -96,17 +96,17 @@ START_TEST(test_unchanged_is_empty)
 	have.ifaces = &ours;
 	have.iface_count = 1;
 	/* The kernel's summaries are the ones these lists need. */
-	have.summaries[0] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	have.summaries[1] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	summary_build(&have.blocked, have.summaries[0]);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		have.summaries[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, have.summaries[SUMMARY_BLOCK_NEAR], have.summaries[SUMMARY_BLOCK_FULL]);
 	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
 	ck_assert(plan_empty(&p));
 	ck_assert_int_eq(p.ifaces[0].action, IFACE_KEEP);
 	plan_free(&p);
 	prefix_set_free(&want.blocked);
 	prefix_set_free(&have.blocked);
-	free(have.summaries[0]);
-	free(have.summaries[1]);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		free(have.summaries[k]);
 }
 END_TEST
 
@@ -122,18 +122,22 @@ START_TEST(test_summary_diff)
 	base(&want, &have);
 	set_of(&want.blocked, now);
 	set_of(&have.blocked, was);
-	have.summaries[0] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	summary_build(&have.blocked, have.summaries[0]);
+	have.summaries[SUMMARY_BLOCK_NEAR] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	have.summaries[SUMMARY_BLOCK_FULL] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, have.summaries[SUMMARY_BLOCK_NEAR], have.summaries[SUMMARY_BLOCK_FULL]);
 	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
 	/* 10.128.0.0/9 is 32768 /24s = 512 words cleared; 198.51.101.x is in the same word as
-	 * 198.51.100.x (64 /24s per word): one more word changes. */
-	ck_assert_uint_eq(p.summary_changed[0], 512 + 1);
-	ck_assert_uint_eq(p.summary_changed[1], 0);
+	 * 198.51.100.x (64 /24s per word): one more "near" word changes. Only prefixes of /24 or
+	 * shorter fill "full" words: the 512. */
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_NEAR], 512 + 1);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_FULL], 512);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_ALLOW_NEAR], 0);
 	plan_free(&p);
 
 	want.blocklist_max = 5000;	/* new maps: every non-zero word is a change */
 	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
-	ck_assert_uint_eq(p.summary_changed[0], 512 + 1);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_NEAR], 512 + 1);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_FULL], 512);
 	plan_free(&p);
 	prefix_set_free(&want.blocked);
 	observed_free(&have);
