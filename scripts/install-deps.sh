@@ -14,13 +14,15 @@ USAGE
 
 # Build: clang/llvm (BPF), bpftool (vmlinux.h, skeleton), libbpf/libxdp, libcyaml, Check.
 # Test and run: iproute2 (netns, veth, ip link xdp), procps; python3-jsonschema and python3-yaml
-# (tests/integration/schema_test.sh checks configs against schemas/vosfp.schema.json).
+# (tests/integration/schema_test.sh checks configs against schemas/vosfp.schema.json);
+# the shellcheck package (the scripts must stay clean); util-linux (runuser, taskset, flock).
 PACKAGES=(
 	make gcc libc6-dev clang llvm pkg-config
 	bpftool libbpf-dev libxdp-dev xdp-tools
 	libcyaml-dev libyaml-dev check
 	iproute2 procps
 	python3-jsonschema python3-yaml
+	shellcheck util-linux
 )
 
 dry_run=0

@@ -3,6 +3,8 @@
 # sip_sim_teardown.sh) and read_xdp_stats.sh against the real kernel and the real agent: exact
 # counters for the traffic the scripts send, idempotent setup and teardown, bad input refused
 # before anything changes. Unique names and addresses, so a real sim on this host is never touched.
+# "check && pass || fail" is the idiom of these tests (pass never fails); cleanup runs from a trap.
+# shellcheck disable=SC2015,SC2317
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -28,6 +30,10 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# Killed (a CI timeout, ^C): still clean up.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # run NAME SCRIPT ARGS...: run a script from another directory; sets rc, out (stdout), err (stderr).
 run() {
