@@ -401,7 +401,7 @@ static void remember(struct list_cache *cache, struct desired *want, struct plan
 }
 
 static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
-					      struct list_cache *cache);
+					      struct list_cache *cache, int lock);
 
 enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache)
 {
@@ -417,15 +417,39 @@ enum reconcile_result reconcile(const char *config, struct desired *want, struct
 		config_free(&cf);
 	}
 	diag_clear(&d);
-	r = reconcile_locked(config, want, cache);
+	r = reconcile_locked(config, want, cache, lock);
 	if (lock >= 0)
 		close(lock);
 	return r;
 }
 
-static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
-					      struct list_cache *cache)
+/* The lock file holds a stamp of the last reconcile that changed the kernel: whoever it was.
+ * A daemon whose stamp is no longer there knows another process (a script's --once) wrote the
+ * maps since, and reads them back instead of trusting its cache. */
+static void read_stamp(int lock, char *buf, size_t len)
 {
+	ssize_t n = lock >= 0 ? pread(lock, buf, len - 1, 0) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static void write_stamp(int lock, char *out, size_t len)
+{
+	static unsigned long serial;
+	struct timespec now;
+
+	if (lock < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(out, len, "%d %lu %lld.%09ld\n", (int)getpid(), ++serial, (long long)now.tv_sec, now.tv_nsec);
+	if (pwrite(lock, out, strlen(out), 0) < 0 || ftruncate(lock, (off_t)strlen(out)))
+		out[0] = '\0';
+}
+
+static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
+					      struct list_cache *cache, int lock)
+{
+	char stamp[64];
 	struct timespec t0;
 	struct observed have;
 	struct diag d = { 0 };
@@ -446,6 +470,12 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		log_msg(LOG_ERR, "pin_path %s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
 			want->pin_path);
 		return RECONCILE_FAILED;
+	}
+	read_stamp(lock, stamp, sizeof(stamp));
+	if (cache && cache->valid && strcmp(stamp, cache->stamp)) {
+		log_msg(LOG_INFO, "another process changed %s since the last reconcile: reading it back",
+			want->pin_path);
+		list_cache_drop(cache);
 	}
 	if (observe(want, cache, &have))
 		return RECONCILE_FAILED;
@@ -473,7 +503,13 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		else
 			log_summary(&p, elapsed_ms(&t0));
 	}
+	/* Stamp a change (or a failed attempt, which may have left traces): no-change runs keep the
+	 * stamp, so a daemon's cache survives scripts that had nothing to do. */
+	if (ret || !plan_empty(&p))
+		write_stamp(lock, stamp, sizeof(stamp));
 	remember(cache, want, &p, ret == 0);
+	if (cache && cache->valid)
+		snprintf(cache->stamp, sizeof(cache->stamp), "%s", stamp);
 	plan_free(&p);
 	observed_free(&have);
 	return ret ? RECONCILE_FAILED : RECONCILE_OK;

@@ -20,6 +20,8 @@ struct list_cache {
 	int valid;
 	struct prefix_set blocked, allowed;
 	uint64_t *summaries[3];		/* the IPv4 /24 summaries written with them */
+	char stamp[64];			/* the lock file's stamp after our last reconcile: another
+					 * process's reconcile changes it, and the cache is dropped */
 };
 
 void list_cache_drop(struct list_cache *c);

@@ -170,6 +170,16 @@ cp "$work/vosfp.yaml.good" "$work/vosfp.yaml"
 printf '198.18.1.5\n198.18.1.13\n' >"$work/block.txt"
 blocked_soon 198.18.1.13 && pass "valid edits apply again after invalid ones" || fail "agent stuck after invalid edit"
 
+# --- another process's reconcile (a script's --once) is noticed, not papered over by the cache ---
+printf '198.18.1.5\n' >"$work/other.txt"
+write_config "$work/other.yaml" other.txt
+"$agent" --once -c "$work/other.yaml" 2>/dev/null
+not_blocked 198.18.1.13 && pass "a separate --once changed the kernel (198.18.1.13 unblocked)" ||
+	fail "the separate --once did not apply"
+printf '198.18.1.5\n198.18.1.13\n' >"$work/block.txt.new" && mv "$work/block.txt.new" "$work/block.txt"
+blocked_soon 198.18.1.13 && pass "the daemon re-reads the kernel after another process's reconcile" ||
+	fail "the daemon trusted a stale cache: 198.18.1.13 not blocked again"
+
 # --- SIGHUP ---------------------------------------------------------------------------------
 kill -HUP "$agent_pid"
 wait_for 3 grep -q "reload: SIGHUP" "$work/agent.log" && pass "SIGHUP reloads" || fail "SIGHUP ignored"
