@@ -210,11 +210,14 @@ static void pin_path_of(const char *config, char *out, size_t len)
 	struct config_file cf;
 	struct diag d = { 0 };
 
-	if (config_load(config, &cf, &d) == 0 && cf.doc->pin_path)
-		snprintf(out, len, "%s", cf.doc->pin_path);
-	else
-		snprintf(out, len, "%s", VOSFP_DEFAULT_PIN_PATH);
-	if (cf.doc)
+	int loaded = config_load(config, &cf, &d) == 0;
+
+	snprintf(out, len, "%s", loaded && cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
+	/* Say so: reading the default state when another config was meant would mislead. */
+	if (!loaded)
+		log_msg(LOG_WARNING, "%s; using the default pin path %s",
+			d.kept ? d.msgs[0] : "the config is unreadable", VOSFP_DEFAULT_PIN_PATH);
+	if (loaded)
 		config_free(&cf);
 	diag_clear(&d);
 }
