@@ -131,7 +131,7 @@ check: deps
 	$(Q)bash tests/run.sh $(OUT_DIR)
 
 # The seed's correctness run.
-test: $(SIP_PROG)
+test: all
 	$(Q)if [ "$$(id -u)" -eq 0 ]; then bash scripts/stress_test.sh 1; else sudo bash scripts/stress_test.sh 1; fi
 
 # The benchmarks: the datapath per packet (beside a trivial program), then the agent (1M-entry
