@@ -130,13 +130,103 @@ int prefix_set_add(struct prefix_set *s, const struct vosfp_prefix *p)
 	return 0;
 }
 
+/* IPv4 addresses of one (family, length) bucket: two 16-bit LSD radix passes over the address
+ * as a number (the struct is rebuilt from it: family and length are the bucket's, the other
+ * address bytes zero). Linear, where a comparison sort of the biggest bucket was most of a
+ * reload. */
+static int sort_v4_bucket(struct vosfp_prefix *v, size_t n)
+{
+	uint32_t *a = malloc(n * sizeof(*a)), *b = malloc(n * sizeof(*b));
+	static size_t count[65536];	/* 512 KiB: not on the stack */
+	__u8 family = v[0].family, len = v[0].len;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		a[i] = (uint32_t)v[i].addr[0] << 24 | (uint32_t)v[i].addr[1] << 16 |
+		       (uint32_t)v[i].addr[2] << 8 | v[i].addr[3];
+	for (int shift = 0; shift < 32; shift += 16) {
+		size_t sum = 0;
+
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(a[i] >> shift) & 0xFFFF]++;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[count[(a[i] >> shift) & 0xFFFF]++] = a[i];
+		uint32_t *t = a;
+
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].family = family;
+		v[i].len = len;
+		v[i].addr[0] = (__u8)(a[i] >> 24);
+		v[i].addr[1] = (__u8)(a[i] >> 16);
+		v[i].addr[2] = (__u8)(a[i] >> 8);
+		v[i].addr[3] = (__u8)a[i];
+	}
+	free(a);
+	free(b);
+	return 0;
+}
+
+#define BUCKETS (2 * 129)	/* (family, length): IPv4 /0../32 first, then IPv6 /0../128 */
+
+static unsigned bucket_of(const struct vosfp_prefix *p)
+{
+	return p->family == 4 ? p->len : 129u + p->len;
+}
+
+/* The order of prefix_cmp: bucket by (family, length), which is a counting sort, then each
+ * bucket by address. Falls back to the comparison sort when memory is short. */
+static void sort_set(struct prefix_set *s)
+{
+	size_t start[BUCKETS + 1] = { 0 }, fill[BUCKETS];
+	struct vosfp_prefix *tmp = malloc(s->n * sizeof(*tmp));
+
+	if (!tmp) {
+		sort_range(s->v, s->n, 64);
+		return;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		start[bucket_of(&s->v[i]) + 1]++;
+	for (unsigned k = 0; k < BUCKETS; k++) {
+		start[k + 1] += start[k];
+		fill[k] = start[k];
+	}
+	for (size_t i = 0; i < s->n; i++)
+		tmp[fill[bucket_of(&s->v[i])]++] = s->v[i];
+	free(s->v);
+	s->v = tmp;
+	s->cap = s->n;
+	for (unsigned k = 0; k < BUCKETS; k++) {
+		size_t n = start[k + 1] - start[k];
+
+		if (n < 2)
+			continue;
+		if (k >= 129 || n < 64 || sort_v4_bucket(s->v + start[k], n))
+			sort_range(s->v + start[k], n, 64);
+	}
+}
+
 void prefix_set_finish(struct prefix_set *s)
 {
 	size_t out = 0;
 
 	if (!s->n)
 		return;
-	sort_range(s->v, s->n, 64);
+	sort_set(s);
 	for (size_t i = 1; i < s->n; i++)
 		if (prefix_cmp(&s->v[out], &s->v[i]))
 			s->v[++out] = s->v[i];
