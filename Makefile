@@ -16,6 +16,13 @@ BPFTOOL    ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
+SYSCONFDIR ?= /etc
+SBINDIR    := $(PREFIX)/sbin
+BINDIR     := $(PREFIX)/bin
+LIBDIR     := $(PREFIX)/lib/vosfp
+DATADIR    := $(PREFIX)/share/vosfp
+MANDIR     := $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/s390x/s390/' -e 's/riscv64/riscv/' -e 's/loongarch64/loongarch/')
@@ -56,7 +63,7 @@ BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tes
 	agent/addr.c agent/summary.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
-.PHONY: all check test bench clean deps unit-tests prog-tests build-tests print-%
+.PHONY: all check test bench clean deps unit-tests prog-tests build-tests install uninstall print-%
 
 AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c agent/apply.c \
 	agent/datapath.c agent/links.c agent/reconcile.c agent/watch.c agent/stats.c agent/counters.c $(CONFIG_SRCS)
@@ -110,9 +117,18 @@ $(OUT_DIR)/bench/prog_bench: $(BENCH_SRCS) $(HEADERS) $(SIP_SKEL)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS) $(USER_LIBS)
 
-$(OUT_DIR)/vosfp-agent: $(AGENT_SRCS) $(HEADERS) | $(OUT_DIR)
+# The agent's default object path comes from PREFIX: rebuild it when PREFIX changes
+# (e.g. `make` then `make install PREFIX=/usr`).
+$(OUT_DIR)/prefix.stamp: FORCE | $(OUT_DIR)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$(PREFIX)" ] || { echo "$(PREFIX)" > $@.tmp && mv -f $@.tmp $@; }
+	$(Q)$(call give_back,$@)
+
+.PHONY: FORCE
+FORCE:
+
+$(OUT_DIR)/vosfp-agent: $(AGENT_SRCS) $(HEADERS) $(OUT_DIR)/prefix.stamp | $(OUT_DIR)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS)
+	$(Q)$(CC) $(USER_CFLAGS) -DVOSFP_INSTALLED_OBJECT='"$(LIBDIR)/sip_logic.bpf.o"' -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS)
 	$(Q)$(call give_back,$@)
 
 $(OUT_DIR)/vosfp-send: tools/vosfp-send.c | $(OUT_DIR)
@@ -139,6 +155,31 @@ test: all
 bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/bench/prog_bench
 	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o
 	$(Q)bash bench/agent_bench.sh
+
+# Binary, object, scripts, example config (and /etc/vosfp.yaml if there is none), schema, systemd
+# unit, man pages. PREFIX and DESTDIR as usual; an operator's /etc/vosfp.yaml is never replaced.
+install: all
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(OUT_DIR)/vosfp-agent $(DESTDIR)$(SBINDIR)/vosfp-agent
+	$(Q)install -D -m 0755 $(OUT_DIR)/vosfp-send $(DESTDIR)$(BINDIR)/vosfp-send
+	$(Q)install -D -m 0644 $(SIP_PROG) $(DESTDIR)$(LIBDIR)/sip_logic.bpf.o
+	$(Q)install -d $(DESTDIR)$(DATADIR)/scripts
+	$(Q)install -m 0755 scripts/*.sh $(DESTDIR)$(DATADIR)/scripts/
+	$(Q)install -D -m 0644 etc/vosfp.yaml $(DESTDIR)$(DATADIR)/vosfp.yaml.example
+	$(Q)install -D -m 0644 schemas/vosfp.schema.json $(DESTDIR)$(DATADIR)/vosfp.schema.json
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/vosfp.yaml ] || install -D -m 0644 etc/vosfp.yaml $(DESTDIR)$(SYSCONFDIR)/vosfp.yaml
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' deploy/systemd/vosfp-agent.service > $(DESTDIR)$(UNITDIR)/vosfp-agent.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/vosfp-agent.service
+	$(Q)install -D -m 0644 man/vosfp-agent.8 $(DESTDIR)$(MANDIR)/man8/vosfp-agent.8
+	$(Q)install -D -m 0644 man/vosfp.yaml.5 $(DESTDIR)$(MANDIR)/man5/vosfp.yaml.5
+
+# Everything install put there except the operator's /etc/vosfp.yaml and the state in /var/lib.
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/vosfp-agent $(DESTDIR)$(BINDIR)/vosfp-send \
+		$(DESTDIR)$(UNITDIR)/vosfp-agent.service $(DESTDIR)$(MANDIR)/man8/vosfp-agent.8 \
+		$(DESTDIR)$(MANDIR)/man5/vosfp.yaml.5
+	$(Q)rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
 
 clean:
 	$(call say,CLEAN,$(OUT_DIR))

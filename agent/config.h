@@ -12,7 +12,9 @@
 
 #define VOSFP_CONFIG_DEFAULT_PATH "/etc/vosfp.yaml"
 #define VOSFP_DEFAULT_PIN_PATH "/sys/fs/bpf/vosfp"
+#ifndef VOSFP_INSTALLED_OBJECT	/* set by the Makefile from PREFIX */
 #define VOSFP_INSTALLED_OBJECT "/usr/local/lib/vosfp/sip_logic.bpf.o"
+#endif
 
 enum vosfp_xdp_mode {
 	VOSFP_MODE_NATIVE,

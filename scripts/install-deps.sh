@@ -15,7 +15,8 @@ USAGE
 # Build: clang/llvm (BPF), bpftool (vmlinux.h, skeleton), libbpf/libxdp, libcyaml, Check.
 # Test and run: iproute2 (netns, veth, ip link xdp), procps; python3-jsonschema and python3-yaml
 # (tests/integration/schema_test.sh checks configs against schemas/vosfp.schema.json);
-# the shellcheck package (the scripts must stay clean); util-linux (runuser, taskset, flock).
+# the shellcheck package (the scripts must stay clean); util-linux (runuser, taskset, flock);
+# man-db, groff-base and binutils (the install test renders the man pages, reads the binary).
 PACKAGES=(
 	make gcc libc6-dev clang llvm pkg-config
 	bpftool libbpf-dev libxdp-dev xdp-tools
@@ -23,6 +24,7 @@ PACKAGES=(
 	iproute2 procps
 	python3-jsonschema python3-yaml
 	shellcheck util-linux
+	man-db groff-base binutils
 )
 
 dry_run=0
@@ -57,8 +59,8 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has no package lists yet: refresh once, then install.
-if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-	apt-get update -q
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"; then
+	apt-get -o DPkg::Lock::Timeout=600 update -q
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
 fi
 echo "install-deps: done"
