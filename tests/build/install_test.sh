@@ -54,12 +54,15 @@ else
 fi
 
 # The installed agent runs, and its default object is the installed one (PREFIX is compiled in).
-if "$dest/usr/sbin/vosfp-agent" --version | grep -q '^vosfp-agent '; then
+version=$("$dest/usr/sbin/vosfp-agent" --version)
+if grep -q '^vosfp-agent ' <<<"$version"; then
 	pass "installed agent runs"
 else
 	fail "installed agent does not run"
 fi
-if strings "$dest/usr/sbin/vosfp-agent" | grep -qx '/usr/lib/vosfp/sip_logic.bpf.o'; then
+# (strings' output captured first: `strings | grep -q` fails under pipefail when grep exits early)
+agent_strings=$(strings "$dest/usr/sbin/vosfp-agent")
+if grep -qx '/usr/lib/vosfp/sip_logic.bpf.o' <<<"$agent_strings"; then
 	pass "installed agent's default object is /usr/lib/vosfp/sip_logic.bpf.o"
 else
 	fail "installed agent does not default to the installed object"

@@ -39,7 +39,7 @@ xdp_prog_id() {
 prog_map_id() {
 	local id
 	for id in $("$BPFTOOL" prog show id "$1" | sed -n 's/.*map_ids \([0-9,]*\).*/\1/p' | tr ',' ' '); do
-		if "$BPFTOOL" map show id "$id" | grep -q " name $2 "; then
+		if grep -q " name $2 " <<<"$("$BPFTOOL" map show id "$id")"; then
 			echo "$id"
 			return 0
 		fi
