@@ -25,15 +25,8 @@ Exit status: 0 set; 1 bad value, not root, or the kernel refused (old values kep
 USAGE
 }
 
-[ "${1:-}" != --help ] || { usage; exit 0; }
-while getopts "h" opt; do
-	case "$opt" in
-	h) usage; exit 0 ;;
-	*) die "usage: $(basename "$0") [-h] (see -h)" 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)" 2
+script_args 0 "$@"
+set -- "${ARGS[@]}"
 
 value=${VOSFP_BUSY_POLL:-50}
 [[ $value =~ ^0*([0-9]{1,4})$ && $((10#${BASH_REMATCH[1]})) -le 1000 ]] ||

@@ -20,6 +20,27 @@ require_root() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root (sudo $0 ...)"
 }
 
+# script_args MAX ARGS...: the option handling every script without options of its own shares:
+# -h/--help prints usage() and exits 0; any other option, or more than MAX operands (-1: any
+# number), is a usage error (exit 2) quoting usage()'s first line. The operands are left in ARGS.
+script_args() {
+	local max=$1 opt OPTIND=1
+	shift
+	[ "${1:-}" != --help ] || { usage; exit 0; }
+	while getopts "h" opt; do
+		case "$opt" in
+		h) usage; exit 0 ;;
+		*) die "usage: $(usage | sed -n '1s/^Usage: //p') (see -h)" 2 ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	if [ "$max" -ge 0 ] && [ $# -gt "$max" ]; then
+		die "unexpected argument '${*:max+1:1}' (see -h)" 2
+	fi
+	# shellcheck disable=SC2034 # read by the scripts that source this file
+	ARGS=("$@")
+}
+
 require_agent() {
 	[ -x "$VOSFP_AGENT" ] || die "vosfp-agent not found at $VOSFP_AGENT: run make (or make install)"
 }

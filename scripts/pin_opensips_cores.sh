@@ -23,14 +23,8 @@ running process, no opensips process found, or taskset failed for a process (nam
 USAGE
 }
 
-[ "${1:-}" != --help ] || { usage; exit 0; }
-while getopts "h" opt; do
-	case "$opt" in
-	h) usage; exit 0 ;;
-	*) die "usage: $(basename "$0") [-h] [PID...] (see -h)" 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
+script_args -1 "$@"
+set -- "${ARGS[@]}"
 
 # expand_cpus LIST: one CPU number per line; fails unless LIST is N or N-M items, comma-separated.
 expand_cpus() {

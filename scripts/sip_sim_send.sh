@@ -30,15 +30,8 @@ Exit status: 0 all sent; 1 bad count or source, sim not set up, not root, or sen
 USAGE
 }
 
-[ "${1:-}" != --help ] || { usage; exit 0; }
-while getopts "h" opt; do
-	case "$opt" in
-	h) usage; exit 0 ;;
-	*) die "usage: $(basename "$0") [-h] [count] (see -h)" 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -le 1 ] || die "unexpected argument '$2' (see -h)" 2
+script_args 1 "$@"
+set -- "${ARGS[@]}"
 
 count=10
 [ $# -eq 0 ] || count=$1

@@ -28,15 +28,8 @@ Exit status: 0 set up (or already set up, verified); 1 refused or failed (addres
 USAGE
 }
 
-[ "${1:-}" != --help ] || { usage; exit 0; }
-while getopts "h" opt; do
-	case "$opt" in
-	h) usage; exit 0 ;;
-	*) die "usage: $(basename "$0") [-h] (see -h)" 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)" 2
+script_args 0 "$@"
+set -- "${ARGS[@]}"
 
 sim_check
 require_root

@@ -25,15 +25,8 @@ something that is not the sim); 2 usage error.
 USAGE
 }
 
-[ "${1:-}" != --help ] || { usage; exit 0; }
-while getopts "h" opt; do
-	case "$opt" in
-	h) usage; exit 0 ;;
-	*) die "usage: $(basename "$0") [-h] (see -h)" 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)" 2
+script_args 0 "$@"
+set -- "${ARGS[@]}"
 valid_name VOSFP_SIM_NS "$VOSFP_SIM_NS" 64
 valid_name VOSFP_SIM_HOST_IF "$VOSFP_SIM_HOST_IF" 15
 valid_name VOSFP_SIM_PEER_IF "$VOSFP_SIM_PEER_IF" 15

@@ -50,15 +50,8 @@ something missing (run make); 2 usage error.
 USAGE
 }
 
-[ "${1:-}" != --help ] || { usage; exit 0; }
-while getopts "h" opt; do
-	case "$opt" in
-	h) usage; exit 0 ;;
-	*) die "usage: $(basename "$0") [-h] [rounds] (see -h)" 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-[ $# -le 1 ] || die "unexpected argument '$2' (see -h)" 2
+script_args 1 "$@"
+set -- "${ARGS[@]}"
 rounds=1
 [ $# -eq 0 ] || rounds=$1
 if ! [[ $rounds =~ ^[0-9]{1,3}$ ]] || [ $((10#$rounds)) -lt 1 ] || [ $((10#$rounds)) -gt $MAX_ROUNDS ]; then
