@@ -78,3 +78,22 @@ pinned_has_v4() {
 	# shellcheck disable=SC2046
 	"$BPFTOOL" map lookup pinned "$1/$2" key $(tr '.' ' ' <<<"$3") >/dev/null 2>&1
 }
+
+# run_script NAME ARGS...: run scripts/NAME from another directory, bounded to 120 s; sets rc,
+# out (stdout) and err (stderr). The caller's $work (its temp directory) holds stderr meanwhile.
+run_script() {
+	local name=$1
+	shift
+	out=$(cd / && timeout 120 "$VOSFP_ROOT/scripts/$name" "$@" 2>"$work/err")
+	rc=$?
+	err=$(cat "$work/err")
+}
+
+# expect_exit LABEL RC [PATTERN]: the last run_script exited RC (and its stderr matches PATTERN).
+expect_exit() {
+	if [ "$rc" -eq "$2" ] && { [ -z "${3:-}" ] || grep -qE -- "$3" <<<"$err"; }; then
+		pass "$1"
+	else
+		fail "$1: exit $rc (expected $2); stderr: $err"
+	fi
+}
