@@ -16,7 +16,10 @@ USAGE
 # Test and run: iproute2 (netns, veth, ip link xdp), procps; python3-jsonschema and python3-yaml
 # (tests/integration/schema_test.sh checks configs against schemas/vosfp.schema.json);
 # the shellcheck package (the scripts must stay clean); util-linux (runuser, taskset, flock);
-# man-db, groff-base and binutils (the install test renders the man pages, reads the binary).
+# man-db, groff-base and binutils (the install test renders the man pages, reads the binary);
+# sip-tester (sipp) and kamailio (real SIP peers: make demo and its test); openssh-server and
+# openssh-client (cluster_sync_blocklist.sh's test runs two sshd "nodes"); docker-compose
+# (validates docker-compose.yml: no engine needed).
 PACKAGES=(
 	make gcc libc6-dev clang llvm pkg-config
 	bpftool libbpf-dev libxdp-dev xdp-tools
@@ -25,7 +28,11 @@ PACKAGES=(
 	python3-jsonschema python3-yaml
 	shellcheck util-linux
 	man-db groff-base binutils
+	sip-tester kamailio openssh-server openssh-client docker-compose
 )
+# Packages that ship a system daemon: the tests run their own instances, so installing them must
+# not start (or enable) a system-wide kamailio or sshd on the operator's machine.
+DAEMONS=(kamailio:kamailio openssh-server:ssh)
 
 dry_run=0
 while getopts "nh" opt; do
@@ -58,9 +65,35 @@ fi
 
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# A fresh machine has no package lists yet: refresh once, then install.
-if ! apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"; then
-	apt-get -o DPkg::Lock::Timeout=600 update -q
-	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+
+# policy-rc.d exiting 101 is Debian's "do not start services" switch (invoke-rc.d and
+# deb-systemd-invoke honour it). Put one in place for the install unless the host has its own.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# installed by vosfp install-deps.sh for the duration of an install\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+	trap 'rm -f "$policy"' EXIT
 fi
+
+apt_install() {
+	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$@"
+}
+# A fresh machine has no package lists yet: refresh once, then install.
+if ! apt_install "${missing[@]}"; then
+	apt-get -o DPkg::Lock::Timeout=600 update -q
+	apt_install "${missing[@]}"
+fi
+
+# The units of daemons installed just now are enabled by their packages: disable them (a host
+# that had them before keeps its own setting).
+for entry in "${DAEMONS[@]}"; do
+	pkg=${entry%%:*} unit=${entry#*:}
+	case " ${missing[*]} " in *" $pkg "*) ;; *) continue ;; esac
+	if command -v systemctl >/dev/null && systemctl disable --quiet "$unit" 2>/dev/null; then
+		echo "install-deps: $unit.service installed but not enabled (vosfp's tests run their own)"
+	fi
+done
+[ "$own_policy" -eq 0 ] || rm -f "$policy"
 echo "install-deps: done"
