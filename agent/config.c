@@ -75,6 +75,8 @@ static const cyaml_schema_field_t top_fields[] = {
 			       struct vosfp_config_doc, bpf_object, 1, CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct vosfp_config_doc, interfaces,
 			     &iface_schema, 0, VOSFP_MAX_INTERFACES),
+	CYAML_FIELD_SEQUENCE("interface_files", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_config_doc, interface_files, &string_schema, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_MAPPING_PTR("sip", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, sip, sip_fields),
 	CYAML_FIELD_MAPPING_PTR("allowlist", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -188,9 +190,9 @@ static int has_duplicate_string(char **v, unsigned i)
 }
 
 /* As the kernel's dev_valid_name(): no '/', ':' or whitespace, not "." or "..". */
-static int valid_ifname(const char *name)
+int config_valid_ifname(const char *name)
 {
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
+	if (!name[0] || strlen(name) > 15 || !strcmp(name, ".") || !strcmp(name, ".."))
 		return 0;
 	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
 		if (*c == '/' || *c == ':' || isspace(*c))
@@ -216,7 +218,7 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 		const struct vosfp_iface_cfg *it = &c->interfaces[i];
 
 		snprintf(path, sizeof(path), "interfaces[%u].name", i);
-		if (!valid_ifname(it->name))
+		if (!config_valid_ifname(it->name))
 			diag_add(d, f, yamldoc_line(y, path),
 				 "%s: '%s' is not a valid interface name (at most 15 bytes, no '/', ':' or spaces)",
 				 path, it->name);
@@ -237,6 +239,13 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 					diag_add(d, f, yamldoc_line(y, path), "%s: mode '%s' is listed twice", path,
 						 mode_names[it->xdp_mode[m]].str);
 				}
+	}
+
+	for (unsigned i = 0; i < c->interface_files_count; i++) {
+		snprintf(path, sizeof(path), "interface_files[%u]", i);
+		if (has_duplicate_string(c->interface_files, i))
+			diag_add(d, f, yamldoc_line(y, path), "%s: file '%s' is listed twice", path,
+				 c->interface_files[i]);
 	}
 
 	if (c->sip) {

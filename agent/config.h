@@ -62,6 +62,8 @@ struct vosfp_config_doc {
 	char *bpf_object;
 	struct vosfp_iface_cfg *interfaces;
 	unsigned interfaces_count;
+	char **interface_files;			/* more interfaces, one per line (iface_file.h) */
+	unsigned interface_files_count;
 	struct vosfp_sip_cfg *sip;
 	struct vosfp_list_cfg *allowlist;
 	struct vosfp_list_cfg *blocklist;
@@ -87,5 +89,8 @@ void config_free(struct config_file *cf);
 
 /* Line of a value ("limits.blocklist_max"), or of its nearest present parent. */
 int config_line(const struct config_file *cf, const char *key_path);
+
+/* A name the kernel would accept for a network interface (dev_valid_name()). */
+int config_valid_ifname(const char *name);
 
 #endif

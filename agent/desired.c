@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "desired.h"
+#include "iface_file.h"
 #include "lists.h"
 
 const char *xdp_mode_name(enum vosfp_xdp_mode m)
@@ -13,6 +14,16 @@ const char *xdp_mode_name(enum vosfp_xdp_mode m)
 	static const char *const names[] = { "native", "generic", "offload" };
 
 	return m <= VOSFP_MODE_OFFLOAD ? names[m] : "?";
+}
+
+int xdp_mode_parse(const char *name, enum vosfp_xdp_mode *m)
+{
+	for (enum vosfp_xdp_mode i = VOSFP_MODE_NATIVE; i <= VOSFP_MODE_OFFLOAD; i++)
+		if (!strcmp(name, xdp_mode_name(i))) {
+			*m = i;
+			return 0;
+		}
+	return -1;
 }
 
 /* The object: the config's, else the installed one, else the one built beside this binary. */
@@ -149,6 +160,16 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 		memcpy(di->modes, c->interfaces[i].xdp_mode, di->mode_count * sizeof(di->modes[0]));
 	}
 	s->iface_count = c->interfaces_count;
+	for (unsigned i = 0; s->ifaces && i < c->interface_files_count; i++) {
+		char buf[PATH_MAX];
+
+		if (remember_file(s, resolve_list_path(s, c->interface_files[i], buf, sizeof(buf)))) {
+			diag_add(d, s->config_path, 0, "out of memory");
+			break;
+		}
+		/* The remembered copy outlives this call: interfaces point at it for their origin. */
+		iface_file_read(s->list_files[s->list_file_count - 1], s, c->interfaces_count, d);
+	}
 	build_runtime(c->sip, &s->runtime);
 
 	s->blocklist_max = c->limits && c->limits->blocklist_max ? c->limits->blocklist_max

@@ -13,6 +13,8 @@ struct desired_iface {
 	char name[16];
 	enum vosfp_xdp_mode modes[3];
 	unsigned mode_count;
+	const char *file;			/* declared in an interface file: which (NULL: the YAML) */
+	int line;				/* and at which line */
 };
 
 struct desired {
@@ -24,7 +26,7 @@ struct desired {
 	struct vosfp_config runtime;		/* the value of the sip_config map */
 	struct prefix_set blocked, allowed;
 	uint32_t blocklist_max, allowlist_max;
-	char **list_files;			/* every list file named, for the watcher */
+	char **list_files;			/* every list and interface file named, for the watcher */
 	unsigned list_file_count;
 };
 
@@ -33,5 +35,7 @@ int desired_build(const char *path, struct desired *out, struct diag *d);
 void desired_free(struct desired *s);
 
 const char *xdp_mode_name(enum vosfp_xdp_mode m);
+/* "native", "generic" or "offload" -> *m; -1 for anything else. */
+int xdp_mode_parse(const char *name, enum vosfp_xdp_mode *m);
 
 #endif

@@ -3,11 +3,13 @@
  * is adding tests/data/config/bad/NAME.yaml and NAME.expect. */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "desired.h"
+#include "iface_file.h"
 
 #define CORPUS "tests/data/config"
 
@@ -126,6 +128,73 @@ START_TEST(test_good_full)
 }
 END_TEST
 
+/* deploy.sh's interface file merged after the YAML: the YAML's entry keeps its modes, a line
+ * without modes means native then generic, a missing file declares nothing, origins are kept. */
+START_TEST(test_good_interface_files)
+{
+	struct desired s;
+	struct diag d = { 0 };
+
+	if (desired_build(CORPUS "/good/interface-files.yaml", &s, &d))
+		diag_print(&d, stderr);
+	ck_assert(!diag_failed(&d));
+	ck_assert_uint_eq(s.iface_count, 4);
+	ck_assert_str_eq(s.ifaces[0].name, "veth0");
+	ck_assert_uint_eq(s.ifaces[0].mode_count, 1);
+	ck_assert_int_eq(s.ifaces[0].modes[0], VOSFP_MODE_GENERIC);
+	ck_assert_ptr_null(s.ifaces[0].file);
+	ck_assert_str_eq(s.ifaces[1].name, "veth1");
+	ck_assert_uint_eq(s.ifaces[1].mode_count, 2);
+	ck_assert_int_eq(s.ifaces[1].modes[0], VOSFP_MODE_NATIVE);
+	ck_assert_int_eq(s.ifaces[1].modes[1], VOSFP_MODE_GENERIC);
+	ck_assert_int_eq(s.ifaces[1].line, 3);
+	ck_assert_str_eq(s.ifaces[2].name, "veth2");
+	ck_assert_uint_eq(s.ifaces[2].mode_count, 1);
+	ck_assert_int_eq(s.ifaces[2].modes[0], VOSFP_MODE_GENERIC);
+	ck_assert_str_eq(s.ifaces[3].name, "veth3");
+	ck_assert_uint_eq(s.ifaces[3].mode_count, 2);
+	ck_assert_ptr_nonnull(strstr(s.ifaces[3].file, "interfaces-good.txt"));
+	/* Both interface files are watched, the missing one too (it may appear). */
+	ck_assert_uint_eq(s.list_file_count, 2);
+	desired_free(&s);
+}
+END_TEST
+
+START_TEST(test_iface_line_parse)
+{
+	static const struct {
+		const char *line;
+		int ret;
+		unsigned modes;
+		const char *err;
+	} cases[] = {
+		{ "eth0\n", 1, 2, NULL },
+		{ "  eth0   # comment\n", 1, 2, NULL },
+		{ "eth0 offload,native generic", 1, 3, NULL },
+		{ "# only a comment", 0, 0, NULL },
+		{ "   \r\n", 0, 0, NULL },
+		{ "eth0 native native", -EINVAL, 0, "mode 'native' is listed twice" },
+		{ "eth0 xdpdrv", -EINVAL, 0, "unknown XDP mode 'xdpdrv'" },
+		{ "an-interface-name-too-long", -EINVAL, 0, "not a valid interface name" },
+		{ "eth:0", -EINVAL, 0, "not a valid interface name" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct desired_iface di;
+		char line[128], err[256] = "";
+		int ret;
+
+		snprintf(line, sizeof(line), "%s", cases[i].line);
+		ret = iface_line_parse(line, &di, err, sizeof(err));
+		ck_assert_msg(ret == cases[i].ret, "'%s': %d, expected %d", cases[i].line, ret, cases[i].ret);
+		if (ret > 0)
+			ck_assert_uint_eq(di.mode_count, cases[i].modes);
+		if (cases[i].err)
+			ck_assert_msg(strstr(err, cases[i].err), "'%s': error '%s'", cases[i].line, err);
+	}
+}
+END_TEST
+
 START_TEST(test_good_defaults)
 {
 	struct desired s;
@@ -169,6 +238,8 @@ TCase *config_tcase(void)
 	tcase_add_test(tc, test_corpus_size);
 	tcase_add_loop_test(tc, test_bad_config, 0, bad_count);
 	tcase_add_test(tc, test_good_full);
+	tcase_add_test(tc, test_good_interface_files);
+	tcase_add_test(tc, test_iface_line_parse);
 	tcase_add_test(tc, test_good_defaults);
 	tcase_add_test(tc, test_example_config_is_valid);
 	return tc;
