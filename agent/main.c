@@ -80,6 +80,8 @@ static int dry_run(const char *config)
 	if (!err) {
 		printf("%s: valid (%u interface%s, blocklist %zu, allowlist %zu entries)\n", config,
 		       want.iface_count, want.iface_count == 1 ? "" : "s", want.blocked.n, want.allowed.n);
+		/* Which object a real run loads (scripts compare it: deploy.sh [obj]). */
+		printf("object: %s\n", want.bpf_object);
 		plan_print(&p, &want, &have, stdout);
 		plan_free(&p);
 	}
