@@ -63,7 +63,7 @@ BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tes
 	agent/addr.c agent/summary.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
-.PHONY: all check test bench clean deps unit-tests prog-tests build-tests install uninstall print-%
+.PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-%
 
 AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c agent/apply.c \
 	agent/datapath.c agent/links.c agent/reconcile.c agent/watch.c agent/stats.c agent/counters.c $(CONFIG_SRCS)
@@ -149,6 +149,12 @@ check: deps
 # The seed's correctness run.
 test: all
 	$(Q)if [ "$$(id -u)" -eq 0 ]; then bash scripts/stress_test.sh 1; else sudo bash scripts/stress_test.sh 1; fi
+
+# The README's first command: a fresh Debian 12 host to the simulated end-to-end run (sim, agent,
+# Kamailio, sipp; about 5 s). Packages first, then a make that sees them (pkg-config flags).
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)if [ "$$(id -u)" -eq 0 ]; then bash scripts/demo.sh; else sudo bash scripts/demo.sh; fi
 
 # The benchmarks: the datapath per packet (beside a trivial program), then the agent (1M-entry
 # list: cold start, edit-to-effect, peak RSS, beside the seed's bpftool-per-entry method).
