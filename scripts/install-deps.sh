@@ -19,7 +19,8 @@ USAGE
 # man-db, groff-base and binutils (the install test renders the man pages, reads the binary);
 # sip-tester (sipp) and kamailio (real SIP peers: make demo and its test); openssh-server and
 # openssh-client (cluster_sync_blocklist.sh's test runs two sshd "nodes"); docker-compose
-# (validates docker-compose.yml: no engine needed).
+# (validates docker-compose.yml: no engine needed); prometheus (its promtool checks the agent's
+# /metrics exposition in the metrics test).
 PACKAGES=(
 	make gcc libc6-dev clang llvm pkg-config
 	bpftool libbpf-dev libxdp-dev xdp-tools
@@ -29,10 +30,11 @@ PACKAGES=(
 	shellcheck util-linux
 	man-db groff-base binutils
 	sip-tester kamailio openssh-server openssh-client docker-compose
+	prometheus
 )
 # Packages that ship a system daemon: the tests run their own instances, so installing them must
-# not start (or enable) a system-wide kamailio or sshd on the operator's machine.
-DAEMONS=(kamailio:kamailio openssh-server:ssh)
+# not start (or enable) a system-wide kamailio, sshd or prometheus on the operator's machine.
+DAEMONS=(kamailio:kamailio openssh-server:ssh prometheus:prometheus)
 
 dry_run=0
 while getopts "nh" opt; do
