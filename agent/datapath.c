@@ -19,6 +19,7 @@ static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = -1;
+	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = -1;
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
@@ -43,6 +44,18 @@ static int reuse(struct bpf_map *map, const char *pin_path)
 	err = bpf_map__reuse_fd(map, fd);
 	close(fd);
 	return err;
+}
+
+/* Maps whose contents outlive a resize of the lists: counts, slot assignments, AF_XDP sockets. */
+static int survives_new_maps(const char *name)
+{
+	static const char *const kept[] = { "xdp_counters", "xsks_map", "iface_slots", "iface_counters",
+					    "iface_names" };
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (!strcmp(name, kept[i]))
+			return 1;
+	return 0;
 }
 
 static int map_fd(struct bpf_object *obj, const char *name)
@@ -75,7 +88,7 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		is_block = !is_summary && !strncmp(name, "blocked_", 8);
 		is_allow = !is_summary && !strncmp(name, "allowed_", 8);
 
-		if (how == DP_REUSE_PINS || !strcmp(name, "xdp_counters") || !strcmp(name, "xsks_map")) {
+		if (how == DP_REUSE_PINS || survives_new_maps(name)) {
 			ret = reuse(map, want->pin_path);
 			if (ret) {
 				snprintf(err, errlen, "pinned map %s/%s does not fit %s: %s", want->pin_path,
@@ -101,6 +114,9 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->config_fd = map_fd(dp->obj, "sip_config");
 	dp->counters_fd = map_fd(dp->obj, "xdp_counters");
 	dp->xsks_fd = map_fd(dp->obj, "xsks_map");
+	dp->iface_slots_fd = map_fd(dp->obj, "iface_slots");
+	dp->iface_counters_fd = map_fd(dp->obj, "iface_counters");
+	dp->iface_names_fd = map_fd(dp->obj, "iface_names");
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
 		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);
@@ -139,13 +155,35 @@ int datapath_pin(const struct desired *want, struct datapath *dp, char *err, siz
 	return 0;
 }
 
+int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+{
+	struct bpf_map *map;
+	char path[4352];
+
+	bpf_object__for_each_map(map, dp->obj) {
+		const char *name = bpf_map__name(map);
+
+		if (strchr(name, '.') || bpf_map__fd(map) < 0)
+			continue;
+		pins_map_path(want->pin_path, name, path, sizeof(path));
+		if (access(path, F_OK) == 0)
+			continue;
+		if (bpf_obj_pin(bpf_map__fd(map), path)) {
+			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 void datapath_close(struct datapath *dp)
 {
 	if (dp->obj) {
 		bpf_object__close(dp->obj);
 	} else {
 		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->summary_fd[0],
-			       &dp->summary_fd[1], &dp->summary_fd[2] };
+			       &dp->summary_fd[1], &dp->summary_fd[2], &dp->iface_slots_fd,
+			       &dp->iface_counters_fd, &dp->iface_names_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -167,6 +205,10 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 	dp->counters_fd = pinned_fd(pin_path, "xdp_counters");
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = pinned_fd(pin_path, summary_map_names[k]);
+	/* Optional: pins of an older object lack them until its program is swapped. */
+	dp->iface_slots_fd = pinned_fd(pin_path, "iface_slots");
+	dp->iface_counters_fd = pinned_fd(pin_path, "iface_counters");
+	dp->iface_names_fd = pinned_fd(pin_path, "iface_names");
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		dp->block.fd[m] = pinned_fd(pin_path, pins_block_maps[m]);
 		dp->allow.fd[m] = pinned_fd(pin_path, pins_allow_maps[m]);

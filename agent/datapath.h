@@ -17,18 +17,26 @@ struct datapath {
 	int config_fd, counters_fd, xsks_fd;
 	struct list_fds block, allow;
 	int summary_fd[3];		/* IPv4 /24 summaries, by enum summary_kind */
+	/* Per-interface counting (iface_stats.h); -1 when pins from a version without it are
+	 * open without a program load (they appear with the next program swap). */
+	int iface_slots_fd, iface_counters_fd, iface_names_fd;
 };
 
 enum dp_maps { DP_REUSE_PINS, DP_FRESH_MAPS };
 
-/* Open and load want->bpf_object. DP_REUSE_PINS: every map is the pinned one. DP_FRESH_MAPS:
- * list and config maps are new (sized from want); counters and the XSK map are still the pinned
- * ones when they exist, so counts and AF_XDP sockets survive. */
+/* Open and load want->bpf_object. DP_REUSE_PINS: every map is the pinned one (a map with no pin
+ * yet, added by a newer object, is created). DP_FRESH_MAPS: list and config maps are new (sized
+ * from want); the counters (total and per interface) and the XSK map are still the pinned ones
+ * when they exist, so counts and AF_XDP sockets survive. */
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
 		  size_t errlen);
 
 /* Pin every map under want->pin_path, replacing older pins. */
 int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen);
+
+/* Pin only the maps that have no pin yet (an upgrade from pins of an older object: its new maps).
+ * Pinned maps in use are never unpinned, not even for an instant. */
+int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *err, size_t errlen);
 
 void datapath_close(struct datapath *dp);
 

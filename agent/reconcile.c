@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "iface_stats.h"
 #include "links.h"
 #include "log.h"
 #include "pins.h"
@@ -307,6 +308,20 @@ static void release(struct txn *t)
 	datapath_close(&t->dp);
 }
 
+/* Slots before links: an interface attached now counts under its name from its first packet.
+ * Counting is not filtering: a failure here is logged and the transaction goes on. */
+static void count_per_interface(struct txn *t)
+{
+	int err;
+
+	if (t->dp.iface_slots_fd < 0 || t->dp.iface_names_fd < 0 || t->dp.iface_counters_fd < 0)
+		return;
+	err = iface_slots_sync(t->dp.iface_slots_fd, t->dp.iface_names_fd, t->dp.iface_counters_fd, t->want);
+	if (err)
+		log_msg(LOG_WARNING, "per-interface counters: cannot assign slots: %s (filtering unaffected)",
+			strerror(-err));
+}
+
 /* Order: fresh maps are filled before anything can see them; interfaces next (new ones start
  * on the current lists, which is never looser than before); then list changes in the planner's
  * safe order; pins last. Any failure undoes the journal. */
@@ -321,8 +336,14 @@ static int execute(struct txn *t)
 		ret = datapath_load(t->want, DP_REUSE_PINS, &t->dp, t->err, sizeof(t->err));
 	else
 		ret = datapath_open_pinned_maps(t->want->pin_path, &t->dp, t->err, sizeof(t->err));
-	if (ret)
+	/* An upgrade from an older object's pins: its new maps get pins before any link uses them,
+	 * or the next start would create them again and lose what they counted. */
+	if (!ret && !p->new_maps && needs_program(p))
+		ret = datapath_pin_missing(t->want, &t->dp, t->err, sizeof(t->err));
+	if (ret) {
+		datapath_close(&t->dp);
 		return ret;
+	}
 	t->swap = p->new_maps || p->swap_program;
 	t->recs = calloc(p->iface_count + 1, sizeof(*t->recs));
 	if (!t->recs) {
@@ -332,6 +353,8 @@ static int execute(struct txn *t)
 
 	if (p->new_maps)
 		ret = apply_lists(t);
+	if (!ret)
+		count_per_interface(t);
 	for (unsigned i = 0; !ret && i < p->iface_count; i++)
 		if (p->ifaces[i].action != IFACE_DETACH)
 			ret = change_iface(t, &p->ifaces[i]);

@@ -1,6 +1,9 @@
-/* stats.c - sum the per-CPU counters and print them. */
+/* stats.c - read the counters (per-CPU, summed), the per-interface slots, the links' modes and
+ * the list sizes; print them. The seed's lines come first and unchanged: read_xdp_stats.sh and
+ * operators' scripts parse them. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,45 +12,240 @@
 
 #include "counters.h"
 #include "pins.h"
+#include "state.h"
 #include "stats.h"
-#include "vosfp.h"
 
-int stats_print(const char *pin_path, int json, FILE *out)
+static int read_totals(const char *pin_path, struct snapshot *s, char *err, size_t errlen)
 {
-	unsigned long long total[VOSFP_CNT_COUNT] = { 0 }, handled = 0;
 	int ncpus = libbpf_num_possible_cpus();
 	char path[4352];
-	int fd;
+	int fd, ret = 0;
 
 	pins_map_path(pin_path, "xdp_counters", path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
-		fprintf(stderr, "vosfp-agent: cannot open %s: %s%s\n", path, strerror(errno),
-			errno == ENOENT ? " (is the agent's config applied?)" : errno == EPERM || errno == EACCES ? " (run as root)" : "");
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s%s", path, strerror(errno),
+			 errno == ENOENT ? " (is the agent's config applied?)" :
+			 errno == EPERM || errno == EACCES ? " (run as root)" : "");
+		return ret;
 	}
 	for (__u32 i = 0; i < VOSFP_CNT_COUNT; i++) {
 		unsigned long long values[ncpus > 0 ? ncpus : 1];
 
 		if (bpf_map_lookup_elem(fd, &i, values)) {
-			fprintf(stderr, "vosfp-agent: reading %s: %s\n", path, strerror(errno));
-			close(fd);
-			return -errno;
+			ret = -errno;
+			snprintf(err, errlen, "reading %s: %s", path, strerror(errno));
+			break;
 		}
 		for (int c = 0; c < ncpus; c++)
-			total[i] += values[c];
-		handled += total[i];
+			s->total[i] += values[c];
+		s->handled += s->total[i];
 	}
 	close(fd);
-	if (json) {
-		fprintf(out, "{\"counters\": {");
-		for (int i = 0; i < VOSFP_CNT_COUNT; i++)
-			fprintf(out, "%s\"%s\": %llu", i ? ", " : "", vosfp_counters[i].key, total[i]);
-		fprintf(out, "}, \"handled\": %llu}\n", handled);
-		return 0;
+	return ret;
+}
+
+static int read_per_iface(const char *pin_path, struct snapshot *s, char *err, size_t errlen)
+{
+	char names[4352], counters[4352];
+	int names_fd, counters_fd, ret;
+
+	pins_map_path(pin_path, "iface_names", names, sizeof(names));
+	pins_map_path(pin_path, "iface_counters", counters, sizeof(counters));
+	names_fd = bpf_obj_get(names);
+	counters_fd = bpf_obj_get(counters);
+	if (names_fd < 0 || counters_fd < 0) {
+		ret = errno == ENOENT ? 0 : -errno;	/* pins of an older object: no such figures */
+		if (ret)
+			snprintf(err, errlen, "cannot open %s: %s", names_fd < 0 ? names : counters, strerror(-ret));
+	} else {
+		ret = iface_traffic_read(names_fd, counters_fd, &s->ifaces, &s->iface_count);
+		if (ret)
+			snprintf(err, errlen, "reading %s: %s", counters, strerror(-ret));
+		s->per_iface = !ret;
 	}
+	if (names_fd >= 0)
+		close(names_fd);
+	if (counters_fd >= 0)
+		close(counters_fd);
+	return ret;
+}
+
+static int read_links_and_lists(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES],
+				struct snapshot *s, char *err, size_t errlen)
+{
+	struct observed o;
+	int ret = state_read(pin_path, &o, lists == NULL);
+
+	if (ret) {
+		snprintf(err, errlen, "cannot read the state pinned under %s: %s", pin_path, strerror(-ret));
+		return ret;
+	}
+	if (lists)
+		memcpy(s->lists, lists, sizeof(s->lists));
+	else
+		snapshot_count_lists(&o.blocked, &o.allowed, s->lists);
+	s->links = calloc(o.iface_count + 1, sizeof(*s->links));
+	for (unsigned i = 0; s->links && i < o.iface_count; i++) {
+		if (!o.ifaces[i].ours)
+			continue;
+		memcpy(s->links[s->link_count].name, o.ifaces[i].name, sizeof(s->links->name));
+		s->links[s->link_count++].mode = o.ifaces[i].mode;
+	}
+	observed_free(&o);
+	if (!s->links) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int stats_collect(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES], struct snapshot *s,
+		  char *err, size_t errlen)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = read_totals(pin_path, s, err, errlen);
+	if (!ret)
+		ret = read_per_iface(pin_path, s, err, errlen);
+	if (!ret)
+		ret = read_links_and_lists(pin_path, lists, s, err, errlen);
+	if (ret)
+		snapshot_free(s);
+	return ret;
+}
+
+static const char *mode_of(const struct snapshot *s, const char *name)
+{
+	for (unsigned i = 0; i < s->link_count; i++)
+		if (!strcmp(s->links[i].name, name))
+			return xdp_mode_name(s->links[i].mode);
+	return NULL;
+}
+
+void stats_write_text(const struct snapshot *s, FILE *out)
+{
 	for (int i = 0; i < VOSFP_CNT_COUNT; i++)
-		fprintf(out, "%s: %llu\n", vosfp_counters[i].label, total[i]);
-	fprintf(out, "Total UDP 5060 handled: %llu\n", handled);
+		fprintf(out, "%s: %llu\n", vosfp_counters[i].label, s->total[i]);
+	fprintf(out, "Total UDP 5060 handled: %llu\n", s->handled);
+
+	fprintf(out, "\nPer interface (packets / bytes):\n");
+	fprintf(out, "  %-15s %-8s", "interface", "mode");
+	for (int i = 0; i < VOSFP_CNT_COUNT; i++)
+		fprintf(out, " %23s", vosfp_counters[i].key);
+	fprintf(out, "\n");
+	for (unsigned k = 0; k < s->iface_count; k++) {
+		const char *mode = mode_of(s, s->ifaces[k].name);
+
+		fprintf(out, "  %-15s %-8s", s->ifaces[k].name, mode ? mode : "-");
+		for (int i = 0; i < VOSFP_CNT_COUNT; i++) {
+			char cell[48];
+
+			snprintf(cell, sizeof(cell), "%llu / %llu", (unsigned long long)s->ifaces[k].t[i].packets,
+				 (unsigned long long)s->ifaces[k].t[i].bytes);
+			fprintf(out, " %23s", cell);
+		}
+		fprintf(out, "\n");
+	}
+	if (!s->per_iface)
+		fprintf(out, "  (the pinned maps predate per-interface counters: the next reconcile adds them)\n");
+	for (unsigned k = 0; k < s->link_count; k++) {
+		int has_slot = 0;
+
+		for (unsigned j = 0; j < s->iface_count; j++)
+			has_slot |= !strcmp(s->ifaces[j].name, s->links[k].name);
+		if (!has_slot)
+			fprintf(out, "  %-15s %-8s (counted as %s)\n", s->links[k].name,
+				xdp_mode_name(s->links[k].mode), IFACE_OTHER_NAME);
+	}
+	fprintf(out, "\nList entries:");
+	for (int l = 0; l < SNAP_LISTS; l++)
+		for (int f = 0; f < SNAP_FAMILIES; f++)
+			fprintf(out, " %s %s %zu%s", snapshot_list_names[l], snapshot_family_names[f], s->lists[l][f],
+				l == SNAP_LISTS - 1 && f == SNAP_FAMILIES - 1 ? "\n" : ",");
+}
+
+static void json_verdicts(const struct vosfp_traffic *t, int bytes, FILE *out)
+{
+	fprintf(out, "{");
+	for (int i = 0; i < VOSFP_CNT_COUNT; i++)
+		fprintf(out, "%s\"%s\": %llu", i ? ", " : "", vosfp_counters[i].key,
+			(unsigned long long)(bytes ? t[i].bytes : t[i].packets));
+	fprintf(out, "}");
+}
+
+/* The kernel refuses only '/', ':' and whitespace in an interface name: quotes and backslashes
+ * are possible, so names are escaped. */
+static void json_string(const char *v, FILE *out)
+{
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
+void stats_write_json(const struct snapshot *s, FILE *out)
+{
+	fprintf(out, "{\"counters\": {");
+	for (int i = 0; i < VOSFP_CNT_COUNT; i++)
+		fprintf(out, "%s\"%s\": %llu", i ? ", " : "", vosfp_counters[i].key, s->total[i]);
+	fprintf(out, "}, \"handled\": %llu, \"per_interface\": %s, \"interfaces\": [", s->handled,
+		s->per_iface ? "true" : "false");
+	for (unsigned k = 0; k < s->iface_count; k++) {
+		const char *mode = mode_of(s, s->ifaces[k].name);
+
+		fprintf(out, "%s{\"name\": ", k ? ", " : "");
+		json_string(s->ifaces[k].name, out);
+		fprintf(out, ", \"ifindex\": %u, \"xdp_mode\": ", s->ifaces[k].ifindex);
+		if (mode)
+			fprintf(out, "\"%s\"", mode);
+		else
+			fprintf(out, "null");
+		fprintf(out, ", \"packets\": ");
+		json_verdicts(s->ifaces[k].t, 0, out);
+		fprintf(out, ", \"bytes\": ");
+		json_verdicts(s->ifaces[k].t, 1, out);
+		fprintf(out, "}");
+	}
+	fprintf(out, "], \"xdp_modes\": {");
+	for (unsigned k = 0; k < s->link_count; k++) {
+		fprintf(out, "%s", k ? ", " : "");
+		json_string(s->links[k].name, out);
+		fprintf(out, ": \"%s\"", xdp_mode_name(s->links[k].mode));
+	}
+	fprintf(out, "}, \"lists\": {");
+	for (int l = 0; l < SNAP_LISTS; l++) {
+		fprintf(out, "%s\"%s\": {", l ? ", " : "", snapshot_list_names[l]);
+		for (int f = 0; f < SNAP_FAMILIES; f++)
+			fprintf(out, "%s\"%s\": %zu", f ? ", " : "", snapshot_family_names[f], s->lists[l][f]);
+		fprintf(out, "}");
+	}
+	/* Issue 5 adds dynamic blocks; until then there are none, and the figure says so. */
+	fprintf(out, "}, \"dynamic_blocks\": 0}\n");
+}
+
+int stats_print(const char *pin_path, int json, FILE *out)
+{
+	struct snapshot s;
+	char err[4608];
+	int ret = stats_collect(pin_path, NULL, &s, err, sizeof(err));
+
+	if (ret) {
+		fprintf(stderr, "vosfp-agent: %s\n", err);
+		return ret;
+	}
+	if (json)
+		stats_write_json(&s, out);
+	else
+		stats_write_text(&s, out);
+	snapshot_free(&s);
 	return 0;
 }

@@ -53,6 +53,30 @@ struct {
 	__type(value, __u64);
 } xdp_counters SEC(".maps");
 
+/* Per-interface counters: see VOSFP_IFACE_SLOTS in vosfp.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VOSFP_IFINDEX_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} iface_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VOSFP_IFACE_SLOTS * VOSFP_COUNTER_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_traffic);
+} iface_counters SEC(".maps");
+
+/* Never read here: the agent's record of which interface owns which slot, pinned beside the
+ * counters so any reader can name them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VOSFP_IFACE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_iface_slot);
+} iface_names SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -378,12 +402,25 @@ static __always_inline bool starts_with_word(__u8 *p, void *data_end, __u32 len,
 
 /* ---- verdicts ---- */
 
-static __always_inline int count(__u32 idx, int action)
+/* Only verdicts are counted, so uncounted traffic pays nothing for the per-interface figures;
+ * a counted one pays two inlined array lookups (ifindex -> slot, then the slot's counter). */
+static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
 {
 	__u64 *c = bpf_map_lookup_elem(&xdp_counters, &idx);
+	__u32 ifindex = ctx->ingress_ifindex, key = VOSFP_IFACE_OTHER, *slot;
+	struct vosfp_traffic *t;
 
 	if (c)
 		*c += 1;
+	slot = bpf_map_lookup_elem(&iface_slots, &ifindex);
+	if (slot && *slot < VOSFP_IFACE_SLOTS)
+		key = *slot;
+	key = key * VOSFP_COUNTER_SLOTS + idx;
+	t = bpf_map_lookup_elem(&iface_counters, &key);
+	if (t) {
+		t->packets += 1;
+		t->bytes += ctx->data_end - ctx->data;
+	}
 	return action;
 }
 
@@ -417,7 +454,7 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 
 	if (!(cfg->flags & VOSFP_F_NO_STEALTH) &&
 	    starts_with_word(payload, data_end, seen, WORD_OPTIONS) && !is_allowed(f, cfg))
-		return count(VOSFP_CNT_OPTIONS_DROPPED, XDP_DROP);
+		return count(ctx, VOSFP_CNT_OPTIONS_DROPPED, XDP_DROP);
 
 	if (!(cfg->flags & VOSFP_F_NO_MALFORMED)) {
 		bool is_register = seen >= 9 &&
@@ -428,13 +465,13 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 		if (!lengths_ok ||
 		    (is_register && payload_len < VOSFP_SIP_MIN_LEN) ||
 		    (needs_version && !has_sip_version(ctx, f->l4_off + sizeof(*udp), seen)))
-			return count(VOSFP_CNT_MALFORMED, XDP_DROP);
+			return count(ctx, VOSFP_CNT_MALFORMED, XDP_DROP);
 	}
 
 	if (!f->first_fragment &&
 	    bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT)
-		return count(VOSFP_CNT_REDIRECTED, XDP_REDIRECT);
-	return count(VOSFP_CNT_PASSED, XDP_PASS);
+		return count(ctx, VOSFP_CNT_REDIRECTED, XDP_REDIRECT);
+	return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 }
 
 SEC("xdp")
@@ -460,7 +497,7 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	if (!cfg)
 		return XDP_PASS;
 	if (f.portless)
-		return is_blocked(&f, cfg) ? count(VOSFP_CNT_BLOCKED, XDP_DROP) : XDP_PASS;
+		return is_blocked(&f, cfg) ? count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP) : XDP_PASS;
 	if (!f.l4)	/* parsers set it whenever the port is visible; says so to the verifier */
 		return XDP_PASS;
 
@@ -485,8 +522,8 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	}
 
 	if (is_blocked(&f, cfg))
-		return count(VOSFP_CNT_BLOCKED, XDP_DROP);
+		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
 	if (f.l4_proto == PROTO_TCP)
-		return count(VOSFP_CNT_PASSED, XDP_PASS);
+		return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 	return classify_udp(ctx, cfg, &f);
 }

@@ -20,6 +20,29 @@ enum vosfp_counter {
  * pinned map's shape (a pinned map can only be reused by an object with identical geometry). */
 #define VOSFP_COUNTER_SLOTS 16
 
+/* Per-interface counters, beside xdp_counters (which keeps the totals the seed's tools read).
+ *  - iface_slots: ARRAY indexed by ifindex -> slot. An array lookup is inlined by the verifier
+ *    (a bounds check and an add), where a hash would cost a hash per counted packet. 0, an
+ *    ifindex the agent never declared or one beyond VOSFP_IFINDEX_MAX all count in slot 0,
+ *    "other": a packet is never lost to the totals' cross-check.
+ *  - iface_counters: PERCPU_ARRAY of struct vosfp_traffic, key slot * VOSFP_COUNTER_SLOTS +
+ *    counter index, so a slot has room for every counter ever appended (same geometry for ever).
+ *  - iface_names: ARRAY slot -> struct vosfp_iface_slot, written by the agent only: which
+ *    interface a slot counts, so --stats (which knows only the pin path) can name it. */
+#define VOSFP_IFINDEX_MAX	65536	/* ifindexes grow with every netdev ever created */
+#define VOSFP_IFACE_SLOTS	128	/* slot 0 = other; the config declares at most 64 */
+#define VOSFP_IFACE_OTHER	0
+
+struct vosfp_traffic {
+	__u64 packets;
+	__u64 bytes;		/* frame bytes as XDP sees them (L2 header included, no FCS) */
+};
+
+struct vosfp_iface_slot {
+	__u32 ifindex;		/* 0: slot free */
+	char name[16];		/* IFNAMSIZ, NUL-terminated */
+};
+
 /* Runtime switches, map vosfp_config (array, one entry). An all-zero value means exactly the
  * seed's behaviour (UDP 5060 inspected, stealth on, malformed checks on), so the object works
  * when attached by ip(8) with no loader at all: every flag is therefore a deviation from it. */

@@ -58,6 +58,8 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	h->prog_fd = bpf_program__fd(h->skel->progs.sip_xdp_prog);
 	h->counters_fd = bpf_map__fd(h->skel->maps.xdp_counters);
 	h->config_fd = bpf_map__fd(h->skel->maps.sip_config);
+	h->iface_slots_fd = bpf_map__fd(h->skel->maps.iface_slots);
+	h->iface_counters_fd = bpf_map__fd(h->skel->maps.iface_counters);
 	h->ncpus = libbpf_num_possible_cpus();
 	return 0;
 }
@@ -264,6 +266,46 @@ int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint
 	if (ns_per_run)
 		*ns_per_run = opts.duration;
 	return (int)opts.retval;
+}
+
+int harness_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex)
+{
+	/* The kernel wants data 0 and data_end = the frame's length in a test-run ctx. */
+	struct xdp_md ctx = { .data_end = (__u32)len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = frame,
+		.data_size_in = (__u32)len,
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(h->prog_fd, &opts))
+		return -errno;
+	return (int)opts.retval;
+}
+
+int harness_set_iface_slot(struct harness *h, uint32_t ifindex, uint32_t slot)
+{
+	return bpf_map_update_elem(h->iface_slots_fd, &ifindex, &slot, BPF_ANY) ? -errno : 0;
+}
+
+int harness_iface_traffic(struct harness *h, uint32_t slot, struct vosfp_traffic out[VOSFP_COUNTER_SLOTS])
+{
+	struct vosfp_traffic values[h->ncpus];
+
+	for (__u32 i = 0; i < VOSFP_COUNTER_SLOTS; i++) {
+		__u32 key = slot * VOSFP_COUNTER_SLOTS + i;
+
+		if (bpf_map_lookup_elem(h->iface_counters_fd, &key, values))
+			return -errno;
+		memset(&out[i], 0, sizeof(out[i]));
+		for (int cpu = 0; cpu < h->ncpus; cpu++) {
+			out[i].packets += values[cpu].packets;
+			out[i].bytes += values[cpu].bytes;
+		}
+	}
+	return 0;
 }
 
 int harness_run(struct harness *h, const uint8_t *frame, size_t len)

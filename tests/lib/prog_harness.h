@@ -16,6 +16,7 @@ struct harness {
 	int allow_fds[VOSFP_LIST_MAPS];
 	int counters_fd;
 	int config_fd;
+	int iface_slots_fd, iface_counters_fd;	/* per-interface counting (bpf/vosfp.h) */
 	int ncpus;
 	int sum_fds[3];				/* IPv4 /24 summaries, by enum summary_kind */
 	uint64_t *sums[3];			/* what the harness has written into them */
@@ -46,6 +47,16 @@ int harness_sync_summaries(struct harness *h);
 
 /* Run one frame once; returns the XDP action or a negative errno. */
 int harness_run(struct harness *h, const uint8_t *frame, size_t len);
+
+/* Run one frame once as if received on ifindex (the test-run ctx's ingress_ifindex: the kernel
+ * wants a device that exists, e.g. lo). */
+int harness_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex);
+
+/* Count packets received on ifindex in this slot (0: back to "other"). */
+int harness_set_iface_slot(struct harness *h, uint32_t ifindex, uint32_t slot);
+
+/* One slot's counters, per counter index, summed over all CPUs. */
+int harness_iface_traffic(struct harness *h, uint32_t slot, struct vosfp_traffic out[VOSFP_COUNTER_SLOTS]);
 
 /* Run one frame `repeat` times in the kernel; *ns_per_run gets the kernel's average. */
 int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,

@@ -1,0 +1,43 @@
+/* snapshot.h - every figure the agent reports, gathered at one moment: counters in total and
+ * per interface, list sizes, XDP modes. One struct feeds --stats, --stats --json and /metrics,
+ * so the three cannot disagree. Plain data; filled by stats.c, printed by stats.c and metrics.c. */
+#ifndef VOSFP_SNAPSHOT_H
+#define VOSFP_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "iface_stats.h"
+#include "prefix_set.h"
+
+enum snapshot_list { SNAP_BLOCKLIST, SNAP_ALLOWLIST, SNAP_LISTS };
+enum snapshot_family { SNAP_IPV4, SNAP_IPV6, SNAP_FAMILIES };
+
+struct snapshot_link {
+	char name[16];
+	enum vosfp_xdp_mode mode;
+};
+
+struct snapshot {
+	unsigned long long total[VOSFP_CNT_COUNT];	/* xdp_counters: every interface, ever */
+	unsigned long long handled;			/* their sum */
+	int per_iface;					/* 0: pins predate per-interface counters */
+	struct iface_traffic *ifaces;			/* slot 0 (IFACE_OTHER_NAME) first */
+	unsigned iface_count;
+	struct snapshot_link *links;			/* interfaces vosfp's links are attached to */
+	unsigned link_count;
+	size_t lists[SNAP_LISTS][SNAP_FAMILIES];	/* entries in the list maps */
+};
+
+extern const char *const snapshot_list_names[SNAP_LISTS];	/* "blocklist", "allowlist" */
+extern const char *const snapshot_family_names[SNAP_FAMILIES];	/* "ipv4", "ipv6" */
+
+/* Entries by list and family, from the sets the list maps hold. */
+void snapshot_count_lists(const struct prefix_set *blocked, const struct prefix_set *allowed,
+			  size_t out[SNAP_LISTS][SNAP_FAMILIES]);
+
+/* "drop", "pass" or "redirect": what the datapath did with packets of counter i. */
+const char *snapshot_action(int counter);
+
+void snapshot_free(struct snapshot *s);
+
+#endif
