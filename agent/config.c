@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "addr.h"
+#include "endpoint.h"
 
 static const cyaml_strval_t mode_names[] = {
 	{ "native", VOSFP_MODE_NATIVE },
@@ -67,6 +68,11 @@ static const cyaml_schema_field_t limits_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t metrics_fields[] = {
+	CYAML_FIELD_STRING_PTR("listen", CYAML_FLAG_POINTER, struct vosfp_metrics_cfg, listen, 1, 64),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, struct vosfp_config_doc, version),
 	CYAML_FIELD_STRING_PTR("pin_path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -85,6 +91,8 @@ static const cyaml_schema_field_t top_fields[] = {
 				struct vosfp_config_doc, blocklist, list_fields),
 	CYAML_FIELD_MAPPING_PTR("limits", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, limits, limits_fields),
+	CYAML_FIELD_MAPPING_PTR("metrics", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, metrics, metrics_fields),
 	CYAML_FIELD_END
 };
 
@@ -276,6 +284,14 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 		if (yamldoc_has(y, "limits.allowlist_max") && c->limits->allowlist_max == 0)
 			diag_add(d, f, yamldoc_line(y, "limits.allowlist_max"),
 				 "limits.allowlist_max: expected at least 1");
+	}
+
+	if (c->metrics) {
+		struct endpoint ep;
+		char err[256];
+
+		if (endpoint_parse(c->metrics->listen, &ep, err, sizeof(err)))
+			diag_add(d, f, yamldoc_line(y, "metrics.listen"), "metrics.listen: %s", err);
 	}
 
 	for (int b = 0; b < 2; b++) {

@@ -55,6 +55,11 @@ struct vosfp_limits_cfg {
 	uint32_t allowlist_max;
 };
 
+/* The Prometheus endpoint; absent: no listening socket at all. */
+struct vosfp_metrics_cfg {
+	char *listen;				/* "127.0.0.1:9477", "[::1]:9477" (endpoint.h) */
+};
+
 /* Exactly the YAML document, as libcyaml fills it. */
 struct vosfp_config_doc {
 	uint32_t version;
@@ -68,6 +73,7 @@ struct vosfp_config_doc {
 	struct vosfp_list_cfg *allowlist;
 	struct vosfp_list_cfg *blocklist;
 	struct vosfp_limits_cfg *limits;
+	struct vosfp_metrics_cfg *metrics;
 };
 
 #define VOSFP_MAX_PORTS 64

@@ -171,6 +171,8 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 		iface_file_read(s->list_files[s->list_file_count - 1], s, c->interfaces_count, d);
 	}
 	build_runtime(c->sip, &s->runtime);
+	if (c->metrics)
+		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);
 
 	s->blocklist_max = c->limits && c->limits->blocklist_max ? c->limits->blocklist_max
 								 : VOSFP_DEFAULT_BLOCKLIST_MAX;

@@ -26,6 +26,7 @@ struct desired {
 	struct vosfp_config runtime;		/* the value of the sip_config map */
 	struct prefix_set blocked, allowed;
 	uint32_t blocklist_max, allowlist_max;
+	char metrics_listen[72];		/* metrics.listen, "" when metrics are off */
 	char **list_files;			/* every list and interface file named, for the watcher */
 	unsigned list_file_count;
 };

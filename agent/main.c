@@ -13,6 +13,8 @@
 #include "desired.h"
 #include "lists.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_server.h"
 #include "plan.h"
 #include "reconcile.h"
 #include "state.h"
@@ -82,6 +84,8 @@ static int dry_run(const char *config)
 		       want.iface_count, want.iface_count == 1 ? "" : "s", want.blocked.n, want.allowed.n);
 		/* Which object a real run loads (scripts compare it: deploy.sh [obj]). */
 		printf("object: %s\n", want.bpf_object);
+		if (want.metrics_listen[0])
+			printf("metrics: GET /metrics on %s (served by the running agent)\n", want.metrics_listen);
 		plan_print(&p, &want, &have, stdout);
 		plan_free(&p);
 	}
@@ -139,12 +143,123 @@ static enum reconcile_result watched_reconcile(struct watcher *w, const char *co
 	return r;
 }
 
+/* What the daemon reports beyond the kernel's counters; lives as long as run(). */
+struct daemon {
+	struct watcher *w;
+	struct metrics_server *metrics;
+	const struct desired *want;		/* the last good desired state */
+	size_t lists[SNAP_LISTS][SNAP_FAMILIES];	/* what the last good reconcile wrote */
+	struct reload_stats reloads;
+};
+
+static int render_metrics(void *ctx, FILE *out)
+{
+	struct daemon *dm = ctx;
+	struct snapshot s;
+	char err[4608];
+	int ret = stats_collect(dm->want->pin_path, (const size_t (*)[SNAP_FAMILIES])dm->lists, &s, err,
+				sizeof(err));
+
+	if (ret) {
+		log_msg(LOG_WARNING, "metrics: %s", err);
+		return ret;
+	}
+	metrics_write(&s, &dm->reloads, out);
+	snapshot_free(&s);
+	return 0;
+}
+
+static unsigned metrics_fill(void *ctx, struct pollfd *fds, unsigned max, long long *deadline_ms)
+{
+	struct daemon *dm = ctx;
+
+	*deadline_ms = -1;
+	return dm->metrics ? metrics_server_pollfds(dm->metrics, fds, max, deadline_ms) : 0;
+}
+
+static void metrics_serve(void *ctx, const struct pollfd *fds, unsigned n)
+{
+	struct daemon *dm = ctx;
+
+	if (dm->metrics)
+		metrics_server_serve(dm->metrics, fds, n);
+}
+
+/* Follow metrics.listen: open, move or close the endpoint. A bind that fails leaves the previous
+ * endpoint (if any) serving and is tried again at the next reload; filtering never depends on it. */
+static void metrics_follow(struct daemon *dm)
+{
+	const char *want = dm->want->metrics_listen;
+	struct metrics_server *next;
+	char err[512];
+
+	if (dm->metrics && !strcmp(metrics_server_listen(dm->metrics), want))
+		return;
+	if (!want[0]) {
+		if (dm->metrics)
+			log_msg(LOG_INFO, "metrics: %s closed (no metrics.listen)", metrics_server_listen(dm->metrics));
+		metrics_server_close(dm->metrics);
+		dm->metrics = NULL;
+		return;
+	}
+	next = metrics_server_open(want, render_metrics, dm, err, sizeof(err));
+	if (!next) {
+		log_msg(LOG_ERR, "%s; %s", err,
+			dm->metrics ? "the previous endpoint keeps serving" : "no metrics until a reload succeeds in binding it");
+		return;
+	}
+	metrics_server_close(dm->metrics);
+	dm->metrics = next;
+	log_msg(LOG_INFO, "metrics: serving GET /metrics on %s", want);
+}
+
+static double seconds(clockid_t clock)
+{
+	struct timespec t;
+
+	clock_gettime(clock, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* watched_reconcile, with its outcome counted for /metrics. */
+static enum reconcile_result counted_reconcile(struct daemon *dm, const char *config,
+					       const struct desired *last_good, struct desired *want,
+					       struct list_cache *cache, int *raced)
+{
+	double t0 = seconds(CLOCK_MONOTONIC);
+	enum reconcile_result r = watched_reconcile(dm->w, config, last_good, want, cache, raced);
+	struct reload_stats *rs = &dm->reloads;
+
+	rs->last_duration = seconds(CLOCK_MONOTONIC) - t0;
+	rs->last_timestamp = seconds(CLOCK_REALTIME);
+	rs->last_ok = r == RECONCILE_OK;
+	if (r == RECONCILE_OK) {
+		rs->ok++;
+		rs->generation++;
+		/* The cache holds exactly what the maps hold now (reconcile moved want's lists in). */
+		snapshot_count_lists(&cache->blocked, &cache->allowed, dm->lists);
+	} else {
+		rs->failed++;
+	}
+	return r;
+}
+
+static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desired *want)
+{
+	metrics_server_close(dm->metrics);
+	list_cache_drop(cache);
+	desired_free(want);
+	watcher_free(dm->w);
+}
+
 /* Foreground daemon: reconcile, then reconcile again on every change until told to stop. */
 static int run(const char *config)
 {
 	struct desired want, next;
 	struct list_cache cache = { 0 };
-	struct watcher *w = watcher_new();
+	struct daemon dm = { .w = watcher_new(), .want = &want };
+	struct watch_source src = { .fill = metrics_fill, .serve = metrics_serve, .ctx = &dm };
+	struct watcher *w = dm.w;
 	enum reconcile_result r;
 	char why[128];
 	int raced;
@@ -154,13 +269,13 @@ static int run(const char *config)
 		return EXIT_RUNTIME;
 	}
 	watcher_set(w, &config, 1);
-	r = watched_reconcile(w, config, NULL, &want, &cache, &raced);
+	r = counted_reconcile(&dm, config, NULL, &want, &cache, &raced);
 	if (r != RECONCILE_OK) {
-		list_cache_drop(&cache);
-		desired_free(&want);
-		watcher_free(w);
+		daemon_free(&dm, &cache, &want);
 		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	metrics_follow(&dm);
+	watcher_set_source(w, &src);
 	for (;;) {
 		enum watch_event ev = WATCH_RELOAD;
 
@@ -171,26 +286,25 @@ static int run(const char *config)
 		switch (ev) {
 		case WATCH_STOP:
 			log_msg(LOG_INFO, "%s: exiting; filtering stays in place (vosfp-agent --down removes it)", why);
-			list_cache_drop(&cache);
-			desired_free(&want);
-			watcher_free(w);
+			daemon_free(&dm, &cache, &want);
 			return EXIT_OK;
 		case WATCH_ERROR:
 			log_msg(LOG_ERR, "watching failed: %s", strerror(errno));
-			list_cache_drop(&cache);
-			desired_free(&want);
-			watcher_free(w);
+			daemon_free(&dm, &cache, &want);
 			return EXIT_RUNTIME;
 		case WATCH_RELOAD:
 			log_msg(LOG_INFO, "reload: %s", why);
 			/* SIGHUP is the operator's "resync": read the kernel back, trust nothing cached. */
 			if (!strcmp(why, "SIGHUP"))
 				list_cache_drop(&cache);
-			if (watched_reconcile(w, config, &want, &next, &cache, &raced) == RECONCILE_OK) {
+			if (counted_reconcile(&dm, config, &want, &next, &cache, &raced) == RECONCILE_OK) {
 				desired_free(&want);
 				want = next;
+				metrics_follow(&dm);
 			} else {
 				desired_free(&next);
+				if (dm.metrics == NULL && want.metrics_listen[0])
+					metrics_follow(&dm);	/* retry a bind that failed */
 			}
 			break;
 		}

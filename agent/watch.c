@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -34,6 +35,7 @@ struct watcher {
 	unsigned dir_count;
 	struct watched_name *names;
 	unsigned name_count;
+	struct watch_source src;
 };
 
 struct watcher *watcher_new(void)
@@ -176,18 +178,45 @@ static int drain(struct watcher *w, char *why, unsigned whylen)
 	return hit;
 }
 
+void watcher_set_source(struct watcher *w, const struct watch_source *src)
+{
+	memset(&w->src, 0, sizeof(w->src));
+	if (src)
+		w->src = *src;
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
 enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
 {
-	struct pollfd fds[2] = { { .fd = w->sfd, .events = POLLIN }, { .fd = w->ifd, .events = POLLIN } };
-	int pending = 0;
+	struct pollfd fds[2 + WATCH_EXTRA_MAX];
+	/* When the pending reload fires: QUIET_MS after the last change, an absolute time, so that
+	 * wakeups for the other sockets (a client sending a byte a second) never postpone it. */
+	long long quiet_until = -1;
 
 	for (;;) {
-		int n = poll(fds, 2, pending ? QUIET_MS : -1);
+		long long deadline = quiet_until, src_deadline = -1, now;
+		unsigned extra = 0;
+		int n;
 
+		fds[0] = (struct pollfd){ .fd = w->sfd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = w->ifd, .events = POLLIN };
+		if (w->src.fill)
+			extra = w->src.fill(w->src.ctx, fds + 2, WATCH_EXTRA_MAX, &src_deadline);
+		if (src_deadline >= 0 && (deadline < 0 || src_deadline < deadline))
+			deadline = src_deadline;
+		now = now_ms();
+		n = poll(fds, 2 + extra, deadline < 0 ? -1 : deadline <= now ? 0 : (int)(deadline - now));
 		if (n < 0 && errno != EINTR)
 			return WATCH_ERROR;
-		if (n == 0 && pending)
-			return WATCH_RELOAD;	/* quiet long enough: the edit is complete */
+		if (n < 0)
+			continue;
 		if (n > 0 && (fds[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 
@@ -200,7 +229,11 @@ enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
 				return WATCH_STOP;
 			}
 		}
-		if (n > 0 && (fds[1].revents & POLLIN))
-			pending |= drain(w, why, whylen);
+		if (n > 0 && (fds[1].revents & POLLIN) && drain(w, why, whylen))
+			quiet_until = now_ms() + QUIET_MS;
+		if (w->src.serve)
+			w->src.serve(w->src.ctx, fds + 2, extra);
+		if (quiet_until >= 0 && now_ms() >= quiet_until)
+			return WATCH_RELOAD;	/* quiet long enough: the edit is complete */
 	}
 }

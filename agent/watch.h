@@ -5,9 +5,21 @@
 #ifndef VOSFP_WATCH_H
 #define VOSFP_WATCH_H
 
+#include <poll.h>
+
 enum watch_event { WATCH_RELOAD, WATCH_STOP, WATCH_ERROR };
 
 struct watcher;
+
+/* More sockets served by the same poll (the metrics endpoint): fill gives the pollfds to wait on
+ * and the earliest deadline of its own (monotonic ms, -1: none); serve handles their revents
+ * (and its deadlines) after every wakeup. Neither may block. */
+#define WATCH_EXTRA_MAX 32
+struct watch_source {
+	unsigned (*fill)(void *ctx, struct pollfd *fds, unsigned max, long long *deadline_ms);
+	void (*serve)(void *ctx, const struct pollfd *fds, unsigned n);
+	void *ctx;
+};
 
 /* Blocks SIGHUP, SIGTERM and SIGINT for the process and takes them through a signalfd. */
 struct watcher *watcher_new(void);
@@ -16,7 +28,11 @@ void watcher_free(struct watcher *w);
 /* Watch exactly these files (replacing the previous set). */
 int watcher_set(struct watcher *w, const char *const *files, unsigned count);
 
-/* Wait for the next event. `why` gets a short description for the log. */
+/* Serve this source while waiting (NULL: none). */
+void watcher_set_source(struct watcher *w, const struct watch_source *src);
+
+/* Wait for the next event, serving the source meanwhile. `why` gets a short description for the
+ * log. */
 enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen);
 
 #endif

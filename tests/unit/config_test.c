@@ -218,6 +218,23 @@ START_TEST(test_good_defaults)
 }
 END_TEST
 
+/* metrics.listen: off when absent, kept verbatim when given (the endpoint parses it again). */
+START_TEST(test_good_metrics)
+{
+	struct desired s;
+	struct diag d = { 0 };
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/minimal.yaml", &s, &d), 0);
+	ck_assert_str_eq(s.metrics_listen, "");
+	desired_free(&s);
+	if (desired_build(CORPUS "/good/metrics.yaml", &s, &d))
+		diag_print(&d, stderr);
+	ck_assert(!diag_failed(&d));
+	ck_assert_str_eq(s.metrics_listen, "[::1]:9477");
+	desired_free(&s);
+}
+END_TEST
+
 START_TEST(test_example_config_is_valid)
 {
 	struct desired s;
@@ -241,6 +258,7 @@ TCase *config_tcase(void)
 	tcase_add_test(tc, test_good_interface_files);
 	tcase_add_test(tc, test_iface_line_parse);
 	tcase_add_test(tc, test_good_defaults);
+	tcase_add_test(tc, test_good_metrics);
 	tcase_add_test(tc, test_example_config_is_valid);
 	return tc;
 }

@@ -7,6 +7,8 @@ TCase *reference_tcase(void);
 TCase *config_tcase(void);
 TCase *plan_tcase(void);
 TCase *txn_tcase(void);
+TCase *http_tcase(void);
+TCase *metrics_tcase(void);
 
 int main(void)
 {
@@ -19,6 +21,8 @@ int main(void)
 	suite_add_tcase(s, config_tcase());
 	suite_add_tcase(s, plan_tcase());
 	suite_add_tcase(s, txn_tcase());
+	suite_add_tcase(s, http_tcase());
+	suite_add_tcase(s, metrics_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -1,0 +1,211 @@
+/* metrics_test.c - the Prometheus exposition (agent/metrics.c) of a hand-made snapshot: the exact
+ * sample lines, label escaping, and the format's rules (one HELP and TYPE per family, before its
+ * samples; counters end in _total; no family split in two). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static char *render(const struct snapshot *s, const struct reload_stats *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	metrics_write(s, r, f);
+	fclose(f);
+	return text;
+}
+
+static void sample_snapshot(struct snapshot *s, struct iface_traffic ifaces[3], struct snapshot_link links[2])
+{
+	memset(s, 0, sizeof(*s));
+	memset(ifaces, 0, 3 * sizeof(*ifaces));
+	snprintf(ifaces[0].name, sizeof(ifaces[0].name), "%s", IFACE_OTHER_NAME);
+	ifaces[0].t[VOSFP_CNT_PASSED] = (struct vosfp_traffic){ 1, 90 };
+	snprintf(ifaces[1].name, sizeof(ifaces[1].name), "veth0");
+	ifaces[1].ifindex = 7;
+	ifaces[1].t[VOSFP_CNT_BLOCKED] = (struct vosfp_traffic){ 5, 435 };
+	ifaces[1].t[VOSFP_CNT_PASSED] = (struct vosfp_traffic){ 3, 261 };
+	snprintf(ifaces[2].name, sizeof(ifaces[2].name), "we\"ird\\if");
+	ifaces[2].ifindex = 9;
+	ifaces[2].t[VOSFP_CNT_MALFORMED] = (struct vosfp_traffic){ 18446744073709551615ULL, 2 };
+	s->ifaces = ifaces;
+	s->iface_count = 3;
+	s->per_iface = 1;
+	s->total[VOSFP_CNT_PASSED] = 4;
+	s->total[VOSFP_CNT_BLOCKED] = 5;
+	s->total[VOSFP_CNT_MALFORMED] = 18446744073709551615ULL;
+	s->lists[SNAP_BLOCKLIST][SNAP_IPV4] = 1000000;
+	s->lists[SNAP_ALLOWLIST][SNAP_IPV6] = 2;
+	snprintf(links[0].name, sizeof(links[0].name), "veth0");
+	links[0].mode = VOSFP_MODE_NATIVE;
+	snprintf(links[1].name, sizeof(links[1].name), "veth1");
+	links[1].mode = VOSFP_MODE_GENERIC;
+	s->links = links;
+	s->link_count = 2;
+}
+
+static const struct reload_stats sample_reloads = {
+	.ok = 3, .failed = 1, .generation = 3, .last_timestamp = 1764100000.25, .last_duration = 0.0125,
+	.last_ok = 0,
+};
+
+/* Lines that must appear exactly. */
+static const char *const expected_lines[] = {
+	"vosfp_packets_total{interface=\":other\",verdict=\"passed\",action=\"pass\"} 1",
+	"vosfp_packets_total{interface=\"veth0\",verdict=\"blocked\",action=\"drop\"} 5",
+	"vosfp_packets_total{interface=\"veth0\",verdict=\"passed\",action=\"pass\"} 3",
+	"vosfp_packets_total{interface=\"veth0\",verdict=\"options_dropped\",action=\"drop\"} 0",
+	"vosfp_packets_total{interface=\"veth0\",verdict=\"redirected\",action=\"redirect\"} 0",
+	"vosfp_packets_total{interface=\"we\\\"ird\\\\if\",verdict=\"malformed\",action=\"drop\"} 18446744073709551615",
+	"vosfp_bytes_total{interface=\"veth0\",verdict=\"blocked\",action=\"drop\"} 435",
+	"vosfp_bytes_total{interface=\"veth0\",verdict=\"passed\",action=\"pass\"} 261",
+	"vosfp_bytes_total{interface=\":other\",verdict=\"passed\",action=\"pass\"} 90",
+	"vosfp_datapath_packets_total{verdict=\"passed\",action=\"pass\"} 4",
+	"vosfp_datapath_packets_total{verdict=\"malformed\",action=\"drop\"} 18446744073709551615",
+	"vosfp_list_entries{list=\"blocklist\",family=\"ipv4\"} 1000000",
+	"vosfp_list_entries{list=\"blocklist\",family=\"ipv6\"} 0",
+	"vosfp_list_entries{list=\"allowlist\",family=\"ipv6\"} 2",
+	"vosfp_dynamic_blocks 0",
+	"vosfp_xdp_mode{interface=\"veth0\",mode=\"native\"} 1",
+	"vosfp_xdp_mode{interface=\"veth1\",mode=\"generic\"} 1",
+	"vosfp_reloads_total{result=\"ok\"} 3",
+	"vosfp_reloads_total{result=\"failed\"} 1",
+	"vosfp_last_reload_success 0",
+	"vosfp_last_reload_timestamp_seconds 1764100000.250",
+	"vosfp_last_reload_duration_seconds 0.012500",
+	"vosfp_config_generation 3",
+	"# TYPE vosfp_packets_total counter",
+	"# TYPE vosfp_xdp_mode gauge",
+};
+
+static int has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return 1;
+	return 0;
+}
+
+START_TEST(test_expected_line)
+{
+	struct iface_traffic ifaces[3];
+	struct snapshot_link links[2];
+	struct snapshot s;
+	char *text;
+
+	sample_snapshot(&s, ifaces, links);
+	text = render(&s, &sample_reloads);
+	ck_assert_msg(has_line(text, expected_lines[_i]), "missing line: %s\nin:\n%s", expected_lines[_i], text);
+	free(text);
+}
+END_TEST
+
+/* The samples of a family: 5 verdicts per interface, and nothing for an unused counter slot. */
+START_TEST(test_sample_counts)
+{
+	static const struct { const char *prefix; int count; } families[] = {
+		{ "vosfp_packets_total{", 3 * VOSFP_CNT_COUNT },
+		{ "vosfp_bytes_total{", 3 * VOSFP_CNT_COUNT },
+		{ "vosfp_datapath_packets_total{", VOSFP_CNT_COUNT },
+		{ "vosfp_list_entries{", 4 },
+		{ "vosfp_xdp_mode{", 2 },
+		{ "vosfp_reloads_total{", 2 },
+	};
+	struct iface_traffic ifaces[3];
+	struct snapshot_link links[2];
+	struct snapshot s;
+	char *text, *line, *save = NULL;
+	int counts[6] = { 0 };
+
+	sample_snapshot(&s, ifaces, links);
+	text = render(&s, &sample_reloads);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (size_t f = 0; f < 6; f++)
+			counts[f] += !strncmp(line, families[f].prefix, strlen(families[f].prefix));
+	for (size_t f = 0; f < 6; f++)
+		ck_assert_msg(counts[f] == families[f].count, "%s: %d samples, expected %d", families[f].prefix,
+			      counts[f], families[f].count);
+	free(text);
+}
+END_TEST
+
+/* Format rules, checked over the whole text: HELP then TYPE once per family, before its first
+ * sample, samples of a family contiguous; counter names end in _total, gauges' do not. */
+START_TEST(test_format_rules)
+{
+	struct iface_traffic ifaces[3];
+	struct snapshot_link links[2];
+	struct snapshot s;
+	char *text, *line, *save = NULL, current[128] = "", seen[64][128];
+	int nseen = 0, expect_type = 0;
+
+	sample_snapshot(&s, ifaces, links);
+	text = render(&s, &sample_reloads);
+	ck_assert(text[strlen(text) - 1] == '\n');
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[128], type[32];
+
+		if (!strncmp(line, "# HELP ", 7)) {
+			ck_assert_msg(!expect_type, "HELP without TYPE before: %s", line);
+			ck_assert(sscanf(line + 7, "%127s", name) == 1);
+			for (int i = 0; i < nseen; i++)
+				ck_assert_msg(strcmp(seen[i], name), "family %s appears twice", name);
+			ck_assert_int_lt(nseen, 64);
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s", name);
+			snprintf(current, sizeof(current), "%s", name);
+			ck_assert_msg(strlen(line) > 8 + strlen(name), "%s: empty HELP", name);
+			expect_type = 1;
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			ck_assert(sscanf(line + 7, "%127s %31s", name, type) == 2);
+			ck_assert_msg(expect_type && !strcmp(name, current), "TYPE %s not right after its HELP", name);
+			ck_assert_msg(!strcmp(type, "counter") == (strlen(name) > 6 && !strcmp(name + strlen(name) - 6, "_total")),
+				      "%s is a %s: counters and only counters end in _total", name, type);
+			ck_assert_msg(!strncmp(name, "vosfp_", 6), "%s: no vosfp_ prefix", name);
+			expect_type = 0;
+			continue;
+		}
+		ck_assert_msg(line[0] != '#', "stray comment: %s", line);
+		ck_assert_msg(!expect_type, "sample before TYPE: %s", line);
+		ck_assert_msg(!strncmp(line, current, strlen(current)) &&
+			      (line[strlen(current)] == '{' || line[strlen(current)] == ' '),
+			      "sample outside its family (%s): %s", current, line);
+	}
+	ck_assert_int_eq(nseen, 11);
+	free(text);
+}
+END_TEST
+
+/* Pins of an older object: no per-interface samples, the families still declared. */
+START_TEST(test_no_interfaces)
+{
+	struct snapshot s = { 0 };
+	struct reload_stats r = { 0 };
+	char *text = render(&s, &r);
+
+	ck_assert(has_line(text, "# TYPE vosfp_packets_total counter"));
+	ck_assert_ptr_null(strstr(text, "vosfp_packets_total{"));
+	ck_assert_ptr_null(strstr(text, "vosfp_xdp_mode{"));
+	ck_assert(has_line(text, "vosfp_config_generation 0"));
+	free(text);
+}
+END_TEST
+
+TCase *metrics_tcase(void)
+{
+	TCase *tc = tcase_create("metrics");
+
+	tcase_add_loop_test(tc, test_expected_line, 0, (int)(sizeof(expected_lines) / sizeof(expected_lines[0])));
+	tcase_add_test(tc, test_sample_counts);
+	tcase_add_test(tc, test_format_rules);
+	tcase_add_test(tc, test_no_interfaces);
+	return tc;
+}
