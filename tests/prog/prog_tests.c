@@ -10,6 +10,7 @@
 TCase *table_tcase(void);
 TCase *differential_tcase(void);
 TCase *afxdp_tcase(void);
+TCase *defence_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -36,6 +37,7 @@ int main(void)
 	suite_add_tcase(s, table_tcase());
 	suite_add_tcase(s, differential_tcase());
 	suite_add_tcase(s, afxdp_tcase());
+	suite_add_tcase(s, defence_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
