@@ -18,7 +18,7 @@
 static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
-	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = -1;
+	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = -1;
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
@@ -101,6 +101,7 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->config_fd = map_fd(dp->obj, "sip_config");
 	dp->counters_fd = map_fd(dp->obj, "xdp_counters");
 	dp->xsks_fd = map_fd(dp->obj, "xsks_map");
+	dp->scanner_fd = map_fd(dp->obj, "scanner_tokens");
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
 		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);
@@ -144,7 +145,7 @@ void datapath_close(struct datapath *dp)
 	if (dp->obj) {
 		bpf_object__close(dp->obj);
 	} else {
-		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->summary_fd[0],
+		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->scanner_fd, &dp->summary_fd[0],
 			       &dp->summary_fd[1], &dp->summary_fd[2] };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -165,6 +166,7 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 	reset(dp);
 	dp->config_fd = pinned_fd(pin_path, "sip_config");
 	dp->counters_fd = pinned_fd(pin_path, "xdp_counters");
+	dp->scanner_fd = pinned_fd(pin_path, "scanner_tokens");
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = pinned_fd(pin_path, summary_map_names[k]);
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
@@ -173,7 +175,7 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 		if (dp->block.fd[m] < 0 || dp->allow.fd[m] < 0)
 			break;
 	}
-	if (dp->config_fd < 0 || dp->counters_fd < 0 || dp->summary_fd[0] < 0 || dp->summary_fd[1] < 0 ||
+	if (dp->config_fd < 0 || dp->counters_fd < 0 || dp->scanner_fd < 0 || dp->summary_fd[0] < 0 || dp->summary_fd[1] < 0 ||
 	    dp->summary_fd[2] < 0 ||
 	    dp->block.fd[VOSFP_LIST_MAPS - 1] < 0 ||
 	    dp->allow.fd[VOSFP_LIST_MAPS - 1] < 0) {
