@@ -60,7 +60,7 @@ UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/refe
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c \
 	agent/addr.c agent/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
-	agent/addr.c agent/summary.c
+	agent/addr.c agent/summary.c agent/scanner.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-%

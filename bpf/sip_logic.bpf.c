@@ -574,7 +574,7 @@ __noinline int auto_block_active(struct vosfp_src_key *key)
 	b = bpf_map_lookup_elem(&auto_blocked, key);
 	if (!b)
 		return 0;
-	if (bpf_ktime_get_ns() >= b->expires) {
+	if (bpf_ktime_get_coarse_ns() >= b->expires) {
 		bpf_map_delete_elem(&auto_blocked, key);
 		return 0;
 	}
@@ -603,7 +603,10 @@ static __always_inline void note_over_limit(const struct vosfp_config *cfg, stru
  * token bucket, in integer nanoseconds): each request moves the source's theoretical arrival
  * time tat on by one emission interval T = 1e9 / rate; a request is within the limit while
  * tat - now stays under burst * T, i.e. while a token is left. An idle source's tat falls behind
- * now: a full bucket. One 64-bit word per class, updated with compare-and-swap, so CPUs racing
+ * now: a full bucket. Time is the coarse monotonic clock (one tick, 1-10 ms, per step): a
+ * precise clock read costs more than the rest of the accounting. So that a limit can be met
+ * although time moves in ticks, a bucket holds at least VOSFP_CLOCK_TICK_MAX_NS worth of
+ * requests. One 64-bit word per class, updated with compare-and-swap, so CPUs racing
  * on one source account every request; after a few lost races the request passes unaccounted
  * (a flood under such contention is still limited to a few extra packets). The streak fields
  * are plain stores: a race only shifts when a streak began by a packet. An LRU entry evicted
@@ -623,9 +626,11 @@ __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *
 	r = &cfg->rate[method & (VOSFP_METHODS - 1)];
 	if (!r->rate)
 		return 0;
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	interval = 1000000000ULL / r->rate;
 	limit = interval * (r->burst ? r->burst : 1);
+	if (limit < VOSFP_CLOCK_TICK_MAX_NS)
+		limit = VOSFP_CLOCK_TICK_MAX_NS;
 	st = bpf_map_lookup_elem(&rate_state, key);
 	if (!st) {
 		/* A new source: its first request takes one token of a full bucket. Another CPU may

@@ -73,10 +73,16 @@ struct vosfp_src_key {
 /* Map rate_state (LRU hash by source): GCRA "theoretical arrival time" per request class, the
  * integer form of a token bucket (see sip_logic.bpf.c), and the current over-limit streak. */
 struct vosfp_rate_state {
-	__u64 tat[VOSFP_METHODS];	/* ns (bpf_ktime_get_ns): the bucket is full once now >= tat */
+	__u64 tat[VOSFP_METHODS];	/* ns, coarse clock: the bucket is full once now >= tat */
 	__u64 over_since;		/* ns of the first drop of the current streak; 0: none */
 	__u64 last_over;		/* ns of the latest drop */
 };
+
+/* Flood defence time is the coarse monotonic clock (bpf_ktime_get_coarse_ns, user space's
+ * CLOCK_MONOTONIC_COARSE), which moves in ticks of 1/HZ: at most 10 ms. A token bucket then
+ * holds at least this long's worth of requests (burst >= rate / 100), or a limit above
+ * burst / tick could never be reached. */
+#define VOSFP_CLOCK_TICK_MAX_NS 10000000ULL
 
 /* A streak of over-limit drops breaks when no request was dropped for this long. */
 #define VOSFP_OVER_GAP_NS 1000000000ULL
@@ -88,7 +94,7 @@ enum vosfp_block_reason {
 };
 
 struct vosfp_auto_block {
-	__u64 expires;			/* ns (bpf_ktime_get_ns, CLOCK_MONOTONIC) */
+	__u64 expires;			/* ns, CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns) */
 	__u32 reason;			/* enum vosfp_block_reason */
 	__u32 method;			/* enum vosfp_method whose limit was exceeded */
 };
