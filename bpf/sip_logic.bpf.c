@@ -188,6 +188,14 @@ static __always_inline __u32 uniform_off(__u32 off)
 	return off & HDR_OFF_MAX;
 }
 
+/* x & mask, computed even where the compiler knows x <= mask already: the verifier may have lost
+ * that bound (a value spilled in 32 bits comes back unbounded), and the mask restores it. */
+static __always_inline __u32 opaque_mask(__u32 x, __u32 mask)
+{
+	asm volatile("" : "+r"(x));
+	return x & mask;
+}
+
 static __always_inline int parse_l2(void *data, void *data_end, struct frame *f)
 {
 	struct ethhdr *eth = data;
@@ -480,64 +488,26 @@ static __always_inline __u8 word_char(__u8 c)
 #define ONES8		0x0101010101010101ULL
 #define HIGH8		0x8080808080808080ULL
 #define NEWLINES8	0x0A0A0A0A0A0A0A0AULL
-/* Loop bound: each round advances 8 bytes or past one line end, and a line takes at least 2
- * bytes ("\r\n"), so this many rounds cover VOSFP_UA_SEARCH_MAX with room for short lines. */
-#define UA_ROUNDS	(VOSFP_UA_SEARCH_MAX / 2)
+/* 0x80 in every byte of w that is '\n' (and maybe in bytes above the first one, never below). */
+#define NEWLINE_FLAGS(w) ((((w) ^ NEWLINES8) - ONES8) & ~(w) & HIGH8)
+#define UA_BLOCK	32	/* bytes per round of the header walk */
 
-/* Is the payload at off (len bytes) a request whose User-Agent's first word is a scanner token?
- * The headers are walked line by line: 8 bytes per step looking for a newline (SWAR), then the
- * name after each newline is compared with "User-Agent:" case-insensitively in two loads. The
- * walk stops at the blank line ending the headers, at VOSFP_UA_SEARCH_MAX or at the frame end.
- * A global function so the verifier checks it once. */
-__noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
+/* Is the User-Agent value at payload offset off (len payload bytes) a scanner's? Its first
+ * word, lower-cased, keys one lookup in scanner_tokens. A global function: the verifier checks
+ * it once, not once per line the caller may find the header on. */
+__noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct vosfp_scanner_key key = {};
-	__u32 pos = 0, window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
-	bool found = false;
-	__u8 *p, *v;
+	__u8 *v;
 
-	if (off > 0x7FFF)
+	/* Bounds small enough for the verifier to track reads past the pointer (their sum stays
+	 * far below 64 KiB); no real offset comes near them. */
+	if (off > 0x7FFF || pos > 0x7FF)
 		return 0;
-	p = data + off;
-	for (int round = 0; round < UA_ROUNDS; round++) {
-		__u8 *q;
-		__u64 w, t, m;
-
-		/* Every path reaches this point with a different pos; laundered, they are one state
-		 * to the verifier, which then walks the loop once per round, not once per path. The
-		 * mask changes no value that is used: pos + 8 <= window <= 1024 is checked next. */
-		asm volatile("" : "+r"(pos));
-		pos &= 2 * VOSFP_UA_SEARCH_MAX - 1;
-		q = p + (pos & (VOSFP_UA_SEARCH_MAX - 1));
-
-		if (pos + 8 > window || (void *)(q + 8) > data_end)
-			return 0;
-		w = *(__u64 *)q;
-		t = w ^ NEWLINES8;
-		m = (t - ONES8) & ~t & HIGH8;
-		if (!m) {
-			pos += 8;
-			continue;
-		}
-		/* The lowest flag is exact (borrows only run upwards); the line starts after it. */
-		pos += (((m & -m) >> 7) * BYTE_INDEX >> 56) + 1;
-		q = p + (pos & (VOSFP_UA_SEARCH_MAX - 1));
-		if (pos + UA_NAME_LEN > window || (void *)(q + UA_NAME_LEN) > data_end)
-			return 0;
-		if (q[0] == '\r' || q[0] == '\n')
-			return 0;	/* end of the headers */
-		if ((*(__u64 *)q | LOWER8) != UA_HEAD ||
-		    ((q[8] | 0x20) | (q[9] | 0x20) << 8 | q[10] << 16) != UA_TAIL)
-			continue;
-		pos += UA_NAME_LEN;
-		found = true;
-		break;
-	}
-	if (!found || pos > VOSFP_UA_SEARCH_MAX)
-		return 0;
-	v = p + pos;
+	v = data + opaque_mask(off, 0x7FFF);
+	v += opaque_mask(pos, 0x7FF);
 	/* Leading blanks of the value (RFC 3261 LWS; folded lines are not followed). */
 #pragma unroll
 	for (int i = 0; i < UA_WS_MAX; i++) {
@@ -561,6 +531,64 @@ __noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 		key.len = i + 1;
 	}
 	return key.len && bpf_map_lookup_elem(&scanner_tokens, &key) != NULL;
+}
+
+/* What starts at payload offset at (a line start): 1 a User-Agent header, -1 the blank line
+ * that ends the headers or a line too close to the end to hold the name (the walk stops), 0 any
+ * other line. */
+static __always_inline int line_kind(__u8 *p, __u32 at, __u32 window, void *data_end)
+{
+	__u8 *q = p + (at & (2 * VOSFP_UA_SEARCH_MAX - 1));	/* at < window + UA_BLOCK */
+
+	if (at + UA_NAME_LEN > window || (void *)(q + UA_NAME_LEN) > data_end)
+		return -1;
+	if (q[0] == '\r' || q[0] == '\n')
+		return -1;
+	return (*(__u64 *)q | LOWER8) == UA_HEAD &&
+	       ((q[8] | 0x20) | (q[9] | 0x20) << 8 | q[10] << 16) == UA_TAIL;
+}
+
+/* Is the payload at off (len bytes) a request whose User-Agent's first word is a scanner token?
+ * The headers are walked in blocks of 32 bytes; in each 8-byte word the newlines are found at
+ * once (SWAR), and the name after each newline is compared with "User-Agent:"
+ * case-insensitively in two loads. Block offsets are fixed (32 * round), so the verifier sees
+ * the same few states each round. The walk stops at the blank line ending the headers, at
+ * VOSFP_UA_SEARCH_MAX or at the frame end. A global function so the verifier checks it once. */
+__noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
+	__u8 *p;
+
+	if (off > 0x7FFF)
+		return 0;
+	p = data + opaque_mask(off, 0x7FFF);
+	for (__u32 base = 0; base < VOSFP_UA_SEARCH_MAX; base += UA_BLOCK) {
+#pragma unroll
+		for (__u32 w = 0; w < UA_BLOCK; w += 8) {
+			__u8 *q = p + base + w;
+			__u64 m;
+
+			if (base + w + 8 > window || (void *)(q + 8) > data_end)
+				return 0;
+			m = NEWLINE_FLAGS(*(__u64 *)q);
+			/* Newlines in this word, lowest first: the lowest flag is always exact
+			 * (borrows only run upwards); one above it may be a '\v' misread, which
+			 * only costs a comparison. */
+			for (int b = 0; b < 8 && m; b++) {
+				__u32 at = base + w + (((m & -m) >> 7) * BYTE_INDEX >> 56) + 1;
+				int kind = line_kind(p, at, window, data_end);
+
+				if (kind < 0)
+					return 0;
+				if (kind)
+					return ua_is_scanner(ctx, off, at + UA_NAME_LEN, len);
+				m &= m - 1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* Is the source under a live auto-block? Expired entries are deleted here: no agent round trip.
