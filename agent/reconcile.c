@@ -372,7 +372,8 @@ static void log_summary(const struct plan *p, long ms)
 {
 	log_msg(LOG_INFO, "reconciled in %ld ms: blocklist +%zu -%zu, allowlist +%zu -%zu%s%s", ms,
 		p->lists[PLAN_BLOCK_ADD].n, p->lists[PLAN_BLOCK_DEL].n, p->lists[PLAN_ALLOW_ADD].n,
-		p->lists[PLAN_ALLOW_DEL].n, p->runtime_changed ? ", runtime config updated" : "",
+		p->lists[PLAN_ALLOW_DEL].n,
+		p->runtime_changed || p->scanners_changed ? ", runtime config updated" : "",
 		p->new_maps ? ", new maps" : p->swap_program ? ", new program" : "");
 }
 
