@@ -53,16 +53,16 @@ give_back = [ -z "$${SUDO_UID:-}" ] || chown "$$SUDO_UID:$$SUDO_GID" $(OUT_DIR) 
 TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/addr.c agent/counters.c agent/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
-	tests/prog/afxdp_test.c tests/prog/iface_test.c
+	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c agent/scanner.c
 CONFIG_SRCS := agent/config.c agent/yamldoc.c agent/diag.c agent/lists.c agent/prefix_set.c agent/summary.c \
 	agent/desired.c agent/iface_file.c agent/plan.c agent/txn.c agent/snapshot.c agent/endpoint.c \
-	agent/http.c agent/metrics.c
+	agent/http.c agent/metrics.c agent/scanner.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
 	tests/unit/metrics_test.c \
 	agent/addr.c agent/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
-	agent/addr.c agent/summary.c
+	agent/addr.c agent/summary.c agent/scanner.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-%

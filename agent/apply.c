@@ -145,3 +145,26 @@ out:
 	free(values);
 	return ret;
 }
+
+static int has_key(const struct vosfp_scanner_key *v, unsigned n, const struct vosfp_scanner_key *k)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!memcmp(&v[i], k, sizeof(*k)))
+			return 1;
+	return 0;
+}
+
+/* A few hundred keys at most: plain loops are enough. */
+int apply_scanners(int fd, const struct vosfp_scanner_key *want, unsigned n,
+		   const struct vosfp_scanner_key *have, unsigned m)
+{
+	vosfp_list_value one = 1;
+
+	for (unsigned i = 0; i < n; i++)
+		if (!has_key(have, m, &want[i]) && bpf_map_update_elem(fd, &want[i], &one, BPF_ANY))
+			return -errno;
+	for (unsigned i = 0; i < m; i++)
+		if (!has_key(want, n, &have[i]) && bpf_map_delete_elem(fd, &have[i]) && errno != ENOENT)
+			return -errno;
+	return 0;
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "prefix_set.h"
+#include "scanner.h"
 
 /* The four maps of one list (block or allow), indexed by enum vosfp_list_map. */
 struct list_fds {
@@ -18,6 +19,11 @@ struct list_fds {
  * the entries applied. */
 int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, size_t *done,
 	       char *err, size_t errlen);
+
+/* Make the scanner_tokens map (fd) hold exactly want (n keys) given that it holds have (m keys):
+ * the keys only in want are added, the keys only in have deleted. 0 or a negative errno. */
+int apply_scanners(int fd, const struct vosfp_scanner_key *want, unsigned n,
+		   const struct vosfp_scanner_key *have, unsigned m);
 
 enum summary_phase {
 	SUMMARY_GROW,		/* old | new: before blocklist entries are added */

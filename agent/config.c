@@ -10,6 +10,7 @@
 #include "config.h"
 #include "addr.h"
 #include "endpoint.h"
+#include "scanner.h"
 
 static const cyaml_strval_t mode_names[] = {
 	{ "native", VOSFP_MODE_NATIVE },
@@ -73,6 +74,51 @@ static const cyaml_schema_field_t metrics_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t rate_fields[] = {
+	CYAML_FIELD_UINT("rate", CYAML_FLAG_DEFAULT, struct vosfp_rate_cfg, rate),
+	CYAML_FIELD_UINT("burst", CYAML_FLAG_OPTIONAL, struct vosfp_rate_cfg, burst),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t per_method_fields[] = {
+	CYAML_FIELD_MAPPING_PTR("register", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_per_method_cfg, reg, rate_fields),
+	CYAML_FIELD_MAPPING_PTR("invite", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_per_method_cfg, invite, rate_fields),
+	CYAML_FIELD_MAPPING_PTR("options", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_per_method_cfg, options, rate_fields),
+	CYAML_FIELD_MAPPING_PTR("other", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_per_method_cfg, other, rate_fields),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t rate_limit_fields[] = {
+	CYAML_FIELD_BOOL_PTR("enabled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_rate_limit_cfg, enabled),
+	CYAML_FIELD_UINT("rate", CYAML_FLAG_OPTIONAL, struct vosfp_rate_limit_cfg, rate),
+	CYAML_FIELD_UINT("burst", CYAML_FLAG_OPTIONAL, struct vosfp_rate_limit_cfg, burst),
+	CYAML_FIELD_MAPPING_PTR("per_method", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_rate_limit_cfg, per_method, per_method_fields),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t auto_block_fields[] = {
+	CYAML_FIELD_BOOL_PTR("enabled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_auto_block_cfg, enabled),
+	CYAML_FIELD_UINT("after_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg, after_seconds),
+	CYAML_FIELD_UINT("duration_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg,
+			 duration_seconds),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t scanners_fields[] = {
+	CYAML_FIELD_BOOL_PTR("enabled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_scanners_cfg, enabled),
+	CYAML_FIELD_SEQUENCE("user_agents", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_scanners_cfg, user_agents, &string_schema, 0, VOSFP_SCANNER_TOKENS_MAX),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, struct vosfp_config_doc, version),
 	CYAML_FIELD_STRING_PTR("pin_path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -91,6 +137,12 @@ static const cyaml_schema_field_t top_fields[] = {
 				struct vosfp_config_doc, blocklist, list_fields),
 	CYAML_FIELD_MAPPING_PTR("limits", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, limits, limits_fields),
+	CYAML_FIELD_MAPPING_PTR("rate_limit", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, rate_limit, rate_limit_fields),
+	CYAML_FIELD_MAPPING_PTR("auto_block", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, auto_block, auto_block_fields),
+	CYAML_FIELD_MAPPING_PTR("scanners", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, scanners, scanners_fields),
 	CYAML_FIELD_MAPPING_PTR("metrics", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, metrics, metrics_fields),
 	CYAML_FIELD_END
@@ -208,6 +260,73 @@ int config_valid_ifname(const char *name)
 	return 1;
 }
 
+static void check_range(const struct yamldoc *y, struct diag *d, const char *key, uint32_t v,
+			uint32_t min, uint32_t max)
+{
+	if (yamldoc_has(y, key) && (v < min || v > max))
+		diag_add(d, y->file, yamldoc_line(y, key), "%s: expected %u to %u, found %u", key, min,
+			 max, v);
+}
+
+static bool enabled(const bool *flag)
+{
+	return !flag || *flag;
+}
+
+/* rate_limit, auto_block, scanners. */
+static void validate_defence(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
+{
+	static const char *const methods[] = { "register", "invite", "options", "other" };
+	const char *f = y->file;
+	char path[96];
+
+	if (c->rate_limit) {
+		const struct vosfp_per_method_cfg *pm = c->rate_limit->per_method;
+		const struct vosfp_rate_cfg *per[] = { pm ? pm->reg : NULL, pm ? pm->invite : NULL,
+						       pm ? pm->options : NULL, pm ? pm->other : NULL };
+
+		check_range(y, d, "rate_limit.rate", c->rate_limit->rate, 0, VOSFP_RATE_MAX);
+		check_range(y, d, "rate_limit.burst", c->rate_limit->burst, 1, VOSFP_BURST_MAX);
+		for (int m = 0; m < 4; m++) {
+			if (!per[m])
+				continue;
+			snprintf(path, sizeof(path), "rate_limit.per_method.%s.rate", methods[m]);
+			check_range(y, d, path, per[m]->rate, 0, VOSFP_RATE_MAX);
+			snprintf(path, sizeof(path), "rate_limit.per_method.%s.burst", methods[m]);
+			check_range(y, d, path, per[m]->burst, 1, VOSFP_BURST_MAX);
+		}
+	}
+	if (c->auto_block) {
+		check_range(y, d, "auto_block.after_seconds", c->auto_block->after_seconds, 0,
+			    VOSFP_AUTO_BLOCK_AFTER_MAX);
+		check_range(y, d, "auto_block.duration_seconds", c->auto_block->duration_seconds, 1,
+			    VOSFP_AUTO_BLOCK_DURATION_MAX);
+		/* Auto-blocks are made by the rate limit: without it the setting would do nothing. */
+		if (enabled(c->auto_block->enabled) && !(c->rate_limit && enabled(c->rate_limit->enabled)))
+			diag_add(d, f, yamldoc_line(y, "auto_block"),
+				 "auto_block: needs rate_limit (a source is auto-blocked for staying over its rate limit): add a rate_limit section or set auto_block.enabled: false");
+	}
+	for (unsigned i = 0; c->scanners && i < c->scanners->user_agents_count; i++) {
+		const char *ua = c->scanners->user_agents[i];
+		struct vosfp_scanner_key k, prev;
+
+		snprintf(path, sizeof(path), "scanners.user_agents[%u]", i);
+		if (strlen(ua) > VOSFP_USER_AGENT_MAX_LEN || scanner_key(ua, &k)) {
+			diag_add(d, f, yamldoc_line(y, path),
+				 "%s: '%s' must start with a letter or digit and be at most %d bytes", path,
+				 ua, VOSFP_USER_AGENT_MAX_LEN);
+			continue;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (!scanner_key(c->scanners->user_agents[j], &prev) && !memcmp(&prev, &k, sizeof(k))) {
+				diag_add(d, f, yamldoc_line(y, path),
+					 "%s: '%s' matches the same User-Agents as '%s' (tokens match on their first word, case-insensitively)",
+					 path, ua, c->scanners->user_agents[j]);
+				break;
+			}
+	}
+}
+
 /* The checks of meaning: everything libcyaml's types cannot say. */
 static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
 {
@@ -294,6 +413,8 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 			diag_add(d, f, yamldoc_line(y, "metrics.listen"), "metrics.listen: %s", err);
 	}
 
+	validate_defence(c, y, d);
+
 	for (int b = 0; b < 2; b++) {
 		const struct vosfp_list_cfg *l = b ? c->blocklist : c->allowlist;
 		const char *name = b ? "blocklist" : "allowlist";
@@ -314,6 +435,32 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 				diag_add(d, f, yamldoc_line(y, path), "%s: file '%s' is listed twice", path, l->files[i]);
 		}
 	}
+}
+
+/* Absent and zero differ for these: record which were written. */
+static void note_given(struct vosfp_config_doc *doc, const struct yamldoc *y)
+{
+	if (doc->rate_limit) {
+		struct vosfp_per_method_cfg *pm = doc->rate_limit->per_method;
+		struct vosfp_rate_cfg *per[] = { pm ? pm->reg : NULL, pm ? pm->invite : NULL,
+						 pm ? pm->options : NULL, pm ? pm->other : NULL };
+		static const char *const keys[] = {
+			"rate_limit.per_method.register.burst", "rate_limit.per_method.invite.burst",
+			"rate_limit.per_method.options.burst", "rate_limit.per_method.other.burst",
+		};
+
+		doc->rate_limit->rate_given = yamldoc_has(y, "rate_limit.rate");
+		doc->rate_limit->burst_given = yamldoc_has(y, "rate_limit.burst");
+		for (int m = 0; m < 4; m++)
+			if (per[m])
+				per[m]->burst_given = yamldoc_has(y, keys[m]);
+	}
+	if (doc->auto_block) {
+		doc->auto_block->after_given = yamldoc_has(y, "auto_block.after_seconds");
+		doc->auto_block->duration_given = yamldoc_has(y, "auto_block.duration_seconds");
+	}
+	if (doc->scanners)
+		doc->scanners->user_agents_given = yamldoc_has(y, "scanners.user_agents");
 }
 
 int config_load(const char *path, struct config_file *cf, struct diag *d)
@@ -342,6 +489,8 @@ int config_load(const char *path, struct config_file *cf, struct diag *d)
 			doc->sip->udp_ports_given = yamldoc_has(&cf->y, "sip.udp_ports");
 			doc->sip->tcp_ports_given = yamldoc_has(&cf->y, "sip.tcp_ports");
 		}
+		if (doc)
+			note_given(doc, &cf->y);
 	}
 	free(buf);
 	if (d->count != before) {

@@ -60,6 +60,42 @@ struct vosfp_metrics_cfg {
 	char *listen;				/* "127.0.0.1:9477", "[::1]:9477" (endpoint.h) */
 };
 
+/* One request class's limit. */
+struct vosfp_rate_cfg {
+	uint32_t rate;				/* requests/s, 0 = unlimited */
+	uint32_t burst;
+	bool burst_given;			/* filled by config_load: absent burst = rate */
+};
+
+struct vosfp_per_method_cfg {
+	struct vosfp_rate_cfg *reg;		/* YAML key "register" */
+	struct vosfp_rate_cfg *invite;
+	struct vosfp_rate_cfg *options;
+	struct vosfp_rate_cfg *other;
+};
+
+struct vosfp_rate_limit_cfg {
+	bool *enabled;				/* NULL: absent, default true (the section turns it on) */
+	uint32_t rate;				/* for every method not in per_method */
+	uint32_t burst;
+	struct vosfp_per_method_cfg *per_method;
+	bool rate_given, burst_given;		/* filled by config_load */
+};
+
+struct vosfp_auto_block_cfg {
+	bool *enabled;				/* NULL: absent, default true */
+	uint32_t after_seconds;
+	uint32_t duration_seconds;
+	bool after_given, duration_given;	/* filled by config_load */
+};
+
+struct vosfp_scanners_cfg {
+	bool *enabled;				/* NULL: absent, default true */
+	char **user_agents;
+	unsigned user_agents_count;
+	bool user_agents_given;			/* filled by config_load: absent = the default list */
+};
+
 /* Exactly the YAML document, as libcyaml fills it. */
 struct vosfp_config_doc {
 	uint32_t version;
@@ -74,12 +110,25 @@ struct vosfp_config_doc {
 	struct vosfp_list_cfg *blocklist;
 	struct vosfp_limits_cfg *limits;
 	struct vosfp_metrics_cfg *metrics;
+	struct vosfp_rate_limit_cfg *rate_limit;
+	struct vosfp_auto_block_cfg *auto_block;
+	struct vosfp_scanners_cfg *scanners;
 };
 
 #define VOSFP_MAX_PORTS 64
 #define VOSFP_MAX_INTERFACES 64
 #define VOSFP_DEFAULT_BLOCKLIST_MAX 1048576
 #define VOSFP_DEFAULT_ALLOWLIST_MAX 65536
+/* Flood defence defaults and bounds. A rate above 1e6/s would make the datapath's emission
+ * interval (1e9 / rate ns) too coarse; durations are kept in ms in a __u32. */
+#define VOSFP_DEFAULT_RATE 20
+#define VOSFP_RATE_MAX 1000000
+#define VOSFP_BURST_MAX 1000000
+#define VOSFP_DEFAULT_AUTO_BLOCK_AFTER 10
+#define VOSFP_DEFAULT_AUTO_BLOCK_DURATION 600
+#define VOSFP_AUTO_BLOCK_AFTER_MAX 86400
+#define VOSFP_AUTO_BLOCK_DURATION_MAX 4294967	/* (2^32 - 1) ms */
+#define VOSFP_USER_AGENT_MAX_LEN 128
 
 /* A loaded config: the typed document and, for messages about it, where each value stands. */
 struct config_file {

@@ -18,7 +18,7 @@
 static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
-	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = -1;
+	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
 	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = -1;
@@ -117,6 +117,7 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->iface_slots_fd = map_fd(dp->obj, "iface_slots");
 	dp->iface_counters_fd = map_fd(dp->obj, "iface_counters");
 	dp->iface_names_fd = map_fd(dp->obj, "iface_names");
+	dp->scanner_fd = map_fd(dp->obj, "scanner_tokens");
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
 		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);
@@ -181,9 +182,9 @@ void datapath_close(struct datapath *dp)
 	if (dp->obj) {
 		bpf_object__close(dp->obj);
 	} else {
-		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->summary_fd[0],
-			       &dp->summary_fd[1], &dp->summary_fd[2], &dp->iface_slots_fd,
-			       &dp->iface_counters_fd, &dp->iface_names_fd };
+		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->scanner_fd,
+			       &dp->summary_fd[0], &dp->summary_fd[1], &dp->summary_fd[2],
+			       &dp->iface_slots_fd, &dp->iface_counters_fd, &dp->iface_names_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -203,6 +204,7 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 	reset(dp);
 	dp->config_fd = pinned_fd(pin_path, "sip_config");
 	dp->counters_fd = pinned_fd(pin_path, "xdp_counters");
+	dp->scanner_fd = pinned_fd(pin_path, "scanner_tokens");
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = pinned_fd(pin_path, summary_map_names[k]);
 	/* Optional: pins of an older object lack them until its program is swapped. */
@@ -215,7 +217,7 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 		if (dp->block.fd[m] < 0 || dp->allow.fd[m] < 0)
 			break;
 	}
-	if (dp->config_fd < 0 || dp->counters_fd < 0 || dp->summary_fd[0] < 0 || dp->summary_fd[1] < 0 ||
+	if (dp->config_fd < 0 || dp->counters_fd < 0 || dp->scanner_fd < 0 || dp->summary_fd[0] < 0 || dp->summary_fd[1] < 0 ||
 	    dp->summary_fd[2] < 0 ||
 	    dp->block.fd[VOSFP_LIST_MAPS - 1] < 0 ||
 	    dp->allow.fd[VOSFP_LIST_MAPS - 1] < 0) {

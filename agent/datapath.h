@@ -15,6 +15,7 @@ struct datapath {
 	struct bpf_object *obj;
 	int prog_fd;
 	int config_fd, counters_fd, xsks_fd;
+	int scanner_fd;			/* scanner_tokens */
 	struct list_fds block, allow;
 	int summary_fd[3];		/* IPv4 /24 summaries, by enum summary_kind */
 	/* Per-interface counting (iface_stats.h); -1 when pins from a version without it are

@@ -55,6 +55,71 @@ static void set_port(__u8 *bitmap, unsigned port)
 	bitmap[port / 8] |= (__u8)(1u << (port % 8));
 }
 
+static bool on(const bool *flag)
+{
+	return !flag || *flag;
+}
+
+static struct vosfp_rate rate_of(uint32_t rate, uint32_t burst, bool burst_given)
+{
+	return (struct vosfp_rate){ .rate = rate, .burst = burst_given ? burst : rate ? rate : 1 };
+}
+
+/* rate_limit, auto_block and scanners into the runtime config (the token set is separate). */
+static void build_defence(const struct vosfp_config_doc *c, struct vosfp_config *rt)
+{
+	const struct vosfp_rate_limit_cfg *rl = c->rate_limit;
+	const struct vosfp_auto_block_cfg *ab = c->auto_block;
+
+	if (rl && on(rl->enabled)) {
+		const struct vosfp_per_method_cfg *pm = rl->per_method;
+		const struct vosfp_rate_cfg *per[VOSFP_METHODS] = {
+			[VOSFP_M_REGISTER] = pm ? pm->reg : NULL, [VOSFP_M_INVITE] = pm ? pm->invite : NULL,
+			[VOSFP_M_OPTIONS] = pm ? pm->options : NULL, [VOSFP_M_OTHER] = pm ? pm->other : NULL,
+		};
+		uint32_t rate = rl->rate_given ? rl->rate : VOSFP_DEFAULT_RATE;
+
+		rt->flags |= VOSFP_F_RATE_LIMIT;
+		for (int m = 0; m < VOSFP_METHODS; m++)
+			rt->rate[m] = per[m] ? rate_of(per[m]->rate, per[m]->burst, per[m]->burst_given)
+					     : rate_of(rate, rl->burst, rl->burst_given);
+		if (ab && on(ab->enabled)) {
+			rt->flags |= VOSFP_F_AUTO_BLOCK;
+			rt->auto_block_after_ms = (ab->after_given ? ab->after_seconds
+								   : VOSFP_DEFAULT_AUTO_BLOCK_AFTER) * 1000u;
+			rt->auto_block_ms = (ab->duration_given ? ab->duration_seconds
+								: VOSFP_DEFAULT_AUTO_BLOCK_DURATION) * 1000u;
+		}
+	}
+	if (c->scanners && on(c->scanners->enabled))
+		rt->flags |= VOSFP_F_SCANNERS;
+}
+
+static int cmp_scanner_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct vosfp_scanner_key));
+}
+
+/* The token set, sorted (plan.c diffs two sorted sets). Empty while the feature is off: the
+ * map then holds nothing the datapath could match. */
+static int build_scanners(const struct vosfp_scanners_cfg *sc, struct desired *s)
+{
+	const char *const *tokens = sc && sc->user_agents_given ? (const char *const *)sc->user_agents
+								 : scanner_default_tokens;
+	unsigned n = sc && sc->user_agents_given ? sc->user_agents_count : scanner_default_count;
+
+	if (!sc || !on(sc->enabled) || !n)
+		return 0;
+	s->scanners = calloc(n, sizeof(*s->scanners));
+	if (!s->scanners)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		if (scanner_key(tokens[i], &s->scanners[s->scanner_count]) == 0)
+			s->scanner_count++;
+	qsort(s->scanners, s->scanner_count, sizeof(*s->scanners), cmp_scanner_key);
+	return 0;
+}
+
 static void build_runtime(const struct vosfp_sip_cfg *sip, struct vosfp_config *rt)
 {
 	memset(rt, 0, sizeof(*rt));
@@ -173,6 +238,9 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	build_runtime(c->sip, &s->runtime);
 	if (c->metrics)
 		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);
+	build_defence(c, &s->runtime);
+	if (build_scanners(c->scanners, s))
+		diag_add(d, s->config_path, 0, "out of memory");
 
 	s->blocklist_max = c->limits && c->limits->blocklist_max ? c->limits->blocklist_max
 								 : VOSFP_DEFAULT_BLOCKLIST_MAX;
@@ -194,6 +262,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 void desired_free(struct desired *s)
 {
 	free(s->ifaces);
+	free(s->scanners);
 	prefix_set_free(&s->blocked);
 	prefix_set_free(&s->allowed);
 	for (unsigned i = 0; i < s->list_file_count; i++)

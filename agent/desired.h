@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "prefix_set.h"
+#include "scanner.h"
 
 struct desired_iface {
 	char name[16];
@@ -24,6 +25,8 @@ struct desired {
 	struct desired_iface *ifaces;
 	unsigned iface_count;
 	struct vosfp_config runtime;		/* the value of the sip_config map */
+	struct vosfp_scanner_key *scanners;	/* the keys of map scanner_tokens, sorted */
+	unsigned scanner_count;
 	struct prefix_set blocked, allowed;
 	uint32_t blocklist_max, allowlist_max;
 	char metrics_listen[72];		/* metrics.listen, "" when metrics are off */

@@ -98,7 +98,7 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 
 	memset(p, 0, sizeof(*p));
 	/* New maps start empty: then everything desired is an addition. */
-	p->new_maps = !have->pinned || have->blocklist_max != want->blocklist_max ||
+	p->new_maps = !have->pinned || have->maps_outdated || have->blocklist_max != want->blocklist_max ||
 		      have->allowlist_max != want->allowlist_max;
 	if (p->new_maps) {
 		static const struct prefix_set empty;
@@ -107,6 +107,7 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 		if (!err)
 			err = diff_sets(&want->allowed, &empty, &p->lists[PLAN_ALLOW_ADD], &p->lists[PLAN_ALLOW_DEL]);
 		p->runtime_changed = 1;
+		p->scanners_changed = want->scanner_count > 0;
 	} else {
 		err = diff_sets(&want->blocked, &have->blocked, &p->lists[PLAN_BLOCK_ADD],
 				&p->lists[PLAN_BLOCK_DEL]);
@@ -114,6 +115,9 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 			err = diff_sets(&want->allowed, &have->allowed, &p->lists[PLAN_ALLOW_ADD],
 					&p->lists[PLAN_ALLOW_DEL]);
 		p->runtime_changed = memcmp(&want->runtime, &have->runtime, sizeof(want->runtime)) != 0;
+		p->scanners_changed = want->scanner_count != have->scanner_count ||
+				      (want->scanner_count && memcmp(want->scanners, have->scanners,
+								     want->scanner_count * sizeof(*want->scanners)));
 	}
 	p->swap_program = have->program_outdated && !p->new_maps;
 	for (int k = 0; !err && k < SUMMARY_KINDS; k++) {
@@ -147,7 +151,7 @@ int plan_empty(const struct plan *p)
 	for (unsigned i = 0; i < p->iface_count; i++)
 		if (p->ifaces[i].action != IFACE_KEEP)
 			return 0;
-	return !p->runtime_changed && !p->new_maps && !p->swap_program && !p->summary_changed[0] &&
+	return !p->runtime_changed && !p->scanners_changed && !p->new_maps && !p->swap_program && !p->summary_changed[0] &&
 	       !p->summary_changed[1] && !p->summary_changed[2];
 }
 
@@ -167,6 +171,7 @@ void observed_free(struct observed *o)
 {
 	prefix_set_free(&o->blocked);
 	prefix_set_free(&o->allowed);
+	free(o->scanners);
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		free(o->summaries[k]);
 	free(o->ifaces);
@@ -198,9 +203,15 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 
 		if (op == PLAN_RUNTIME) {
 			if (p->runtime_changed)
-				fprintf(out, "%s: update (ports, stealth %s, malformed checks %s)\n",
+				fprintf(out, "%s: update (ports, stealth %s, malformed checks %s, rate limit %s, auto-block %s, scanners %s)\n",
 					plan_op_name(op), want->runtime.flags & VOSFP_F_NO_STEALTH ? "off" : "on",
-					want->runtime.flags & VOSFP_F_NO_MALFORMED ? "off" : "on");
+					want->runtime.flags & VOSFP_F_NO_MALFORMED ? "off" : "on",
+					want->runtime.flags & VOSFP_F_RATE_LIMIT ? "on" : "off",
+					want->runtime.flags & VOSFP_F_AUTO_BLOCK ? "on" : "off",
+					want->runtime.flags & VOSFP_F_SCANNERS ? "on" : "off");
+			if (p->scanners_changed)
+				fprintf(out, "scanner tokens: %u (were %u)\n", want->scanner_count,
+					have->scanner_count);
 			continue;
 		}
 		if (!s->n)

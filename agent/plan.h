@@ -20,6 +20,11 @@ struct observed {
 	int pinned;			/* vosfp maps exist under pin_path */
 	struct prefix_set blocked, allowed;
 	struct vosfp_config runtime;
+	struct vosfp_scanner_key *scanners;	/* map scanner_tokens, sorted */
+	unsigned scanner_count;
+	/* The pinned maps were made by an object of another layout (an older sip_config, a map
+	 * missing): they cannot be reused, new ones are made. */
+	int maps_outdated;
 	uint32_t blocklist_max, allowlist_max;	/* sizes of the pinned maps */
 	struct observed_iface *ifaces;
 	unsigned iface_count;
@@ -33,7 +38,8 @@ struct observed {
 enum plan_op {
 	PLAN_BLOCK_ADD,		/* first: the host only gets stricter */
 	PLAN_ALLOW_DEL,
-	PLAN_RUNTIME,		/* switch ports/stealth/malformed at the strictest point */
+	PLAN_RUNTIME,		/* switch ports/stealth/malformed/flood defence (and the scanner
+				 * tokens) at the strictest point */
 	PLAN_ALLOW_ADD,
 	PLAN_BLOCK_DEL,		/* last: loosen only once everything else is in place */
 	PLAN_OPS
@@ -55,6 +61,7 @@ struct plan_iface {
 struct plan {
 	struct prefix_set lists[PLAN_OPS];	/* entries for the list ops (PLAN_RUNTIME: unused) */
 	int runtime_changed;
+	int scanners_changed;	/* map scanner_tokens must become want->scanners */
 	int new_maps;		/* create maps (first start, or sizes changed): swap the program */
 	/* IPv4 /24 summaries, by enum summary_kind: what the kernel holds and what the new lists
 	 * need. The blocklist's grow (old | new) before its entries are added and shrink to new

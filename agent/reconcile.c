@@ -109,6 +109,19 @@ static void restore_old_link(struct txn *t, struct iface_rec *r)
 	close(fd);
 }
 
+/* Bring the scanner tokens from one side's set to the other's (to = 1: have -> want). New maps
+ * start empty, whatever the pinned ones held. */
+static int move_scanners(const struct txn *t, int to_want)
+{
+	const struct observed *h = t->have;
+	const struct desired *w = t->want;
+	unsigned have_n = t->plan->new_maps ? 0 : h->scanner_count;
+
+	if (to_want)
+		return apply_scanners(t->dp.scanner_fd, w->scanners, w->scanner_count, h->scanners, have_n);
+	return apply_scanners(t->dp.scanner_fd, h->scanners, have_n, w->scanners, w->scanner_count);
+}
+
 /* Undo everything recorded, newest first, as txn.c decides. */
 static void rollback(struct txn *t)
 {
@@ -146,6 +159,8 @@ static void rollback(struct txn *t)
 			break;
 		case UNDO_RESTORE_RUNTIME:
 			bpf_map_update_elem(t->dp.config_fd, &zero, &t->have->runtime, BPF_ANY);
+			if (move_scanners(t, 0))
+				log_msg(LOG_ERR, "rollback of the scanner tokens incomplete: %s", strerror(errno));
 			break;
 		case UNDO_RESTORE_SUMMARY:
 			if (apply_summary(t->dp.summary_fd[c->slot], t->plan->summary_old[c->slot],
@@ -242,13 +257,21 @@ static int apply_lists(struct txn *t)
 					     summary_step(t, SUMMARY_BLOCK_FULL, SUMMARY_GROW)))
 			return -EIO;
 		if (op == PLAN_RUNTIME) {
-			if (!p->runtime_changed)
+			if (!p->runtime_changed && !p->scanners_changed)
 				continue;
-			if (bpf_map_update_elem(t->dp.config_fd, &zero, &t->want->runtime, BPF_ANY)) {
+			/* Journaled first: its undo restores tokens and config whole, even after a
+			 * failure half-way. Tokens before the config, so a feature turned on finds
+			 * them in place. */
+			record(t, CHANGE_RUNTIME, 0, op, 0);
+			if (p->scanners_changed && (ret = move_scanners(t, 1))) {
+				snprintf(t->err, sizeof(t->err), "scanner tokens: %s", strerror(-ret));
+				return ret;
+			}
+			if (p->runtime_changed &&
+			    bpf_map_update_elem(t->dp.config_fd, &zero, &t->want->runtime, BPF_ANY)) {
 				snprintf(t->err, sizeof(t->err), "runtime config: %s", strerror(errno));
 				return -errno;
 			}
-			record(t, CHANGE_RUNTIME, 0, op, 0);
 			continue;
 		}
 		if (!p->lists[op].n)
@@ -372,7 +395,8 @@ static void log_summary(const struct plan *p, long ms)
 {
 	log_msg(LOG_INFO, "reconciled in %ld ms: blocklist +%zu -%zu, allowlist +%zu -%zu%s%s", ms,
 		p->lists[PLAN_BLOCK_ADD].n, p->lists[PLAN_BLOCK_DEL].n, p->lists[PLAN_ALLOW_ADD].n,
-		p->lists[PLAN_ALLOW_DEL].n, p->runtime_changed ? ", runtime config updated" : "",
+		p->lists[PLAN_ALLOW_DEL].n,
+		p->runtime_changed || p->scanners_changed ? ", runtime config updated" : "",
 		p->new_maps ? ", new maps" : p->swap_program ? ", new program" : "");
 }
 

@@ -92,6 +92,48 @@ static __u32 map_size(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
+static int cmp_scanner_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct vosfp_scanner_key));
+}
+
+/* The scanner tokens, sorted; a missing map (pins of an older object) marks the maps outdated. */
+static int read_scanners(const char *pin_path, struct observed *o)
+{
+	struct vosfp_scanner_key key, next;
+	int fd = open_pinned(pin_path, "scanner_tokens");
+	void *prev = NULL;
+
+	if (fd < 0) {
+		o->maps_outdated = 1;
+		return errno == ENOENT ? 0 : -errno;
+	}
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct vosfp_scanner_key *v = realloc(o->scanners, (o->scanner_count + 1) * sizeof(*v));
+
+		if (!v) {
+			close(fd);
+			return -ENOMEM;
+		}
+		o->scanners = v;
+		v[o->scanner_count++] = next;
+		key = next;
+		prev = &key;
+	}
+	close(fd);
+	qsort(o->scanners, o->scanner_count, sizeof(*o->scanners), cmp_scanner_key);
+	return 0;
+}
+
+/* The pinned sip_config's value size: another size means another object's layout. */
+static __u32 value_size(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.value_size;
+}
+
 static int read_lists(const char *pin_path, const char *const *names, struct prefix_set *set,
 		      __u32 *size)
 {
@@ -211,12 +253,17 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 		return 0;
 	}
 	o->readable = o->pinned = 1;
-	if (bpf_map_lookup_elem(fd, &zero, &o->runtime))
+	if (value_size(fd) != sizeof(o->runtime)) {
+		/* Reading it into our struct would be wrong; new maps replace it. */
+		o->maps_outdated = 1;
+	} else if (bpf_map_lookup_elem(fd, &zero, &o->runtime))
 		log_msg(LOG_WARNING, "%s/sip_config: cannot read: %s", pin_path, strerror(errno));
 	close(fd);
 	err = read_lists(pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
 		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
+	if (!err)
+		err = read_scanners(pin_path, o);
 	for (int k = 0; !err && with_lists && k < SUMMARY_KINDS; k++)
 		err = read_summary(pin_path, summary_map_names[k], &o->summaries[k]);
 	if (!err)

@@ -1,6 +1,8 @@
 /* prog_bench.c - `make bench`: ns per packet of sip_xdp_prog for each verdict class, with a
  * 1,000,000-entry blocklist loaded, beside a trivial XDP_PASS/XDP_DROP program run in the same
- * process on the same frames. It reports; it never fails on a missed target. It exits non-zero
+ * process on the same frames. One class runs with the flood defence on (rate limit, auto-block,
+ * scanner User-Agents): a 1400-byte INVITE whose User-Agent is the 11th of its 13 headers.
+ * It reports; it never fails on a missed target. It exits non-zero
  * only when loading fails or a frame takes another path than the one its row claims to measure. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* sched_getcpu, CPU_SET */
@@ -21,6 +23,8 @@
 #include "bpf_errno.h"
 #include "frame.h"
 #include "prog_harness.h"
+#include "scanner.h"
+#include "sip_logic.skel.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
@@ -28,6 +32,7 @@
 /* Targets from the issue, as multiples of the trivial program's cost. */
 #define TARGET_PASS 2.0
 #define TARGET_DROP 1.5
+#define TARGET_DEFENCE 2.5	/* a big INVITE with rate limit, auto-block and scanners on */
 
 /* Each list map gets room for the whole list, so any mix fits; entries cost memory only when
  * present (the maps are not preallocated). */
@@ -328,6 +333,7 @@ struct bench_class {
 	const char *name;
 	int action;		/* XDP action sip_xdp_prog must return */
 	int counter;		/* counter that must move by one, or -1: none may move */
+	int defence;		/* run with the flood defence on (defence_on below) */
 	struct frame_spec spec;
 	char src[INET6_ADDRSTRLEN];
 	uint8_t frame[FRAME_MAX];
@@ -477,6 +483,8 @@ static int classes_build(struct bench_class *c, int max, const struct blocklist 
 		  .spec = { .family = 6, .payload = reg6, .payload_len = reg6_len } },
 		{ .name = "invite_v4_1400", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,
 		  .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
+		{ .name = "invite_v4_defence", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,
+		  .defence = 1, .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
 		{ .name = "udp_v4_dns", .action = XDP_PASS, .counter = -1,
 		  .spec = { .family = 4, .dport = 53, .payload = reg4, .payload_len = 40 } },
 		{ .name = "tcp_v4_5060", .action = XDP_PASS, .counter = -1,
@@ -691,6 +699,8 @@ static void print_header(void)
 
 static double target_of(const struct bench_class *c)
 {
+	if (c->defence)
+		return TARGET_DEFENCE;
 	return c->action == XDP_DROP ? TARGET_DROP : TARGET_PASS;
 }
 
@@ -761,6 +771,35 @@ static int allowlist_load(struct harness *h)
 			fprintf(stderr, "prog_bench: allowlist %s: %s\n", allowlist[i],
 				strerror(-ret));
 			return ret;
+		}
+	}
+	return 0;
+}
+
+/* The flood defence as an operator runs it: every feature on, the default scanner tokens in
+ * their map. The rate is above 1e9/s, so the emission interval is 0: the bucket never empties
+ * over millions of runs from one source, yet every run does the whole accounting (lookup,
+ * division, compare-and-swap) a real limit does. The User-Agent is searched for and looked up
+ * like any other. */
+static struct vosfp_config defence_on;
+
+static int defence_setup(struct harness *h)
+{
+	int fd = bpf_map__fd(h->skel->maps.scanner_tokens);
+	vosfp_list_value one = 1;
+
+	defence_on.flags = VOSFP_F_V4_SUMMARY | VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS;
+	for (int m = 0; m < VOSFP_METHODS; m++)
+		defence_on.rate[m] = (struct vosfp_rate){ .rate = 0xFFFFFFFFu, .burst = 1 };
+	defence_on.auto_block_after_ms = 0;
+	defence_on.auto_block_ms = 1000;
+	for (unsigned i = 0; i < scanner_default_count; i++) {
+		struct vosfp_scanner_key k;
+
+		if (scanner_key(scanner_default_tokens[i], &k) ||
+		    bpf_map_update_elem(fd, &k, &one, BPF_ANY)) {
+			fprintf(stderr, "prog_bench: cannot load the scanner tokens: %s\n", strerror(errno));
+			return -EIO;
 		}
 	}
 	return 0;
@@ -867,6 +906,8 @@ static int run(const struct bench_opts *o)
 		err = harness_sync_summaries(&h);
 	if (!err && (n = classes_build(classes, MAX_CLASSES, &bl)) < 0)
 		err = n;
+	if (!err)
+		err = defence_setup(&h);
 	if (err)
 		goto out;
 
@@ -878,7 +919,9 @@ static int run(const struct bench_opts *o)
 	for (int i = 0; i < n && !err; i++) {
 		const struct target *base = classes[i].action == XDP_DROP ? &drop : &pass;
 
-		err = verify(&h, base, &classes[i]);
+		err = harness_set_config(&h, classes[i].defence ? &defence_on : &summaries_on);
+		if (!err)
+			err = verify(&h, base, &classes[i]);
 		if (!err)
 			err = measure(&prog, base, &classes[i], o, &results[i]);
 		if (!err)

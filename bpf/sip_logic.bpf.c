@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* sip_logic.bpf.c - the vosfp XDP datapath: drops blocklisted sources, OPTIONS from unknown
- * sources and malformed SIP at the NIC; passes or AF_XDP-redirects the rest.
+/* sip_logic.bpf.c - the vosfp XDP datapath: drops blocklisted and auto-blocked sources, SIP
+ * scanners, request floods, OPTIONS from unknown sources and malformed SIP at the NIC; passes
+ * or AF_XDP-redirects the rest.
  * It must never drop what it cannot classify: unparseable or non-SIP traffic passes untouched.
  *
  * Decision order (first match decides; "uncounted" means no counter moves):
@@ -9,14 +10,28 @@
  *     header -> PASS uncounted. Non-first fragments and over-long IPv6 header chains carry no
  *     port: blocklisted source -> DROP BLOCKED, else PASS uncounted.
  *  3. L4: UDP/TCP to a configured SIP port, else PASS uncounted (truncated L4 too).
- *  4. Blocklisted source -> DROP BLOCKED (UDP and TCP). TCP stops here: PASS, PASSED.
- *  5. Stealth: UDP payload "OPTIONS " from a source not in the allowlist -> DROP OPTIONS_DROPPED.
- *  6. Malformed: lengths that lie (UDP length vs IP length vs frame), "REGISTER " shorter than
+ *  4. Blocklisted source -> DROP BLOCKED (UDP and TCP).
+ *  5. Auto-blocked source (VOSFP_F_AUTO_BLOCK), unless allowlisted -> DROP AUTO_BLOCKED (UDP and
+ *     TCP). TCP stops here: PASS, PASSED.
+ *  6. Flood defence, for SIP requests (not responses) from sources not in the allowlist:
+ *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED; over the source's rate
+ *     limit for the request's method (VOSFP_F_RATE_LIMIT) -> DROP RATE_LIMITED, and a source
+ *     over its limit for auto_block_after_ms gets a timed auto-block.
+ *  7. Stealth: UDP payload "OPTIONS " from a source not in the allowlist -> DROP OPTIONS_DROPPED.
+ *  8. Malformed: lengths that lie (UDP length vs IP length vs frame), "REGISTER " shorter than
  *     20 bytes or without "SIP/2.0" in its first 64 bytes, any payload of >= 20 bytes without
  *     "SIP/2.0" in its first 64 bytes -> DROP MALFORMED.
- *  7. AF_XDP socket on this RX queue -> REDIRECT, REDIRECTED (never for IP fragments: the rest
+ *  9. AF_XDP socket on this RX queue -> REDIRECT, REDIRECTED (never for IP fragments: the rest
  *     of the datagram goes to the kernel, which must reassemble it).
- *  8. PASS, PASSED.
+ * 10. PASS, PASSED.
+ *
+ * Why this order: static lists always win over dynamic state, so the blocklist comes first and
+ * the allowlist overrides an auto-block. A source under an auto-block is dropped with one hash
+ * lookup, before any payload is read: a blocked flood costs the least. Scanners are dropped
+ * before the rate limit so their requests use no tokens and the counters name the real cause.
+ * The rate limit comes before the stealth and malformed checks so that a flood of junk requests
+ * also drives a source into an auto-block. With every VOSFP_F_ flag of the flood defence clear
+ * (an all-zero config, as ip(8) leaves it) steps 5 and 6 cost one flag test each.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -126,6 +141,30 @@ V4_SUMMARY(blocked_v4_sum);
 V4_SUMMARY(allowed_v4_sum);
 V4_SUMMARY(blocked_v4_full);
 
+/* Flood defence state. LRU: a flood from spoofed sources evicts old entries instead of filling
+ * the map, so a real source's state can be lost (it starts again with a full bucket) but no new
+ * source is ever refused. Shared by all CPUs: a per-source limit must see every CPU's packets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VOSFP_RATE_SOURCES_DEFAULT_MAX);
+	__type(key, struct vosfp_src_key);
+	__type(value, struct vosfp_rate_state);
+} rate_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VOSFP_AUTO_BLOCK_DEFAULT_MAX);
+	__type(key, struct vosfp_src_key);
+	__type(value, struct vosfp_auto_block);
+} auto_blocked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VOSFP_SCANNER_TOKENS_MAX);
+	__type(key, struct vosfp_scanner_key);
+	__type(value, vosfp_list_value);
+} scanner_tokens SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, VOSFP_XSKS_DEFAULT_MAX);
@@ -171,6 +210,14 @@ static __always_inline __u32 uniform_off(__u32 off)
 {
 	asm volatile("" : "+r"(off));
 	return off & HDR_OFF_MAX;
+}
+
+/* x & mask, computed even where the compiler knows x <= mask already: the verifier may have lost
+ * that bound (a value spilled in 32 bits comes back unbounded), and the mask restores it. */
+static __always_inline __u32 opaque_mask(__u32 x, __u32 mask)
+{
+	asm volatile("" : "+r"(x));
+	return x & mask;
 }
 
 static __always_inline int parse_l2(void *data, void *data_end, struct frame *f)
@@ -399,6 +446,267 @@ static __always_inline bool starts_with_word(__u8 *p, void *data_end, __u32 len,
 
 #define WORD_OPTIONS	0x4F5054494F4E5320ULL	/* "OPTIONS " */
 #define WORD_REGISTER	0x5245474953544552ULL	/* "REGISTER", then a space */
+#define WORD_INVITE	0x494E564954452000ULL	/* "INVITE " (7 bytes, under MASK_7) */
+#define MASK_7		0xFFFFFFFFFFFFFF00ULL
+#define WORD_SIP	0x5349502F00000000ULL	/* "SIP/" (4 bytes, under MASK_4): a response */
+#define MASK_4		0xFFFFFFFF00000000ULL
+
+/* The request class of a payload, or -1 for a response, a keep-alive or anything shorter than
+ * 8 bytes: only requests are limited or checked for scanners. A request starts with an
+ * upper-case method token (RFC 3261 methods are upper case; extension methods are tokens and
+ * in practice upper case too). */
+static __always_inline int request_method(__u8 *p, void *data_end, __u32 len)
+{
+	__u64 w;
+
+	if (len < 8 || (void *)(p + 8) > data_end)
+		return -1;
+	w = *(__u64 *)p;
+	if (w == bpf_cpu_to_be64(WORD_REGISTER))
+		return VOSFP_M_REGISTER;
+	if ((w & bpf_cpu_to_be64(MASK_7)) == bpf_cpu_to_be64(WORD_INVITE))
+		return VOSFP_M_INVITE;
+	if (w == bpf_cpu_to_be64(WORD_OPTIONS))
+		return VOSFP_M_OPTIONS;
+	if (p[0] < 'A' || p[0] > 'Z' || (w & bpf_cpu_to_be64(MASK_4)) == bpf_cpu_to_be64(WORD_SIP))
+		return -1;
+	return VOSFP_M_OTHER;
+}
+
+/* ---- flood defence ---- */
+
+static __always_inline void src_key(const struct frame *f, struct vosfp_src_key *k)
+{
+	if (f->is_v6) {
+		__builtin_memcpy(k->addr, f->saddr6.addr, sizeof(k->addr));
+		return;
+	}
+	__builtin_memset(k->addr, 0, 10);
+	k->addr[10] = 0xff;
+	k->addr[11] = 0xff;
+	__builtin_memcpy(&k->addr[12], &f->saddr4, 4);
+}
+
+/* Lower-case an ASCII letter; digits unchanged; anything else (the end of the first word) 0. */
+static __always_inline __u8 word_char(__u8 c)
+{
+	__u8 l = c | 0x20;
+
+	if (l >= 'a' && l <= 'z')
+		return l;
+	if (c >= '0' && c <= '9')
+		return c;
+	return 0;
+}
+
+#define LOWER8		0x2020202020202020ULL
+/* "user-age" and "nt:" as little-endian loads, after OR-ing LOWER8 (which leaves '-' and ':'
+ * unchanged: both already have the 0x20 bit). */
+#define UA_HEAD		0x6567612D72657375ULL	/* "user-age" */
+#define UA_TAIL		0x3A746EU		/* "nt:" */
+#define UA_NAME_LEN	11			/* "User-Agent:" */
+#define UA_WS_MAX	8			/* blanks skipped before the value */
+/* The lowest set byte flag (0x80 in byte k) of a SWAR mask -> k: multiplying 1 << 8k by this
+ * constant brings its byte 7 - k, which holds k, to the top. */
+#define BYTE_INDEX	0x0001020304050607ULL
+#define ONES8		0x0101010101010101ULL
+#define HIGH8		0x8080808080808080ULL
+#define NEWLINES8	0x0A0A0A0A0A0A0A0AULL
+/* 0x80 in every byte of w that is '\n' (and maybe in bytes above the first one, never below). */
+#define NEWLINE_FLAGS(w) ((((w) ^ NEWLINES8) - ONES8) & ~(w) & HIGH8)
+#define UA_BLOCK	32	/* bytes per round of the header walk */
+
+/* Is the User-Agent value at payload offset off (len payload bytes) a scanner's? Its first
+ * word, lower-cased, keys one lookup in scanner_tokens. A global function: the verifier checks
+ * it once, not once per line the caller may find the header on. */
+__noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vosfp_scanner_key key = {};
+	__u8 *v;
+
+	/* Bounds small enough for the verifier to track reads past the pointer (their sum stays
+	 * far below 64 KiB); no real offset comes near them. */
+	if (off > 0x7FFF || pos > 0x7FF)
+		return 0;
+	v = data + opaque_mask(off, 0x7FFF);
+	v += opaque_mask(pos, 0x7FF);
+	/* Leading blanks of the value (RFC 3261 LWS; folded lines are not followed). */
+#pragma unroll
+	for (int i = 0; i < UA_WS_MAX; i++) {
+		if ((void *)(v + 1) > data_end || pos >= len || (*v != ' ' && *v != '\t'))
+			break;
+		v++;
+		pos++;
+	}
+	/* The first word: up to VOSFP_UA_WORD_MAX bytes, the first VOSFP_UA_WORD_BYTES kept. */
+#pragma unroll
+	for (int i = 0; i < VOSFP_UA_WORD_MAX; i++) {
+		__u8 c;
+
+		if ((void *)(v + i + 1) > data_end || pos + i >= len)
+			break;
+		c = word_char(v[i]);
+		if (!c)
+			break;
+		if (i < VOSFP_UA_WORD_BYTES)
+			key.word[i] = c;
+		key.len = i + 1;
+	}
+	return key.len && bpf_map_lookup_elem(&scanner_tokens, &key) != NULL;
+}
+
+/* What starts at payload offset at (a line start): 1 a User-Agent header, -1 the blank line
+ * that ends the headers or a line too close to the end to hold the name (the walk stops), 0 any
+ * other line. */
+static __always_inline int line_kind(__u8 *p, __u32 at, __u32 window, void *data_end)
+{
+	__u8 *q = p + (at & (2 * VOSFP_UA_SEARCH_MAX - 1));	/* at < window + UA_BLOCK */
+
+	if (at + UA_NAME_LEN > window || (void *)(q + UA_NAME_LEN) > data_end)
+		return -1;
+	if (q[0] == '\r' || q[0] == '\n')
+		return -1;
+	return (*(__u64 *)q | LOWER8) == UA_HEAD &&
+	       ((q[8] | 0x20) | (q[9] | 0x20) << 8 | q[10] << 16) == UA_TAIL;
+}
+
+/* Is the payload at off (len bytes) a request whose User-Agent's first word is a scanner token?
+ * The headers are walked in blocks of 32 bytes; in each 8-byte word the newlines are found at
+ * once (SWAR), and the name after each newline is compared with "User-Agent:"
+ * case-insensitively in two loads. Block offsets are fixed (32 * round), so the verifier sees
+ * the same few states each round. The walk stops at the blank line ending the headers, at
+ * VOSFP_UA_SEARCH_MAX or at the frame end. A global function so the verifier checks it once. */
+__noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
+	__u8 *p;
+
+	if (off > 0x7FFF)
+		return 0;
+	p = data + opaque_mask(off, 0x7FFF);
+	for (__u32 base = 0; base < VOSFP_UA_SEARCH_MAX; base += UA_BLOCK) {
+#pragma unroll
+		for (__u32 w = 0; w < UA_BLOCK; w += 8) {
+			__u8 *q = p + base + w;
+			__u64 m;
+
+			if (base + w + 8 > window || (void *)(q + 8) > data_end)
+				return 0;
+			m = NEWLINE_FLAGS(*(__u64 *)q);
+			/* Newlines in this word, lowest first: the lowest flag is always exact
+			 * (borrows only run upwards); one above it may be a '\v' misread, which
+			 * only costs a comparison. */
+			for (int b = 0; b < 8 && m; b++) {
+				__u32 at = base + w + (((m & -m) >> 7) * BYTE_INDEX >> 56) + 1;
+				int kind = line_kind(p, at, window, data_end);
+
+				if (kind < 0)
+					return 0;
+				if (kind)
+					return ua_is_scanner(ctx, off, at + UA_NAME_LEN, len);
+				m &= m - 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Is the source under a live auto-block? Expired entries are deleted here: no agent round trip.
+ * A global function: verified once, not once per parse path. */
+__noinline int auto_block_active(struct vosfp_src_key *key)
+{
+	struct vosfp_auto_block *b;
+
+	if (!key)
+		return 0;
+	b = bpf_map_lookup_elem(&auto_blocked, key);
+	if (!b)
+		return 0;
+	if (bpf_ktime_get_coarse_ns() >= b->expires) {
+		bpf_map_delete_elem(&auto_blocked, key);
+		return 0;
+	}
+	return 1;
+}
+
+/* After a drop: extend or start the source's over-limit streak; a streak as long as
+ * auto_block_after_ms turns into a timed block. */
+static __always_inline void note_over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key,
+					    struct vosfp_rate_state *st, __u64 now, int method)
+{
+	struct vosfp_auto_block b = { .reason = VOSFP_REASON_RATE, .method = method };
+
+	if (!st->over_since || now - st->last_over > VOSFP_OVER_GAP_NS)
+		st->over_since = now;
+	st->last_over = now;
+	if (!(cfg->flags & VOSFP_F_AUTO_BLOCK) ||
+	    now - st->over_since < (__u64)cfg->auto_block_after_ms * 1000000)
+		return;
+	b.expires = now + (__u64)cfg->auto_block_ms * 1000000;
+	bpf_map_update_elem(&auto_blocked, key, &b, BPF_ANY);
+	st->over_since = 0;
+}
+
+/* Is this request over its source's limit for its class? GCRA (the "virtual scheduling" form of a
+ * token bucket, in integer nanoseconds): each request moves the source's theoretical arrival
+ * time tat on by one emission interval T = 1e9 / rate; a request is within the limit while
+ * tat - now stays under burst * T, i.e. while a token is left. An idle source's tat falls behind
+ * now: a full bucket. Time is the coarse monotonic clock (one tick, 1-10 ms, per step): a
+ * precise clock read costs more than the rest of the accounting. So that a limit can be met
+ * although time moves in ticks, a bucket holds at least VOSFP_CLOCK_TICK_MAX_NS worth of
+ * requests. One 64-bit word per class, updated with compare-and-swap, so CPUs racing
+ * on one source account every request; after a few lost races the request passes unaccounted
+ * (a flood under such contention is still limited to a few extra packets). The streak fields
+ * are plain stores: a race only shifts when a streak began by a packet. An LRU entry evicted
+ * while another CPU still holds it may be reused for a new source: at worst one request is
+ * accounted to the wrong source, once. Integer bounds: T <= 1e9 and burst < 2^32, so tat and
+ * burst * T stay far below 2^64 ns. */
+#define CAS_TRIES 3
+
+__noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key, int method)
+{
+	const struct vosfp_rate *r;
+	struct vosfp_rate_state *st, fresh = {};
+	__u64 now, interval, limit;
+
+	if (!cfg || !key)
+		return 0;
+	r = &cfg->rate[method & (VOSFP_METHODS - 1)];
+	if (!r->rate)
+		return 0;
+	now = bpf_ktime_get_coarse_ns();
+	interval = 1000000000ULL / r->rate;
+	limit = interval * (r->burst ? r->burst : 1);
+	if (limit < VOSFP_CLOCK_TICK_MAX_NS)
+		limit = VOSFP_CLOCK_TICK_MAX_NS;
+	st = bpf_map_lookup_elem(&rate_state, key);
+	if (!st) {
+		/* A new source: its first request takes one token of a full bucket. Another CPU may
+		 * have inserted it meanwhile: then account against that entry. */
+		fresh.tat[method & (VOSFP_METHODS - 1)] = now + interval;
+		if (!bpf_map_update_elem(&rate_state, key, &fresh, BPF_NOEXIST))
+			return 0;
+		st = bpf_map_lookup_elem(&rate_state, key);
+		if (!st)
+			return 0;
+	}
+	for (int i = 0; i < CAS_TRIES; i++) {
+		__u64 *slot = &st->tat[method & (VOSFP_METHODS - 1)];
+		__u64 old = *slot, tat = old > now ? old : now;
+
+		if (tat + interval - now > limit) {
+			note_over_limit(cfg, key, st, now, method);
+			return 1;
+		}
+		if (__sync_val_compare_and_swap(slot, old, tat + interval) == old)
+			return 0;
+	}
+	return 0;
+}
 
 /* ---- verdicts ---- */
 
@@ -433,6 +741,7 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 	__u8 *payload = (__u8 *)(udp + 1);
 	__s32 ip_l4_len = (__s32)f->ip_end - (__s32)f->l4_off;
 	__u32 udp_len, payload_len, seen;
+	int allowed = -1;	/* is_allowed's answer once asked */
 	bool lengths_ok;
 
 	if ((void *)payload > data_end)
@@ -452,8 +761,27 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 		     data + f->ip_end <= data_end &&
 		     (f->first_fragment ? (__s32)udp_len >= ip_l4_len : (__s32)udp_len == ip_l4_len);
 
+	/* Flood defence, for requests from sources not allowlisted. The allowlist answer is kept
+	 * for the stealth check. */
+	if (cfg->flags & (VOSFP_F_SCANNERS | VOSFP_F_RATE_LIMIT)) {
+		int method = request_method(payload, data_end, seen);
+
+		if (method >= 0) {
+			struct vosfp_src_key key;
+
+			allowed = is_allowed(f, cfg);
+			if (!allowed && (cfg->flags & VOSFP_F_SCANNERS) &&
+			    is_scanner(ctx, f->l4_off + sizeof(*udp), seen))
+				return count(ctx, VOSFP_CNT_SCANNER_DROPPED, XDP_DROP);
+			src_key(f, &key);
+			if (!allowed && (cfg->flags & VOSFP_F_RATE_LIMIT) && over_limit(cfg, &key, method))
+				return count(ctx, VOSFP_CNT_RATE_LIMITED, XDP_DROP);
+		}
+	}
+
 	if (!(cfg->flags & VOSFP_F_NO_STEALTH) &&
-	    starts_with_word(payload, data_end, seen, WORD_OPTIONS) && !is_allowed(f, cfg))
+	    starts_with_word(payload, data_end, seen, WORD_OPTIONS) &&
+	    !(allowed >= 0 ? allowed : is_allowed(f, cfg)))
 		return count(ctx, VOSFP_CNT_OPTIONS_DROPPED, XDP_DROP);
 
 	if (!(cfg->flags & VOSFP_F_NO_MALFORMED)) {
@@ -523,6 +851,15 @@ int sip_xdp_prog(struct xdp_md *ctx)
 
 	if (is_blocked(&f, cfg))
 		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
+	if (cfg->flags & VOSFP_F_AUTO_BLOCK) {
+		struct vosfp_src_key key;
+
+		/* The allowlist, a static list, wins over dynamic state even when it gained the
+		 * source after the block began (the entry then just expires). */
+		src_key(&f, &key);
+		if (auto_block_active(&key) && !is_allowed(&f, cfg))
+			return count(ctx, VOSFP_CNT_AUTO_BLOCKED, XDP_DROP);
+	}
 	if (f.l4_proto == PROTO_TCP)
 		return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 	return classify_udp(ctx, cfg, &f);

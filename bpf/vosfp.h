@@ -13,6 +13,9 @@ enum vosfp_counter {
 	VOSFP_CNT_PASSED = 2,		/* inspected SIP traffic passed to the stack */
 	VOSFP_CNT_BLOCKED = 3,		/* source in the blocklist */
 	VOSFP_CNT_MALFORMED = 4,	/* not SIP, or lengths that lie */
+	VOSFP_CNT_RATE_LIMITED = 5,	/* SIP request over its source's rate limit */
+	VOSFP_CNT_AUTO_BLOCKED = 6,	/* source under a timed auto-block */
+	VOSFP_CNT_SCANNER_DROPPED = 7,	/* SIP request whose User-Agent is a scanner's */
 	VOSFP_CNT_COUNT			/* number of counters in use */
 };
 
@@ -50,16 +53,93 @@ struct vosfp_iface_slot {
 #define VOSFP_F_NO_STEALTH	(1u << 1)	/* let OPTIONS from unknown sources through */
 #define VOSFP_F_NO_MALFORMED	(1u << 2)	/* do not drop malformed SIP */
 #define VOSFP_F_V4_SUMMARY	(1u << 3)	/* the IPv4 /24 summaries below are maintained */
+#define VOSFP_F_RATE_LIMIT	(1u << 4)	/* per-source token buckets, rate[] below */
+#define VOSFP_F_AUTO_BLOCK	(1u << 5)	/* sources over their limit get timed blocks */
+#define VOSFP_F_SCANNERS	(1u << 6)	/* drop requests whose User-Agent is in scanner_tokens */
 
 #define VOSFP_DEFAULT_SIP_PORT 5060
 #define VOSFP_PORT_BITMAP_BYTES (65536 / 8)
+
+/* SIP request classes with a rate limit each. */
+enum vosfp_method {
+	VOSFP_M_REGISTER = 0,
+	VOSFP_M_INVITE = 1,
+	VOSFP_M_OPTIONS = 2,
+	VOSFP_M_OTHER = 3,		/* any other request (responses are never limited) */
+	VOSFP_METHODS
+};
+
+/* One request class's token bucket: `rate` requests per second refill it, `burst` is its depth
+ * (at most `burst` requests back to back from an idle source). rate 0: unlimited. */
+struct vosfp_rate {
+	__u32 rate;
+	__u32 burst;			/* 0 is taken as 1 */
+};
 
 struct vosfp_config {
 	__u32 flags;				/* VOSFP_F_* */
 	__u32 reserved;				/* must be zero */
 	__u8 udp_ports[VOSFP_PORT_BITMAP_BYTES];	/* bit (port & 7) of byte (port >> 3) */
 	__u8 tcp_ports[VOSFP_PORT_BITMAP_BYTES];	/* TCP is blocklist-only */
+	/* Appended for flood defence; all zero with their flags clear. */
+	struct vosfp_rate rate[VOSFP_METHODS];	/* by enum vosfp_method, under VOSFP_F_RATE_LIMIT */
+	__u32 auto_block_after_ms;	/* over the limit this long without a break -> blocked */
+	__u32 auto_block_ms;		/* for this long */
 };
+
+/* Per-source state keys: one layout for both families, IPv4 as v4-mapped IPv6 (::ffff:a.b.c.d),
+ * so one map (and one LRU) covers every source. */
+struct vosfp_src_key {
+	__u8 addr[16];
+};
+
+/* Map rate_state (LRU hash by source): GCRA "theoretical arrival time" per request class, the
+ * integer form of a token bucket (see sip_logic.bpf.c), and the current over-limit streak. */
+struct vosfp_rate_state {
+	__u64 tat[VOSFP_METHODS];	/* ns, coarse clock: the bucket is full once now >= tat */
+	__u64 over_since;		/* ns of the first drop of the current streak; 0: none */
+	__u64 last_over;		/* ns of the latest drop */
+};
+
+/* Flood defence time is the coarse monotonic clock (bpf_ktime_get_coarse_ns, user space's
+ * CLOCK_MONOTONIC_COARSE), which moves in ticks of 1/HZ: at most 10 ms. A token bucket then
+ * holds at least this long's worth of requests (burst >= rate / 100), or a limit above
+ * burst / tick could never be reached. */
+#define VOSFP_CLOCK_TICK_MAX_NS 10000000ULL
+
+/* A streak of over-limit drops breaks when no request was dropped for this long. */
+#define VOSFP_OVER_GAP_NS 1000000000ULL
+
+/* Map auto_blocked (LRU hash by source): the datapath adds entries and ignores (and deletes)
+ * expired ones itself. */
+enum vosfp_block_reason {
+	VOSFP_REASON_RATE = 1,		/* over its rate limit for auto_block_after_ms */
+};
+
+struct vosfp_auto_block {
+	__u64 expires;			/* ns, CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns) */
+	__u32 reason;			/* enum vosfp_block_reason */
+	__u32 method;			/* enum vosfp_method whose limit was exceeded */
+};
+
+/* Map scanner_tokens (hash): scanner User-Agents, keyed by the value's first word, i.e. its
+ * leading run of ASCII letters and digits ("friendly" of "friendly-scanner", "iwar" of
+ * "iWar/0.1"), lower-cased: its first 8 bytes (zero-padded when shorter) and its length (capped
+ * at VOSFP_UA_WORD_MAX, which then means "that long or longer"). The length keeps short tokens
+ * exact: "sipcli" matches "sipcli/v1.8" but not "sipclient". One lookup per request whatever
+ * the number of tokens. */
+#define VOSFP_UA_WORD_BYTES 8
+#define VOSFP_UA_WORD_MAX 16
+
+struct vosfp_scanner_key {
+	__u8 word[VOSFP_UA_WORD_BYTES];
+	__u32 len;
+};
+
+/* The User-Agent header is looked for in the first this many payload bytes (the search stops
+ * earlier, at the blank line that ends the headers). Scanners send short requests; a header
+ * past this point is not seen. */
+#define VOSFP_UA_SEARCH_MAX 1024
 
 /* List keys. Addresses are in network byte order, exactly as they appear in the packet.
  * Exact addresses live in hash maps (one hash per packet for the common case of a /32 or /128
@@ -97,6 +177,9 @@ typedef __u8 vosfp_list_value;
 #define VOSFP_BLOCKLIST_DEFAULT_MAX	1048576
 #define VOSFP_ALLOWLIST_DEFAULT_MAX	65536
 #define VOSFP_XSKS_DEFAULT_MAX		64	/* RX queues that may carry an AF_XDP socket */
+#define VOSFP_RATE_SOURCES_DEFAULT_MAX	65536	/* sources tracked; LRU: floods evict, never fill */
+#define VOSFP_AUTO_BLOCK_DEFAULT_MAX	65536
+#define VOSFP_SCANNER_TOKENS_MAX	256
 
 /* IPv6 extension headers walked before giving up on finding the transport header. Real SIP
  * traffic carries none or one; 6 covers hop-by-hop + destination + routing + fragment + AH

@@ -54,6 +54,7 @@ declare -A schema_blind=(
 	[bad/syntax-unclosed-bracket.yaml]="YAML syntax error: nothing to validate"
 	[bad/version-float.yaml]="1.0 written for 1: JSON Schema's numbers make 1.0 the integer 1"
 	[bad/two-documents.yaml]="two YAML documents: the loader refuses the stream before any schema sees it"
+	[bad/scanners-duplicate-token.yaml]="two tokens with one first word: case-insensitive word equality"
 	[bad/port-underscore.yaml]="5_060 is an integer to YAML 1.1; the agent takes plain decimal or 0x hex only"
 )
 

@@ -154,12 +154,16 @@ static void unload(void)
 	harness_close(&h);
 }
 
+/* The reference knows the seed's classes only (the flood defence is off here): every counter is
+ * compared, the seed's classes must each be exercised. */
+#define SEED_COUNTERS (VOSFP_CNT_MALFORMED + 1)
+
 START_TEST(test_kernel_matches_reference)
 {
 	unsigned long frames = env_ulong("VOSFP_DIFF_FRAMES", DEFAULT_FRAMES);
 	struct rng r = { env_ulong("VOSFP_DIFF_SEED", 20261125) };
 	uint64_t before[VOSFP_CNT_COUNT], after[VOSFP_CNT_COUNT];
-	unsigned long mismatches = 0, by_counter[VOSFP_CNT_COUNT + 1] = { 0 }, mutated = 0;
+	unsigned long mismatches = 0, by_counter[SEED_COUNTERS + 1] = { 0 }, mutated = 0;
 	static const enum table_config configs[] = { CFG_SEED, CFG_PORTS, CFG_NO_STEALTH,
 						     CFG_NO_MALFORMED };
 	uint8_t f[FRAME_MAX];
@@ -217,22 +221,22 @@ START_TEST(test_kernel_matches_reference)
 				hexdump(f, len);
 			}
 		}
-		by_counter[want.counter == REF_UNCOUNTED ? VOSFP_CNT_COUNT : want.counter]++;
+		by_counter[want.counter == REF_UNCOUNTED ? SEED_COUNTERS : want.counter]++;
 	}
 	printf("differential: %lu frames (%lu mutated rows, %lu random), %lu mismatches; "
 	       "PASSED %lu, REDIRECTED %lu, BLOCKED %lu, OPTIONS_DROPPED %lu, MALFORMED %lu, uncounted %lu\n",
 	       frames, mutated, frames - mutated, mismatches, by_counter[VOSFP_CNT_PASSED],
 	       by_counter[VOSFP_CNT_REDIRECTED], by_counter[VOSFP_CNT_BLOCKED],
 	       by_counter[VOSFP_CNT_OPTIONS_DROPPED], by_counter[VOSFP_CNT_MALFORMED],
-	       by_counter[VOSFP_CNT_COUNT]);
+	       by_counter[SEED_COUNTERS]);
 	fflush(stdout);
 	ck_assert_msg(mismatches == 0, "%lu of %lu frames got a different verdict from the kernel",
 		      mismatches, frames);
 	/* Every verdict class must have been exercised, or the test proves little. */
-	for (int c = 0; c <= VOSFP_CNT_COUNT; c++)
+	for (int c = 0; c <= SEED_COUNTERS; c++)
 		if (c != VOSFP_CNT_REDIRECTED)
 			ck_assert_msg(by_counter[c] > 100, "class %s hit only %lu times",
-				      ref_counter_name(c == VOSFP_CNT_COUNT ? REF_UNCOUNTED : c), by_counter[c]);
+				      ref_counter_name(c == SEED_COUNTERS ? REF_UNCOUNTED : c), by_counter[c]);
 }
 END_TEST
 

@@ -11,6 +11,7 @@ TCase *table_tcase(void);
 TCase *differential_tcase(void);
 TCase *afxdp_tcase(void);
 TCase *iface_tcase(void);
+TCase *defence_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -38,6 +39,7 @@ int main(void)
 	suite_add_tcase(s, differential_tcase());
 	suite_add_tcase(s, afxdp_tcase());
 	suite_add_tcase(s, iface_tcase());
+	suite_add_tcase(s, defence_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

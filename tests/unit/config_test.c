@@ -235,6 +235,61 @@ START_TEST(test_good_metrics)
 }
 END_TEST
 
+/* Flood defence settings into the runtime config: explicit values, then every default. */
+START_TEST(test_good_flood_defence)
+{
+	struct desired s;
+	struct diag d = { 0 };
+	static const struct { uint32_t rate, burst; } want[VOSFP_METHODS] = {
+		[VOSFP_M_REGISTER] = { 5, 5 }, [VOSFP_M_INVITE] = { 1000000, 1000000 },
+		[VOSFP_M_OPTIONS] = { 0, 1 }, [VOSFP_M_OTHER] = { 1, 1 },
+	};
+	struct vosfp_scanner_key k;
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/flood-defence.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
+			  VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK);
+	for (int m = 0; m < VOSFP_METHODS; m++) {
+		ck_assert_uint_eq(s.runtime.rate[m].rate, want[m].rate);
+		ck_assert_uint_eq(s.runtime.rate[m].burst, want[m].burst);
+	}
+	ck_assert_uint_eq(s.runtime.auto_block_after_ms, 0);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, 4294967000u);
+	ck_assert_uint_eq(s.scanner_count, 0);
+	desired_free(&s);
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/flood-defence-defaults.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
+			  VOSFP_F_RATE_LIMIT | VOSFP_F_SCANNERS);
+	for (int m = 0; m < VOSFP_METHODS; m++) {
+		ck_assert_uint_eq(s.runtime.rate[m].rate, VOSFP_DEFAULT_RATE);
+		ck_assert_uint_eq(s.runtime.rate[m].burst, VOSFP_DEFAULT_RATE);
+	}
+	ck_assert_uint_eq(s.runtime.auto_block_ms, 0);
+	ck_assert_uint_eq(s.scanner_count, scanner_default_count);
+	/* Sorted, and keyed on the first word: "friendly" of "friendly-scanner", 8 bytes long. */
+	for (unsigned i = 1; i < s.scanner_count; i++)
+		ck_assert_int_lt(memcmp(&s.scanners[i - 1], &s.scanners[i], sizeof(k)), 0);
+	ck_assert_int_eq(scanner_key("Friendly-Scanner/1.0", &k), 0);
+	ck_assert_mem_eq(k.word, "friendly", 8);
+	ck_assert_uint_eq(k.len, 8);
+	ck_assert_int_eq(scanner_key("VaxSIPUserAgent", &k), 0);
+	ck_assert_mem_eq(k.word, "vaxsipus", 8);
+	ck_assert_uint_eq(k.len, 15);
+	ck_assert_int_eq(scanner_key("iWar", &k), 0);
+	ck_assert_mem_eq(k.word, "iwar\0\0\0\0", 8);
+	ck_assert_uint_eq(k.len, 4);
+	ck_assert_int_eq(scanner_key("/x", &k), -1);
+	desired_free(&s);
+
+	/* The defaults of a config without the sections: everything off, as the seed. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/minimal.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS), 0);
+	ck_assert_uint_eq(s.scanner_count, 0);
+	desired_free(&s);
+}
+END_TEST
+
 START_TEST(test_example_config_is_valid)
 {
 	struct desired s;
@@ -260,5 +315,6 @@ TCase *config_tcase(void)
 	tcase_add_test(tc, test_good_defaults);
 	tcase_add_test(tc, test_good_metrics);
 	tcase_add_test(tc, test_example_config_is_valid);
+	tcase_add_test(tc, test_good_flood_defence);
 	return tc;
 }

@@ -196,6 +196,62 @@ START_TEST(test_runtime_change)
 }
 END_TEST
 
+/* Flood defence retuned or switched: a map write, never new maps or a new program. */
+START_TEST(test_defence_change_is_runtime_only)
+{
+	struct vosfp_scanner_key keys[2];
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	want.runtime.flags |= VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK;
+	want.runtime.rate[VOSFP_M_INVITE] = (struct vosfp_rate){ 5, 10 };
+	want.runtime.auto_block_ms = 60000;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.runtime_changed);
+	ck_assert(!p.scanners_changed);
+	ck_assert(!p.new_maps);
+	ck_assert(!p.swap_program);
+	plan_free(&p);
+
+	/* Same flags, new token set: only the tokens change. */
+	base(&want, &have);
+	ck_assert_int_eq(scanner_key("sipvicious", &keys[0]), 0);
+	ck_assert_int_eq(scanner_key("sipcli", &keys[1]), 0);
+	want.scanners = keys;
+	want.scanner_count = 2;
+	have.scanners = keys;
+	have.scanner_count = 1;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(!p.runtime_changed);
+	ck_assert(p.scanners_changed);
+	ck_assert(!p.new_maps);
+	ck_assert(!plan_empty(&p));
+	plan_free(&p);
+	have.scanner_count = 2;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(plan_empty(&p));
+	plan_free(&p);
+}
+END_TEST
+
+/* Pins of an object with another sip_config layout cannot be reused: new maps. */
+START_TEST(test_outdated_maps_recreated)
+{
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	have.maps_outdated = 1;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.new_maps);
+	ck_assert(p.runtime_changed);
+	plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_interface_actions)
 {
 	struct desired_iface eth1 = { .name = "eth1", .modes = { VOSFP_MODE_NATIVE }, .mode_count = 1 };
@@ -291,6 +347,8 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_order_never_more_permissive);
 	tcase_add_test(tc, test_size_change_recreates_maps);
 	tcase_add_test(tc, test_runtime_change);
+	tcase_add_test(tc, test_defence_change_is_runtime_only);
+	tcase_add_test(tc, test_outdated_maps_recreated);
 	tcase_add_test(tc, test_interface_actions);
 	tcase_add_test(tc, test_first_start);
 	tcase_add_test(tc, test_prefix_set_sort);
