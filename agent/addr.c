@@ -44,7 +44,7 @@ static int host_bits_set(const __u8 *addr, int bytes, int len)
 /* The common case of a big list, "a.b.c.d" or "a.b.c.d/n", without inet_pton's generality.
  * Accepts exactly what the general path accepts (no leading zeros, octets to 255, lengths to
  * 32, no host bits) and leaves everything else, errors included, to it. */
-static int parse_v4_fast(const char *s, struct vosfp_prefix *out)
+int vosfp_prefix_parse_v4(const char *s, struct vosfp_prefix *out)
 {
 	unsigned octet = 0, digits = 0, dots = 0, len = 32;
 	__u8 a[4];
@@ -97,7 +97,7 @@ static int parse_v4_fast(const char *s, struct vosfp_prefix *out)
 
 int vosfp_prefix_parse(const char *text, struct vosfp_prefix *out, char *err, size_t errlen)
 {
-	if (text && parse_v4_fast(text, out))
+	if (text && vosfp_prefix_parse_v4(text, out))
 		return 0;
 	return vosfp_prefix_parse_general(text, out, err, errlen);
 }

@@ -29,6 +29,9 @@ enum vosfp_list_map {
 /* Parse "198.51.100.7", "203.0.113.0/24", "2001:db8::/32". Host bits set, lengths out of range
  * and anything else malformed fail with -EINVAL and a one-line reason in err (what was expected). */
 int vosfp_prefix_parse(const char *text, struct vosfp_prefix *out, char *err, size_t errlen);
+/* Only the common case, a plain "a.b.c.d" or "a.b.c.d/n" that the general parser would accept:
+ * 1 and *out filled, else 0 and nothing said (the general parser then judges it). */
+int vosfp_prefix_parse_v4(const char *text, struct vosfp_prefix *out);
 
 /* The same without the IPv4 fast path; exported so a test can hold the fast path to it. */
 int vosfp_prefix_parse_general(const char *text, struct vosfp_prefix *out, char *err, size_t errlen);

@@ -305,23 +305,34 @@ static int cmp_for_qsort(const void *a, const void *b)
 	return prefix_cmp(a, b);
 }
 
-/* The inlined sort must give exactly what qsort gives: sorted, duplicates gone. */
+/* The bucket + radix sort must give exactly what qsort gives: sorted, duplicates gone. Loop 0:
+ * mixed families and lengths (several buckets, comparison sort inside small ones); loop 1: IPv4
+ * hosts only (one bucket, sorted in place by the radix passes). */
 START_TEST(test_prefix_set_sort)
 {
 	struct prefix_set s = { 0 };
 	struct vosfp_prefix *ref;
 	size_t n = 100000, distinct = 0;
-	uint64_t seed = 7;
+	uint64_t seed = 7 + (uint64_t)_i;
 
 	for (size_t i = 0; i < n; i++) {
 		struct vosfp_prefix p = { 0 };
 
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		p.family = (seed >> 63) ? 6 : 4;
-		p.len = (__u8)((seed >> 40) % 3 == 0 ? 24 : (p.family == 4 ? 32 : 128));
-		/* few distinct addresses: many duplicates, long equal runs */
-		p.addr[0] = (__u8)(seed >> 20) % 7;
-		p.addr[3] = (__u8)(seed >> 28);
+		if (_i == 0) {
+			p.family = (seed >> 63) ? 6 : 4;
+			p.len = (__u8)((seed >> 40) % 3 == 0 ? 24 : (p.family == 4 ? 32 : 128));
+			/* few distinct addresses: many duplicates, long equal runs */
+			p.addr[0] = (__u8)(seed >> 20) % 7;
+			p.addr[3] = (__u8)(seed >> 28);
+		} else {
+			/* 65536 distinct values spread over all 32 bits: duplicates too */
+			uint32_t a = (uint32_t)(seed >> 48) * 65537u;
+
+			p.family = 4;
+			p.len = 32;
+			memcpy(p.addr, (__u8[]){ a >> 24, a >> 16, a >> 8, a }, 4);
+		}
 		ck_assert_int_eq(prefix_set_add(&s, &p), 0);
 	}
 	ref = malloc(n * sizeof(*ref));
@@ -351,7 +362,7 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_outdated_maps_recreated);
 	tcase_add_test(tc, test_interface_actions);
 	tcase_add_test(tc, test_first_start);
-	tcase_add_test(tc, test_prefix_set_sort);
+	tcase_add_loop_test(tc, test_prefix_set_sort, 0, 2);
 	tcase_add_test(tc, test_summary_diff);
 	return tc;
 }
