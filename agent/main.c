@@ -270,7 +270,7 @@ static int run(const char *config)
 	/* A reload of a million-entry list allocates tens of MB of short-lived arrays; handing them
 	 * back to the kernel after each reload makes the next one page-fault them in again (costly
 	 * on VMs). Keep freed memory in the heap: RSS stays at the first reload's peak. */
-	mallopt(M_MMAP_THRESHOLD, 256 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);	/* glibc's maximum */
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 
 	if (!w) {
