@@ -329,14 +329,23 @@ static int once(const char *config)
 	return r == RECONCILE_OK ? EXIT_OK : r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
-/* --stats and --down need only the pin path, so a broken config does not stop them. */
-static void pin_path_of(const char *config, char *out, size_t len)
+/* --stats and --down need only the pin path. --stats reads: with a broken config it reads the
+ * default pin path and says so. --down destroys: a config it cannot read (a typo in --config, a
+ * half-written edit) must not make it remove the default, production, state; it refuses. */
+static int pin_path_of(const char *config, char *out, size_t len, int strict)
 {
 	struct config_file cf;
 	struct diag d = { 0 };
 
 	int loaded = config_load(config, &cf, &d) == 0;
 
+	if (!loaded && strict) {
+		diag_print(&d, stderr);
+		log_msg(LOG_ERR, "%s: cannot tell which pin path to remove; nothing changed (give a valid config, e.g. one with only version: 1, interfaces: [] and its pin_path)",
+			config);
+		diag_clear(&d);
+		return -1;
+	}
 	snprintf(out, len, "%s", loaded && cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
 	/* Say so: reading the default state when another config was meant would mislead. */
 	if (!loaded)
@@ -345,6 +354,7 @@ static void pin_path_of(const char *config, char *out, size_t len)
 	if (loaded)
 		config_free(&cf);
 	diag_clear(&d);
+	return 0;
 }
 
 /* --check-list: the list-file parser, for scripts that must refuse bad input before writing.
@@ -452,13 +462,14 @@ int main(int argc, char **argv)
 	case MODE_STATS: {
 		char pin_path[4096];
 
-		pin_path_of(config, pin_path, sizeof(pin_path));
+		pin_path_of(config, pin_path, sizeof(pin_path), 0);
 		return stats_print(pin_path, json, stdout) ? EXIT_RUNTIME : EXIT_OK;
 	}
 	case MODE_DOWN: {
 		char pin_path[4096];
 
-		pin_path_of(config, pin_path, sizeof(pin_path));
+		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
+			return EXIT_USAGE;
 		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
 	}
 	case MODE_CHECK_LIST:

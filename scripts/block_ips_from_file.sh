@@ -47,7 +47,8 @@ if [ -z "$skipped" ] || [ -z "$nvalid" ]; then
 	die "unexpected summary from vosfp-agent --check-list: $summary"
 fi
 if [ "$skipped" -gt 0 ]; then
-	sed '$d' "$errors" | head -n 10 >&2
+	# Not "sed | head": head exiting first would fail the pipeline (SIGPIPE) under pipefail.
+	sed -n '$!p' "$errors" | sed -n '1,10p' >&2
 	[ "$skipped" -le 10 ] || note "... $skipped invalid lines in all, skipped"
 fi
 

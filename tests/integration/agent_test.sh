@@ -321,6 +321,15 @@ out=$("$agent" --check-list "$work/ok.txt" "$work/bad.txt" 2>&1)
 	pass "--check-list rejects a bad line with file:line, exit 2" || fail "--check-list on a bad list: $out"
 
 # --- --down -----------------------------------------------------------------------------------------
+# A config --down cannot read (a typo, a broken edit) must not send it to the default pin path.
+printf 'version: 1\ninterfaces: [\n' >"$work/broken.yaml"
+for cfg in "$work/no-such.yaml" "$work/broken.yaml"; do
+	out=$("$agent" --down -c "$cfg" 2>&1)
+	[ $? -eq 2 ] && grep -q "cannot tell which pin path to remove; nothing changed" <<<"$out" &&
+		[ -e "$pin" ] && [ -n "$(ip -d link show dev "$host" | sed -n '/prog\/xdp/p')" ] &&
+		pass "--down with $(basename "$cfg"): refused (exit 2), nothing removed" ||
+		fail "--down with $(basename "$cfg"): $out"
+done
 "$agent" --down -c "$work/vosfp.yaml" 2>/dev/null
 [ -z "$(ip -d link show dev "$host" | grep prog/xdp)" ] && [ ! -e "$pin" ] &&
 	pass "--down leaves no XDP program and no pin" || fail "--down left state behind"
