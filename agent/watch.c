@@ -16,6 +16,7 @@
 
 /* Changes closer together than this are one edit (editors, sed -i, partial writes). */
 #define QUIET_MS 100
+#define SETTLE_MS 10	/* after an atomic replace (rename into place) */
 
 #define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB)
 
@@ -156,7 +157,11 @@ static int relevant(const struct watcher *w, const struct inotify_event *e)
 	return 0;
 }
 
-/* Drain pending inotify events; 1 if any concerns a watched file. */
+/* Drain pending inotify events: 0 if none concerns a watched file; CHANGE_COMPLETE if every one
+ * that does is a rename into place (an atomic replace: the new file is whole), else
+ * CHANGE_IN_PROGRESS (a write, a create, a delete: more may follow). */
+enum { CHANGE_COMPLETE = 1, CHANGE_IN_PROGRESS = 2 };
+
 static int drain(struct watcher *w, char *why, unsigned whylen)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -170,12 +175,12 @@ static int drain(struct watcher *w, char *why, unsigned whylen)
 			if (relevant(w, e)) {
 				if (!hit)
 					snprintf(why, whylen, "%s changed", e->len ? e->name : "a watched file");
-				hit = 1;
+				hit |= e->mask == IN_MOVED_TO ? CHANGE_COMPLETE : CHANGE_IN_PROGRESS;
 			}
 			p += sizeof(*e) + e->len;
 		}
 	}
-	return hit;
+	return hit & CHANGE_IN_PROGRESS ? CHANGE_IN_PROGRESS : hit;
 }
 
 void watcher_set_source(struct watcher *w, const struct watch_source *src)
@@ -229,8 +234,15 @@ enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
 				return WATCH_STOP;
 			}
 		}
-		if (n > 0 && (fds[1].revents & POLLIN) && drain(w, why, whylen))
-			quiet_until = now_ms() + QUIET_MS;
+		if (n > 0 && (fds[1].revents & POLLIN)) {
+			int change = drain(w, why, whylen);
+			/* A rename into place needs no quiet period, only a moment for a burst of
+			 * them; never earlier than a write still settling elsewhere. */
+			long long until = now_ms() + (change == CHANGE_COMPLETE ? SETTLE_MS : QUIET_MS);
+
+			if (change && until > quiet_until)
+				quiet_until = until;
+		}
 		if (w->src.serve)
 			w->src.serve(w->src.ctx, fds + 2, extra);
 		if (quiet_until >= 0 && now_ms() >= quiet_until)
