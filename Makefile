@@ -31,8 +31,10 @@ BPF_CFLAGS := -target bpf -O2 -mcpu=v3 -I $(OUT_DIR) -I $(BPF_DIR) -I /usr/inclu
 	-D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused -Wno-pointer-sign -g
 
 PKGS       := libbpf libxdp
+# One pkg-config call per package set: a missing one (check, in a runtime-only image build) fails
+# its whole call and would silently drop the others' flags.
 USER_CFLAGS := -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -std=gnu11 -I $(BPF_DIR) -I $(OUT_DIR) -I agent -I tests/lib \
-	$(shell pkg-config --cflags $(PKGS) check libcyaml yaml-0.1 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) libcyaml yaml-0.1 2>/dev/null) $(shell pkg-config --cflags check 2>/dev/null)
 USER_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CONFIG_LIBS := $(shell pkg-config --libs libcyaml yaml-0.1 2>/dev/null)
@@ -182,6 +184,8 @@ install: all
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/vosfp-agent.service
 	$(Q)install -D -m 0644 man/vosfp-agent.8 $(DESTDIR)$(MANDIR)/man8/vosfp-agent.8
 	$(Q)install -D -m 0644 man/vosfp.yaml.5 $(DESTDIR)$(MANDIR)/man5/vosfp.yaml.5
+	$(Q)install -D -m 0644 deploy/grafana/vosfp-dashboard.json $(DESTDIR)$(DATADIR)/grafana/vosfp-dashboard.json
+	$(Q)install -D -m 0644 deploy/grafana/prometheus.yml $(DESTDIR)$(DATADIR)/grafana/prometheus.yml
 
 # Everything install put there except the operator's /etc/vosfp.yaml and the state in /var/lib.
 uninstall:

@@ -38,6 +38,8 @@ expect_file /etc/vosfp.yaml 644
 expect_file /usr/lib/systemd/system/vosfp-agent.service 644
 expect_file /usr/share/man/man8/vosfp-agent.8 644
 expect_file /usr/share/man/man5/vosfp.yaml.5 644
+expect_file /usr/share/vosfp/grafana/vosfp-dashboard.json 644
+expect_file /usr/share/vosfp/grafana/prometheus.yml 644
 
 unit="$dest/usr/lib/systemd/system/vosfp-agent.service"
 if grep -q '^ExecStart=/usr/sbin/vosfp-agent --config /etc/vosfp.yaml$' "$unit" &&
