@@ -24,6 +24,7 @@ COPY etc/ etc/
 COPY schemas/ schemas/
 COPY man/ man/
 COPY deploy/systemd/ deploy/systemd/
+COPY deploy/grafana/ deploy/grafana/
 
 # vmlinux.h is generated from the BTF of the kernel the build runs on. /sys/kernel/btf/vmlinux is
 # normally readable inside `docker build` (RUN steps see the host's sysfs read-only); a builder
