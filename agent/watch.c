@@ -16,7 +16,7 @@
 
 /* Changes closer together than this are one edit (editors, sed -i, partial writes). */
 #define QUIET_MS 100
-#define SETTLE_MS 10	/* after an atomic replace (rename into place) */
+#define SETTLE_MS 50	/* after an atomic replace (rename into place): a burst of them still coalesces */
 
 #define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB)
 

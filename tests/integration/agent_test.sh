@@ -17,9 +17,7 @@ agent_pid=""
 
 cleanup() {
 	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-	"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	remove_agent_state "$work/vosfp.yaml" "$pin"
 	ip link del "$host" 2>/dev/null
 	ip link del "$bridge" 2>/dev/null
 	ip link del "${host}f" 2>/dev/null

@@ -28,9 +28,7 @@ cleanup() {
 		kill "$daemon_pid" 2>/dev/null
 		wait "$daemon_pid" 2>/dev/null
 	fi
-	"$agent" --down -c "$config" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock"
+	remove_agent_state "$config" "$pin"
 	for dev in "$host" "$big" "$slave" "$bridge"; do
 		ip link del "$dev" 2>/dev/null
 	done

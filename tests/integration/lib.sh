@@ -55,6 +55,15 @@ counter() {
 	"$BPFTOOL" map lookup id "$1" key $key | awk '/"value"/ { gsub(/[^0-9]/, "", $2); s += $2 } END { print s + 0 }'
 }
 
+# remove_agent_state CONFIG PIN_PATH: undo what the agent left for a test's config, however the
+# test ended: filtering and pins (--down), anything --down could not remove, and the reconcile
+# lock file, which --down keeps (removing a lock file others may wait on is unsafe in general).
+remove_agent_state() {
+	"$VOSFP_ROOT/build/vosfp-agent" --down -c "$1" >/dev/null 2>&1
+	rm -rf "$2" 2>/dev/null
+	rm -f "/run/lock/vosfp${2//\//_}.lock" "/tmp/vosfp${2//\//_}.lock"
+}
+
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 50 ms), bounded in time.
 wait_for() {
 	local deadline=$((SECONDS + $1)) 

@@ -33,9 +33,7 @@ cleanup() {
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	"$agent" --down -c "$config" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	remove_agent_state "$config" "$pin"
 	ip link del "$h1" 2>/dev/null
 	ip link del "$h2" 2>/dev/null
 	cleanup_netns

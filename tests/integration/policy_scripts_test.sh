@@ -27,9 +27,7 @@ cleanup() {
 		kill "$daemon_pid" 2>/dev/null
 		wait "$daemon_pid" 2>/dev/null
 	fi
-	"$agent" --down -c "$config" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	remove_agent_state "$config" "$pin"
 	ip link del "$host" 2>/dev/null
 	cleanup_netns
 	rm -rf "$work"

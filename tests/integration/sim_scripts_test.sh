@@ -22,9 +22,7 @@ unset VOSFP_SIM_SRC
 sim="198.19.$net.2" other="198.19.$net.3"
 
 cleanup() {
-	"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	remove_agent_state "$work/vosfp.yaml" "$pin"
 	ip link del "$VOSFP_SIM_HOST_IF" 2>/dev/null
 	ip netns del "$VOSFP_SIM_NS" 2>/dev/null
 	rm -rf "$work"
