@@ -58,10 +58,10 @@ PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/dif
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c agent/scanner.c
 CONFIG_SRCS := agent/config.c agent/yamldoc.c agent/diag.c agent/lists.c agent/prefix_set.c agent/summary.c \
 	agent/desired.c agent/iface_file.c agent/plan.c agent/txn.c agent/snapshot.c agent/endpoint.c \
-	agent/http.c agent/metrics.c agent/scanner.c
+	agent/http.c agent/metrics.c agent/scanner.c agent/autoblock.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
-	tests/unit/metrics_test.c \
+	tests/unit/metrics_test.c tests/unit/autoblock_test.c \
 	agent/addr.c agent/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/addr.c agent/summary.c agent/scanner.c
@@ -71,7 +71,7 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
 AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c agent/apply.c \
 	agent/datapath.c agent/links.c agent/reconcile.c agent/watch.c agent/stats.c agent/counters.c \
-	agent/iface_stats.c agent/metrics_server.c $(CONFIG_SRCS)
+	agent/iface_stats.c agent/metrics_server.c agent/autoblock_map.c $(CONFIG_SRCS)
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 

@@ -108,6 +108,8 @@ static const cyaml_schema_field_t auto_block_fields[] = {
 	CYAML_FIELD_UINT("after_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg, after_seconds),
 	CYAML_FIELD_UINT("duration_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg,
 			 duration_seconds),
+	CYAML_FIELD_STRING_PTR("persist_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct vosfp_auto_block_cfg, persist_file, 1, 4000),
 	CYAML_FIELD_END
 };
 
@@ -305,6 +307,14 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 		if (enabled(c->auto_block->enabled) && !(c->rate_limit && enabled(c->rate_limit->enabled)))
 			diag_add(d, f, yamldoc_line(y, "auto_block"),
 				 "auto_block: needs rate_limit (a source is auto-blocked for staying over its rate limit): add a rate_limit section or set auto_block.enabled: false");
+		/* The agent writes PATH.tmp and renames it over PATH: a directory cannot be that. */
+		if (c->auto_block->persist_file) {
+			const char *pf = c->auto_block->persist_file;
+
+			if (pf[strlen(pf) - 1] == '/')
+				diag_add(d, f, yamldoc_line(y, "auto_block.persist_file"),
+					 "auto_block.persist_file: expected a file, found the directory '%s'", pf);
+		}
 	}
 	for (unsigned i = 0; c->scanners && i < c->scanners->user_agents_count; i++) {
 		const char *ua = c->scanners->user_agents[i];

@@ -86,6 +86,7 @@ struct vosfp_auto_block_cfg {
 	bool *enabled;				/* NULL: absent, default true */
 	uint32_t after_seconds;
 	uint32_t duration_seconds;
+	char *persist_file;			/* NULL: auto-blocks are not kept across restarts */
 	bool after_given, duration_given;	/* filled by config_load */
 };
 

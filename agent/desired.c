@@ -239,6 +239,12 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	if (c->metrics)
 		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);
 	build_defence(c, &s->runtime);
+	if (c->auto_block && c->auto_block->persist_file && (s->runtime.flags & VOSFP_F_AUTO_BLOCK)) {
+		char buf[PATH_MAX];
+
+		snprintf(s->autoblock_persist, sizeof(s->autoblock_persist), "%s",
+			 resolve_list_path(s, c->auto_block->persist_file, buf, sizeof(buf)));
+	}
 	if (build_scanners(c->scanners, s))
 		diag_add(d, s->config_path, 0, "out of memory");
 

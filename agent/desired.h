@@ -30,6 +30,8 @@ struct desired {
 	struct prefix_set blocked, allowed;
 	uint32_t blocklist_max, allowlist_max;
 	char metrics_listen[72];		/* metrics.listen, "" when metrics are off */
+	char autoblock_persist[PATH_MAX];	/* auto_block.persist_file resolved, "" when auto-blocks
+						 * are off or not kept */
 	char **list_files;			/* every list and interface file named, for the watcher */
 	unsigned list_file_count;
 };

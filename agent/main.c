@@ -11,6 +11,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "autoblock_map.h"
 #include "desired.h"
 #include "lists.h"
 #include "log.h"
@@ -40,7 +41,8 @@ static void usage(FILE *out, const char *argv0)
 		"  -n, --dry-run validate the config and print the plan against the live kernel state;\n"
 		"                changes nothing; without privileges it plans against an empty kernel\n"
 		"      --once    reconcile once and exit\n"
-		"      --stats   print the counters, in total and per interface, and list sizes\n"
+		"      --stats   print the counters, in total and per interface, list sizes and\n"
+		"                live auto-blocks (source, reason, time left)\n"
 		"                (--json for JSON)\n"
 		"      --down    detach from every interface, unpin, remove state\n"
 		"      --check-list FILE...  validate list files (one address or CIDR per line);\n"
@@ -153,6 +155,8 @@ struct daemon {
 	const struct desired *want;		/* the last good desired state */
 	size_t lists[SNAP_LISTS][SNAP_FAMILIES];	/* what the last good reconcile wrote */
 	struct reload_stats reloads;
+	struct autoblock_watch blocks;
+	long long next_tick;			/* monotonic ms of the next auto-block reading */
 };
 
 static int render_metrics(void *ctx, FILE *out)
@@ -172,20 +176,42 @@ static int render_metrics(void *ctx, FILE *out)
 	return 0;
 }
 
-static unsigned metrics_fill(void *ctx, struct pollfd *fds, unsigned max, long long *deadline_ms)
+static long long mono_ms(void)
 {
-	struct daemon *dm = ctx;
+	struct timespec t;
 
-	*deadline_ms = -1;
-	return dm->metrics ? metrics_server_pollfds(dm->metrics, fds, max, deadline_ms) : 0;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
 }
 
-static void metrics_serve(void *ctx, const struct pollfd *fds, unsigned n)
+/* The metrics sockets and the auto-block tick share the watcher's poll: the tick is one more
+ * deadline, so no thread and no timer fd. */
+static unsigned daemon_fill(void *ctx, struct pollfd *fds, unsigned max, long long *deadline_ms)
 {
 	struct daemon *dm = ctx;
+	unsigned n = 0;
+
+	*deadline_ms = -1;
+	if (dm->metrics)
+		n = metrics_server_pollfds(dm->metrics, fds, max, deadline_ms);
+	if (*deadline_ms < 0 || dm->next_tick < *deadline_ms)
+		*deadline_ms = dm->next_tick;
+	return n;
+}
+
+static void daemon_serve(void *ctx, const struct pollfd *fds, unsigned n)
+{
+	struct daemon *dm = ctx;
+	long long now;
 
 	if (dm->metrics)
 		metrics_server_serve(dm->metrics, fds, n);
+	now = mono_ms();
+	if (now >= dm->next_tick) {
+		autoblock_watch_tick(&dm->blocks, dm->want->pin_path);
+		/* From now, not from the missed deadline: a late tick never causes a burst of them. */
+		dm->next_tick = now + AUTOBLOCK_TICK_MS;
+	}
 }
 
 /* Follow metrics.listen: open, move or close the endpoint. A bind that fails leaves the previous
@@ -250,6 +276,7 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desired *want)
 {
 	metrics_server_close(dm->metrics);
+	autoblock_watch_free(&dm->blocks);
 	list_cache_drop(cache);
 	desired_free(want);
 	watcher_free(dm->w);
@@ -261,7 +288,7 @@ static int run(const char *config)
 	struct desired want, next;
 	struct list_cache cache = { 0 };
 	struct daemon dm = { .w = watcher_new(), .want = &want };
-	struct watch_source src = { .fill = metrics_fill, .serve = metrics_serve, .ctx = &dm };
+	struct watch_source src = { .fill = daemon_fill, .serve = daemon_serve, .ctx = &dm };
 	struct watcher *w = dm.w;
 	enum reconcile_result r;
 	char why[128];
@@ -284,6 +311,9 @@ static int run(const char *config)
 		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	metrics_follow(&dm);
+	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+	autoblock_watch_tick(&dm.blocks, want.pin_path);	/* blocks already in place: logged once */
+	dm.next_tick = mono_ms() + AUTOBLOCK_TICK_MS;
 	watcher_set_source(w, &src);
 	for (;;) {
 		enum watch_event ev = WATCH_RELOAD;
@@ -310,6 +340,7 @@ static int run(const char *config)
 				desired_free(&want);
 				want = next;
 				metrics_follow(&dm);
+				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
 			} else {
 				desired_free(&next);
 				if (dm.metrics == NULL && want.metrics_listen[0])

@@ -58,8 +58,8 @@ void metrics_write(const struct snapshot *s, const struct reload_stats *r, FILE 
 			fprintf(out, "vosfp_list_entries{list=\"%s\",family=\"%s\"} %zu\n", snapshot_list_names[l],
 				snapshot_family_names[f], s->lists[l][f]);
 	family(out, "vosfp_dynamic_blocks", "gauge",
-	       "Sources blocked dynamically right now. Always 0 until dynamic blocking (issue 5) exists.");
-	fprintf(out, "vosfp_dynamic_blocks 0\n");
+	       "Sources under a timed auto-block right now (unexpired entries of the auto_blocked map).");
+	fprintf(out, "vosfp_dynamic_blocks %zu\n", s->blocks.n);
 	family(out, "vosfp_xdp_mode", "gauge",
 	       "1 for each interface vosfp's XDP program is attached to, with the mode it runs in.");
 	for (unsigned k = 0; k < s->link_count; k++) {

@@ -34,5 +34,6 @@ void snapshot_free(struct snapshot *s)
 {
 	free(s->ifaces);
 	free(s->links);
+	autoblock_set_free(&s->blocks);
 	memset(s, 0, sizeof(*s));
 }

@@ -1,11 +1,12 @@
 /* snapshot.h - every figure the agent reports, gathered at one moment: counters in total and
- * per interface, list sizes, XDP modes. One struct feeds --stats, --stats --json and /metrics,
+ * per interface, list sizes, XDP modes, live auto-blocks. One struct feeds --stats, --stats --json and /metrics,
  * so the three cannot disagree. Plain data; filled by stats.c, printed by stats.c and metrics.c. */
 #ifndef VOSFP_SNAPSHOT_H
 #define VOSFP_SNAPSHOT_H
 
 #include <stddef.h>
 
+#include "autoblock.h"
 #include "iface_stats.h"
 #include "prefix_set.h"
 
@@ -26,6 +27,8 @@ struct snapshot {
 	struct snapshot_link *links;			/* interfaces vosfp's links are attached to */
 	unsigned link_count;
 	size_t lists[SNAP_LISTS][SNAP_FAMILIES];	/* entries in the list maps */
+	struct autoblock_set blocks;			/* live auto-blocks, sorted by source */
+	__u64 now;					/* coarse monotonic ns they were read at */
 };
 
 extern const char *const snapshot_list_names[SNAP_LISTS];	/* "blocklist", "allowlist" */

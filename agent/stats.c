@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "autoblock_map.h"
 #include "counters.h"
 #include "pins.h"
 #include "state.h"
@@ -112,6 +113,10 @@ int stats_collect(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES], st
 		ret = read_per_iface(pin_path, s, err, errlen);
 	if (!ret)
 		ret = read_links_and_lists(pin_path, lists, s, err, errlen);
+	if (!ret) {
+		s->now = autoblock_now();
+		ret = autoblock_map_read(pin_path, s->now, &s->blocks, err, errlen);
+	}
 	if (ret)
 		snapshot_free(s);
 	return ret;
@@ -165,6 +170,16 @@ void stats_write_text(const struct snapshot *s, FILE *out)
 		for (int f = 0; f < SNAP_FAMILIES; f++)
 			fprintf(out, " %s %s %zu%s", snapshot_list_names[l], snapshot_family_names[f], s->lists[l][f],
 				l == SNAP_LISTS - 1 && f == SNAP_FAMILIES - 1 ? "\n" : ",");
+	fprintf(out, "\nAuto-blocks: %zu active\n", s->blocks.n);
+	if (s->blocks.n)
+		fprintf(out, "  %-39s %-24s %s\n", "source", "reason", "time left (s)");
+	for (size_t i = 0; i < s->blocks.n; i++) {
+		char addr[AUTOBLOCK_ADDR_STRLEN], reason[AUTOBLOCK_REASON_STRLEN];
+
+		fprintf(out, "  %-39s %-24s %llu\n", autoblock_addr(&s->blocks.v[i].key, addr, sizeof(addr)),
+			autoblock_reason(s->blocks.v[i].reason, s->blocks.v[i].method, reason, sizeof(reason)),
+			autoblock_seconds_left(&s->blocks.v[i], s->now));
+	}
 }
 
 static void json_verdicts(const struct vosfp_traffic *t, int bytes, FILE *out)
@@ -228,8 +243,18 @@ void stats_write_json(const struct snapshot *s, FILE *out)
 			fprintf(out, "%s\"%s\": %zu", f ? ", " : "", snapshot_family_names[f], s->lists[l][f]);
 		fprintf(out, "}");
 	}
-	/* Issue 5 adds dynamic blocks; until then there are none, and the figure says so. */
-	fprintf(out, "}, \"dynamic_blocks\": 0}\n");
+	/* dynamic_blocks: the count, as the /metrics gauge; auto_blocks: the entries. */
+	fprintf(out, "}, \"dynamic_blocks\": %zu, \"auto_blocks\": [", s->blocks.n);
+	for (size_t i = 0; i < s->blocks.n; i++) {
+		const struct autoblock *b = &s->blocks.v[i];
+		char addr[AUTOBLOCK_ADDR_STRLEN], reason[AUTOBLOCK_REASON_STRLEN];
+
+		fprintf(out, "%s{\"source\": \"%s\", \"reason\": \"%s\", \"seconds_left\": %llu, \"ms_left\": %llu}",
+			i ? ", " : "", autoblock_addr(&b->key, addr, sizeof(addr)),
+			autoblock_reason(b->reason, b->method, reason, sizeof(reason)),
+			autoblock_seconds_left(b, s->now), (unsigned long long)((b->expires - s->now) / 1000000));
+	}
+	fprintf(out, "]}\n");
 }
 
 int stats_print(const char *pin_path, int json, FILE *out)

@@ -14,7 +14,9 @@ work=$(mktemp -d /tmp/vosfp-defence-test.XXXXXX)
 pin="/sys/fs/bpf/vosfp-def-$$"
 ns="vosfp-def-$$" host="vdf$$h" peer="vdf$$p"
 
+agent_pid=""
 cleanup() {
+	stop_agent
 	"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
 	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
@@ -23,6 +25,21 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+
+stop_agent() {	# the daemon this test started, by PID; waits for it (bounded: SIGKILL after 5 s)
+	[ -n "$agent_pid" ] || return 0
+	kill "$agent_pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.05; done
+	kill -9 "$agent_pid" 2>/dev/null
+	wait "$agent_pid" 2>/dev/null
+	agent_pid=""
+}
+
+start_agent() {	# start_agent LOG: the daemon on the current config, up once its first reconcile is logged
+	"$agent" -c "$work/vosfp.yaml" >"$1" 2>&1 &
+	agent_pid=$!
+	wait_for 10 grep -qE "reconciled in|no change:" "$1"
+}
 
 new_netns "$ns" || { fail "cannot create namespace"; exit 1; }
 ip link add "$host" type veth peer name "$peer" netns "$ns" || { fail "cannot create veth"; exit 1; }
@@ -150,4 +167,111 @@ if [ "$now" = "$prog" ]; then
 else
 	fail "the program changed: id $prog -> $now"
 fi
+
+# --- the daemon: auto-blocks in --stats (text and JSON), logged when made and when released ---
+write_config "rate_limit:
+  rate: 0
+  per_method:
+    register: {rate: 1, burst: 2}
+auto_block:
+  after_seconds: 0
+  duration_seconds: 2"
+start_agent "$work/agent.log" || fail "the daemon did not start: $(cat "$work/agent.log")"
+burst "daemon: flood from .11: 2 passed, 1 RATE_LIMITED (starts a 2 s block)" 198.18.2.11 "$REG" 3 2 $C_RATE 1
+if wait_for 3 grep -q "198.18.2.11: auto-blocked for 2 s (rate limit REGISTER)" "$work/agent.log"; then
+	pass "the daemon logged the block"
+else
+	fail "no block logged: $(cat "$work/agent.log")"
+fi
+if wait_for 5 grep -q "198.18.2.11: auto-block released (rate limit REGISTER, expired)" "$work/agent.log"; then
+	pass "the daemon logged the release when the block expired"
+else
+	fail "no release logged: $(cat "$work/agent.log")"
+fi
+text=$("$agent" --stats -c "$work/vosfp.yaml")
+if grep -q "^Auto-blocks: 0 active$" <<<"$text"; then
+	pass "--stats: no auto-block once expired"
+else
+	fail "--stats after expiry: $text"
+fi
+
+# --- persistence: the live blocks survive a restart over --down'd maps (a reboot) ---
+persist="$work/auto_blocked.txt"
+write_config "rate_limit:
+  rate: 0
+  per_method:
+    register: {rate: 1, burst: 2}
+auto_block:
+  after_seconds: 0
+  duration_seconds: 600
+  persist_file: $persist"
+# The daemon reloads (inotify) and writes the file on its next tick: no block yet, so empty.
+if wait_for 5 test -f "$persist" && [ ! -s "$persist" ]; then
+	pass "persist_file added by a reload: the file is written, empty"
+else
+	fail "persist file after the reload: $(cat "$persist" 2>&1)"
+fi
+burst "flood from .11 again: 2 passed, 1 RATE_LIMITED (a 600 s block)" 198.18.2.11 "$REG" 3 2 $C_RATE 1
+json=$("$agent" --stats --json -c "$work/vosfp.yaml")
+# The block was made with the kernel's coarse clock and is read with CLOCK_MONOTONIC_COARSE: the
+# same clock, so its time left is its duration less the time since, never more.
+if python3 -c 'import json,sys
+j = json.loads(sys.argv[1]); b = j["auto_blocks"]
+assert j["dynamic_blocks"] == 1 and len(b) == 1, j
+assert b[0]["source"] == "198.18.2.11" and b[0]["reason"] == "rate limit REGISTER", b
+assert 597000 <= b[0]["ms_left"] <= 600000 and b[0]["seconds_left"] in (598, 599, 600), b' "$json"; then
+	pass "--stats --json: one auto-block, 198.18.2.11, rate limit REGISTER, 597-600 s left of 600"
+else
+	fail "--stats --json auto-blocks: $json"
+fi
+text=$("$agent" --stats -c "$work/vosfp.yaml")
+if grep -q "^Auto-blocks: 1 active$" <<<"$text" &&
+	grep -qE "^  198\.18\.2\.11 +rate limit REGISTER +(59[89]|600)$" <<<"$text"; then
+	pass "--stats lists the auto-block with its reason and time left"
+else
+	fail "--stats auto-blocks: $text"
+fi
+line_of_11() { grep -E "^198\.18\.2\.11 [0-9]+ rate limit REGISTER$" "$persist"; }
+if wait_for 3 grep -q "198.18.2.11: auto-blocked for 600 s (rate limit REGISTER)" "$work/agent.log" &&
+	wait_for 3 line_of_11; then
+	expiry=$(line_of_11 | cut -d' ' -f2)
+	left=$((expiry - $(date +%s)))
+	if [ "$left" -ge 598 ] && [ "$left" -le 600 ]; then
+		pass "logged and persisted: 198.18.2.11 until now + $left s"
+	else
+		fail "persisted expiry is now + $left s (expected 598-600)"
+	fi
+else
+	fail "block not logged or not persisted: $(cat "$persist"; tail -5 "$work/agent.log")"
+	expiry=0
+fi
+stop_agent
+"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1 || fail "--down failed"
+[ ! -e "$pin/auto_blocked" ] || fail "--down left the auto_blocked map"
+# An expired entry and a malformed line, as a crash or a hand edit could leave them.
+printf '198.18.2.12 %s rate limit INVITE\n198.18.2.13 soon rate limit REGISTER\n' "$(($(date +%s) - 5))" >>"$persist"
+start_agent "$work/agent2.log" || fail "the daemon did not restart: $(cat "$work/agent2.log")"
+json=$("$agent" --stats --json -c "$work/vosfp.yaml")
+want_left=$((expiry - $(date +%s)))
+if python3 -c 'import json,sys
+j = json.loads(sys.argv[1]); b = j["auto_blocks"]; want = int(sys.argv[2])
+assert j["dynamic_blocks"] == 1 and len(b) == 1, j
+assert b[0]["source"] == "198.18.2.11" and b[0]["reason"] == "rate limit REGISTER", b
+assert want - 1 <= b[0]["seconds_left"] <= want + 1, (b, want)' "$json" "$want_left"; then
+	pass "restarted over fresh maps: 198.18.2.11 blocked again with its ${want_left} s left (±1 s), the expired entry not restored"
+else
+	fail "after the restart (want ${want_left} s left): $json"
+fi
+if grep -q "$persist:3: expected ADDRESS EXPIRY_UNIX_SECONDS REASON; line skipped" "$work/agent2.log"; then
+	pass "a malformed line is logged with file:line and skipped"
+else
+	fail "bad line: $(cat "$work/agent2.log")"
+fi
+if grep -q "auto-block: restored 1 of 1 live entry from $persist" "$work/agent2.log"; then
+	pass "the restore is logged"
+else
+	fail "restore log: $(cat "$work/agent2.log")"
+fi
+burst "the restored block drops .11's INVITEs as AUTO_BLOCKED" 198.18.2.11 "$(request INVITE "Linphone/5.2")" 3 0 $C_AUTO 3
+stop_agent
 exit "$test_status"

@@ -255,6 +255,8 @@ START_TEST(test_good_flood_defence)
 	}
 	ck_assert_uint_eq(s.runtime.auto_block_after_ms, 0);
 	ck_assert_uint_eq(s.runtime.auto_block_ms, 4294967000u);
+	/* Relative to the config's directory, as list files. */
+	ck_assert_str_eq(s.autoblock_persist, CORPUS "/good/state/auto_blocked.txt");
 	ck_assert_uint_eq(s.scanner_count, 0);
 	desired_free(&s);
 
@@ -266,6 +268,7 @@ START_TEST(test_good_flood_defence)
 		ck_assert_uint_eq(s.runtime.rate[m].burst, VOSFP_DEFAULT_RATE);
 	}
 	ck_assert_uint_eq(s.runtime.auto_block_ms, 0);
+	ck_assert_str_eq(s.autoblock_persist, "");
 	ck_assert_uint_eq(s.scanner_count, scanner_default_count);
 	/* Sorted, and keyed on the first word: "friendly" of "friendly-scanner", 8 bytes long. */
 	for (unsigned i = 1; i < s.scanner_count; i++)

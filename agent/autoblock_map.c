@@ -1,0 +1,281 @@
+/* autoblock_map.c - see autoblock_map.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "autoblock_map.h"
+#include "log.h"
+#include "pins.h"
+
+#define BATCH 1024
+
+__u64 autoblock_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+void autoblock_clocks_now(struct autoblock_clocks *c)
+{
+	struct timespec t;
+
+	c->mono_ns = autoblock_now();
+	clock_gettime(CLOCK_REALTIME, &t);
+	c->realtime_s = t.tv_sec;
+}
+
+static int open_map(const char *pin_path, char *path, size_t len)
+{
+	pins_map_path(pin_path, "auto_blocked", path, len);
+	return bpf_obj_get(path);
+}
+
+static int append(struct autoblock_set *s, size_t *cap, const struct vosfp_src_key *k,
+		  const struct vosfp_auto_block *v)
+{
+	if (s->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct autoblock *nv = realloc(s->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		*cap = ncap;
+	}
+	s->v[s->n++] = (struct autoblock){ .key = *k, .expires = v->expires, .reason = v->reason,
+					   .method = v->method };
+	return 0;
+}
+
+/* Batch lookups: a few syscalls for the whole map (at most its max_entries, 65536 by default),
+ * where one lookup per key would cost two syscalls each. */
+static int read_fd(int fd, __u64 now, struct autoblock_set *out)
+{
+	static struct vosfp_src_key keys[BATCH];
+	static struct vosfp_auto_block vals[BATCH];
+	__u32 in = 0, next = 0;
+	size_t cap = 0;
+	int first = 1;
+
+	for (;;) {
+		__u32 count = BATCH;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &next, keys, vals, &count, NULL);
+		int err = ret ? errno : 0;
+
+		if (ret && err != ENOENT)
+			return -err;
+		for (__u32 i = 0; i < count; i++)
+			if (vals[i].expires > now && append(out, &cap, &keys[i], &vals[i]))
+				return -ENOMEM;
+		if (err == ENOENT)
+			break;
+		in = next;
+		first = 0;
+	}
+	autoblock_sort(out);
+	return 0;
+}
+
+int autoblock_map_read(const char *pin_path, __u64 now, struct autoblock_set *out, char *err, size_t errlen)
+{
+	char path[4352];
+	int fd = open_map(pin_path, path, sizeof(path)), ret;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = read_fd(fd, now, out);
+	if (ret) {
+		snprintf(err, errlen, "reading %s: %s", path, strerror(-ret));
+		autoblock_set_free(out);
+	}
+	close(fd);
+	return ret;
+}
+
+/* The persist file is the agent's own state, not operator policy: a bad line (a torn write from
+ * before the atomic rename, a hand edit) costs that one entry, logged; it never stops the agent
+ * or the other entries, unlike a bad line in a list file. */
+static void read_file(const char *file, struct autoblock_set *out)
+{
+	struct autoblock_clocks c;
+	size_t cap = 0;
+	char line[512];
+	int lineno = 0;
+	FILE *f = fopen(file, "r");
+
+	memset(out, 0, sizeof(*out));
+	if (!f) {
+		if (errno != ENOENT)
+			log_msg(LOG_WARNING, "auto-block: cannot read %s: %s; nothing restored", file, strerror(errno));
+		return;
+	}
+	autoblock_clocks_now(&c);
+	while (fgets(line, sizeof(line), f)) {
+		struct autoblock b;
+		char why[160];
+		int r;
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		r = autoblock_line_parse(line, &c, &b, why, sizeof(why));
+		if (r < 0)
+			log_msg(LOG_WARNING, "%s:%d: %s; line skipped", file, lineno, why);
+		if (r > 0) {
+			struct vosfp_auto_block v = { .expires = b.expires, .reason = b.reason, .method = b.method };
+
+			if (append(out, &cap, &b.key, &v))
+				break;
+		}
+	}
+	fclose(f);
+}
+
+static void restore(struct autoblock_watch *w, const char *pin_path)
+{
+	struct autoblock_set s;
+	char path[4352], addr[AUTOBLOCK_ADDR_STRLEN];
+	unsigned restored = 0;
+	int fd;
+
+	read_file(w->persist, &s);
+	if (!s.n) {
+		autoblock_set_free(&s);
+		return;
+	}
+	fd = open_map(pin_path, path, sizeof(path));
+	if (fd < 0) {
+		log_msg(LOG_WARNING, "auto-block: cannot open %s: %s; nothing restored", path, strerror(errno));
+		autoblock_set_free(&s);
+		return;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		struct vosfp_auto_block v = { .expires = s.v[i].expires, .reason = s.v[i].reason,
+					      .method = s.v[i].method };
+
+		/* An entry already in the map is the datapath's own, newer word: keep it. */
+		if (!bpf_map_update_elem(fd, &s.v[i].key, &v, BPF_NOEXIST))
+			restored++;
+		else if (errno != EEXIST)
+			log_msg(LOG_WARNING, "auto-block: restoring %s: %s",
+				autoblock_addr(&s.v[i].key, addr, sizeof(addr)), strerror(errno));
+	}
+	close(fd);
+	log_msg(LOG_INFO, "auto-block: restored %u of %zu live entr%s from %s", restored, s.n,
+		s.n == 1 ? "y" : "ies", w->persist);
+	autoblock_set_free(&s);
+}
+
+void autoblock_watch_follow(struct autoblock_watch *w, const char *pin_path, const char *persist_file)
+{
+	if (!strcmp(w->persist, persist_file))
+		return;
+	snprintf(w->persist, sizeof(w->persist), "%s", persist_file);
+	w->file_valid = 0;
+	if (w->persist[0])
+		restore(w, pin_path);
+}
+
+static void log_change(void *ctx, enum autoblock_change what, const struct autoblock *b)
+{
+	__u64 now = *(const __u64 *)ctx;
+	char addr[AUTOBLOCK_ADDR_STRLEN], reason[AUTOBLOCK_REASON_STRLEN];
+
+	autoblock_addr(&b->key, addr, sizeof(addr));
+	autoblock_reason(b->reason, b->method, reason, sizeof(reason));
+	if (what == AUTOBLOCK_BLOCKED)
+		log_msg(LOG_NOTICE, "%s: auto-blocked for %llu s (%s)", addr, autoblock_seconds_left(b, now), reason);
+	else
+		log_msg(LOG_NOTICE, "%s: auto-block released (%s, %s)", addr, reason,
+			now >= b->expires ? "expired" : "removed");
+}
+
+/* Whole file to a temp name beside it, then rename: a reader (or a crash) sees the old file or
+ * the new one, never half of one. */
+static int write_file(const char *file, const struct autoblock_set *s)
+{
+	struct autoblock_clocks c;
+	char tmp[PATH_MAX + 16];
+	FILE *f;
+	int ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	autoblock_clocks_now(&c);
+	for (size_t i = 0; i < s->n; i++) {
+		char line[160];
+
+		autoblock_line_format(&s->v[i], &c, line, sizeof(line));
+		fputs(line, f);
+	}
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, file)) {
+		int e = errno;
+
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
+static int copy_set(struct autoblock_set *to, const struct autoblock_set *from)
+{
+	struct autoblock *v = malloc((from->n ? from->n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, from->v, from->n * sizeof(*v));
+	autoblock_set_free(to);
+	to->v = v;
+	to->n = from->n;
+	return 0;
+}
+
+void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path)
+{
+	__u64 now = autoblock_now();
+	struct autoblock_set cur;
+	char err[4608];
+	size_t more;
+
+	if (autoblock_map_read(pin_path, now, &cur, err, sizeof(err))) {
+		log_msg(LOG_WARNING, "auto-block: %s", err);
+		return;
+	}
+	autoblock_diff(&w->seen, &cur, log_change, &now, AUTOBLOCK_LOG_CAP, &more);
+	if (more)
+		log_msg(LOG_NOTICE, "... and %zu more auto-block change%s", more, more == 1 ? "" : "s");
+	if (w->persist[0] && (!w->file_valid || !autoblock_set_equal(&w->written, &cur))) {
+		int ret = write_file(w->persist, &cur);
+
+		if (ret)
+			log_msg(LOG_WARNING, "auto-block: cannot write %s: %s (tried again next second)",
+				w->persist, strerror(-ret));
+		else
+			w->file_valid = !copy_set(&w->written, &cur);
+	}
+	autoblock_set_free(&w->seen);
+	w->seen = cur;
+}
+
+void autoblock_watch_free(struct autoblock_watch *w)
+{
+	autoblock_set_free(&w->seen);
+	autoblock_set_free(&w->written);
+}

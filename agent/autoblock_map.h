@@ -1,0 +1,39 @@
+/* autoblock_map.h - the pinned auto_blocked map: read its live entries (for --stats, /metrics
+ * and the daemon's watch), add restored ones; and the daemon's once-a-second watch over it: a
+ * log line per block and release, and the optional persist file (auto_block.persist_file). */
+#ifndef VOSFP_AUTOBLOCK_MAP_H
+#define VOSFP_AUTOBLOCK_MAP_H
+
+#include <limits.h>
+
+#include "autoblock.h"
+
+/* CLOCK_MONOTONIC_COARSE in ns: the datapath's clock for expiries. */
+__u64 autoblock_now(void);
+void autoblock_clocks_now(struct autoblock_clocks *c);
+
+/* The entries of <pin_path>/auto_blocked still live at now, sorted. No such map (pins of an
+ * older object, or nothing applied) is an empty set. 0, or a negative errno with err. */
+int autoblock_map_read(const char *pin_path, __u64 now, struct autoblock_set *out, char *err, size_t errlen);
+
+/* The daemon's view, kept between ticks. */
+struct autoblock_watch {
+	struct autoblock_set seen;		/* at the last tick */
+	struct autoblock_set written;		/* what the persist file holds */
+	int file_valid;				/* written reflects the file */
+	char persist[PATH_MAX];			/* "" when not persisting */
+};
+
+#define AUTOBLOCK_TICK_MS 1000
+#define AUTOBLOCK_LOG_CAP 20			/* lines per tick, then "... and N more" */
+
+/* After every successful reconcile: take persist_file ("" for none) and, when it is new (the
+ * first reconcile included), restore its live entries into the map. */
+void autoblock_watch_follow(struct autoblock_watch *w, const char *pin_path, const char *persist_file);
+
+/* Once a second: read the map, log what changed, rewrite the persist file if the set changed. */
+void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path);
+
+void autoblock_watch_free(struct autoblock_watch *w);
+
+#endif
