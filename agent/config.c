@@ -66,6 +66,8 @@ static const cyaml_schema_field_t list_fields[] = {
 static const cyaml_schema_field_t limits_fields[] = {
 	CYAML_FIELD_UINT("blocklist_max", CYAML_FLAG_OPTIONAL, struct vosfp_limits_cfg, blocklist_max),
 	CYAML_FIELD_UINT("allowlist_max", CYAML_FLAG_OPTIONAL, struct vosfp_limits_cfg, allowlist_max),
+	CYAML_FIELD_UINT("rate_sources_max", CYAML_FLAG_OPTIONAL, struct vosfp_limits_cfg, rate_sources_max),
+	CYAML_FIELD_UINT("auto_block_max", CYAML_FLAG_OPTIONAL, struct vosfp_limits_cfg, auto_block_max),
 	CYAML_FIELD_END
 };
 
@@ -413,6 +415,10 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 		if (yamldoc_has(y, "limits.allowlist_max") && c->limits->allowlist_max == 0)
 			diag_add(d, f, yamldoc_line(y, "limits.allowlist_max"),
 				 "limits.allowlist_max: expected at least 1");
+		check_range(y, d, "limits.rate_sources_max", c->limits->rate_sources_max, VOSFP_DEFENCE_MAP_MIN,
+			    VOSFP_DEFENCE_MAP_MAX);
+		check_range(y, d, "limits.auto_block_max", c->limits->auto_block_max, VOSFP_DEFENCE_MAP_MIN,
+			    VOSFP_DEFENCE_MAP_MAX);
 	}
 
 	if (c->metrics) {

@@ -53,6 +53,8 @@ struct vosfp_sip_cfg {
 struct vosfp_limits_cfg {
 	uint32_t blocklist_max;
 	uint32_t allowlist_max;
+	uint32_t rate_sources_max;		/* sources the rate limiter tracks (map rate_state) */
+	uint32_t auto_block_max;		/* live auto-blocks (map auto_blocked) */
 };
 
 /* The Prometheus endpoint; absent: no listening socket at all. */
@@ -130,6 +132,10 @@ struct vosfp_config_doc {
 #define VOSFP_AUTO_BLOCK_AFTER_MAX 86400
 #define VOSFP_AUTO_BLOCK_DURATION_MAX 4294967	/* (2^32 - 1) ms */
 #define VOSFP_USER_AGENT_MAX_LEN 128
+/* The flood-defence maps are LRU hashes, which the kernel preallocates whole: ~100 bytes an
+ * entry, so the largest costs ~400 MB; the smallest keeps the LRU's per-CPU lists useful. */
+#define VOSFP_DEFENCE_MAP_MIN 1024
+#define VOSFP_DEFENCE_MAP_MAX 4194304
 
 /* A loaded config: the typed document and, for messages about it, where each value stands. */
 struct config_file {

@@ -9,8 +9,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "autoblock_map.h"
 #include "datapath.h"
 #include "links.h"
+#include "log.h"
 #include "plan.h"
 #include "pins.h"
 #include "summary.h"
@@ -65,6 +67,29 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	return m ? bpf_map__fd(m) : -1;
 }
 
+/* New maps (a list or map resized, a new layout) must not release the sources under a timed
+ * block: the live ones move to the new map. One the datapath adds between this copy and the
+ * program swap stays behind; its source's next flood blocks it again. */
+static void carry_auto_blocks(const char *pin_path, int to_fd)
+{
+	struct autoblock_set s;
+	char err[4608];
+	size_t moved = 0;
+
+	if (to_fd < 0 || autoblock_map_read(pin_path, autoblock_now(), &s, err, sizeof(err)))
+		return;
+	for (size_t i = 0; i < s.n; i++) {
+		struct vosfp_auto_block v = { .expires = s.v[i].expires, .reason = s.v[i].reason,
+					      .method = s.v[i].method };
+
+		moved += bpf_map_update_elem(to_fd, &s.v[i].key, &v, BPF_NOEXIST) == 0;
+	}
+	if (s.n)
+		log_msg(LOG_INFO, "auto-block: %zu of %zu live entr%s carried over to the new maps", moved, s.n,
+			s.n == 1 ? "y" : "ies");
+	autoblock_set_free(&s);
+}
+
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
 		  size_t errlen)
 {
@@ -97,6 +122,10 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 			}
 		} else if (is_block || is_allow) {
 			bpf_map__set_max_entries(map, is_block ? want->blocklist_max : want->allowlist_max);
+		} else if (!strcmp(name, "rate_state")) {
+			bpf_map__set_max_entries(map, want->rate_sources_max);
+		} else if (!strcmp(name, "auto_blocked")) {
+			bpf_map__set_max_entries(map, want->auto_block_max);
 		}
 	}
 	ret = bpf_object__load(dp->obj);
@@ -118,6 +147,8 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->iface_counters_fd = map_fd(dp->obj, "iface_counters");
 	dp->iface_names_fd = map_fd(dp->obj, "iface_names");
 	dp->scanner_fd = map_fd(dp->obj, "scanner_tokens");
+	if (how == DP_FRESH_MAPS)
+		carry_auto_blocks(want->pin_path, map_fd(dp->obj, "auto_blocked"));
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
 		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);

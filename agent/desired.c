@@ -252,6 +252,10 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 								 : VOSFP_DEFAULT_BLOCKLIST_MAX;
 	s->allowlist_max = c->limits && c->limits->allowlist_max ? c->limits->allowlist_max
 								 : VOSFP_DEFAULT_ALLOWLIST_MAX;
+	s->rate_sources_max = c->limits && c->limits->rate_sources_max ? c->limits->rate_sources_max
+								       : VOSFP_RATE_SOURCES_DEFAULT_MAX;
+	s->auto_block_max = c->limits && c->limits->auto_block_max ? c->limits->auto_block_max
+								   : VOSFP_AUTO_BLOCK_DEFAULT_MAX;
 	build_list(s, c->blocklist, &s->blocked, d);
 	build_list(s, c->allowlist, &s->allowed, d);
 	check_limit(&cf, "blocklist", &s->blocked, s->blocklist_max, d);

@@ -29,6 +29,7 @@ struct desired {
 	unsigned scanner_count;
 	struct prefix_set blocked, allowed;
 	uint32_t blocklist_max, allowlist_max;
+	uint32_t rate_sources_max, auto_block_max;	/* sizes of maps rate_state, auto_blocked */
 	char metrics_listen[72];		/* metrics.listen, "" when metrics are off */
 	char autoblock_persist[PATH_MAX];	/* auto_block.persist_file resolved, "" when auto-blocks
 						 * are off or not kept */

@@ -99,7 +99,9 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 	memset(p, 0, sizeof(*p));
 	/* New maps start empty: then everything desired is an addition. */
 	p->new_maps = !have->pinned || have->maps_outdated || have->blocklist_max != want->blocklist_max ||
-		      have->allowlist_max != want->allowlist_max;
+		      have->allowlist_max != want->allowlist_max ||
+		      (have->rate_sources_max && have->rate_sources_max != want->rate_sources_max) ||
+		      (have->auto_block_max && have->auto_block_max != want->auto_block_max);
 	if (p->new_maps) {
 		static const struct prefix_set empty;
 
@@ -192,8 +194,9 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 	if (!have->readable)
 		fprintf(out, "note: kernel state not readable (not root?): planning against an empty kernel\n");
 	if (p->new_maps)
-		fprintf(out, "maps: create under %s (blocklist_max %u, allowlist_max %u) from %s%s\n",
-			want->pin_path, want->blocklist_max, want->allowlist_max, want->bpf_object,
+		fprintf(out, "maps: create under %s (blocklist_max %u, allowlist_max %u, rate_sources_max %u, auto_block_max %u) from %s%s\n",
+			want->pin_path, want->blocklist_max, want->allowlist_max, want->rate_sources_max,
+			want->auto_block_max, want->bpf_object,
 			have->pinned ? ", then swap the program on every interface" : "");
 	if (p->swap_program)
 		fprintf(out, "program: %s differs from the running one: swap it on every interface\n",

@@ -26,6 +26,7 @@ struct observed {
 	 * missing): they cannot be reused, new ones are made. */
 	int maps_outdated;
 	uint32_t blocklist_max, allowlist_max;	/* sizes of the pinned maps */
+	uint32_t rate_sources_max, auto_block_max;	/* 0: no such pin (an older object's) */
 	struct observed_iface *ifaces;
 	unsigned iface_count;
 	uint64_t *summaries[3];		/* IPv4 /24 summaries in the kernel, by enum summary_kind;

@@ -92,6 +92,19 @@ static __u32 map_size(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
+/* max_entries of a pinned map; 0 when there is no such pin. */
+static __u32 pinned_size(const char *pin_path, const char *name)
+{
+	int fd = open_pinned(pin_path, name);
+	__u32 n;
+
+	if (fd < 0)
+		return 0;
+	n = map_size(fd);
+	close(fd);
+	return n;
+}
+
 static int cmp_scanner_key(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct vosfp_scanner_key));
@@ -264,6 +277,10 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
 	if (!err)
 		err = read_scanners(pin_path, o);
+	if (!err) {
+		o->rate_sources_max = pinned_size(pin_path, "rate_state");
+		o->auto_block_max = pinned_size(pin_path, "auto_blocked");
+	}
 	for (int k = 0; !err && with_lists && k < SUMMARY_KINDS; k++)
 		err = read_summary(pin_path, summary_map_names[k], &o->summaries[k]);
 	if (!err)

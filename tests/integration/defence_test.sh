@@ -273,5 +273,32 @@ else
 	fail "restore log: $(cat "$work/agent2.log")"
 fi
 burst "the restored block drops .11's INVITEs as AUTO_BLOCKED" 198.18.2.11 "$(request INVITE "Linphone/5.2")" 3 0 $C_AUTO 3
+
+# --- limits for the defence maps: a new size makes new maps, the live auto-blocks move along ---
+write_config "limits:
+  rate_sources_max: 4096
+  auto_block_max: 2048
+rate_limit:
+  rate: 0
+  per_method:
+    register: {rate: 1, burst: 2}
+auto_block:
+  after_seconds: 0
+  duration_seconds: 600
+  persist_file: $persist"
+max_entries() { "$BPFTOOL" map show pinned "$pin/$1" | sed -n 's/.*max_entries \([0-9]*\).*/\1/p'; }
+resized() { [ "$(max_entries auto_blocked)" = 2048 ] && [ "$(max_entries rate_state)" = 4096 ]; }
+if wait_for 10 resized; then
+	pass "limits: auto_blocked holds 2048, rate_state 4096 after the reload"
+else
+	fail "sizes after the reload: auto_blocked $(max_entries auto_blocked), rate_state $(max_entries rate_state): $(tail -5 "$work/agent2.log")"
+fi
+if grep -q "auto-block: 1 of 1 live entry carried over to the new maps" "$work/agent2.log" &&
+	grep -q "198.18.2.11" <<<"$("$agent" --stats -c "$work/vosfp.yaml")"; then
+	pass "the live auto-block was carried over to the new maps"
+else
+	fail "carry-over: $(tail -5 "$work/agent2.log")"
+fi
+burst "after the resize .11 is still AUTO_BLOCKED" 198.18.2.11 "$(request INVITE "Linphone/5.2")" 2 0 $C_AUTO 2
 stop_agent
 exit "$test_status"

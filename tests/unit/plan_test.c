@@ -180,6 +180,39 @@ START_TEST(test_size_change_recreates_maps)
 }
 END_TEST
 
+/* limits.rate_sources_max / auto_block_max: new maps when a pinned size differs; pins of an
+ * object without those maps (size 0) are no reason for new ones. */
+START_TEST(test_defence_map_sizes)
+{
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	want.rate_sources_max = have.rate_sources_max = 65536;
+	want.auto_block_max = have.auto_block_max = 65536;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(!p.new_maps);
+	plan_free(&p);
+
+	want.auto_block_max = 2048;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.new_maps);
+	plan_free(&p);
+
+	want.auto_block_max = 65536;
+	want.rate_sources_max = 1024;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.new_maps);
+	plan_free(&p);
+
+	have.rate_sources_max = have.auto_block_max = 0;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(!p.new_maps);
+	plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_runtime_change)
 {
 	struct desired want;
@@ -362,6 +395,7 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_outdated_maps_recreated);
 	tcase_add_test(tc, test_interface_actions);
 	tcase_add_test(tc, test_first_start);
+	tcase_add_test(tc, test_defence_map_sizes);
 	tcase_add_loop_test(tc, test_prefix_set_sort, 0, 2);
 	tcase_add_test(tc, test_summary_diff);
 	return tc;
