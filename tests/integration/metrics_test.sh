@@ -188,7 +188,7 @@ EXPECT
 for ifc in "$h1" "$h2"; do
 	expect "$ifc: vosfp_xdp_mode native" "$work/s1.txt" vosfp_xdp_mode "interface=$ifc" mode=native = 1
 done
-expect "dynamic blocks: 0 (issue 5)" "$work/s1.txt" vosfp_dynamic_blocks = 0
+expect "dynamic blocks: 0 (no auto-block in this test)" "$work/s1.txt" vosfp_dynamic_blocks = 0
 expect "reloads ok: 1 (the start)" "$work/s1.txt" vosfp_reloads_total result=ok = 1
 expect "reloads failed: 0" "$work/s1.txt" vosfp_reloads_total result=failed = 0
 expect "config generation 1" "$work/s1.txt" vosfp_config_generation = 1
