@@ -8,6 +8,7 @@
 #include "desired.h"
 #include "iface_file.h"
 #include "lists.h"
+#include "summary.h"
 
 const char *xdp_mode_name(enum vosfp_xdp_mode m)
 {
@@ -250,6 +251,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	build_list(s, c->allowlist, &s->allowed, d);
 	check_limit(&cf, "blocklist", &s->blocked, s->blocklist_max, d);
 	check_limit(&cf, "allowlist", &s->allowed, s->allowlist_max, d);
+	s->runtime.flags |= summary_v6_flags(&s->blocked, &s->allowed);
 	config_free(&cf);
 
 	if (d->count != before) {

@@ -45,6 +45,7 @@ struct txn {
 	unsigned rec_count;
 	struct journal journal;
 	int swap;			/* kept interfaces switch to the program loaded here */
+	int runtime_recorded;		/* CHANGE_RUNTIME journaled: its one undo restores it whole */
 	char err[1024];
 };
 
@@ -76,13 +77,52 @@ static int summary_step(struct txn *t, int l, enum summary_phase phase)
 {
 	int ret;
 
-	if (!t->plan->summary_changed[l])
+	/* No map: the running program (an older object's, not swapped) does not read it. */
+	if (!t->plan->summary_changed[l] || t->dp.summary_fd[l] < 0)
 		return 0;
 	ret = apply_summary(t->dp.summary_fd[l], t->plan->summary_old[l], t->plan->summary_new[l], phase);
 	record(t, CHANGE_SUMMARY, (unsigned)l, 0, 0);
 	if (ret)
 		snprintf(t->err, sizeof(t->err), "summary %s: %s", summary_map_names[l], strerror(-ret));
 	return ret;
+}
+
+static void record_runtime(struct txn *t)
+{
+	if (!t->runtime_recorded)
+		record(t, CHANGE_RUNTIME, 0, PLAN_RUNTIME, 0);
+	t->runtime_recorded = 1;
+}
+
+static int write_runtime(struct txn *t, const struct vosfp_config *cfg)
+{
+	__u32 zero = 0;
+
+	record_runtime(t);
+	if (bpf_map_update_elem(t->dp.config_fd, &zero, cfg, BPF_ANY)) {
+		snprintf(t->err, sizeof(t->err), "runtime config: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* VOSFP_F_V6_SUMMARY_BLOCK lets the datapath trust blocked_v6_sum, which cannot hold a prefix
+ * shorter than VOSFP_V6_SUMMARY_MIN_LEN. Off: before the first such prefix is added (ahead of
+ * every other step). On: once the last one is removed and the summary is final (after every
+ * other step). In between, and for every other flag, the runtime step's value. */
+static int v6_block_flag_was(const struct txn *t)
+{
+	return !t->plan->new_maps && (t->have->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
+}
+
+static int v6_block_flag_turns_off(const struct txn *t)
+{
+	return v6_block_flag_was(t) && !(t->want->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
+}
+
+static int v6_block_flag_turns_on(const struct txn *t)
+{
+	return !v6_block_flag_was(t) && (t->want->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
 }
 
 static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
@@ -165,7 +205,8 @@ static void rollback(struct txn *t)
 		case UNDO_RESTORE_SUMMARY:
 			if (apply_summary(t->dp.summary_fd[c->slot], t->plan->summary_old[c->slot],
 					  t->plan->summary_new[c->slot], SUMMARY_UNDO))
-				log_msg(LOG_ERR, "rollback of the IPv4 summary incomplete: %s", strerror(errno));
+				log_msg(LOG_ERR, "rollback of summary %s incomplete: %s",
+					summary_map_names[c->slot], strerror(errno));
 			break;
 		}
 	}
@@ -245,33 +286,39 @@ static int op_adds(enum plan_op op)
 static int apply_lists(struct txn *t)
 {
 	const struct plan *p = t->plan;
-	__u32 zero = 0;
+	struct vosfp_config cfg;
 
+	if (v6_block_flag_turns_off(t)) {
+		cfg = t->have->runtime;
+		cfg.flags &= ~VOSFP_F_V6_SUMMARY_BLOCK;
+		if (write_runtime(t, &cfg))
+			return -EIO;
+	}
 	for (int op = 0; op < PLAN_OPS; op++) {
 		char err[256];
 		size_t done = 0;
 		int ret;
 
 		/* The blocklist's summaries cover old and new entries before any entry moves. */
-		if (op == PLAN_BLOCK_ADD && (summary_step(t, SUMMARY_BLOCK_NEAR, SUMMARY_GROW) ||
-					     summary_step(t, SUMMARY_BLOCK_FULL, SUMMARY_GROW)))
-			return -EIO;
+		for (int k = 0; op == PLAN_BLOCK_ADD && k < SUMMARY_KINDS; k++)
+			if (summary_of_blocklist(k) && summary_step(t, k, SUMMARY_GROW))
+				return -EIO;
 		if (op == PLAN_RUNTIME) {
 			if (!p->runtime_changed && !p->scanners_changed)
 				continue;
 			/* Journaled first: its undo restores tokens and config whole, even after a
 			 * failure half-way. Tokens before the config, so a feature turned on finds
 			 * them in place. */
-			record(t, CHANGE_RUNTIME, 0, op, 0);
+			record_runtime(t);
 			if (p->scanners_changed && (ret = move_scanners(t, 1))) {
 				snprintf(t->err, sizeof(t->err), "scanner tokens: %s", strerror(-ret));
 				return ret;
 			}
-			if (p->runtime_changed &&
-			    bpf_map_update_elem(t->dp.config_fd, &zero, &t->want->runtime, BPF_ANY)) {
-				snprintf(t->err, sizeof(t->err), "runtime config: %s", strerror(errno));
-				return -errno;
-			}
+			cfg = t->want->runtime;
+			if (v6_block_flag_turns_on(t))
+				cfg.flags &= ~VOSFP_F_V6_SUMMARY_BLOCK;
+			if (p->runtime_changed && (ret = write_runtime(t, &cfg)))
+				return ret;
 			continue;
 		}
 		if (!p->lists[op].n)
@@ -287,6 +334,8 @@ static int apply_lists(struct txn *t)
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		if (summary_step(t, k, SUMMARY_FINAL))
 			return -EIO;
+	if (v6_block_flag_turns_on(t) && write_runtime(t, &t->want->runtime))
+		return -EIO;
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* summary.c - see summary.h. A /8 sets 65536 bits: whole words are filled, not bits. */
+/* summary.c - see summary.h. A v4 /8 sets 65536 bits: whole words are filled, not bits. */
 #include <string.h>
 
 #include "summary.h"
@@ -25,16 +25,19 @@ const char *const summary_map_names[SUMMARY_KINDS] = {
 	[SUMMARY_BLOCK_NEAR] = "blocked_v4_sum",
 	[SUMMARY_ALLOW_NEAR] = "allowed_v4_sum",
 	[SUMMARY_BLOCK_FULL] = "blocked_v4_full",
+	[SUMMARY_BLOCK_V6] = "blocked_v6_sum",
+	[SUMMARY_ALLOW_V6] = "allowed_v6_sum",
 };
 
-void summary_add(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full)
+static uint32_t top32(const uint8_t *a)
 {
-	uint32_t addr, first;
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
 
-	if (p->family != 4)
-		return;
-	addr = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 | p->addr[3];
-	first = addr >> 8;
+static void add4(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full)
+{
+	uint32_t first = top32(p->addr) >> 8;
+
 	if (p->len > 24) {
 		set_range(near, first, 1);
 		return;
@@ -44,8 +47,47 @@ void summary_add(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full)
 		set_range(full, first, 1u << (24 - p->len));
 }
 
-void summary_build(const struct prefix_set *s, uint64_t *near, uint64_t *full)
+/* The hash scatters a prefix's /32s: bit by bit (at most 2^16 of them). */
+static void add6(const struct vosfp_prefix *p, uint64_t *sum)
+{
+	uint32_t first, count;
+
+	if (p->len < VOSFP_V6_SUMMARY_MIN_LEN)
+		return;
+	count = p->len >= 32 ? 1 : 1u << (32 - p->len);
+	first = top32(p->addr) & ~(count - 1);
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t bit = vosfp_v6_sum_bit(first + i);
+
+		sum[bit >> 6] |= 1ULL << (bit & 63);
+	}
+}
+
+void summary_add(const struct vosfp_prefix *p, int blocklist, uint64_t *const sums[SUMMARY_KINDS])
+{
+	if (p->family == 4)
+		add4(p, sums[blocklist ? SUMMARY_BLOCK_NEAR : SUMMARY_ALLOW_NEAR],
+		     blocklist ? sums[SUMMARY_BLOCK_FULL] : NULL);
+	else if (p->family == 6)
+		add6(p, sums[blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6]);
+}
+
+void summary_build(const struct prefix_set *s, int blocklist, uint64_t *const sums[SUMMARY_KINDS])
 {
 	for (size_t i = 0; i < s->n; i++)
-		summary_add(&s->v[i], near, full);
+		summary_add(&s->v[i], blocklist, sums);
+}
+
+static int v6_summarizable(const struct prefix_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].family == 6 && s->v[i].len < VOSFP_V6_SUMMARY_MIN_LEN)
+			return 0;
+	return 1;
+}
+
+uint32_t summary_v6_flags(const struct prefix_set *blocked, const struct prefix_set *allowed)
+{
+	return (v6_summarizable(blocked) ? VOSFP_F_V6_SUMMARY_BLOCK : 0) |
+	       (v6_summarizable(allowed) ? VOSFP_F_V6_SUMMARY_ALLOW : 0);
 }
