@@ -8,7 +8,6 @@
 #include "desired.h"
 #include "iface_file.h"
 #include "lists.h"
-#include "summary.h"
 
 const char *xdp_mode_name(enum vosfp_xdp_mode m)
 {
@@ -124,7 +123,8 @@ static int build_scanners(const struct vosfp_scanners_cfg *sc, struct desired *s
 static void build_runtime(const struct vosfp_sip_cfg *sip, struct vosfp_config *rt)
 {
 	memset(rt, 0, sizeof(*rt));
-	rt->flags = VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY;	/* the agent keeps the summaries */
+	/* the agent keeps the summaries */
+	rt->flags = VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW;
 	if (sip && sip->udp_ports_given) {
 		for (unsigned i = 0; i < sip->udp_ports_count; i++)
 			set_port(rt->udp_ports, sip->udp_ports[i]);
@@ -251,7 +251,6 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	build_list(s, c->allowlist, &s->allowed, d);
 	check_limit(&cf, "blocklist", &s->blocked, s->blocklist_max, d);
 	check_limit(&cf, "allowlist", &s->allowed, s->allowlist_max, d);
-	s->runtime.flags |= summary_v6_flags(&s->blocked, &s->allowed);
 	config_free(&cf);
 
 	if (d->count != before) {

@@ -106,23 +106,14 @@ static int write_runtime(struct txn *t, const struct vosfp_config *cfg)
 	return 0;
 }
 
-/* VOSFP_F_V6_SUMMARY_BLOCK lets the datapath trust blocked_v6_sum, which cannot hold a prefix
- * shorter than VOSFP_V6_SUMMARY_MIN_LEN. Off: before the first such prefix is added (ahead of
- * every other step). On: once the last one is removed and the summary is final (after every
- * other step). In between, and for every other flag, the runtime step's value. */
-static int v6_block_flag_was(const struct txn *t)
-{
-	return !t->plan->new_maps && (t->have->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
-}
-
-static int v6_block_flag_turns_off(const struct txn *t)
-{
-	return v6_block_flag_was(t) && !(t->want->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
-}
-
+/* VOSFP_F_V6_SUMMARY_BLOCK lets the datapath trust the v6 blocklist summaries. Pins of an older
+ * object had none: the upgrade swaps the program first (on fresh, empty v6 summaries) and fills
+ * them with the list steps, so the flag goes on only once they are final (after every other
+ * step), or a blocked source would meet a clear bit and pass. */
 static int v6_block_flag_turns_on(const struct txn *t)
 {
-	return !v6_block_flag_was(t) && (t->want->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
+	return !(!t->plan->new_maps && (t->have->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK)) &&
+	       (t->want->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
 }
 
 static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
@@ -288,12 +279,6 @@ static int apply_lists(struct txn *t)
 	const struct plan *p = t->plan;
 	struct vosfp_config cfg;
 
-	if (v6_block_flag_turns_off(t)) {
-		cfg = t->have->runtime;
-		cfg.flags &= ~VOSFP_F_V6_SUMMARY_BLOCK;
-		if (write_runtime(t, &cfg))
-			return -EIO;
-	}
 	for (int op = 0; op < PLAN_OPS; op++) {
 		char err[256];
 		size_t done = 0;

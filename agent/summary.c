@@ -27,6 +27,8 @@ const char *const summary_map_names[SUMMARY_KINDS] = {
 	[SUMMARY_BLOCK_FULL] = "blocked_v4_full",
 	[SUMMARY_BLOCK_V6] = "blocked_v6_sum",
 	[SUMMARY_ALLOW_V6] = "allowed_v6_sum",
+	[SUMMARY_BLOCK_V6_WIDE] = "blocked_v6_wide",
+	[SUMMARY_ALLOW_V6_WIDE] = "allowed_v6_wide",
 };
 
 static uint32_t top32(const uint8_t *a)
@@ -47,20 +49,16 @@ static void add4(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full)
 		set_range(full, first, 1u << (24 - p->len));
 }
 
-/* The hash scatters a prefix's /32s: bit by bit (at most 2^16 of them). */
-static void add6(const struct vosfp_prefix *p, uint64_t *sum)
+static void add6(const struct vosfp_prefix *p, uint64_t *sum, uint64_t *wide)
 {
-	uint32_t first, count;
+	uint32_t bit = vosfp_v6_sum_bit(top32(p->addr)), first = top32(p->addr) >> 8;
 
-	if (p->len < VOSFP_V6_SUMMARY_MIN_LEN)
-		return;
-	count = p->len >= 32 ? 1 : 1u << (32 - p->len);
-	first = top32(p->addr) & ~(count - 1);
-	for (uint32_t i = 0; i < count; i++) {
-		uint32_t bit = vosfp_v6_sum_bit(first + i);
-
+	if (p->len >= 32)
 		sum[bit >> 6] |= 1ULL << (bit & 63);
-	}
+	else if (p->len >= 24)
+		set_range(wide, first, 1);
+	else
+		set_range(wide, first & ~((1u << (24 - p->len)) - 1), 1u << (24 - p->len));
 }
 
 void summary_add(const struct vosfp_prefix *p, int blocklist, uint64_t *const sums[SUMMARY_KINDS])
@@ -69,25 +67,12 @@ void summary_add(const struct vosfp_prefix *p, int blocklist, uint64_t *const su
 		add4(p, sums[blocklist ? SUMMARY_BLOCK_NEAR : SUMMARY_ALLOW_NEAR],
 		     blocklist ? sums[SUMMARY_BLOCK_FULL] : NULL);
 	else if (p->family == 6)
-		add6(p, sums[blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6]);
+		add6(p, sums[blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6],
+		     sums[blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE]);
 }
 
 void summary_build(const struct prefix_set *s, int blocklist, uint64_t *const sums[SUMMARY_KINDS])
 {
 	for (size_t i = 0; i < s->n; i++)
 		summary_add(&s->v[i], blocklist, sums);
-}
-
-static int v6_summarizable(const struct prefix_set *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].family == 6 && s->v[i].len < VOSFP_V6_SUMMARY_MIN_LEN)
-			return 0;
-	return 1;
-}
-
-uint32_t summary_v6_flags(const struct prefix_set *blocked, const struct prefix_set *allowed)
-{
-	return (v6_summarizable(blocked) ? VOSFP_F_V6_SUMMARY_BLOCK : 0) |
-	       (v6_summarizable(allowed) ? VOSFP_F_V6_SUMMARY_ALLOW : 0);
 }

@@ -18,6 +18,8 @@ enum summary_kind {
 	SUMMARY_BLOCK_FULL,	/* blocked_v4_full */
 	SUMMARY_BLOCK_V6,	/* blocked_v6_sum */
 	SUMMARY_ALLOW_V6,	/* allowed_v6_sum */
+	SUMMARY_BLOCK_V6_WIDE,	/* blocked_v6_wide */
+	SUMMARY_ALLOW_V6_WIDE,	/* allowed_v6_wide */
 	SUMMARY_KINDS
 };
 
@@ -27,27 +29,23 @@ extern const char *const summary_map_names[SUMMARY_KINDS];
  * they are removed); the allowlist's bits can change at any point. */
 static inline int summary_of_blocklist(enum summary_kind k)
 {
-	return k != SUMMARY_ALLOW_NEAR && k != SUMMARY_ALLOW_V6;
+	return k != SUMMARY_ALLOW_NEAR && k != SUMMARY_ALLOW_V6 && k != SUMMARY_ALLOW_V6_WIDE;
 }
 
 /* Maps an older object's pins may lack (added after the first release): a missing one reads as
  * all zero, and is created when the new program is loaded. */
 static inline int summary_optional(enum summary_kind k)
 {
-	return k == SUMMARY_BLOCK_V6 || k == SUMMARY_ALLOW_V6;
+	return k >= SUMMARY_BLOCK_V6;
 }
 
 /* Set, in the summaries of its list (sums indexed by enum summary_kind, SUMMARY_WORDS words each,
  * zeroed by the caller; the other list's are not touched), the bits of one entry: for IPv4 every
- * /24 it lies in or covers (near) or covers whole (full), for IPv6 the hashed /32s it lies in or
- * covers. An IPv6 entry shorter than VOSFP_V6_SUMMARY_MIN_LEN sets nothing (its list's flag is
- * then off, see summary_v6_flags). */
+ * /24 it lies in or covers (near) or covers whole (full); for IPv6 the hashed bit of its /32
+ * (v6_sum, length >= 32) or the bits of the /24s it lies in or covers (v6_wide, shorter). */
 void summary_add(const struct vosfp_prefix *p, int blocklist, uint64_t *const sums[SUMMARY_KINDS]);
 
 /* The same for every entry of a list. */
 void summary_build(const struct prefix_set *s, int blocklist, uint64_t *const sums[SUMMARY_KINDS]);
-
-/* VOSFP_F_V6_SUMMARY_BLOCK / _ALLOW: set for a list whose IPv6 entries all fit its summary. */
-uint32_t summary_v6_flags(const struct prefix_set *blocked, const struct prefix_set *allowed);
 
 #endif

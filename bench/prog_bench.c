@@ -312,9 +312,8 @@ static int blocklist_load(struct harness *h, const struct blocklist *bl, struct 
 	return err;
 }
 
-/* As the agent runs it: the summaries in use, the v6 ones where the lists allow (set once the
- * lists are loaded). */
-static struct vosfp_config summaries_on = { .flags = VOSFP_F_V4_SUMMARY };
+/* As the agent runs it: every summary in use. */
+static const struct vosfp_config summaries_on = { .flags = HARNESS_SUMMARIES };
 
 /* How much a summary can settle: the share of its bits set (a source meeting a set bit goes on
  * to the hash and the trie). */
@@ -329,9 +328,9 @@ static double summary_density(const uint64_t *words)
 
 static void print_summaries(const struct harness *h)
 {
-	printf("summaries: bits set: blocked_v4_sum %.1f%%, blocked_v6_sum %.1f%% (%s)\n\n",
+	printf("summaries: bits set: blocked_v4_sum %.1f%%, blocked_v6_sum %.1f%%, blocked_v6_wide %.1f%%\n\n",
 	       summary_density(h->sums[SUMMARY_BLOCK_NEAR]), summary_density(h->sums[SUMMARY_BLOCK_V6]),
-	       summaries_on.flags & VOSFP_F_V6_SUMMARY_BLOCK ? "in use" : "off: a prefix too short");
+	       summary_density(h->sums[SUMMARY_BLOCK_V6_WIDE]));
 }
 
 static void print_load(const struct blocklist *bl, const struct load_result *res)
@@ -925,7 +924,6 @@ static int run(const struct bench_opts *o)
 	/* As the agent runs it: the summaries kept in step with the lists. */
 	if (!err)
 		err = harness_sync_summaries(&h);
-	summaries_on.flags |= harness_v6_flags(&h);
 	if (!err && (n = classes_build(classes, MAX_CLASSES, &bl)) < 0)
 		err = n;
 	if (!err)

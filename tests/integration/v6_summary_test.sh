@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # v6_summary_test.sh - the agent's side of the IPv6 summaries (bpf/vosfp.h): pins of the previous
-# object (no v6 summary maps) upgrade to the new object with the summaries filled before its
-# program runs; a blocklist prefix too short for the summary turns the blocklist's flag off, and
-# its removal turns it back on. The datapath's use of them is tested through BPF_PROG_TEST_RUN
-# (tests/prog); no IPv6 traffic is sent here. Needs root.
+# object (no v6 summary maps) upgrade to the new object, the summaries filled and their flags on;
+# a blocklist prefix shorter than /32 goes to the direct /24 bits and back out. The datapath's use
+# of them is tested through BPF_PROG_TEST_RUN (tests/prog); no IPv6 traffic is sent here.
+# Needs root.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 require_root "v6_summary_test"
@@ -48,14 +48,20 @@ CFG
 
 # word WORD_INDEX MAP: one 64-bit word of a pinned summary (decimal).
 word() {
+	# shellcheck disable=SC2046
 	"$BPFTOOL" -j map lookup pinned "$pin/$2" key $(printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) 0) |
 		python3 -c 'import json,sys; v=json.load(sys.stdin)["value"]; print(int.from_bytes(bytes(int(b,16) for b in v),"little"))'
 }
 
-# v6_bit_set MAP TOP32: is the summary bit of that /32 set? (vosfp_v6_sum_bit, bpf/vosfp.h)
+# v6_bit_set MAP TOP32: is the v6_sum bit of that /32 set? (vosfp_v6_sum_bit, bpf/vosfp.h)
 v6_bit_set() {
 	local bit=$(((($2 * 0x9E3779B1) & 0xFFFFFFFF) >> 8))
 	[ $(($(word $((bit >> 6)) "$1") >> (bit & 63) & 1)) -eq 1 ]
+}
+
+# wide_bit_set MAP TOP24: is the v6_wide bit of that /24 set?
+wide_bit_set() {
+	[ $(($(word $(($2 >> 6)) "$1") >> ($2 & 63) & 1)) -eq 1 ]
 }
 
 flags() {
@@ -86,7 +92,8 @@ once && [ ! -e "$pin/blocked_v6_sum" ] && pass "previous object running, without
 write_config "$VOSFP_ROOT/build/sip_logic.bpf.o" "$blocked"
 once && grep -q "new program" "$work/agent.log" && pass "new object: program swapped on the pinned maps" ||
 	fail "new object: no program swap ($(tail -n 3 "$work/agent.log"))"
-[ -e "$pin/blocked_v6_sum" ] && [ -e "$pin/allowed_v6_sum" ] && pass "v6 summary maps pinned by the upgrade" ||
+[ -e "$pin/blocked_v6_sum" ] && [ -e "$pin/allowed_v6_sum" ] && [ -e "$pin/blocked_v6_wide" ] &&
+	[ -e "$pin/allowed_v6_wide" ] && pass "v6 summary maps pinned by the upgrade" ||
 	fail "v6 summary pins missing after the upgrade"
 v6_bit_set blocked_v6_sum 0x20010db8 && v6_bit_set allowed_v6_sum 0x20010db8 &&
 	pass "the lists' /32 bit set in both v6 summaries" || fail "2001:db8 bit not set after the upgrade"
@@ -97,16 +104,16 @@ v6_bit_set blocked_v6_sum 0x20010db8 && v6_bit_set allowed_v6_sum 0x20010db8 &&
 once && grep -q "no change" <<<"$(tail -n 2 "$work/agent.log")" && pass "second --once: nothing to do" ||
 	fail "second --once planned changes: $(tail -n 2 "$work/agent.log")"
 
-# --- a blocklist prefix shorter than the summary can hold: the blocklist's flag goes off -------------
+# --- a blocklist prefix shorter than /32: its /24s' direct bits, set and cleared ---------------------
 write_config "$VOSFP_ROOT/build/sip_logic.bpf.o" "$blocked, \"2400::/12\""
-once && [ $(($(flags) & (F_V6_BLOCK | F_V6_ALLOW))) -eq $F_V6_ALLOW ] &&
-	pass "a /12 on the blocklist: its flag off, the allowlist's kept" || fail "flags $(flags) with a /12"
-"$BPFTOOL" map lookup pinned "$pin/blocked_nets6" key 12 0 0 0 0x24 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 >/dev/null 2>&1 &&
-	pass "the /12 is in the trie" || fail "the /12 is not in blocked_nets6"
-
+once && wide_bit_set blocked_v6_wide 0x240000 && wide_bit_set blocked_v6_wide 0x240fff &&
+	! wide_bit_set blocked_v6_wide 0x241000 && pass "a /12 on the blocklist: the bits of its 4096 /24s set" ||
+	fail "a /12 on the blocklist: v6_wide bits wrong"
+[ $(($(flags) & (F_V6_BLOCK | F_V6_ALLOW))) -eq $((F_V6_BLOCK | F_V6_ALLOW)) ] &&
+	pass "a /12 on the blocklist: both flags stay on" || fail "flags $(flags) with a /12"
 write_config "$VOSFP_ROOT/build/sip_logic.bpf.o" "$blocked"
-once && [ $(($(flags) & (F_V6_BLOCK | F_V6_ALLOW))) -eq $((F_V6_BLOCK | F_V6_ALLOW)) ] &&
-	pass "the /12 removed: the blocklist's flag on again" || fail "flags $(flags) after removing the /12"
+once && ! wide_bit_set blocked_v6_wide 0x240000 && ! wide_bit_set blocked_v6_wide 0x240fff &&
+	pass "the /12 removed: its bits cleared" || fail "the /12 removed: v6_wide bits left"
 
 "$AGENT" --config "$work/vosfp.yaml" --down >>"$work/agent.log" 2>&1 && [ ! -e "$pin" ] &&
 	pass "--down removes every pin, v6 summaries included" || fail "--down left $(ls "$pin" 2>/dev/null | tr '\n' ' ')"

@@ -50,6 +50,8 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	h->sum_fds[SUMMARY_BLOCK_FULL] = bpf_map__fd(h->skel->maps.blocked_v4_full);
 	h->sum_fds[SUMMARY_BLOCK_V6] = bpf_map__fd(h->skel->maps.blocked_v6_sum);
 	h->sum_fds[SUMMARY_ALLOW_V6] = bpf_map__fd(h->skel->maps.allowed_v6_sum);
+	h->sum_fds[SUMMARY_BLOCK_V6_WIDE] = bpf_map__fd(h->skel->maps.blocked_v6_wide);
+	h->sum_fds[SUMMARY_ALLOW_V6_WIDE] = bpf_map__fd(h->skel->maps.allowed_v6_wide);
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
 		h->sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 		if (!h->sums[k]) {
@@ -87,21 +89,22 @@ static int write_summary(int fd, const uint64_t *words, const uint64_t *old)
 	return 0;
 }
 
-/* The v6 summary words of an entry's /32s (bpf/vosfp.h: hashed, so scattered). */
-static int follow_v6(struct harness *h, int k, const struct vosfp_prefix *p)
+/* The v6 summary words an entry touches (bpf/vosfp.h): its /32's hashed bit (length >= 32) or
+ * the direct bits of its /24s. */
+static int follow_v6(struct harness *h, int blocklist, const struct vosfp_prefix *p)
 {
 	uint32_t top = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 | p->addr[3];
-	uint32_t count = p->len >= 32 ? 1 : 1u << (32 - p->len);
+	int k = blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6;
+	uint32_t first = vosfp_v6_sum_bit(top) >> 6, words = 1;
 
-	if (p->len < VOSFP_V6_SUMMARY_MIN_LEN)
-		return 0;
-	top &= ~(count - 1);
-	for (uint32_t i = 0; i < count; i++) {
-		__u32 word = vosfp_v6_sum_bit(top + i) >> 6;
-
-		if (bpf_map_update_elem(h->sum_fds[k], &word, &h->sums[k][word], BPF_ANY))
-			return -errno;
+	if (p->len < 32) {
+		k = blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE;
+		first = (top >> 8) >> 6;
+		words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
 	}
+	for (__u32 i = first; i < first + words && i < SUMMARY_WORDS; i++)
+		if (bpf_map_update_elem(h->sum_fds[k], &i, &h->sums[k][i], BPF_ANY))
+			return -errno;
 	return 0;
 }
 
@@ -113,7 +116,7 @@ static int summary_follow(struct harness *h, int blocklist, const struct vosfp_p
 
 	summary_add(p, blocklist, h->sums);
 	if (p->family == 6)
-		return follow_v6(h, blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6, p);
+		return follow_v6(h, blocklist, p);
 	if (p->family != 4)
 		return 0;
 	first = ((uint32_t)p->addr[0] << 16 | (uint32_t)p->addr[1] << 8 | p->addr[2]) >> 6;
@@ -230,10 +233,8 @@ int harness_clear_lists(struct harness *h)
 	return 0;
 }
 
-/* Every entry of one list map into the list's summaries (sums) or the list's v6 flag (*flags:
- * cleared when an entry is too short for a summary; may be NULL). */
-static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *const sums[SUMMARY_KINDS],
-			uint32_t *flags)
+/* Every entry of one list map into the list's summaries. */
+static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *const sums[SUMMARY_KINDS])
 {
 	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
 	struct vosfp_prefix p;
@@ -241,13 +242,7 @@ static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *
 
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		vosfp_prefix_from_key(m, next, &p);
-		if (sums)
-			summary_add(&p, blocklist, sums);
-		if (flags) {
-			struct prefix_set one = { .v = &p, .n = 1 }, none = { 0 };
-
-			*flags &= blocklist ? summary_v6_flags(&one, &none) : summary_v6_flags(&none, &one);
-		}
+		summary_add(&p, blocklist, sums);
 		memcpy(key, next, sizeof(key));
 		prev = key;
 	}
@@ -265,9 +260,9 @@ int harness_sync_summaries(struct harness *h)
 			err = -ENOMEM;
 	}
 	for (int m = 0; !err && m < VOSFP_LIST_MAPS; m++) {
-		err = read_entries(h->block_fds[m], (enum vosfp_list_map)m, 1, words, NULL);
+		err = read_entries(h->block_fds[m], (enum vosfp_list_map)m, 1, words);
 		if (!err)
-			err = read_entries(h->allow_fds[m], (enum vosfp_list_map)m, 0, words, NULL);
+			err = read_entries(h->allow_fds[m], (enum vosfp_list_map)m, 0, words);
 	}
 	for (int k = 0; !err && k < SUMMARY_KINDS; k++)
 		err = write_summary(h->sum_fds[k], words[k], h->sums[k]);
@@ -365,15 +360,4 @@ int harness_reset_counters(struct harness *h)
 		if (bpf_map_update_elem(h->counters_fd, &slot, zeros, BPF_ANY))
 			return -errno;
 	return 0;
-}
-
-uint32_t harness_v6_flags(struct harness *h)
-{
-	uint32_t flags = VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW;
-
-	/* Only prefixes can be too short for a summary: the exact maps hold /128s. */
-	if (read_entries(h->block_fds[VOSFP_LIST_NETS6], VOSFP_LIST_NETS6, 1, NULL, &flags) ||
-	    read_entries(h->allow_fds[VOSFP_LIST_NETS6], VOSFP_LIST_NETS6, 0, NULL, &flags))
-		return 0;
-	return flags;
 }

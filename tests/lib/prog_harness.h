@@ -43,12 +43,9 @@ int harness_clear_lists(struct harness *h);
 
 /* The summaries (IPv4 and IPv6) follow every harness_block/harness_allow. After filling the list maps
  * any other way, rebuild them from the maps' contents with this. The datapath reads them only
- * under VOSFP_F_V4_SUMMARY / VOSFP_F_V6_SUMMARY_* in the config. */
+ * under VOSFP_F_V4_SUMMARY / VOSFP_F_V6_SUMMARY_* in the config (HARNESS_SUMMARIES: all). */
 int harness_sync_summaries(struct harness *h);
-
-/* The VOSFP_F_V6_SUMMARY_* flags the agent would set for the lists now in the maps (0 when they
- * cannot be read: the summaries are then simply not used). */
-uint32_t harness_v6_flags(struct harness *h);
+#define HARNESS_SUMMARIES (VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW)
 
 /* Run one frame once; returns the XDP action or a negative errno. */
 int harness_run(struct harness *h, const uint8_t *frame, size_t len);

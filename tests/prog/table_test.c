@@ -37,8 +37,7 @@ static void unload(void)
 	harness_close(&h);
 }
 
-/* The row's config, with the summaries in use or not: every row runs both ways. The v6 flags are
- * the ones the agent would set for the table's lists (both on: asserted in test_v6_flags). */
+/* The row's config, with the summaries in use or not: every row runs both ways. */
 static const struct vosfp_config *row_config(const struct verdict_row *r, int summaries)
 {
 	static struct vosfp_config cfg;
@@ -50,7 +49,7 @@ static const struct vosfp_config *row_config(const struct verdict_row *r, int su
 		cfg = *base;
 	else
 		memset(&cfg, 0, sizeof(cfg));
-	cfg.flags |= VOSFP_F_V4_SUMMARY | harness_v6_flags(&h);
+	cfg.flags |= HARNESS_SUMMARIES;
 	return &cfg;
 }
 
@@ -115,18 +114,11 @@ START_TEST(test_counter_totals)
 }
 END_TEST
 
-START_TEST(test_v6_flags)
-{
-	ck_assert_uint_eq(harness_v6_flags(&h), VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW);
-}
-END_TEST
-
 TCase *table_tcase(void)
 {
 	TCase *tc = tcase_create("verdict-table");
 
 	tcase_add_unchecked_fixture(tc, load_with_table_policy, unload);
-	tcase_add_test(tc, test_v6_flags);
 	tcase_add_loop_test(tc, test_kernel_row, 0, 2 * (int)verdict_row_count);
 	tcase_add_test(tc, test_counter_totals);
 	return tc;

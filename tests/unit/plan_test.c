@@ -376,75 +376,55 @@ static uint32_t collider(uint32_t x)
 	return y;
 }
 
-/* summary_build's IPv6 part: which bits one entry sets, in its own list's summary only. */
+/* summary_build's IPv6 part: which bits one entry sets, in its own list's summaries only. */
 START_TEST(test_summary_v6_bits)
 {
 	static const struct {
 		const char *entry;
 		int blocklist;
-		uint64_t bits;		/* set in the list's v6 summary */
-		uint32_t inside;	/* a /32 whose bit must be set (0: none) */
+		uint64_t sum_bits;	/* set in the list's v6_sum (hashed /32s) */
+		uint64_t wide_bits;	/* set in the list's v6_wide (direct /24s) */
+		uint32_t inside;	/* a /32 whose v6_sum bit must be set (0: none) */
+		uint32_t wide_in;	/* a /24 whose v6_wide bit must be set (0: none) */
 	} rows[] = {
-		{ "2001:db8::1", 1, 1, 0x20010db8 },
-		{ "2001:db8:1::/48", 1, 1, 0x20010db8 },
-		{ "2001:db8::/32", 1, 1, 0x20010db8 },
-		{ "2001:dc0::/29", 1, 8, 0x20010dc7 },		/* every /32 it covers */
-		{ "2a00::/16", 1, 65536, 0x2a00ffff },		/* VOSFP_V6_SUMMARY_MIN_LEN */
-		{ "2a00::/15", 1, 0, 0 },			/* too short: the flag goes off */
-		{ "::/0", 1, 0, 0 },
-		{ "2001:db8:a11::7", 0, 1, 0x20010db8 },
-		{ "2a00:1000::/20", 0, 4096, 0x2a001fff },
-		{ "198.51.100.0/24", 1, 0, 0 },			/* IPv4: not here */
+		{ "2001:db8::1", 1, 1, 0, 0x20010db8, 0 },
+		{ "2001:db8:1::/48", 1, 1, 0, 0x20010db8, 0 },
+		{ "2001:db8::/32", 1, 1, 0, 0x20010db8, 0 },
+		{ "2001:dc0::/29", 1, 0, 1, 0, 0x20010d },		/* shorter than /32: its /24 */
+		{ "2001:d00::/24", 1, 0, 1, 0, 0x20010d },
+		{ "2a00::/16", 1, 0, 256, 0, 0x2a00ff },		/* 256 /24s */
+		{ "2400::/12", 1, 0, 4096, 0, 0x240fff },
+		{ "::/0", 1, 0, 1u << 24, 0, 0xffffff },		/* every /24 */
+		{ "2001:db8:a11::7", 0, 1, 0, 0x20010db8, 0 },
+		{ "2a00:1000::/20", 0, 0, 16, 0, 0x2a001f },
+		{ "198.51.100.0/24", 1, 0, 0, 0, 0 },			/* IPv4: not here */
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		uint64_t *sums[SUMMARY_KINDS];
 		struct vosfp_prefix p;
-		int mine = rows[i].blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6;
+		int sum = rows[i].blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6;
+		int wide = rows[i].blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE;
 
 		for (int k = 0; k < SUMMARY_KINDS; k++)
 			sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 		ck_assert_int_eq(vosfp_prefix_parse(rows[i].entry, &p, NULL, 0), 0);
 		summary_add(&p, rows[i].blocklist, sums);
-		ck_assert_msg(popcount(sums[mine]) == rows[i].bits, "%s: %llu bits, expected %llu", rows[i].entry,
-			      (unsigned long long)popcount(sums[mine]), (unsigned long long)rows[i].bits);
-		ck_assert_msg(!rows[i].inside || v6_bit(sums[mine], rows[i].inside), "%s: bit of %08x clear",
+		ck_assert_msg(popcount(sums[sum]) == rows[i].sum_bits, "%s: %llu v6_sum bits, expected %llu",
+			      rows[i].entry, (unsigned long long)popcount(sums[sum]),
+			      (unsigned long long)rows[i].sum_bits);
+		ck_assert_msg(popcount(sums[wide]) == rows[i].wide_bits, "%s: %llu v6_wide bits, expected %llu",
+			      rows[i].entry, (unsigned long long)popcount(sums[wide]),
+			      (unsigned long long)rows[i].wide_bits);
+		ck_assert_msg(!rows[i].inside || v6_bit(sums[sum], rows[i].inside), "%s: bit of %08x clear",
 			      rows[i].entry, rows[i].inside);
+		ck_assert_msg(!rows[i].wide_in || (sums[wide][rows[i].wide_in >> 6] >> (rows[i].wide_in & 63) & 1),
+			      "%s: wide bit of %06x clear", rows[i].entry, rows[i].wide_in);
 		for (int k = 0; k < SUMMARY_KINDS; k++)
-			ck_assert_msg(k == mine || p.family == 4 || popcount(sums[k]) == 0,
+			ck_assert_msg(k == sum || k == wide || p.family == 4 || popcount(sums[k]) == 0,
 				      "%s: summary %s touched", rows[i].entry, summary_map_names[k]);
 		for (int k = 0; k < SUMMARY_KINDS; k++)
 			free(sums[k]);
-	}
-}
-END_TEST
-
-/* The flag decision: a list keeps its v6 summary unless an IPv6 entry is too short for it. */
-START_TEST(test_summary_v6_flags)
-{
-	static const struct {
-		const char *blocked[3], *allowed[3];
-		uint32_t flags;
-	} rows[] = {
-		{ { NULL }, { NULL }, VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW },
-		{ { "2001:db8::/32", "2001:db8::1", NULL }, { NULL }, VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW },
-		{ { "2400::/16", NULL }, { "2a00::/16", NULL }, VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW },
-		{ { "2400::/15", NULL }, { NULL }, VOSFP_F_V6_SUMMARY_ALLOW },
-		{ { "2001:db8::1", "2000::/3", NULL }, { "2001:db8::/48", NULL }, VOSFP_F_V6_SUMMARY_ALLOW },
-		{ { NULL }, { "::/0", NULL }, VOSFP_F_V6_SUMMARY_BLOCK },
-		{ { "10.0.0.0/8", "0.0.0.0/0", NULL }, { "0.0.0.0/1", NULL }, VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW },
-		{ { "::/0", NULL }, { "2600::/12", NULL }, 0 },
-	};
-
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct prefix_set b, a;
-
-		set_of(&b, rows[i].blocked);
-		set_of(&a, rows[i].allowed);
-		ck_assert_msg(summary_v6_flags(&b, &a) == rows[i].flags, "row %zu: flags %#x, expected %#x", i,
-			      summary_v6_flags(&b, &a), rows[i].flags);
-		prefix_set_free(&b);
-		prefix_set_free(&a);
 	}
 }
 END_TEST
@@ -539,7 +519,6 @@ TCase *plan_tcase(void)
 	tcase_add_loop_test(tc, test_prefix_set_sort, 0, 2);
 	tcase_add_test(tc, test_summary_diff);
 	tcase_add_test(tc, test_summary_v6_bits);
-	tcase_add_test(tc, test_summary_v6_flags);
 	tcase_add_test(tc, test_summary_v6_block_add_grows_first);
 	tcase_add_test(tc, test_summary_v6_collision_kept);
 	return tc;
