@@ -106,14 +106,17 @@ static int write_runtime(struct txn *t, const struct vosfp_config *cfg)
 	return 0;
 }
 
-/* VOSFP_F_V6_SUMMARY_BLOCK lets the datapath trust the v6 blocklist summaries. Pins of an older
- * object had none: the upgrade swaps the program first (on fresh, empty v6 summaries) and fills
- * them with the list steps, so the flag goes on only once they are final (after every other
- * step), or a blocked source would meet a clear bit and pass. */
-static int v6_block_flag_turns_on(const struct txn *t)
+/* The VOSFP_F_V6_SUMMARY_* flags let the datapath trust the v6 summaries. Pins of an older object
+ * had none: the upgrade swaps the program first (on fresh, empty v6 summaries) and fills them
+ * with the list steps, so a flag goes on only once they are final (after every other step), or a
+ * blocked source would meet a clear bit and pass (an allowed one be refused). Returns the flags
+ * this run turns on. */
+static uint32_t v6_flags_turning_on(const struct txn *t)
 {
-	return !(!t->plan->new_maps && (t->have->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK)) &&
-	       (t->want->runtime.flags & VOSFP_F_V6_SUMMARY_BLOCK);
+	const uint32_t v6 = VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW;
+	uint32_t was_on = t->plan->new_maps ? 0 : t->have->runtime.flags & v6;
+
+	return t->want->runtime.flags & v6 & ~was_on;
 }
 
 static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
@@ -300,8 +303,7 @@ static int apply_lists(struct txn *t)
 				return ret;
 			}
 			cfg = t->want->runtime;
-			if (v6_block_flag_turns_on(t))
-				cfg.flags &= ~VOSFP_F_V6_SUMMARY_BLOCK;
+			cfg.flags &= ~v6_flags_turning_on(t);
 			if (p->runtime_changed && (ret = write_runtime(t, &cfg)))
 				return ret;
 			continue;
@@ -319,7 +321,7 @@ static int apply_lists(struct txn *t)
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		if (summary_step(t, k, SUMMARY_FINAL))
 			return -EIO;
-	if (v6_block_flag_turns_on(t) && write_runtime(t, &t->want->runtime))
+	if (v6_flags_turning_on(t) && write_runtime(t, &t->want->runtime))
 		return -EIO;
 	return 0;
 }

@@ -436,6 +436,7 @@ START_TEST(test_summary_v6_block_add_grows_first)
 {
 	static const char *const none[] = { NULL };
 	static const char *const one[] = { "2001:db8:bad::6", NULL };
+	static const char *const wide[] = { "2001:dc0::/29", NULL };
 	struct desired want;
 	struct observed have;
 	struct plan p;
@@ -452,6 +453,19 @@ START_TEST(test_summary_v6_block_add_grows_first)
 	ck_assert(!v6_bit(p.summary_old[SUMMARY_BLOCK_V6], 0x20010db8));
 	ck_assert_uint_eq(p.summary_changed[SUMMARY_ALLOW_V6], 0);
 	ck_assert(!plan_empty(&p));
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	prefix_set_free(&have.blocked);
+
+	/* Shorter than /32: the direct /24 summary, also one of the blocklist's. */
+	base(&want, &have);
+	set_of(&want.blocked, wide);
+	set_of(&have.blocked, none);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(summary_of_blocklist(SUMMARY_BLOCK_V6_WIDE));
+	ck_assert(!summary_of_blocklist(SUMMARY_ALLOW_V6_WIDE));
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_V6_WIDE], 1);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_V6], 0);
 	plan_free(&p);
 	prefix_set_free(&want.blocked);
 	prefix_set_free(&have.blocked);
