@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "apply.h"
+#include "summary.h"
 #include "bpf_errno.h"
 
 #define BATCH_ENTRIES 65536	/* per syscall: bounds the kernel's copy, not our speed */
@@ -106,14 +107,14 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 	return ret;
 }
 
-/* Write the words of an IPv4 /24 summary a phase needs: GROW old|new where new adds bits, FINAL
+/* Write the words of a summary a phase needs: GROW old|new where new adds bits, FINAL
  * new where it differs from old, UNDO old wherever the two differ. All in one batch: a first
  * start with a big list changes most of the 262144 words. */
 int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-	__u32 *keys = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*keys));
-	uint64_t *values = malloc(VOSFP_V4_SUMMARY_WORDS * sizeof(*values));
+	__u32 *keys = malloc(SUMMARY_WORDS * sizeof(*keys));
+	uint64_t *values = malloc(SUMMARY_WORDS * sizeof(*values));
 	__u32 n = 0, count;
 	int ret = 0;
 
@@ -121,7 +122,7 @@ int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++) {
+	for (__u32 i = 0; i < SUMMARY_WORDS; i++) {
 		if (old[i] == new[i] || (phase == SUMMARY_GROW && !(new[i] & ~old[i])))
 			continue;
 		keys[n] = i;

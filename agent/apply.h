@@ -31,7 +31,7 @@ enum summary_phase {
 	SUMMARY_UNDO,		/* old again */
 };
 
-/* Bring an IPv4 /24 summary map (fd) from `old` towards `new` for one phase. */
+/* Bring a summary map (fd) from `old` towards `new` for one phase. */
 int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase);
 
 #endif

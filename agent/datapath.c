@@ -214,12 +214,14 @@ void datapath_close(struct datapath *dp)
 		bpf_object__close(dp->obj);
 	} else {
 		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->scanner_fd,
-			       &dp->summary_fd[0], &dp->summary_fd[1], &dp->summary_fd[2],
 			       &dp->iface_slots_fd, &dp->iface_counters_fd, &dp->iface_names_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
 				close(*fds[i]);
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			if (dp->summary_fd[k] >= 0)
+				close(dp->summary_fd[k]);
 		for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 			if (dp->block.fd[m] >= 0)
 				close(dp->block.fd[m]);
@@ -232,13 +234,14 @@ void datapath_close(struct datapath *dp)
 
 int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *err, size_t errlen)
 {
+	int missing = 0;
+
 	reset(dp);
 	dp->config_fd = pinned_fd(pin_path, "sip_config");
 	dp->counters_fd = pinned_fd(pin_path, "xdp_counters");
 	dp->scanner_fd = pinned_fd(pin_path, "scanner_tokens");
-	for (int k = 0; k < SUMMARY_KINDS; k++)
-		dp->summary_fd[k] = pinned_fd(pin_path, summary_map_names[k]);
-	/* Optional: pins of an older object lack them until its program is swapped. */
+	/* Optional (the v6 summaries, the per-interface maps): pins of an older object lack them
+	 * until its program is swapped. */
 	dp->iface_slots_fd = pinned_fd(pin_path, "iface_slots");
 	dp->iface_counters_fd = pinned_fd(pin_path, "iface_counters");
 	dp->iface_names_fd = pinned_fd(pin_path, "iface_names");
@@ -248,10 +251,13 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 		if (dp->block.fd[m] < 0 || dp->allow.fd[m] < 0)
 			break;
 	}
-	if (dp->config_fd < 0 || dp->counters_fd < 0 || dp->scanner_fd < 0 || dp->summary_fd[0] < 0 || dp->summary_fd[1] < 0 ||
-	    dp->summary_fd[2] < 0 ||
-	    dp->block.fd[VOSFP_LIST_MAPS - 1] < 0 ||
-	    dp->allow.fd[VOSFP_LIST_MAPS - 1] < 0) {
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		dp->summary_fd[k] = pinned_fd(pin_path, summary_map_names[k]);
+		if (dp->summary_fd[k] < 0 && !(summary_optional(k) && errno == ENOENT))
+			missing = 1;
+	}
+	if (missing || dp->config_fd < 0 || dp->counters_fd < 0 || dp->scanner_fd < 0 ||
+	    dp->block.fd[VOSFP_LIST_MAPS - 1] < 0 || dp->allow.fd[VOSFP_LIST_MAPS - 1] < 0) {
 		int ret = -errno;
 
 		snprintf(err, errlen, "cannot open the maps pinned under %s: %s", pin_path, strerror(errno));

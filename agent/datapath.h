@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "desired.h"
+#include "summary.h"
 
 struct bpf_object;
 
@@ -17,7 +18,9 @@ struct datapath {
 	int config_fd, counters_fd, xsks_fd;
 	int scanner_fd;			/* scanner_tokens */
 	struct list_fds block, allow;
-	int summary_fd[3];		/* IPv4 /24 summaries, by enum summary_kind */
+	int summary_fd[SUMMARY_KINDS];	/* by enum summary_kind; an optional one (summary_optional)
+					 * is -1 while pins of an older object are open without a
+					 * program load: that program does not read it */
 	/* Per-interface counting (iface_stats.h); -1 when pins from a version without it are
 	 * open without a program load (they appear with the next program swap). */
 	int iface_slots_fd, iface_counters_fd, iface_names_fd;

@@ -123,7 +123,8 @@ static int build_scanners(const struct vosfp_scanners_cfg *sc, struct desired *s
 static void build_runtime(const struct vosfp_sip_cfg *sip, struct vosfp_config *rt)
 {
 	memset(rt, 0, sizeof(*rt));
-	rt->flags = VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY;	/* the agent keeps the summaries */
+	/* the agent keeps the summaries */
+	rt->flags = VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW;
 	if (sip && sip->udp_ports_given) {
 		for (unsigned i = 0; i < sip->udp_ports_count; i++)
 			set_port(rt->udp_ports, sip->udp_ports[i]);

@@ -123,8 +123,8 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 	}
 	p->swap_program = have->program_outdated && !p->new_maps;
 	for (int k = 0; !err && k < SUMMARY_KINDS; k++) {
-		p->summary_old[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-		p->summary_new[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		p->summary_old[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+		p->summary_new[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 		if (!p->summary_old[k] || !p->summary_new[k])
 			err = -ENOMEM;
 		/* New maps start zeroed, whatever the old ones held. */
@@ -132,10 +132,10 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 			memcpy(p->summary_old[k], have->summaries[k], SUMMARY_BYTES);
 	}
 	if (!err) {
-		summary_build(&want->blocked, p->summary_new[SUMMARY_BLOCK_NEAR], p->summary_new[SUMMARY_BLOCK_FULL]);
-		summary_build(&want->allowed, p->summary_new[SUMMARY_ALLOW_NEAR], NULL);
+		summary_build(&want->blocked, 1, p->summary_new);
+		summary_build(&want->allowed, 0, p->summary_new);
 		for (int k = 0; k < SUMMARY_KINDS; k++)
-			for (size_t i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
+			for (size_t i = 0; i < SUMMARY_WORDS; i++)
 				p->summary_changed[k] += p->summary_old[k][i] != p->summary_new[k][i];
 	}
 	if (!err)
@@ -153,8 +153,10 @@ int plan_empty(const struct plan *p)
 	for (unsigned i = 0; i < p->iface_count; i++)
 		if (p->ifaces[i].action != IFACE_KEEP)
 			return 0;
-	return !p->runtime_changed && !p->scanners_changed && !p->new_maps && !p->swap_program && !p->summary_changed[0] &&
-	       !p->summary_changed[1] && !p->summary_changed[2];
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		if (p->summary_changed[k])
+			return 0;
+	return !p->runtime_changed && !p->scanners_changed && !p->new_maps && !p->swap_program;
 }
 
 void plan_free(struct plan *p)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "desired.h"
+#include "summary.h"
 
 struct observed_iface {
 	char name[16];
@@ -29,8 +30,8 @@ struct observed {
 	uint32_t rate_sources_max, auto_block_max;	/* 0: no such pin (an older object's) */
 	struct observed_iface *ifaces;
 	unsigned iface_count;
-	uint64_t *summaries[3];		/* IPv4 /24 summaries in the kernel, by enum summary_kind;
-					 * NULL when not read (then: all zero) */
+	uint64_t *summaries[SUMMARY_KINDS];	/* summaries in the kernel, by enum summary_kind;
+						 * NULL when not read or not pinned (then: all zero) */
 	/* The running program differs from the declared object's (found by loading the object
 	 * and comparing program tags; the planner only reads the answer). */
 	int program_outdated;
@@ -64,12 +65,12 @@ struct plan {
 	int runtime_changed;
 	int scanners_changed;	/* map scanner_tokens must become want->scanners */
 	int new_maps;		/* create maps (first start, or sizes changed): swap the program */
-	/* IPv4 /24 summaries, by enum summary_kind: what the kernel holds and what the new lists
+	/* Summaries, by enum summary_kind: what the kernel holds and what the new lists
 	 * need. The blocklist's grow (old | new) before its entries are added and shrink to new
 	 * after they are removed, so no listed source is ever skipped; the allowlist's "near" bits
 	 * may change at any point (a stale bit only costs a lookup, a missing one only refuses). */
-	uint64_t *summary_old[3], *summary_new[3];
-	size_t summary_changed[3];	/* words that differ */
+	uint64_t *summary_old[SUMMARY_KINDS], *summary_new[SUMMARY_KINDS];
+	size_t summary_changed[SUMMARY_KINDS];	/* words that differ */
 	int swap_program;	/* same maps, new program: switch every kept interface to it */
 	struct plan_iface *ifaces;
 	unsigned iface_count;

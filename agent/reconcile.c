@@ -45,6 +45,7 @@ struct txn {
 	unsigned rec_count;
 	struct journal journal;
 	int swap;			/* kept interfaces switch to the program loaded here */
+	int runtime_recorded;		/* CHANGE_RUNTIME journaled: its one undo restores it whole */
 	char err[1024];
 };
 
@@ -76,13 +77,46 @@ static int summary_step(struct txn *t, int l, enum summary_phase phase)
 {
 	int ret;
 
-	if (!t->plan->summary_changed[l])
+	/* No map: the running program (an older object's, not swapped) does not read it. */
+	if (!t->plan->summary_changed[l] || t->dp.summary_fd[l] < 0)
 		return 0;
 	ret = apply_summary(t->dp.summary_fd[l], t->plan->summary_old[l], t->plan->summary_new[l], phase);
 	record(t, CHANGE_SUMMARY, (unsigned)l, 0, 0);
 	if (ret)
 		snprintf(t->err, sizeof(t->err), "summary %s: %s", summary_map_names[l], strerror(-ret));
 	return ret;
+}
+
+static void record_runtime(struct txn *t)
+{
+	if (!t->runtime_recorded)
+		record(t, CHANGE_RUNTIME, 0, PLAN_RUNTIME, 0);
+	t->runtime_recorded = 1;
+}
+
+static int write_runtime(struct txn *t, const struct vosfp_config *cfg)
+{
+	__u32 zero = 0;
+
+	record_runtime(t);
+	if (bpf_map_update_elem(t->dp.config_fd, &zero, cfg, BPF_ANY)) {
+		snprintf(t->err, sizeof(t->err), "runtime config: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The VOSFP_F_V6_SUMMARY_* flags let the datapath trust the v6 summaries. Pins of an older object
+ * had none: the upgrade swaps the program first (on fresh, empty v6 summaries) and fills them
+ * with the list steps, so a flag goes on only once they are final (after every other step), or a
+ * blocked source would meet a clear bit and pass (an allowed one be refused). Returns the flags
+ * this run turns on. */
+static uint32_t v6_flags_turning_on(const struct txn *t)
+{
+	const uint32_t v6 = VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW;
+	uint32_t was_on = t->plan->new_maps ? 0 : t->have->runtime.flags & v6;
+
+	return t->want->runtime.flags & v6 & ~was_on;
 }
 
 static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
@@ -165,7 +199,8 @@ static void rollback(struct txn *t)
 		case UNDO_RESTORE_SUMMARY:
 			if (apply_summary(t->dp.summary_fd[c->slot], t->plan->summary_old[c->slot],
 					  t->plan->summary_new[c->slot], SUMMARY_UNDO))
-				log_msg(LOG_ERR, "rollback of the IPv4 summary incomplete: %s", strerror(errno));
+				log_msg(LOG_ERR, "rollback of summary %s incomplete: %s",
+					summary_map_names[c->slot], strerror(errno));
 			break;
 		}
 	}
@@ -245,7 +280,7 @@ static int op_adds(enum plan_op op)
 static int apply_lists(struct txn *t)
 {
 	const struct plan *p = t->plan;
-	__u32 zero = 0;
+	struct vosfp_config cfg;
 
 	for (int op = 0; op < PLAN_OPS; op++) {
 		char err[256];
@@ -253,25 +288,24 @@ static int apply_lists(struct txn *t)
 		int ret;
 
 		/* The blocklist's summaries cover old and new entries before any entry moves. */
-		if (op == PLAN_BLOCK_ADD && (summary_step(t, SUMMARY_BLOCK_NEAR, SUMMARY_GROW) ||
-					     summary_step(t, SUMMARY_BLOCK_FULL, SUMMARY_GROW)))
-			return -EIO;
+		for (int k = 0; op == PLAN_BLOCK_ADD && k < SUMMARY_KINDS; k++)
+			if (summary_of_blocklist(k) && summary_step(t, k, SUMMARY_GROW))
+				return -EIO;
 		if (op == PLAN_RUNTIME) {
 			if (!p->runtime_changed && !p->scanners_changed)
 				continue;
 			/* Journaled first: its undo restores tokens and config whole, even after a
 			 * failure half-way. Tokens before the config, so a feature turned on finds
 			 * them in place. */
-			record(t, CHANGE_RUNTIME, 0, op, 0);
+			record_runtime(t);
 			if (p->scanners_changed && (ret = move_scanners(t, 1))) {
 				snprintf(t->err, sizeof(t->err), "scanner tokens: %s", strerror(-ret));
 				return ret;
 			}
-			if (p->runtime_changed &&
-			    bpf_map_update_elem(t->dp.config_fd, &zero, &t->want->runtime, BPF_ANY)) {
-				snprintf(t->err, sizeof(t->err), "runtime config: %s", strerror(errno));
-				return -errno;
-			}
+			cfg = t->want->runtime;
+			cfg.flags &= ~v6_flags_turning_on(t);
+			if (p->runtime_changed && (ret = write_runtime(t, &cfg)))
+				return ret;
 			continue;
 		}
 		if (!p->lists[op].n)
@@ -287,6 +321,8 @@ static int apply_lists(struct txn *t)
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		if (summary_step(t, k, SUMMARY_FINAL))
 			return -EIO;
+	if (v6_flags_turning_on(t) && write_runtime(t, &t->want->runtime))
+		return -EIO;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "desired.h"
+#include "summary.h"
 
 enum reconcile_result {
 	RECONCILE_OK = 0,
@@ -19,7 +20,7 @@ enum reconcile_result {
 struct list_cache {
 	int valid;
 	struct prefix_set blocked, allowed;
-	uint64_t *summaries[3];		/* the IPv4 /24 summaries written with them */
+	uint64_t *summaries[SUMMARY_KINDS];	/* the summaries written with them */
 	char stamp[64];			/* the lock file's stamp after our last reconcile: another
 					 * process's reconcile changes it, and the cache is dropped */
 };

@@ -219,22 +219,27 @@ static int read_links(const char *pin_path, struct observed *o)
 	return 0;
 }
 
-/* A summary array: 2 MB, read in one batch (or word by word where batches are refused). */
-static int read_summary(const char *pin_path, const char *name, uint64_t **out)
+/* A summary array: 2 MB, read in one batch (or word by word where batches are refused). An
+ * optional one an older object did not pin stays NULL: all zero, as the map made for it will be. */
+static int read_summary(const char *pin_path, enum summary_kind k, uint64_t **out)
 {
-	static __u32 keys[VOSFP_V4_SUMMARY_WORDS];
+	static __u32 keys[SUMMARY_WORDS];
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count = VOSFP_V4_SUMMARY_WORDS, out_batch = 0;
-	uint64_t *words = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	int fd = open_pinned(pin_path, name), err = 0;
+	__u32 count = SUMMARY_WORDS, out_batch = 0;
+	uint64_t *words = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+	int fd = open_pinned(pin_path, summary_map_names[k]), err = 0;
 
+	if (fd < 0 && errno == ENOENT && summary_optional(k)) {
+		free(words);
+		return 0;
+	}
 	if (!words || fd < 0) {
 		err = !words ? -ENOMEM : -errno;
 		goto out;
 	}
 	if (bpf_map_lookup_batch(fd, NULL, &out_batch, keys, words, &count, &opts) &&
 	    errno != ENOENT) {
-		for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
+		for (__u32 i = 0; i < SUMMARY_WORDS; i++)
 			if (bpf_map_lookup_elem(fd, &i, &words[i])) {
 				err = -errno;
 				goto out;
@@ -282,7 +287,7 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 		o->auto_block_max = pinned_size(pin_path, "auto_blocked");
 	}
 	for (int k = 0; !err && with_lists && k < SUMMARY_KINDS; k++)
-		err = read_summary(pin_path, summary_map_names[k], &o->summaries[k]);
+		err = read_summary(pin_path, (enum summary_kind)k, &o->summaries[k]);
 	if (!err)
 		err = read_links(pin_path, o);
 	if (err) {

@@ -1,5 +1,5 @@
-/* summary.h - the IPv4 /24 summary bitmaps of bpf/vosfp.h, computed from a list: what lets the
- * datapath skip the hash and the LPM trie for sources no entry is near. Pure. */
+/* summary.h - the summary bitmaps of bpf/vosfp.h (IPv4 /24s, hashed IPv6 /32s), computed from a
+ * list: what lets the datapath skip the hash and the LPM trie for sources no entry is near. Pure. */
 #ifndef VOSFP_SUMMARY_H
 #define VOSFP_SUMMARY_H
 
@@ -7,31 +7,45 @@
 
 #include "prefix_set.h"
 
-#define SUMMARY_BYTES ((size_t)VOSFP_V4_SUMMARY_WORDS * sizeof(uint64_t))
+/* Every summary has the same geometry (2^24 bits), so one size and one writer serve all. */
+#define SUMMARY_WORDS VOSFP_V4_SUMMARY_WORDS
+#define SUMMARY_BYTES ((size_t)SUMMARY_WORDS * sizeof(uint64_t))
 
 /* The summary maps of bpf/vosfp.h, in the order the agent keeps them. */
 enum summary_kind {
 	SUMMARY_BLOCK_NEAR,	/* blocked_v4_sum */
 	SUMMARY_ALLOW_NEAR,	/* allowed_v4_sum */
 	SUMMARY_BLOCK_FULL,	/* blocked_v4_full */
+	SUMMARY_BLOCK_V6,	/* blocked_v6_sum */
+	SUMMARY_ALLOW_V6,	/* allowed_v6_sum */
+	SUMMARY_BLOCK_V6_WIDE,	/* blocked_v6_wide */
+	SUMMARY_ALLOW_V6_WIDE,	/* allowed_v6_wide */
 	SUMMARY_KINDS
 };
 
 extern const char *const summary_map_names[SUMMARY_KINDS];
 
 /* Summaries of the blocklist lean strict (grown before its entries are added, shrunk after
- * they are removed); the allowlist's "near" bits can change at any point. */
+ * they are removed); the allowlist's bits can change at any point. */
 static inline int summary_of_blocklist(enum summary_kind k)
 {
-	return k != SUMMARY_ALLOW_NEAR;
+	return k != SUMMARY_ALLOW_NEAR && k != SUMMARY_ALLOW_V6 && k != SUMMARY_ALLOW_V6_WIDE;
 }
 
-/* Set in near (and full, when not NULL) - VOSFP_V4_SUMMARY_WORDS words zeroed by the caller -
- * the bits of every /24 that an IPv4 entry of s lies in or covers (near), or covers whole
- * (full). */
-void summary_build(const struct prefix_set *s, uint64_t *near, uint64_t *full);
+/* Maps an older object's pins may lack (added after the first release): a missing one reads as
+ * all zero, and is created when the new program is loaded. */
+static inline int summary_optional(enum summary_kind k)
+{
+	return k >= SUMMARY_BLOCK_V6;
+}
 
-/* The same for one entry (what a test harness adding entries one by one needs). */
-void summary_add(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full);
+/* Set, in the summaries of its list (sums indexed by enum summary_kind, SUMMARY_WORDS words each,
+ * zeroed by the caller; the other list's are not touched), the bits of one entry: for IPv4 every
+ * /24 it lies in or covers (near) or covers whole (full); for IPv6 the hashed bit of its /32
+ * (v6_sum, length >= 32) or the bits of the /24s it lies in or covers (v6_wide, shorter). */
+void summary_add(const struct vosfp_prefix *p, int blocklist, uint64_t *const sums[SUMMARY_KINDS]);
+
+/* The same for every entry of a list. */
+void summary_build(const struct prefix_set *s, int blocklist, uint64_t *const sums[SUMMARY_KINDS]);
 
 #endif

@@ -312,6 +312,27 @@ static int blocklist_load(struct harness *h, const struct blocklist *bl, struct 
 	return err;
 }
 
+/* As the agent runs it: every summary in use. */
+static const struct vosfp_config summaries_on = { .flags = HARNESS_SUMMARIES };
+
+/* How much a summary can settle: the share of its bits set (a source meeting a set bit goes on
+ * to the hash and the trie). */
+static double summary_density(const uint64_t *words)
+{
+	uint64_t set = 0;
+
+	for (uint32_t i = 0; i < SUMMARY_WORDS; i++)
+		set += (uint64_t)__builtin_popcountll(words[i]);
+	return 100.0 * (double)set / ((double)SUMMARY_WORDS * 64);
+}
+
+static void print_summaries(const struct harness *h)
+{
+	printf("summaries: bits set: blocked_v4_sum %.1f%%, blocked_v6_sum %.1f%%, blocked_v6_wide %.1f%%\n\n",
+	       summary_density(h->sums[SUMMARY_BLOCK_NEAR]), summary_density(h->sums[SUMMARY_BLOCK_V6]),
+	       summary_density(h->sums[SUMMARY_BLOCK_V6_WIDE]));
+}
+
 static void print_load(const struct blocklist *bl, const struct load_result *res)
 {
 	printf("blocklist: %u entries loaded in %.1f ms\n", bl->total, res->total_ms);
@@ -788,7 +809,7 @@ static int defence_setup(struct harness *h)
 	int fd = bpf_map__fd(h->skel->maps.scanner_tokens);
 	vosfp_list_value one = 1;
 
-	defence_on.flags = VOSFP_F_V4_SUMMARY | VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS;
+	defence_on.flags = summaries_on.flags | VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS;
 	for (int m = 0; m < VOSFP_METHODS; m++)
 		defence_on.rate[m] = (struct vosfp_rate){ .rate = 0xFFFFFFFFu, .burst = 1 };
 	defence_on.auto_block_after_ms = 0;
@@ -878,7 +899,6 @@ static int run(const struct bench_opts *o)
 	struct target prog, pass, drop;
 	struct bpf_object *trivial = NULL;
 	struct blocklist bl;
-	static const struct vosfp_config summaries_on = { .flags = VOSFP_F_V4_SUMMARY };
 	struct load_result load = { 0 };
 	struct harness h;
 	double gen_ms = now_ms();
@@ -901,7 +921,7 @@ static int run(const struct bench_opts *o)
 		err = allowlist_load(&h);
 	if (!err)
 		err = blocklist_load(&h, &bl, &load);
-	/* As the agent runs it: the IPv4 /24 summaries kept in step with the lists. */
+	/* As the agent runs it: the summaries kept in step with the lists. */
 	if (!err)
 		err = harness_sync_summaries(&h);
 	if (!err && (n = classes_build(classes, MAX_CLASSES, &bl)) < 0)
@@ -915,6 +935,7 @@ static int run(const struct bench_opts *o)
 	       "median of %d trials, CPU %d, load average %.2f\n\n", bl.total, gen_ms, o->repeat,
 	       o->trials, sched_getcpu(), load_average());
 	print_load(&bl, &load);
+	print_summaries(&h);
 	print_header();
 	for (int i = 0; i < n && !err; i++) {
 		const struct target *base = classes[i].action == XDP_DROP ? &drop : &pass;

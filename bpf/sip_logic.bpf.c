@@ -129,7 +129,7 @@ EXACT_LIST(allowed_ips6, struct vosfp_addr6, VOSFP_ALLOWLIST_DEFAULT_MAX);
 PREFIX_LIST(allowed_nets, struct vosfp_lpm4_key, VOSFP_ALLOWLIST_DEFAULT_MAX);
 PREFIX_LIST(allowed_nets6, struct vosfp_lpm6_key, VOSFP_ALLOWLIST_DEFAULT_MAX);
 
-#define V4_SUMMARY(name)						\
+#define SUMMARY(name)						\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_ARRAY);			\
 		__uint(max_entries, VOSFP_V4_SUMMARY_WORDS);		\
@@ -137,9 +137,13 @@ PREFIX_LIST(allowed_nets6, struct vosfp_lpm6_key, VOSFP_ALLOWLIST_DEFAULT_MAX);
 		__type(value, __u64);					\
 	} name SEC(".maps")
 
-V4_SUMMARY(blocked_v4_sum);
-V4_SUMMARY(allowed_v4_sum);
-V4_SUMMARY(blocked_v4_full);
+SUMMARY(blocked_v4_sum);
+SUMMARY(allowed_v4_sum);
+SUMMARY(blocked_v4_full);
+SUMMARY(blocked_v6_sum);
+SUMMARY(allowed_v6_sum);
+SUMMARY(blocked_v6_wide);
+SUMMARY(allowed_v6_wide);
 
 /* Flood defence state. LRU: a flood from spoofed sources evicts old entries instead of filling
  * the map, so a real source's state can be lost (it starts again with a full bucket) but no new
@@ -354,10 +358,30 @@ static __always_inline bool listed4(void *near, void *full, void *exact, void *p
 	return bpf_map_lookup_elem(prefixes, &key) != NULL;
 }
 
-static __always_inline bool listed6(void *exact, void *prefixes, const struct vosfp_addr6 *addr)
+/* Under `flag` (bpf/vosfp.h): the /32's hashed bit first (entries of /32 and longer, the usual
+ * ones), then the /24's direct bit (shorter entries); both clear settles "not listed". */
+static __always_inline bool listed6(void *sum, void *wide, __u32 flag, void *exact, void *prefixes,
+				    const struct vosfp_addr6 *addr, const struct vosfp_config *cfg)
 {
 	struct vosfp_lpm6_key key = { .prefixlen = 128 };
 
+	if (cfg->flags & flag) {
+		__u32 top32, bit, word;
+		__u64 *bits;
+
+		__builtin_memcpy(&top32, addr->addr, sizeof(top32));
+		top32 = bpf_ntohl(top32);
+		bit = vosfp_v6_sum_bit(top32);
+		word = bit >> 6;
+		bits = bpf_map_lookup_elem(sum, &word);
+		if (bits && !(*bits & (1ULL << (bit & 63)))) {
+			bit = top32 >> 8;
+			word = bit >> 6;
+			bits = bpf_map_lookup_elem(wide, &word);
+			if (bits && !(*bits & (1ULL << (bit & 63))))
+				return false;
+		}
+	}
 	if (bpf_map_lookup_elem(exact, addr))
 		return true;
 	__builtin_memcpy(key.addr, addr->addr, sizeof(key.addr));
@@ -367,14 +391,16 @@ static __always_inline bool listed6(void *exact, void *prefixes, const struct vo
 static __always_inline bool is_blocked(const struct frame *f, const struct vosfp_config *cfg)
 {
 	if (f->is_v6)
-		return listed6(&blocked_ips6, &blocked_nets6, &f->saddr6);
+		return listed6(&blocked_v6_sum, &blocked_v6_wide, VOSFP_F_V6_SUMMARY_BLOCK, &blocked_ips6,
+			       &blocked_nets6, &f->saddr6, cfg);
 	return listed4(&blocked_v4_sum, &blocked_v4_full, &blocked_ips, &blocked_nets, f->saddr4, cfg);
 }
 
 static __always_inline bool is_allowed(const struct frame *f, const struct vosfp_config *cfg)
 {
 	if (f->is_v6)
-		return listed6(&allowed_ips6, &allowed_nets6, &f->saddr6);
+		return listed6(&allowed_v6_sum, &allowed_v6_wide, VOSFP_F_V6_SUMMARY_ALLOW, &allowed_ips6,
+			       &allowed_nets6, &f->saddr6, cfg);
 	return listed4(&allowed_v4_sum, NULL, &allowed_ips, &allowed_nets, f->saddr4, cfg);
 }
 

@@ -56,6 +56,8 @@ struct vosfp_iface_slot {
 #define VOSFP_F_RATE_LIMIT	(1u << 4)	/* per-source token buckets, rate[] below */
 #define VOSFP_F_AUTO_BLOCK	(1u << 5)	/* sources over their limit get timed blocks */
 #define VOSFP_F_SCANNERS	(1u << 6)	/* drop requests whose User-Agent is in scanner_tokens */
+#define VOSFP_F_V6_SUMMARY_BLOCK (1u << 7)	/* blocked_v6_sum/_wide cover the IPv6 blocklist */
+#define VOSFP_F_V6_SUMMARY_ALLOW (1u << 8)	/* allowed_v6_sum/_wide cover the IPv6 allowlist */
 
 #define VOSFP_DEFAULT_SIP_PORT 5060
 #define VOSFP_PORT_BITMAP_BYTES (65536 / 8)
@@ -167,6 +169,29 @@ struct vosfp_addr6 {
  *    bit settles "blocked" with one array read: the flood from a blocked range never reaches the
  *    trie. */
 #define VOSFP_V4_SUMMARY_WORDS (1u << 18)	/* 2^24 /24s, 64 per word */
+
+/* IPv6 summaries, per list two 2^24-bit arrays of the v4 layout. A source is looked up (16-byte
+ * hash probe, then the 128-level LPM trie walk: ~80 ns with a 1M-entry list) only when one of
+ * its two bits is set; otherwise one or two array reads settle "not listed".
+ *  - blocked_v6_sum, allowed_v6_sum: entries of length >= 32, one bit per hash of the /32 they
+ *    lie in. /32 is what an ISP or a hoster is allocated, so entries cluster in few /32s; 2^32
+ *    /32s do not fit, hence the hash; a collision only costs the normal lookups.
+ *  - blocked_v6_wide, allowed_v6_wide: entries shorter than /32, direct, one bit per /24 (the
+ *    address's top 24 bits): a /24../31 sets its /24's bit, a shorter one the 2^(24-len) bits of
+ *    the /24s it covers (contiguous words, as a v4 /8). Hashing these would scatter a short
+ *    prefix over millions of bits and fill the other summary; direct bits keep the space no entry
+ *    touches clear, whatever the list holds (even ::/0 fits: every bit set).
+ * Read only under the list's flag, so an object loaded by ip(8) works with hand-written entries;
+ * the agent sets it once the summaries are filled. */
+#define VOSFP_V6_SUMMARY_BITS	24
+
+/* The v6_sum bit of a /32 (top32: the address's first 4 bytes in host order). Multiply-shift hashing
+ * (Dietzfelbinger): the top bits of the product by an odd constant, two instructions on either
+ * side; the constant (2^32 / golden ratio) spreads the consecutive /32s of one prefix. */
+static inline __u32 vosfp_v6_sum_bit(__u32 top32)
+{
+	return (__u32)(top32 * 0x9E3779B1u) >> (32 - VOSFP_V6_SUMMARY_BITS);
+}
 
 /* Value stored in every list map; only presence matters today. */
 typedef __u8 vosfp_list_value;

@@ -48,8 +48,12 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	h->sum_fds[SUMMARY_BLOCK_NEAR] = bpf_map__fd(h->skel->maps.blocked_v4_sum);
 	h->sum_fds[SUMMARY_ALLOW_NEAR] = bpf_map__fd(h->skel->maps.allowed_v4_sum);
 	h->sum_fds[SUMMARY_BLOCK_FULL] = bpf_map__fd(h->skel->maps.blocked_v4_full);
+	h->sum_fds[SUMMARY_BLOCK_V6] = bpf_map__fd(h->skel->maps.blocked_v6_sum);
+	h->sum_fds[SUMMARY_ALLOW_V6] = bpf_map__fd(h->skel->maps.allowed_v6_sum);
+	h->sum_fds[SUMMARY_BLOCK_V6_WIDE] = bpf_map__fd(h->skel->maps.blocked_v6_wide);
+	h->sum_fds[SUMMARY_ALLOW_V6_WIDE] = bpf_map__fd(h->skel->maps.allowed_v6_wide);
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
-		h->sums[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		h->sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 		if (!h->sums[k]) {
 			harness_close(h);
 			return -ENOMEM;
@@ -78,28 +82,49 @@ void harness_close(struct harness *h)
 /* Write the words of one summary that differ from `old` (NULL: every non-zero word). */
 static int write_summary(int fd, const uint64_t *words, const uint64_t *old)
 {
-	for (__u32 i = 0; i < VOSFP_V4_SUMMARY_WORDS; i++)
+	for (__u32 i = 0; i < SUMMARY_WORDS; i++)
 		if (old ? words[i] != old[i] : words[i] != 0)
 			if (bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
 				return -errno;
 	return 0;
 }
 
-/* Keep the summaries of the list an entry joined in step: the words of the /24s it touches. */
+/* The v6 summary words an entry touches (bpf/vosfp.h): its /32's hashed bit (length >= 32) or
+ * the direct bits of its /24s. */
+static int follow_v6(struct harness *h, int blocklist, const struct vosfp_prefix *p)
+{
+	uint32_t top = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 | p->addr[3];
+	int k = blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6;
+	uint32_t first = vosfp_v6_sum_bit(top) >> 6, words = 1;
+
+	if (p->len < 32) {
+		k = blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE;
+		first = (top >> 8) >> 6;
+		words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
+	}
+	for (__u32 i = first; i < first + words && i < SUMMARY_WORDS; i++)
+		if (bpf_map_update_elem(h->sum_fds[k], &i, &h->sums[k][i], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+/* Keep the summaries of the list an entry joined in step: the words it touches. */
 static int summary_follow(struct harness *h, int blocklist, const struct vosfp_prefix *p)
 {
 	int near = blocklist ? SUMMARY_BLOCK_NEAR : SUMMARY_ALLOW_NEAR;
 	uint32_t first, words;
 
+	summary_add(p, blocklist, h->sums);
+	if (p->family == 6)
+		return follow_v6(h, blocklist, p);
 	if (p->family != 4)
 		return 0;
 	first = ((uint32_t)p->addr[0] << 16 | (uint32_t)p->addr[1] << 8 | p->addr[2]) >> 6;
 	words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
-	summary_add(p, h->sums[near], blocklist ? h->sums[SUMMARY_BLOCK_FULL] : NULL);
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
 		if (k != near && !(blocklist && k == SUMMARY_BLOCK_FULL))
 			continue;
-		for (__u32 i = first; i < first + words && i < VOSFP_V4_SUMMARY_WORDS; i++)
+		for (__u32 i = first; i < first + words && i < SUMMARY_WORDS; i++)
 			if (bpf_map_update_elem(h->sum_fds[k], &i, &h->sums[k][i], BPF_ANY))
 				return -errno;
 	}
@@ -198,7 +223,7 @@ int harness_clear_lists(struct harness *h)
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
 		uint64_t *old = h->sums[k];
 
-		h->sums[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		h->sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 		if (!h->sums[k] || write_summary(h->sum_fds[k], h->sums[k], old)) {
 			free(old);
 			return -ENOMEM;
@@ -208,7 +233,8 @@ int harness_clear_lists(struct harness *h)
 	return 0;
 }
 
-static int read_v4_entries(int fd, enum vosfp_list_map m, uint64_t *near, uint64_t *full)
+/* Every entry of one list map into the list's summaries. */
+static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *const sums[SUMMARY_KINDS])
 {
 	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
 	struct vosfp_prefix p;
@@ -216,7 +242,7 @@ static int read_v4_entries(int fd, enum vosfp_list_map m, uint64_t *near, uint64
 
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		vosfp_prefix_from_key(m, next, &p);
-		summary_add(&p, near, full);
+		summary_add(&p, blocklist, sums);
 		memcpy(key, next, sizeof(key));
 		prev = key;
 	}
@@ -229,16 +255,14 @@ int harness_sync_summaries(struct harness *h)
 	int err = 0;
 
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
-		words[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
+		words[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 		if (!words[k])
 			err = -ENOMEM;
 	}
-	for (int i = 0; !err && i < 2; i++) {
-		enum vosfp_list_map m = i ? VOSFP_LIST_NETS4 : VOSFP_LIST_EXACT4;
-
-		err = read_v4_entries(h->block_fds[m], m, words[SUMMARY_BLOCK_NEAR], words[SUMMARY_BLOCK_FULL]);
+	for (int m = 0; !err && m < VOSFP_LIST_MAPS; m++) {
+		err = read_entries(h->block_fds[m], (enum vosfp_list_map)m, 1, words);
 		if (!err)
-			err = read_v4_entries(h->allow_fds[m], m, words[SUMMARY_ALLOW_NEAR], NULL);
+			err = read_entries(h->allow_fds[m], (enum vosfp_list_map)m, 0, words);
 	}
 	for (int k = 0; !err && k < SUMMARY_KINDS; k++)
 		err = write_summary(h->sum_fds[k], words[k], h->sums[k]);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "addr.h"
+#include "summary.h"
 
 struct sip_logic;
 
@@ -18,8 +19,8 @@ struct harness {
 	int config_fd;
 	int iface_slots_fd, iface_counters_fd;	/* per-interface counting (bpf/vosfp.h) */
 	int ncpus;
-	int sum_fds[3];				/* IPv4 /24 summaries, by enum summary_kind */
-	uint64_t *sums[3];			/* what the harness has written into them */
+	int sum_fds[SUMMARY_KINDS];		/* summaries, by enum summary_kind */
+	uint64_t *sums[SUMMARY_KINDS];		/* what the harness has written into them */
 };
 
 /* Open and load the object; blocklist_max sizes the blocklist maps (0 = object default).
@@ -40,10 +41,11 @@ void harness_allow_str(struct harness *h, const char *text);
 /* Empty both lists (and their summaries). */
 int harness_clear_lists(struct harness *h);
 
-/* The IPv4 /24 summaries follow every harness_block/harness_allow. After filling the list maps
+/* The summaries (IPv4 and IPv6) follow every harness_block/harness_allow. After filling the list maps
  * any other way, rebuild them from the maps' contents with this. The datapath reads them only
- * under VOSFP_F_V4_SUMMARY in the config. */
+ * under VOSFP_F_V4_SUMMARY / VOSFP_F_V6_SUMMARY_* in the config (HARNESS_SUMMARIES: all). */
 int harness_sync_summaries(struct harness *h);
+#define HARNESS_SUMMARIES (VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW)
 
 /* Run one frame once; returns the XDP action or a negative errno. */
 int harness_run(struct harness *h, const uint8_t *frame, size_t len);

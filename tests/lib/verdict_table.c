@@ -86,13 +86,17 @@ static size_t request_with_version_at(char *buf, int at)
 #define ALLOWED6	"2001:db8:a11::7"
 #define IN_ALLOWNET6	"2001:db8:a110:5::1"	/* inside 2001:db8:a110::/48 */
 #define IN_BOTH4	"198.18.9.9"		/* on both lists: the blocklist wins */
+/* Shorter than /32, so the v6 summaries cover them /32 by /32 (2001:dc0..2001:dc7, 2a00:1000..
+ * 2a00:1fff) and sources outside every entry's /32 meet a clear bit. */
+#define BLOCKNET6_29	"2001:dc0::/29"
+#define ALLOWNET6_20	"2a00:1000::/20"
 
 static const char *const blocked_text[] = {
 	BLOCKED4, "198.19.128.0/17", BLOCKED6, "2001:db8:dead::/48", IN_BOTH4, "198.18.44.128/25",
-	"198.18.50.0/23",
+	"198.18.50.0/23", BLOCKNET6_29,
 };
 static const char *const allowed_text[] = {
-	ALLOWED4, "198.18.100.0/24", ALLOWED6, "2001:db8:a110::/48", IN_BOTH4,
+	ALLOWED4, "198.18.100.0/24", ALLOWED6, "2001:db8:a110::/48", IN_BOTH4, ALLOWNET6_20,
 };
 
 #define PASSED REF_PASS, VOSFP_CNT_PASSED
@@ -194,6 +198,8 @@ const struct verdict_row verdict_rows[] = {
 	ROW("OPTIONS from unknown v6 source", V6(), SIP_OPTIONS, CFG_SEED, STEALTH),
 	ROW("OPTIONS from allowed v6 /128", V6(.src = ALLOWED6), SIP_OPTIONS, CFG_SEED, PASSED),
 	ROW("OPTIONS from allowed v6 prefix", V6(.src = IN_ALLOWNET6), SIP_OPTIONS, CFG_SEED, PASSED),
+	ROW("OPTIONS from allowed v6 /20, its last /32", V6(.src = "2a00:1fff:ffff::1"), SIP_OPTIONS, CFG_SEED, PASSED),
+	ROW("OPTIONS from just above an allowed v6 /20", V6(.src = "2a00:2000::1"), SIP_OPTIONS, CFG_SEED, STEALTH),
 	ROW("OPTIONS from unknown, stealth off", V4(), SIP_OPTIONS, CFG_NO_STEALTH, PASSED),
 	ROW("OPTIONS garbage from allowed source", V4(.src = ALLOWED4), OPTIONS_GARBAGE, CFG_SEED, MALFORMED),
 	ROW("OPTIONS from a source on both lists", V4(.src = IN_BOTH4), SIP_OPTIONS, CFG_SEED, BLOCKED),
@@ -214,6 +220,10 @@ const struct verdict_row verdict_rows[] = {
 	ROW("blocked v4 /25: the other half of its /24", V4(.src = "198.18.44.127"), SIP_REGISTER, CFG_SEED, PASSED),
 	ROW("blocked v6 exact", V6(.src = BLOCKED6), SIP_REGISTER, CFG_SEED, BLOCKED),
 	ROW("blocked v6 prefix", V6(.src = IN_BLOCKNET6), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("blocked v6 /29, its first address", V6(.src = "2001:dc0::"), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("blocked v6 /29, its last /32", V6(.src = "2001:dc7:ffff::1"), SIP_REGISTER, CFG_SEED, BLOCKED),
+	ROW("just above a blocked v6 /29", V6(.src = "2001:dc8::1"), SIP_REGISTER, CFG_SEED, PASSED),
+	ROW("v6 REGISTER from a /32 no entry is in", V6(.src = "2001:db9::1"), SIP_REGISTER, CFG_SEED, PASSED),
 	ROW("blocked source sending garbage counts as blocked", V4(.src = BLOCKED4), GARBAGE, CFG_SEED, BLOCKED),
 	ROW("blocked source to a non-SIP port passes", V4(.src = BLOCKED4, .dport = 53), GARBAGE, CFG_SEED, UNCOUNTED),
 	ROW("blocked v4 via 1 VLAN", V4(.vlans = 1, .src = BLOCKED4), SIP_REGISTER, CFG_SEED, BLOCKED),

@@ -2,6 +2,7 @@
  * frame, on hundreds of thousands of random frames and mutations of the verdict table's rows:
  * the same action and the same counter moved. Deterministic (seed printed; VOSFP_DIFF_SEED and
  * VOSFP_DIFF_FRAMES override). */
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,9 +145,95 @@ static void hexdump(const uint8_t *f, size_t len)
 		fprintf(stderr, "%02x%s", f[i], (i % 32 == 31 || i + 1 == len) ? "\n" : "");
 }
 
+/* IPv6 summaries under stress: four policies in turn, each adding to the one before.
+ *  0: the table's lists (/128s and /48s in 2001:db8, a /29, a /20);
+ *  1: + a blocked /48 and an allowed /128 in a /32 whose v6_sum bit is 2001:db8's, where the
+ *     table's v6 entries are (a collision: sources of that /32 outside every entry must still
+ *     pass after the full lookups, and those inside be found);
+ *  2: + a blocked /12 (4096 v6_wide bits);
+ *  3: + an allowed /15.
+ * Probe rows send from inside and beside each (and from the colliding /32 already under 0);
+ * mutations flip bits of their sources. */
+#define POLICIES 4
+#define EXTRA_MAX 4
+#define PROBES 8
+
+static struct vosfp_prefix pol_blocked[64], pol_allowed[64];
+static size_t pol_blocked_n[POLICIES], pol_allowed_n[POLICIES];
+static char probe_src[PROBES][INET6_ADDRSTRLEN];
+static struct verdict_row probes[PROBES];
+
+/* A /32 other than 2001:db8 with the same summary bit, as text "xxxx:yyyy". */
+static void colliding_slash32(char *out, size_t size)
+{
+	const uint32_t db8 = 0x20010db8;
+	uint32_t y = 0x2a000000;
+
+	while (vosfp_v6_sum_bit(y) != vosfp_v6_sum_bit(db8))
+		y++;	/* 2^24 bits: a match within ~2^24 tries, well before y wraps */
+	snprintf(out, size, "%x:%x", y >> 16, y & 0xFFFF);
+}
+
+static void parse_into(struct vosfp_prefix *v, size_t *n, const char *text)
+{
+	char err[128];
+
+	if (vosfp_prefix_parse(text, &v[*n], err, sizeof(err)))
+		abort();
+	(*n)++;
+}
+
+static void build_policies(void)
+{
+	static const char *const probe_fmt[PROBES] = {
+		"%s::1", "%s:1::9", "%s:a11::7", "%s:a11::8",
+		"240f:ffff::1", "2410::1", "2601:ffff::1", "2602::1",
+	};
+	char y[16], text[64];
+	size_t nb, na;
+
+	colliding_slash32(y, sizeof(y));
+	memcpy(pol_blocked, table_blocked, table_blocked_count * sizeof(*pol_blocked));
+	memcpy(pol_allowed, table_allowed, table_allowed_count * sizeof(*pol_allowed));
+	nb = table_blocked_count;
+	na = table_allowed_count;
+	pol_blocked_n[0] = nb;
+	pol_allowed_n[0] = na;
+	snprintf(text, sizeof(text), "%s:1::/48", y);
+	parse_into(pol_blocked, &nb, text);
+	snprintf(text, sizeof(text), "%s:a11::7", y);
+	parse_into(pol_allowed, &na, text);
+	pol_blocked_n[1] = nb;
+	pol_allowed_n[1] = na;
+	parse_into(pol_blocked, &nb, "2400::/12");
+	pol_blocked_n[2] = nb;
+	pol_allowed_n[2] = na;
+	parse_into(pol_allowed, &na, "2600::/15");
+	pol_blocked_n[3] = nb;
+	pol_allowed_n[3] = na;
+	for (int i = 0; i < PROBES; i++) {
+		snprintf(probe_src[i], sizeof(probe_src[i]), probe_fmt[i], y);
+		probes[i] = (struct verdict_row){
+			.name = probe_src[i],
+			.spec = { .family = 6, .src = probe_src[i] },
+			.text = i % 4 >= 2 ? SIP_OPTIONS : SIP_REGISTER,
+		};
+	}
+}
+
+/* Enter policy `to` from the one before: its new entries, as the agent would add them. */
+static void enter_policy(int to)
+{
+	for (size_t i = pol_blocked_n[to - 1]; i < pol_blocked_n[to]; i++)
+		ck_assert_int_eq(harness_block(&h, &pol_blocked[i]), 0);
+	for (size_t i = pol_allowed_n[to - 1]; i < pol_allowed_n[to]; i++)
+		ck_assert_int_eq(harness_allow(&h, &pol_allowed[i]), 0);
+}
+
 static void load(void)
 {
 	load_table_policy(&h);
+	build_policies();
 }
 
 static void unload(void)
@@ -166,18 +253,25 @@ START_TEST(test_kernel_matches_reference)
 	unsigned long mismatches = 0, by_counter[SEED_COUNTERS + 1] = { 0 }, mutated = 0;
 	static const enum table_config configs[] = { CFG_SEED, CFG_PORTS, CFG_NO_STEALTH,
 						     CFG_NO_MALFORMED };
+	unsigned long probed = 0, summarized = 0;
 	uint8_t f[FRAME_MAX];
+	int policy = 0;
 
 	ck_assert_int_eq(harness_counters(&h, before, VOSFP_CNT_COUNT), 0);
 	for (unsigned long n = 0; n < frames; n++) {
 		/* Switch config in runs so the map update is not the dominant cost; every other run
-		 * uses the IPv4 /24 summaries (the reference knows nothing of them: same verdicts). */
+		 * uses the summaries (the reference knows nothing of them: same verdicts). */
 		enum table_config cfg = configs[(n / 1000) % 4];
+		int now = (int)(n * POLICIES / frames), switched = now != policy;
 		struct vosfp_config with_summaries;
-		struct ref_policy pol = {
+		struct ref_policy pol;
+
+		for (; policy < now; policy++)
+			enter_policy(policy + 1);
+		pol = (struct ref_policy){
 			.cfg = table_config(cfg),
-			.blocked = table_blocked, .n_blocked = table_blocked_count,
-			.allowed = table_allowed, .n_allowed = table_allowed_count,
+			.blocked = pol_blocked, .n_blocked = pol_blocked_n[policy],
+			.allowed = pol_allowed, .n_allowed = pol_allowed_n[policy],
 		};
 		struct ref_verdict want;
 		size_t len;
@@ -188,12 +282,22 @@ START_TEST(test_kernel_matches_reference)
 				with_summaries = *pol.cfg;
 			else
 				memset(&with_summaries, 0, sizeof(with_summaries));
-			with_summaries.flags |= VOSFP_F_V4_SUMMARY;
+			with_summaries.flags |= HARNESS_SUMMARIES;
 			pol.cfg = &with_summaries;
+			summarized++;
 		}
-		if (n % 1000 == 0)
+		if (n % 1000 == 0 || switched)
 			ck_assert_int_eq(harness_set_config(&h, pol.cfg), 0);
-		if (below(&r, 10) < 8) {
+		if (below(&r, 10) < 2) {
+			const struct verdict_row *probe = &probes[below(&r, PROBES)];
+
+			len = verdict_row_frame(probe, f, sizeof(f));
+			if (below(&r, 2))
+				len = mutate(&r, f, len, sizeof(f));
+			if (len < ETH_HLEN)
+				len = ETH_HLEN;
+			probed++;
+		} else if (below(&r, 10) < 8) {
 			len = verdict_row_frame(&verdict_rows[below(&r, verdict_row_count)], f, sizeof(f));
 			len = mutate(&r, f, len, sizeof(f));
 			if (len < ETH_HLEN)	/* the truncated-Ethernet row: keep its leftover bytes */
@@ -215,17 +319,19 @@ START_TEST(test_kernel_matches_reference)
 		}
 		if (action != (int)want.action || moved != want.counter || moves > 1) {
 			if (++mismatches <= MAX_REPORTED) {
-				fprintf(stderr, "mismatch #%lu (frame %lu, config %d): kernel %s/%s, reference %s/%s, %zu bytes:\n",
-					mismatches, n, cfg, ref_action_name(action), ref_counter_name(moved),
+				fprintf(stderr, "mismatch #%lu (frame %lu, config %d%s, policy %d): kernel %s/%s, reference %s/%s, %zu bytes:\n",
+					mismatches, n, cfg, pol.cfg == &with_summaries ? " + summaries" : "", policy, ref_action_name(action), ref_counter_name(moved),
 					ref_action_name(want.action), ref_counter_name(want.counter), len);
 				hexdump(f, len);
 			}
 		}
 		by_counter[want.counter == REF_UNCOUNTED ? SEED_COUNTERS : want.counter]++;
 	}
-	printf("differential: %lu frames (%lu mutated rows, %lu random), %lu mismatches; "
+	printf("differential: %lu frames (%lu mutated rows, %lu IPv6 summary probes, %lu random; "
+	       "%d policies, %lu frames with the summaries in use), %lu mismatches; "
 	       "PASSED %lu, REDIRECTED %lu, BLOCKED %lu, OPTIONS_DROPPED %lu, MALFORMED %lu, uncounted %lu\n",
-	       frames, mutated, frames - mutated, mismatches, by_counter[VOSFP_CNT_PASSED],
+	       frames, mutated, probed, frames - mutated - probed, POLICIES, summarized, mismatches,
+	       by_counter[VOSFP_CNT_PASSED],
 	       by_counter[VOSFP_CNT_REDIRECTED], by_counter[VOSFP_CNT_BLOCKED],
 	       by_counter[VOSFP_CNT_OPTIONS_DROPPED], by_counter[VOSFP_CNT_MALFORMED],
 	       by_counter[SEED_COUNTERS]);

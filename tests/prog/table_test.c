@@ -37,7 +37,7 @@ static void unload(void)
 	harness_close(&h);
 }
 
-/* The row's config, with the IPv4 /24 summaries in use or not: every row runs both ways. */
+/* The row's config, with the summaries in use or not: every row runs both ways. */
 static const struct vosfp_config *row_config(const struct verdict_row *r, int summaries)
 {
 	static struct vosfp_config cfg;
@@ -49,7 +49,7 @@ static const struct vosfp_config *row_config(const struct verdict_row *r, int su
 		cfg = *base;
 	else
 		memset(&cfg, 0, sizeof(cfg));
-	cfg.flags |= VOSFP_F_V4_SUMMARY;
+	cfg.flags |= HARNESS_SUMMARIES;
 	return &cfg;
 }
 

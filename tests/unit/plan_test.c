@@ -1,6 +1,7 @@
 /* plan_test.c - planning without a kernel: diffs only, the never-more-permissive order, map
  * re-creation on size changes, interface actions. */
 #include <check.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +98,8 @@ START_TEST(test_unchanged_is_empty)
 	have.iface_count = 1;
 	/* The kernel's summaries are the ones these lists need. */
 	for (int k = 0; k < SUMMARY_KINDS; k++)
-		have.summaries[k] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	summary_build(&have.blocked, have.summaries[SUMMARY_BLOCK_NEAR], have.summaries[SUMMARY_BLOCK_FULL]);
+		have.summaries[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, 1, have.summaries);
 	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
 	ck_assert(plan_empty(&p));
 	ck_assert_int_eq(p.ifaces[0].action, IFACE_KEEP);
@@ -122,9 +123,9 @@ START_TEST(test_summary_diff)
 	base(&want, &have);
 	set_of(&want.blocked, now);
 	set_of(&have.blocked, was);
-	have.summaries[SUMMARY_BLOCK_NEAR] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	have.summaries[SUMMARY_BLOCK_FULL] = calloc(VOSFP_V4_SUMMARY_WORDS, sizeof(uint64_t));
-	summary_build(&have.blocked, have.summaries[SUMMARY_BLOCK_NEAR], have.summaries[SUMMARY_BLOCK_FULL]);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		have.summaries[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, 1, have.summaries);
 	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
 	/* 10.128.0.0/9 is 32768 /24s = 512 words cleared; 198.51.101.x is in the same word as
 	 * 198.51.100.x (64 /24s per word): one more "near" word changes. Only prefixes of /24 or
@@ -382,6 +383,173 @@ START_TEST(test_prefix_set_sort)
 }
 END_TEST
 
+static int v6_bit(const uint64_t *words, uint32_t slash32)
+{
+	uint32_t bit = vosfp_v6_sum_bit(slash32);
+
+	return (words[bit >> 6] >> (bit & 63)) & 1;
+}
+
+static uint64_t popcount(const uint64_t *words)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < SUMMARY_WORDS; i++)
+		n += (uint64_t)__builtin_popcountll(words[i]);
+	return n;
+}
+
+/* A /32 other than `x` with the same v6 summary bit. */
+static uint32_t collider(uint32_t x)
+{
+	uint32_t y = x + 1;
+
+	while (vosfp_v6_sum_bit(y) != vosfp_v6_sum_bit(x))
+		y++;
+	return y;
+}
+
+/* summary_build's IPv6 part: which bits one entry sets, in its own list's summaries only. */
+START_TEST(test_summary_v6_bits)
+{
+	static const struct {
+		const char *entry;
+		int blocklist;
+		uint64_t sum_bits;	/* set in the list's v6_sum (hashed /32s) */
+		uint64_t wide_bits;	/* set in the list's v6_wide (direct /24s) */
+		uint32_t inside;	/* a /32 whose v6_sum bit must be set (0: none) */
+		uint32_t wide_in;	/* a /24 whose v6_wide bit must be set (0: none) */
+	} rows[] = {
+		{ "2001:db8::1", 1, 1, 0, 0x20010db8, 0 },
+		{ "2001:db8:1::/48", 1, 1, 0, 0x20010db8, 0 },
+		{ "2001:db8::/32", 1, 1, 0, 0x20010db8, 0 },
+		{ "2001:dc0::/29", 1, 0, 1, 0, 0x20010d },		/* shorter than /32: its /24 */
+		{ "2001:d00::/24", 1, 0, 1, 0, 0x20010d },
+		{ "2a00::/16", 1, 0, 256, 0, 0x2a00ff },		/* 256 /24s */
+		{ "2400::/12", 1, 0, 4096, 0, 0x240fff },
+		{ "::/0", 1, 0, 1u << 24, 0, 0xffffff },		/* every /24 */
+		{ "2001:db8:a11::7", 0, 1, 0, 0x20010db8, 0 },
+		{ "2a00:1000::/20", 0, 0, 16, 0, 0x2a001f },
+		{ "198.51.100.0/24", 1, 0, 0, 0, 0 },			/* IPv4: not here */
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint64_t *sums[SUMMARY_KINDS];
+		struct vosfp_prefix p;
+		int sum = rows[i].blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6;
+		int wide = rows[i].blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE;
+
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+		ck_assert_int_eq(vosfp_prefix_parse(rows[i].entry, &p, NULL, 0), 0);
+		summary_add(&p, rows[i].blocklist, sums);
+		ck_assert_msg(popcount(sums[sum]) == rows[i].sum_bits, "%s: %llu v6_sum bits, expected %llu",
+			      rows[i].entry, (unsigned long long)popcount(sums[sum]),
+			      (unsigned long long)rows[i].sum_bits);
+		ck_assert_msg(popcount(sums[wide]) == rows[i].wide_bits, "%s: %llu v6_wide bits, expected %llu",
+			      rows[i].entry, (unsigned long long)popcount(sums[wide]),
+			      (unsigned long long)rows[i].wide_bits);
+		ck_assert_msg(!rows[i].inside || v6_bit(sums[sum], rows[i].inside), "%s: bit of %08x clear",
+			      rows[i].entry, rows[i].inside);
+		ck_assert_msg(!rows[i].wide_in || (sums[wide][rows[i].wide_in >> 6] >> (rows[i].wide_in & 63) & 1),
+			      "%s: wide bit of %06x clear", rows[i].entry, rows[i].wide_in);
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			ck_assert_msg(k == sum || k == wide || p.family == 4 || popcount(sums[k]) == 0,
+				      "%s: summary %s touched", rows[i].entry, summary_map_names[k]);
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			free(sums[k]);
+	}
+}
+END_TEST
+
+/* A v6 blocklist add: the bit is in the plan's new summary (not the old), in a summary of the
+ * blocklist, so reconcile grows it (old | new) before PLAN_BLOCK_ADD writes the entry. Its
+ * removal leaves the bit to the FINAL step, after the entry is gone. */
+START_TEST(test_summary_v6_block_add_grows_first)
+{
+	static const char *const none[] = { NULL };
+	static const char *const one[] = { "2001:db8:bad::6", NULL };
+	static const char *const wide[] = { "2001:dc0::/29", NULL };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	set_of(&want.blocked, one);
+	set_of(&have.blocked, none);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_ADD].n, 1);
+	ck_assert(summary_of_blocklist(SUMMARY_BLOCK_V6));
+	ck_assert(!summary_of_blocklist(SUMMARY_ALLOW_V6));
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_V6], 1);
+	ck_assert(v6_bit(p.summary_new[SUMMARY_BLOCK_V6], 0x20010db8));
+	ck_assert(!v6_bit(p.summary_old[SUMMARY_BLOCK_V6], 0x20010db8));
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_ALLOW_V6], 0);
+	ck_assert(!plan_empty(&p));
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	prefix_set_free(&have.blocked);
+
+	/* Shorter than /32: the direct /24 summary, also one of the blocklist's. */
+	base(&want, &have);
+	set_of(&want.blocked, wide);
+	set_of(&have.blocked, none);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(summary_of_blocklist(SUMMARY_BLOCK_V6_WIDE));
+	ck_assert(!summary_of_blocklist(SUMMARY_ALLOW_V6_WIDE));
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_V6_WIDE], 1);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_V6], 0);
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	prefix_set_free(&have.blocked);
+
+	/* And back: the entry goes in PLAN_BLOCK_DEL, the bit only with the final summary. */
+	base(&want, &have);
+	set_of(&want.blocked, none);
+	set_of(&have.blocked, one);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		have.summaries[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, 1, have.summaries);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_DEL].n, 1);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_V6], 1);
+	ck_assert(v6_bit(p.summary_old[SUMMARY_BLOCK_V6], 0x20010db8));
+	ck_assert(!v6_bit(p.summary_new[SUMMARY_BLOCK_V6], 0x20010db8));
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	observed_free(&have);
+}
+END_TEST
+
+/* Two /32s sharing a bit: removing one's entry keeps the bit the other needs. */
+START_TEST(test_summary_v6_collision_kept)
+{
+	uint32_t x = 0x20010db8, y = collider(x);
+	char ytext[64];
+	const char *was[] = { "2001:db8:1::/48", ytext, NULL };
+	const char *now[] = { ytext, NULL };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	snprintf(ytext, sizeof(ytext), "%x:%x::1", y >> 16, y & 0xFFFF);
+	base(&want, &have);
+	set_of(&want.blocked, now);
+	set_of(&have.blocked, was);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		have.summaries[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, 1, have.summaries);
+	ck_assert_uint_eq(popcount(have.summaries[SUMMARY_BLOCK_V6]), 1);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_DEL].n, 1);
+	ck_assert_uint_eq(p.summary_changed[SUMMARY_BLOCK_V6], 0);
+	ck_assert(v6_bit(p.summary_new[SUMMARY_BLOCK_V6], x));
+	plan_free(&p);
+	prefix_set_free(&want.blocked);
+	observed_free(&have);
+}
+END_TEST
+
 TCase *plan_tcase(void)
 {
 	TCase *tc = tcase_create("plan");
@@ -398,5 +566,8 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_defence_map_sizes);
 	tcase_add_loop_test(tc, test_prefix_set_sort, 0, 2);
 	tcase_add_test(tc, test_summary_diff);
+	tcase_add_test(tc, test_summary_v6_bits);
+	tcase_add_test(tc, test_summary_v6_block_add_grows_first);
+	tcase_add_test(tc, test_summary_v6_collision_kept);
 	return tc;
 }
