@@ -13,6 +13,8 @@ root=$(cd "$here/.." && pwd)
 . "$here/lib.sh"
 # shellcheck source=scripts/sim_lib.sh
 . "$here/sim_lib.sh"
+# shellcheck source=scripts/kamailio_lib.sh
+. "$here/kamailio_lib.sh"
 
 # Never the production pin path: the demo may run on a host whose real agent uses /sys/fs/bpf/vosfp.
 DEMO_PIN=/sys/fs/bpf/vosfp-demo
@@ -208,15 +210,8 @@ kill -0 "$agent_pid" 2>/dev/null || fatal "vosfp-agent exited while applying the
 mode=$(sed -n "s/.*$VOSFP_SIM_HOST_IF: attached (\([a-z]*\) mode).*/\1/p" "$work/agent.log" | tail -n 1)
 ok "vosfp-agent (pid $agent_pid): XDP on $VOSFP_SIM_HOST_IF (${mode:-?} mode), allowlist $allowed, blocklist $blocked, pins $DEMO_PIN"
 
-# Kamailio drops root once its socket is bound (Debian's package creates the user).
-mkdir -m 700 "$work/kamailio"
-kam_user=()
-if id -u kamailio >/dev/null 2>&1; then
-	chown kamailio: "$work/kamailio"
-	chmod 711 "$work"
-	kam_user=(-u kamailio -g kamailio)
-fi
-kam_args=(-f "$KAMAILIO_CFG" -l "udp:$host_ip:$SIM_SIP_PORT" -Y "$work/kamailio" -m 32 -M 4 "${kam_user[@]}")
+kamailio_args "$work" "$KAMAILIO_CFG" "udp:$host_ip:$SIM_SIP_PORT" || fatal "cannot create $work/kamailio"
+kam_args=("${KAM_ARGS[@]}")
 kamailio -c "${kam_args[@]}" >"$work/kamailio.log" 2>&1 || fatal "kamailio -c rejects $KAMAILIO_CFG" "$work/kamailio.log"
 kamailio "${kam_args[@]}" -DD -E >"$work/kamailio.log" 2>&1 &
 kam_pid=$!

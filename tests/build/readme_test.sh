@@ -29,7 +29,7 @@ fi
 # Every script an operator runs, with an example command line (not the sourced helpers).
 for f in scripts/*.sh; do
 	name=$(basename "$f")
-	case $name in lib.sh | sim_lib.sh | install-deps.sh) continue ;; esac
+	case $name in lib.sh | *_lib.sh | install-deps.sh) continue ;; esac
 	if grep -qE "(^|[ \`])(sudo )?([A-Z_]+=[^ ]+ )*scripts/$name( |\`|$)" README.md; then
 		pass "README.md has an example of $name"
 	else

@@ -76,15 +76,10 @@ pass "vosfp-agent: XDP on $host, REGISTER limited to $RATE/s burst $BURST per so
 
 # Kamailio as the demo runs it (demo/kamailio.cfg: one log line per request it receives), on the
 # host address only; it drops root to its own user once bound.
-mkdir -m 700 "$work/kamailio"
-kam_user=()
-if id -u kamailio >/dev/null 2>&1; then
-	chown kamailio: "$work/kamailio"
-	chmod 711 "$work"
-	kam_user=(-u kamailio -g kamailio)
-fi
-kam_args=(-f "$VOSFP_ROOT/demo/kamailio.cfg" -l "udp:$host_ip:5060" -Y "$work/kamailio" -m 32 -M 4 "${kam_user[@]}")
-kamailio "${kam_args[@]}" -DD -E >"$work/kamailio.log" 2>&1 &
+# shellcheck source=scripts/kamailio_lib.sh
+. "$VOSFP_ROOT/scripts/kamailio_lib.sh"
+kamailio_args "$work" "$VOSFP_ROOT/demo/kamailio.cfg" "udp:$host_ip:5060" || { fail "cannot create $work/kamailio"; exit 1; }
+kamailio "${KAM_ARGS[@]}" -DD -E >"$work/kamailio.log" 2>&1 &
 kam_pid=$!
 kam_up() { grep -q "$host_ip:5060" <<<"$(ss -H -ulnp 2>/dev/null)"; }
 if ! wait_for 10 kam_up || ! kill -0 "$kam_pid" 2>/dev/null; then
