@@ -43,13 +43,9 @@ write_config() {	# write_config FILE LISTFILES... (atomically: temp + rename)
 	local file=$1 files
 	shift
 	files=$(printf '%s, ' "$@")
-	cat >"$file.tmp" <<CFG
-version: 1
-pin_path: $pin
-bpf_object: $VOSFP_ROOT/build/sip_logic.bpf.o
-interfaces:
-  - name: $host
-    xdp_mode: [native, generic]
+	{
+		config_head "$pin" "$host"
+		cat <<CFG
 allowlist:
   addresses: [198.18.1.4]
 blocklist:
@@ -58,6 +54,7 @@ blocklist:
 limits:
   blocklist_max: ${BLOCKLIST_MAX:-1048576}
 CFG
+	} >"$file.tmp"
 	mv "$file.tmp" "$file"
 }
 

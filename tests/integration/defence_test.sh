@@ -56,19 +56,16 @@ request() {	# request METHOD USER_AGENT: a SIP request as vosfp-send's TEXT (esc
 }
 
 write_config() {	# write_config DEFENCE_YAML: the base config plus the given sections
-	cat >"$work/vosfp.yaml.tmp" <<CFG
-version: 1
-pin_path: $pin
-bpf_object: $VOSFP_ROOT/build/sip_logic.bpf.o
-interfaces:
-  - name: $host
-    xdp_mode: [native, generic]
+	{
+		config_head "$pin" "$host"
+		cat <<CFG
 sip:
   stealth_options: false
 allowlist:
   addresses: [198.18.2.4]
 $1
 CFG
+	} >"$work/vosfp.yaml.tmp"
 	mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml"
 }
 

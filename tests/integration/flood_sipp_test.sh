@@ -56,18 +56,15 @@ peer_mac=$(ip -n "$ns" -o link show dev "$peer" | sed -n 's/.*link\/ether \([0-9
 ip neigh add "$src_a" lladdr "$peer_mac" dev "$host" nud permanent
 ip neigh add "$src_b" lladdr "$peer_mac" dev "$host" nud permanent
 
-cat >"$work/vosfp.yaml" <<CFG
-version: 1
-pin_path: $pin
-bpf_object: $VOSFP_ROOT/build/sip_logic.bpf.o
-interfaces:
-  - name: $host
-    xdp_mode: [native, generic]
+{
+	config_head "$pin" "$host"
+	cat <<CFG
 rate_limit:
   rate: 0
   per_method:
     register: {rate: $RATE, burst: $BURST}
 CFG
+} >"$work/vosfp.yaml"
 if ! out=$("$agent" --once -c "$work/vosfp.yaml" 2>&1); then
 	fail "vosfp-agent --once: $out"
 	exit 1

@@ -55,6 +55,18 @@ counter() {
 	"$BPFTOOL" map lookup id "$1" key $key | awk '/"value"/ { gsub(/[^0-9]/, "", $2); s += $2 } END { print s + 0 }'
 }
 
+# config_head PIN_PATH IFACE...: the lines every test config starts with: the test's own pin
+# path, this tree's object, the interfaces (native, then generic). The test appends the sections
+# it is about.
+config_head() {
+	local pin=$1 dev
+	shift
+	printf 'version: 1\npin_path: %s\nbpf_object: %s/build/sip_logic.bpf.o\ninterfaces:\n' "$pin" "$VOSFP_ROOT"
+	for dev in "$@"; do
+		printf '  - name: %s\n    xdp_mode: [native, generic]\n' "$dev"
+	done
+}
+
 # remove_agent_state CONFIG PIN_PATH: undo what the agent left for a test's config, however the
 # test ended: filtering and pins (--down), anything --down could not remove, and the reconcile
 # lock file, which --down keeps (removing a lock file others may wait on is unsafe in general).

@@ -69,13 +69,9 @@ C_OPTIONS=0 C_PASSED=2 C_BLOCKED=3
 
 # write_config FILE [BLOCKLIST_MAX [BLOCK_FILES [ALLOW_FILES]]]: the test's config, written atomically.
 write_config() {
-	cat >"$1.tmp" <<CFG
-version: 1
-pin_path: $pin
-bpf_object: $VOSFP_ROOT/build/sip_logic.bpf.o
-interfaces:
-  - name: $host
-    xdp_mode: [native, generic]
+	{
+		config_head "$pin" "$host"
+		cat <<CFG
 allowlist:
   addresses: []
   optional_files: [${4-$allow}]
@@ -85,6 +81,7 @@ blocklist:
 limits:
   blocklist_max: ${2:-1048576}
 CFG
+	} >"$1.tmp"
 	mv "$1.tmp" "$1"
 }
 write_config "$config"
