@@ -139,13 +139,15 @@ burst "the new token is dropped" 198.18.2.8 "$(request REGISTER "myscanner/2.0")
 burst "the replaced default token passes" 198.18.2.8 "$(request INVITE "friendly-scanner")" 2 2 $C_SCANNER 0
 
 # --- auto-block: the first request over the limit blocks for 2 s, then the datapath releases ---
-write_config "rate_limit:
+# REGISTER 1/s burst 2, and the first request over it blocks the source for 2 s.
+SHORT_BLOCK="rate_limit:
   rate: 0
   per_method:
     register: {rate: 1, burst: 2}
 auto_block:
   after_seconds: 0
   duration_seconds: 2"
+write_config "$SHORT_BLOCK"
 once "auto-block on"
 burst "flood: 2 passed, 1 RATE_LIMITED (starts the block)" 198.18.2.9 "$REG" 3 2 $C_RATE 1
 burst "while blocked, even an INVITE is AUTO_BLOCKED" 198.18.2.9 "$(request INVITE "Linphone/5.2")" 4 0 $C_AUTO 4
@@ -166,13 +168,7 @@ else
 fi
 
 # --- the daemon: auto-blocks in --stats (text and JSON), logged when made and when released ---
-write_config "rate_limit:
-  rate: 0
-  per_method:
-    register: {rate: 1, burst: 2}
-auto_block:
-  after_seconds: 0
-  duration_seconds: 2"
+write_config "$SHORT_BLOCK"
 start_agent "$work/agent.log" || fail "the daemon did not start: $(cat "$work/agent.log")"
 burst "daemon: flood from .11: 2 passed, 1 RATE_LIMITED (starts a 2 s block)" 198.18.2.11 "$REG" 3 2 $C_RATE 1
 if wait_for 3 grep -q "198.18.2.11: auto-blocked for 2 s (rate limit REGISTER)" "$work/agent.log"; then
