@@ -63,7 +63,7 @@ UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/refe
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
 	tests/unit/metrics_test.c tests/unit/autoblock_test.c \
 	agent/addr.c agent/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
-BENCH_SRCS := bench/prog_bench.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
+BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/addr.c agent/summary.c agent/scanner.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
 
@@ -91,7 +91,7 @@ $(VMLINUX_H): | $(OUT_DIR)
 	$(Q)$(BPFTOOL) btf dump file $(KERNEL_BTF) format c > $@.tmp && mv -f $@.tmp $@
 	$(Q)$(call give_back,$@)
 
-$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(VMLINUX_H) | $(OUT_DIR)
+$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(BPF_DIR)/swar.h $(VMLINUX_H) | $(OUT_DIR)
 	$(call say,CLANG,$@)
 	$(Q)rm -f $@
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -102,7 +102,7 @@ $(SIP_SKEL): $(SIP_PROG)
 	$(Q)$(BPFTOOL) gen skeleton $< name sip_logic > $@.tmp && mv -f $@.tmp $@
 	$(Q)$(call give_back,$@)
 
-$(OUT_DIR)/trivial.bpf.o: bench/trivial.bpf.c $(VMLINUX_H) | $(OUT_DIR)
+$(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o: $(OUT_DIR)/%.bpf.o: bench/%.bpf.c $(BPF_DIR)/vosfp.h $(VMLINUX_H) | $(OUT_DIR)
 	$(call say,CLANG,$@)
 	$(Q)rm -f $@
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -163,8 +163,8 @@ demo: deps
 
 # The benchmarks: the datapath per packet (beside a trivial program), then the agent (1M-entry
 # list: cold start, edit-to-effect, peak RSS, beside the seed's bpftool-per-entry method).
-bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/bench/prog_bench
-	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o
+bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o $(OUT_DIR)/bench/prog_bench
+	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o
 	$(Q)bash bench/agent_bench.sh
 
 # Binary, object, scripts, example config (and /etc/vosfp.yaml if there is none), schema, systemd

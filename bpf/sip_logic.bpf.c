@@ -37,6 +37,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "vosfp.h"
+#include "swar.h"
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86DD
@@ -418,10 +419,42 @@ static __always_inline bool port_selected(const struct vosfp_config *cfg, const 
 	((p)[(i)] == 'S' && (p)[(i) + 1] == 'I' && (p)[(i) + 2] == 'P' && (p)[(i) + 3] == '/' && \
 	 (p)[(i) + 4] == '2' && (p)[(i) + 5] == '.' && (p)[(i) + 6] == '0')
 
+#define WORD_SIP_VERSION	0x302E322F50495300ULL	/* "SIP/2.0" as the top 7 bytes of a load */
+#define SWAR_MASK_TOP7		0xFFFFFFFFFFFFFF00ULL
+
+/* Where "SIP/2.0" sits in a well-formed request: just before the first CR, the end of the
+ * request line (a response starts with it, and the caller's scan finds that at its first probe).
+ * The CR is found eight bytes per step; then one load compares the seven bytes before it. Only
+ * ever says yes when the version really lies in the window: a request line that does not end
+ * that way (LF-only lines, a version elsewhere) leaves the answer to the full scan. The window
+ * is in the frame: the caller checked p + VOSFP_SIP_VERSION_WINDOW <= data_end (the verifier
+ * still wants the variable-offset load checked on its own). */
+static __always_inline bool version_ends_first_line(__u8 *p, void *data_end, __u32 window)
+{
+#pragma unroll
+	for (__u32 w = 0; w < VOSFP_SIP_VERSION_WINDOW; w += 8) {
+		__u64 cr = SWAR_BYTE_FLAGS(*(__u64 *)(p + w), '\r');
+		__u32 at;
+
+		if (!cr)
+			continue;
+		at = w + swar_lowest_byte(cr);
+		/* at in [8, window]: the 8-byte load at at - 8 stays inside the window. */
+		if (at < 8 || at > window)
+			return false;
+		at = opaque_mask(at - 8, VOSFP_SIP_VERSION_WINDOW - 1);
+		if ((void *)(p + at + 8) > data_end)
+			return false;
+		return (*(__u64 *)(p + at) & SWAR_MASK_TOP7) == WORD_SIP_VERSION;
+	}
+	return false;
+}
+
 /* Does "SIP/2.0" lie entirely within the first min(len, 64) bytes of the payload at offset off?
- * A plain scan: a probe is one byte load and one branch while the first byte differs, cheaper
- * than a skip table whose data-dependent steps the verifier cannot merge. A global function so
- * the verifier checks it once, not once per parse path of the caller. */
+ * First where a request has it (above); failing that, a plain scan: a probe is one byte load
+ * and one branch while the first byte differs, cheaper than a skip table whose data-dependent
+ * steps the verifier cannot merge. A global function so the verifier checks it once, not once
+ * per parse path of the caller. */
 __noinline int has_sip_version(struct xdp_md *ctx, __u32 off, __u32 len)
 {
 	void *data = (void *)(long)ctx->data;
@@ -438,9 +471,10 @@ __noinline int has_sip_version(struct xdp_md *ctx, __u32 off, __u32 len)
 	last_start = window - 7;
 
 	if ((void *)(p + VOSFP_SIP_VERSION_WINDOW) <= data_end) {
-		/* Common case: the whole window is in the frame. Unrolled by hand (clang will not):
-		 * constant offsets, no bounds check, one load and one branch per probe while the
-		 * first byte differs. */
+		if (version_ends_first_line(p, data_end, window))
+			return 1;
+		/* Constant offsets, no bounds check, one load and one branch per probe while the
+		 * first byte differs. Unrolled by hand (clang will not). */
 #define PROBE(i)							\
 		if ((i) > last_start)					\
 			return 0;					\

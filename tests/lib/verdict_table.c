@@ -36,6 +36,11 @@ static const char REGISTER_SHORT[] = "REGISTER sip:x SIP";	/* 18 bytes */
 static const char OPTIONS_GARBAGE[] = "OPTIONS nothing that looks like SIP at all\r\n\r\n";
 static const char KEEPALIVE[] = "\r\n\r\n";
 static const char SHORT_TEXT[] = "hello";
+/* "SIP/2.0" ends the request line at byte 21; the rows below end the datagram at byte 20 or 21
+ * (UDP and IP lengths agree), so the rest of the text lies in the frame past the datagram. */
+static const char VERSION_AT_14[] =
+	"INVITE sip:ab SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bK-cut\r\n\r\n";
+#define CUT_AT(n) ((n) - ((int)sizeof(VERSION_AT_14) - 1))	/* length delta: n bytes left */
 
 size_t sip_invite(char *buf, size_t size)
 {
@@ -189,6 +194,9 @@ const struct verdict_row verdict_rows[] = {
 	{ .name = "SIP/2.0 at byte 57 (last place inside)", .spec = V4(), .version_at = 57, .config = CFG_SEED, PASSED },
 	{ .name = "SIP/2.0 at byte 58 (outside the window)", .spec = V4(), .version_at = 58, .config = CFG_SEED, MALFORMED },
 	{ .name = "v6 SIP/2.0 at byte 58 (outside the window)", .spec = V6(), .version_at = 58, .config = CFG_SEED, MALFORMED },
+	ROW("SIP/2.0 ending the datagram", V4(.udp_len_delta = CUT_AT(21), .ip_len_delta = CUT_AT(21)), VERSION_AT_14, CFG_SEED, PASSED),
+	ROW("SIP/2.0 cut by the datagram's end (its last byte in the frame)", V4(.udp_len_delta = CUT_AT(20), .ip_len_delta = CUT_AT(20)), VERSION_AT_14, CFG_SEED, MALFORMED),
+	ROW("v6 SIP/2.0 cut by the datagram's end", V6(.udp_len_delta = CUT_AT(20), .ip_len_delta = CUT_AT(20)), VERSION_AT_14, CFG_SEED, MALFORMED),
 	{ .name = "1400-byte INVITE passes", .spec = V4(), .invite_size = 1400, .config = CFG_SEED, PASSED },
 
 	/* Stealth OPTIONS. */
