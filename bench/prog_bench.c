@@ -21,6 +21,7 @@
 
 #include "addr.h"
 #include "bpf_errno.h"
+#include "floors.h"
 #include "frame.h"
 #include "prog_harness.h"
 #include "scanner.h"
@@ -43,6 +44,7 @@ struct bench_opts {
 	uint32_t repeat;	/* BPF_PROG_TEST_RUN repetitions per trial */
 	int trials;		/* the median of these is reported */
 	const char *trivial_obj;
+	const char *floor_obj;
 };
 
 /* ---- deterministic PRNG (splitmix64): the same list, hence the same tries, on every run ---- */
@@ -479,6 +481,9 @@ static int pick_covered(const struct blocklist *bl, int v6, char *out)
 	return -ENOENT;
 }
 
+/* Where the User-Agent line of the bench's INVITE starts: the least a header search reads. */
+static uint32_t invite_ua_offset;
+
 static int classes_build(struct bench_class *c, int max, const struct blocklist *bl)
 {
 	static char reg4[512], reg6[512], options[512], invite[1400 + 1];
@@ -513,8 +518,9 @@ static int classes_build(struct bench_class *c, int max, const struct blocklist 
 	};
 	int n = sizeof(rows) / sizeof(rows[0]);
 
-	if (n > max)
+	if (n > max || !strstr(invite, "\r\nUser-Agent:"))
 		return -E2BIG;
+	invite_ua_offset = strstr(invite, "\r\nUser-Agent:") + 2 - invite;
 	pick_exact(bl, VOSFP_LIST_EXACT4, 4, rows[0].src);
 	pick_exact(bl, VOSFP_LIST_EXACT6, 6, rows[2].src);
 	if (pick_covered(bl, 0, rows[1].src) || pick_covered(bl, 1, rows[3].src)) {
@@ -747,6 +753,79 @@ static void print_machine(const struct bench_class *c, const struct target *base
 	       r->prog.ns - r->base.ns, ratio, target_of(c), ratio <= target_of(c) ? "ok" : "over");
 }
 
+/* ---- floors: the least work each kind of class needs (bench/floor.bpf.c) ---- */
+
+static const struct floor_row {
+	enum floor_prog prog;
+	const char *frame_of;	/* the class whose frame it runs */
+	int action;		/* the verdict it must return on that frame */
+	double target;		/* the tightest target among the classes it bounds */
+	const char *bounds;	/* those classes */
+} floor_rows[] = {
+	{ FLOOR_PARSE, "register_v4", XDP_PASS, TARGET_DROP, "every class (parse to the port)" },
+	{ FLOOR_BLOCKED, "blocked_v4_exact", XDP_DROP, TARGET_DROP,
+	  "blocked_* (+ one hash lookup, one counter)" },
+	{ FLOOR_DEFENCE, "invite_v4_defence", XDP_PASS, TARGET_DEFENCE,
+	  "invite_v4_defence (+ the source's rate state, the headers before the User-Agent)" },
+};
+
+static const struct bench_class *class_named(const struct bench_class *c, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(c[i].name, name))
+			return &c[i];
+	return NULL;
+}
+
+/* Measured like the classes, against the same baselines. A floor over a target means that no
+ * program doing that class's work meets the target on this machine, whatever its design. */
+static int run_floors(const struct floors *fl, const struct bench_class *classes, int n,
+		      const struct target *pass, const struct target *drop,
+		      const struct bench_opts *o)
+{
+	struct result r[sizeof(floor_rows) / sizeof(floor_rows[0])];
+	int rows = sizeof(floor_rows) / sizeof(floor_rows[0]);
+
+	printf("\nfloors: the least work a class needs, as cheap as the verifier allows "
+	       "(bench/floor.bpf.c, no policy)\n");
+	printf("%-19s %-7s %8s  %-13s %11s %6s %6s  %-18s %s\n", "floor", "verdict", "ns/pkt",
+	       "baseline", "baseline_ns", "ratio", "target", "status", "bounds");
+	for (int i = 0; i < rows; i++) {
+		const struct floor_row *f = &floor_rows[i];
+		const struct bench_class *c = class_named(classes, n, f->frame_of);
+		const struct target *base = f->action == XDP_DROP ? drop : pass;
+		struct target t = { .name = floor_prog_names[f->prog], .fd = fl->fds[f->prog] };
+		int ret, err;
+		double ratio;
+
+		if (!c)
+			return -ENOENT;
+		ret = target_run(&t, c->frame, c->len, 1, NULL);
+		if (ret != f->action) {
+			fprintf(stderr, "prog_bench: %s on %s's frame returned %d, expected %s\n",
+				t.name, c->name, ret, action_name(f->action));
+			return -EINVAL;
+		}
+		if ((err = measure(&t, base, c, o, &r[i])))
+			return err;
+		ratio = r[i].prog.ns / r[i].base.ns;
+		printf("%-19s %-7s %8.2f  %-13s %11.2f %6.2f %6.1f  %-18s %s\n", t.name,
+		       action_name(f->action), r[i].prog.ns, base->name, r[i].base.ns, ratio,
+		       f->target, ratio > f->target ? "target below floor" : "floor under target",
+		       f->bounds);
+		fflush(stdout);
+	}
+	for (int i = 0; i < rows; i++) {
+		const struct floor_row *f = &floor_rows[i];
+		double ratio = r[i].prog.ns / r[i].base.ns;
+
+		printf("BENCH floor name=%s frame=%s ns=%.2f baseline_ns=%.2f ratio=%.2f target=%.1f "
+		       "status=%s\n", floor_prog_names[f->prog], f->frame_of, r[i].prog.ns,
+		       r[i].base.ns, ratio, f->target, ratio > f->target ? "above" : "below");
+	}
+	return 0;
+}
+
 /* ---- setup ---- */
 
 static int trivial_open(const char *path, struct bpf_object **obj, struct target *pass,
@@ -858,10 +937,10 @@ static double load_average(void)
 static void usage(FILE *out, const char *argv0)
 {
 	fprintf(out,
-		"usage: %s [-n ENTRIES] [-r REPEAT] [-t TRIALS] SIP_OBJ TRIVIAL_OBJ\n"
+		"usage: %s [-n ENTRIES] [-r REPEAT] [-t TRIALS] SIP_OBJ TRIVIAL_OBJ FLOOR_OBJ\n"
 		"  Measures sip_xdp_prog (built into this binary from SIP_OBJ's skeleton) per\n"
 		"  verdict class against trivial_pass/trivial_drop from TRIVIAL_OBJ, with ENTRIES\n"
-		"  blocklist entries loaded.\n"
+		"  blocklist entries loaded; then the lower-bound programs of FLOOR_OBJ.\n"
 		"  -n ENTRIES  blocklist size (default 1000000)\n"
 		"  -r REPEAT   runs per trial, >= 1000 (default 1000000)\n"
 		"  -t TRIALS   trials per figure, the median is reported (default 5)\n"
@@ -883,10 +962,11 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		default: return -EINVAL;
 		}
 	}
-	if (argc - optind != 2 || o->repeat < 1000 || o->trials < 1 || o->trials > 101 ||
+	if (argc - optind != 3 || o->repeat < 1000 || o->trials < 1 || o->trials > 101 ||
 	    o->entries >= BENCH_MAP_MAX)
 		return -EINVAL;
 	o->trivial_obj = argv[optind + 1];
+	o->floor_obj = argv[optind + 2];
 	return 0;
 }
 
@@ -898,6 +978,7 @@ static int run(const struct bench_opts *o)
 	struct result results[MAX_CLASSES];
 	struct target prog, pass, drop;
 	struct bpf_object *trivial = NULL;
+	struct floors floors = { 0 };
 	struct blocklist bl;
 	struct load_result load = { 0 };
 	struct harness h;
@@ -928,6 +1009,9 @@ static int run(const struct bench_opts *o)
 		err = n;
 	if (!err)
 		err = defence_setup(&h);
+	if (!err)
+		err = floors_open(&floors, o->floor_obj, h.block_fds[VOSFP_LIST_EXACT4],
+				  bpf_map__fd(h.skel->maps.rate_state), invite_ua_offset);
 	if (err)
 		goto out;
 
@@ -962,10 +1046,12 @@ static int run(const struct bench_opts *o)
 
 		print_machine(&classes[i], base, &results[i]);
 	}
+	err = run_floors(&floors, classes, n, &pass, &drop, o);
 out:
 	if (err)
 		fprintf(stderr, "prog_bench: aborted (%s)\n", strerror(err < 0 ? -err : err));
 	bpf_object__close(trivial);
+	floors_close(&floors);
 	harness_close(&h);
 	blocklist_free(&bl);
 	return err ? EXIT_RUNTIME : 0;
