@@ -52,6 +52,7 @@ run_suite "build system" bash tests/build/makefile_test.sh
 run_suite "scripts are shellcheck-clean" bash tests/build/shellcheck_test.sh
 run_suite "make install / uninstall" bash tests/build/install_test.sh
 run_suite "README keeps its promises" bash tests/build/readme_test.sh
+run_suite "make bench still runs (no timing asserted)" bash tests/build/bench_test.sh
 for t in tests/integration/*_test.sh; do
 	run_suite "integration: $(basename "$t" .sh)" bash "$t"
 done

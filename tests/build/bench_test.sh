@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench_test.sh - `make bench` keeps working: its datapath part builds and, on a small list with
+# few runs, loads every program, checks every class's frame takes the path its row names
+# (verdict and counter, on the real kernel) and prints every row and floor. Timing figures are
+# never asserted here (make bench reports them; a test run on a busy host would only add noise).
+set -uo pipefail
+
+repo=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+out=${VOSFP_OUT_DIR:-$repo/build}
+status=0
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1"; status=1; }
+
+if ! log=$(make -C "$repo" --no-print-directory "$out/trivial.bpf.o" "$out/floor.bpf.o" \
+	"$out/bench/prog_bench" 2>&1); then
+	fail "bench programs do not build: $log"
+	exit 1
+fi
+pass "bench programs build"
+
+bench=("$out/bench/prog_bench" -n 20000 -r 1000 -t 1 "$out/sip_logic.bpf.o" "$out/trivial.bpf.o" \
+	"$out/floor.bpf.o")
+log=$("${bench[@]}" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	pass "prog_bench runs: every class verified on the kernel"
+else
+	fail "prog_bench exited $rc: $log"
+fi
+
+classes="blocked_v4_exact blocked_v4_prefix blocked_v6_exact blocked_v6_prefix options_v4_stealth
+	register_v4 register_v6 invite_v4_1400 invite_v4_defence udp_v4_dns tcp_v4_5060"
+for c in $classes; do
+	if grep -Eq "^BENCH prog class=$c verdict=[A-Z]+ .* ratio=[0-9.]+ target=[0-9.]+ status=(ok|over)$" <<<"$log"; then
+		pass "row $c"
+	else
+		fail "row $c missing or malformed"
+	fi
+done
+for f in floor_parse floor_blocked floor_defence; do
+	if grep -Eq "^BENCH floor name=$f .* ratio=[0-9.]+ target=[0-9.]+ status=(above|below)$" <<<"$log"; then
+		pass "floor $f"
+	else
+		fail "floor $f missing or malformed"
+	fi
+done
+
+"${bench[0]}" -r 10 "${bench[@]:7}" >/dev/null 2>&1
+rc=$?
+if [ "$rc" -eq 2 ]; then
+	pass "too few runs per trial is a usage error (exit 2)"
+else
+	fail "prog_bench -r 10 exited $rc, expected 2"
+fi
+exit $status
