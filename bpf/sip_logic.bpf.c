@@ -802,6 +802,7 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 	__s32 ip_l4_len = (__s32)f->ip_end - (__s32)f->l4_off;
 	__u32 udp_len, payload_len, seen;
 	int allowed = -1;	/* is_allowed's answer once asked */
+	__u32 queue = ctx->rx_queue_index;
 	bool lengths_ok;
 
 	if ((void *)payload > data_end)
@@ -856,8 +857,10 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 			return count(ctx, VOSFP_CNT_MALFORMED, XDP_DROP);
 	}
 
-	if (!f->first_fragment &&
-	    bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT)
+	/* The lookup is inlined (an array read); the redirect helper is a call, made only when a
+	 * socket is bound to this queue: a host without AF_XDP never pays for it. */
+	if (!f->first_fragment && bpf_map_lookup_elem(&xsks_map, &queue) &&
+	    bpf_redirect_map(&xsks_map, queue, XDP_PASS) == XDP_REDIRECT)
 		return count(ctx, VOSFP_CNT_REDIRECTED, XDP_REDIRECT);
 	return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 }
