@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,7 +19,16 @@
 #define QUIET_MS 100
 #define SETTLE_MS 50	/* after an atomic replace (rename into place): a burst of them still coalesces */
 
-#define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB)
+#define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB | \
+		    IN_DELETE_SELF | IN_MOVE_SELF)
+/* A watched directory removed or moved away takes its watch with it: the files named there are
+ * gone too, and only a reload rebuilds the watch set (on an ancestor, until the directory is back). */
+#define SELF_GONE (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)
+
+/* How often watcher_set looks again when a directory appears while its ancestor's watch is being
+ * armed: each look normally goes one level deeper, so this only caps a path created and removed
+ * over and over meanwhile. */
+#define ARM_TRIES 64
 
 struct watched_dir {
 	int wd;
@@ -36,8 +46,19 @@ struct watcher {
 	unsigned dir_count;
 	struct watched_name *names;
 	unsigned name_count;
+	/* Directories awaited from an ancestor at the last watcher_set, so each is logged once when
+	 * it goes missing, not at every reload until it appears. */
+	char **missing;
+	unsigned missing_count;
 	struct watch_source src;
 };
+
+static void free_missing(char **v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 struct watcher *watcher_new(void)
 {
@@ -70,9 +91,12 @@ void watcher_free(struct watcher *w)
 		close(w->sfd);
 	free(w->dirs);
 	free(w->names);
+	free_missing(w->missing, w->missing_count);
 	free(w);
 }
 
+/* The watch descriptor, or -errno. IN_ONLYDIR: a file standing where a directory is expected must
+ * read as "not there yet", not be watched as if it were the directory. */
 static int watch_dir(struct watcher *w, const char *dir)
 {
 	struct watched_dir *v;
@@ -81,14 +105,15 @@ static int watch_dir(struct watcher *w, const char *dir)
 	for (unsigned i = 0; i < w->dir_count; i++)
 		if (!strcmp(w->dirs[i].path, dir))
 			return w->dirs[i].wd;
-	wd = inotify_add_watch(w->ifd, dir, DIR_EVENTS);
-	if (wd < 0) {
-		log_msg(LOG_WARNING, "cannot watch %s: %s (changes there need SIGHUP)", dir, strerror(errno));
-		return -1;
-	}
+	wd = inotify_add_watch(w->ifd, dir, DIR_EVENTS | IN_ONLYDIR);
+	if (wd < 0)
+		return -errno;
 	v = realloc(w->dirs, (w->dir_count + 1) * sizeof(*v));
-	if (!v)
-		return -1;
+	if (!v) {
+		/* Not recorded, so nothing would remove it later: drop it now. */
+		inotify_rm_watch(w->ifd, wd);
+		return -ENOMEM;
+	}
 	w->dirs = v;
 	v[w->dir_count].wd = wd;
 	snprintf(v[w->dir_count].path, sizeof(v->path), "%s", dir);
@@ -108,10 +133,102 @@ static void watch_name(struct watcher *w, int wd, const char *name)
 	w->name_count++;
 }
 
+/* Cut the last component off path (into name): "a/b" -> "a", "b"; "b" -> ".", "b"; "/b" -> "/",
+ * "b". -1 when nothing is above ("/", "."). */
+static int step_up(char *path, char *name, size_t namelen)
+{
+	size_t n = strlen(path);
+	char *slash;
+
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	if (!n || !strcmp(path, "/") || !strcmp(path, "."))
+		return -1;
+	slash = strrchr(path, '/');
+	snprintf(name, namelen, "%s", slash ? slash + 1 : path);
+	if (!slash)
+		snprintf(path, PATH_MAX, ".");
+	else
+		slash[slash == path] = '\0';
+	return 0;
+}
+
+static int is_dir(const char *parent, const char *name)
+{
+	char path[PATH_MAX + NAME_MAX + 2];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", parent, name);
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void note_missing(struct watcher *w, char ***now, unsigned *count, const char *dir, const char *ancestor)
+{
+	char **v;
+	int before = 0;
+
+	for (unsigned i = 0; i < *count; i++)
+		if (!strcmp((*now)[i], dir))
+			return;
+	for (unsigned i = 0; i < w->missing_count; i++)
+		before |= !strcmp(w->missing[i], dir);
+	if (!before)
+		log_msg(LOG_INFO, "%s does not exist yet; watching %s for it", dir, ancestor);
+	v = realloc(*now, (*count + 1) * sizeof(*v));
+	if (!v)
+		return;
+	*now = v;
+	if ((v[*count] = strdup(dir)))
+		(*count)++;
+}
+
+/* Watch dir for the file `name`. A directory not there yet is awaited from its deepest existing
+ * ancestor: the next component's creation (or rename into place) is a watched name there, so it
+ * reloads, and the watcher_set after that reload goes one level deeper, or to dir itself. */
+static void watch_file_dir(struct watcher *w, const char *dir, const char *name, char ***missing,
+			   unsigned *missing_count)
+{
+	char ancestor[PATH_MAX], next[NAME_MAX + 1];
+	int wd = -ENOENT;
+
+	for (unsigned tries = 0; tries < ARM_TRIES; tries++) {
+		wd = watch_dir(w, dir);
+		if (wd >= 0) {
+			watch_name(w, wd, name);
+			/* Kubernetes ConfigMap volumes swap a "..data" symlink to publish a new version. */
+			watch_name(w, wd, "..data");
+			return;
+		}
+		if (wd != -ENOENT && wd != -ENOTDIR)
+			break;
+		snprintf(ancestor, sizeof(ancestor), "%s", dir);
+		do {
+			if (step_up(ancestor, next, sizeof(next)))
+				break;
+			wd = watch_dir(w, ancestor);
+		} while (wd == -ENOENT || wd == -ENOTDIR);
+		if (wd < 0) {
+			log_msg(LOG_WARNING, "cannot watch %s or any directory above it: %s (changes there need SIGHUP)",
+				dir, strerror(-wd));
+			return;
+		}
+		/* `next` may have been made between the failed look and the watch being armed: its
+		 * creation came before the watch and will never be reported, so look again. */
+		if (!is_dir(ancestor, next)) {
+			watch_name(w, wd, next);
+			note_missing(w, missing, missing_count, dir, ancestor);
+			return;
+		}
+	}
+	log_msg(LOG_WARNING, "cannot watch %s: %s (changes there need SIGHUP)", dir,
+		wd < 0 ? strerror(-wd) : "it kept being created and removed while being watched");
+}
+
 int watcher_set(struct watcher *w, const char *const *files, unsigned count)
 {
-	unsigned old_dirs = w->dir_count;
+	unsigned old_dirs = w->dir_count, missing_count = 0;
 	struct watched_dir *old = w->dirs;
+	char **missing = NULL;
 
 	/* Keep the watches of directories still needed: events already queued on them (a change
 	 * made while we were reconciling) must not be lost. */
@@ -120,18 +237,12 @@ int watcher_set(struct watcher *w, const char *const *files, unsigned count)
 	for (unsigned i = 0; i < count; i++) {
 		char dir[PATH_MAX];
 		const char *slash = strrchr(files[i], '/');
-		int wd = -1;
 
 		if (slash)
 			snprintf(dir, sizeof(dir), "%.*s", slash == files[i] ? 1 : (int)(slash - files[i]), files[i]);
 		else
 			snprintf(dir, sizeof(dir), ".");
-		wd = watch_dir(w, dir);
-		if (wd < 0)
-			continue;
-		watch_name(w, wd, slash ? slash + 1 : files[i]);
-		/* Kubernetes ConfigMap volumes swap a "..data" symlink to publish a new version. */
-		watch_name(w, wd, "..data");
+		watch_file_dir(w, dir, slash ? slash + 1 : files[i], &missing, &missing_count);
 	}
 	for (unsigned i = 0; i < old_dirs; i++) {
 		int still = 0;
@@ -142,12 +253,27 @@ int watcher_set(struct watcher *w, const char *const *files, unsigned count)
 			inotify_rm_watch(w->ifd, old[i].wd);
 	}
 	free(old);
+	free_missing(w->missing, w->missing_count);
+	w->missing = missing;
+	w->missing_count = missing_count;
 	return 0;
+}
+
+static const char *gone_dir(const struct watcher *w, const struct inotify_event *e)
+{
+	if (!(e->mask & SELF_GONE))
+		return NULL;
+	for (unsigned i = 0; i < w->dir_count; i++)
+		if (w->dirs[i].wd == e->wd)
+			return w->dirs[i].path;
+	return NULL;
 }
 
 static int relevant(const struct watcher *w, const struct inotify_event *e)
 {
 	if (e->mask & IN_Q_OVERFLOW)
+		return 1;
+	if (gone_dir(w, e))
 		return 1;
 	if (!e->len)
 		return 0;
@@ -173,7 +299,9 @@ static int drain(struct watcher *w, char *why, unsigned whylen)
 			struct inotify_event *e = (struct inotify_event *)p;
 
 			if (relevant(w, e)) {
-				if (!hit)
+				if (!hit && gone_dir(w, e))
+					snprintf(why, whylen, "%s went away", gone_dir(w, e));
+				else if (!hit)
 					snprintf(why, whylen, "%s changed", e->len ? e->name : "a watched file");
 				hit |= e->mask == IN_MOVED_TO ? CHANGE_COMPLETE : CHANGE_IN_PROGRESS;
 			}

@@ -1,7 +1,10 @@
 /* watch.h - turns file changes (inotify) and signals into "reload" and "stop" events. Watches the
  * directories holding the config and list files, so editors that write a temp file and rename
  * it, sed -i, delete-then-recreate and the Kubernetes ConfigMap "..data" symlink swap are all
- * seen. Bursts are coalesced: one reload once the files have been quiet for a moment. */
+ * seen. Bursts are coalesced: one reload once the files have been quiet for a moment.
+ * A directory that does not exist yet (or was removed) is awaited from its deepest existing
+ * ancestor: creating the next level reloads, and the watcher_set after that reload goes deeper,
+ * so a file is followed into existence without SIGHUP. Never polls. */
 #ifndef VOSFP_WATCH_H
 #define VOSFP_WATCH_H
 
@@ -25,7 +28,9 @@ struct watch_source {
 struct watcher *watcher_new(void);
 void watcher_free(struct watcher *w);
 
-/* Watch exactly these files (replacing the previous set). */
+/* Watch exactly these files (replacing the previous set). Call it again after every reload: a
+ * directory that appeared since gets its own watch only then. Says once (info) which directory is
+ * awaited from which ancestor. */
 int watcher_set(struct watcher *w, const char *const *files, unsigned count);
 
 /* Serve this source while waiting (NULL: none). */
