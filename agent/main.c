@@ -122,7 +122,9 @@ static int changed_during(const char *const *files, unsigned count, const struct
 }
 
 /* One reconcile with the watch set right around it: watches exist before the files are read,
- * and a change that raced the read (seen by its ctime) asks for another round. */
+ * and a change that raced the read (seen by its ctime) asks for another round. That also covers
+ * a directory whose watch is armed only now (it was awaited from an ancestor): a file made in it
+ * before the watch has its ctime in the window. */
 static enum reconcile_result watched_reconcile(struct watcher *w, const char *config,
 					       const struct desired *last_good, struct desired *want,
 					       struct list_cache *cache, int *raced)
@@ -131,7 +133,9 @@ static enum reconcile_result watched_reconcile(struct watcher *w, const char *co
 	enum reconcile_result r;
 	const struct desired *files_of;
 
-	clock_gettime(CLOCK_REALTIME, &start);
+	/* The kernel stamps ctime from its coarse clock, up to a tick behind CLOCK_REALTIME: a
+	 * window opened with the fine clock would miss a change made just after it opened. */
+	clock_gettime(CLOCK_REALTIME_COARSE, &start);
 	r = reconcile(config, want, cache);
 	/* A failed reload keeps the last good state, and the last good watch set. */
 	files_of = r == RECONCILE_OK || !last_good ? want : last_good;
