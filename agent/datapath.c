@@ -149,6 +149,13 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->scanner_fd = map_fd(dp->obj, "scanner_tokens");
 	if (how == DP_FRESH_MAPS)
 		carry_auto_blocks(want->pin_path, map_fd(dp->obj, "auto_blocked"));
+	/* A new horizon map (fresh maps, or pins of an object that had none) must cover the blocks
+	 * already in the auto_blocked map the program will read: carried over, or reused. */
+	ret = autoblock_horizon_cover(map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_horizon"));
+	if (ret) {
+		snprintf(err, errlen, "cannot set auto_block_horizon from auto_blocked: %s", strerror(-ret));
+		goto fail;
+	}
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
 		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);

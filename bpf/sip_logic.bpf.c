@@ -164,6 +164,13 @@ struct {
 } auto_blocked SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} auto_block_horizon SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VOSFP_SCANNER_TOKENS_MAX);
 	__type(key, struct vosfp_scanner_key);
@@ -675,6 +682,36 @@ __noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 	return 0;
 }
 
+/* May any source be under a live auto-block (bpf/vosfp.h: auto_block_horizon)? An inlined array
+ * read while nobody was ever blocked; the clock is read only after a block was made. */
+static __always_inline bool auto_blocks_may_be_live(void)
+{
+	__u32 zero = 0;
+	__u64 *horizon = bpf_map_lookup_elem(&auto_block_horizon, &zero);
+
+	return horizon && *horizon && bpf_ktime_get_coarse_ns() < *horizon;
+}
+
+#define CAS_TRIES 3
+
+/* Before a new block: no entry may expire beyond the horizon. CPUs blocking at once write
+ * expiries a clock tick apart at most; after CAS_TRIES lost races ours is that close to the
+ * winner's, so a block may be overlooked in its last tick, never earlier. */
+static __always_inline void raise_horizon(__u64 expires)
+{
+	__u32 zero = 0;
+	__u64 *horizon = bpf_map_lookup_elem(&auto_block_horizon, &zero);
+
+	if (!horizon)
+		return;
+	for (int i = 0; i < CAS_TRIES; i++) {
+		__u64 old = *horizon;
+
+		if (old >= expires || __sync_val_compare_and_swap(horizon, old, expires) == old)
+			return;
+	}
+}
+
 /* Is the source under a live auto-block? Expired entries are deleted here: no agent round trip.
  * A global function: verified once, not once per parse path. */
 __noinline int auto_block_active(struct vosfp_src_key *key)
@@ -707,6 +744,7 @@ static __always_inline void note_over_limit(const struct vosfp_config *cfg, stru
 	    now - st->over_since < (__u64)cfg->auto_block_after_ms * 1000000)
 		return;
 	b.expires = now + (__u64)cfg->auto_block_ms * 1000000;
+	raise_horizon(b.expires);
 	bpf_map_update_elem(&auto_blocked, key, &b, BPF_ANY);
 	st->over_since = 0;
 }
@@ -725,8 +763,6 @@ static __always_inline void note_over_limit(const struct vosfp_config *cfg, stru
  * while another CPU still holds it may be reused for a new source: at worst one request is
  * accounted to the wrong source, once. Integer bounds: T <= 1e9 and burst < 2^32, so tat and
  * burst * T stay far below 2^64 ns. */
-#define CAS_TRIES 3
-
 __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key, int method)
 {
 	const struct vosfp_rate *r;
@@ -914,7 +950,7 @@ int sip_xdp_prog(struct xdp_md *ctx)
 
 	if (is_blocked(&f, cfg))
 		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
-	if (cfg->flags & VOSFP_F_AUTO_BLOCK) {
+	if ((cfg->flags & VOSFP_F_AUTO_BLOCK) && auto_blocks_may_be_live()) {
 		struct vosfp_src_key key;
 
 		/* The allowlist, a static list, wins over dynamic state even when it gained the

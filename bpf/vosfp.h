@@ -113,7 +113,12 @@ struct vosfp_rate_state {
 #define VOSFP_OVER_GAP_NS 1000000000ULL
 
 /* Map auto_blocked (LRU hash by source): the datapath adds entries and ignores (and deletes)
- * expired ones itself. */
+ * expired ones itself.
+ * Map auto_block_horizon (array, one __u64): no entry of auto_blocked expires after this (ns,
+ * the coarse clock). Once the clock passes it, nobody can be under a block and the datapath
+ * skips the auto_blocked lookup (a hash of 16 bytes per SIP packet). Whoever adds an entry
+ * raises the horizon first, so a reader never meets an entry beyond it: the datapath when it
+ * blocks, the agent when it restores or carries entries over. Pinned like the other maps. */
 enum vosfp_block_reason {
 	VOSFP_REASON_RATE = 1,		/* over its rate limit for auto_block_after_ms */
 };

@@ -254,6 +254,49 @@ START_TEST(test_auto_block_after_streak)
 }
 END_TEST
 
+static __u64 coarse_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+static void set_horizon(__u64 ns)
+{
+	__u32 zero = 0;
+
+	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.auto_block_horizon), &zero, &ns,
+					     BPF_ANY), 0);
+}
+
+/* The contract the agent relies on when it restores or carries blocks over (bpf/vosfp.h): the
+ * datapath looks a source up only while the horizon is ahead of the clock, so an entry added
+ * without raising it is not enforced, and one covered by it is. */
+START_TEST(test_auto_block_horizon)
+{
+	struct vosfp_config c = { .flags = VOSFP_F_AUTO_BLOCK };
+	struct vosfp_src_key key = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 8, 1 } };
+	struct vosfp_auto_block b = { .expires = coarse_now_ns() + 60000000000ULL,
+				      .reason = VOSFP_REASON_RATE };
+	int t[VOSFP_COUNTER_SLOTS];
+
+	ck_assert_int_eq(harness_set_config(&h, &c), 0);
+	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.auto_blocked), &key, &b,
+					     BPF_NOEXIST), 0);
+	burst("198.18.8.1", "INVITE", 2, t);		/* horizon 0: nobody looked up */
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
+	set_horizon(b.expires);
+	burst("198.18.8.1", "INVITE", 2, t);
+	ck_assert_int_eq(t[VOSFP_CNT_AUTO_BLOCKED], 2);
+	burst("198.18.8.2", "INVITE", 1, t);		/* looked up, not blocked */
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 1);
+	set_horizon(coarse_now_ns() - 1);		/* the clock is past it */
+	burst("198.18.8.1", "INVITE", 2, t);
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
+}
+END_TEST
+
 /* ---- scanners ---- */
 
 static void scanners_on(void)
@@ -382,6 +425,7 @@ TCase *defence_tcase(void)
 	tcase_add_test(tc, test_flag_off);
 	tcase_add_test(tc, test_auto_block_engages_and_expires);
 	tcase_add_test(tc, test_auto_block_after_streak);
+	tcase_add_test(tc, test_auto_block_horizon);
 	tcase_add_test(tc, test_scanner_tokens);
 	tcase_add_test(tc, test_benign_user_agents);
 	tcase_add_test(tc, test_scanner_in_body_passes);
