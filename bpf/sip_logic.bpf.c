@@ -637,11 +637,15 @@ __noinline int ua_lines(struct xdp_md *ctx, __u32 off, __u32 len, __u32 at0, __u
  * A superset, never fewer: the borrows of the subtractions and bytes >= 0x80 add flags, which
  * ua_lines then sorts out exactly; ordinary header lines ("Via", "Max-Forwards", ...) get none,
  * so most words cost these few operations and no branch of their own. */
-static __always_inline __u64 ua_candidates(__u64 w, __u64 next)
-{
-	__u64 u = (next & ~LOWER8) ^ UPPER_U8;	/* 0 in each 'U' or 'u' byte */
+struct ua_consts {
+	__u64 newlines, ones, below_0e, no_case, upper_u;	/* the *8 constants above */
+};
 
-	return ((w ^ NEWLINES8) - ONES8) & ((next - BELOW_0E8) | (u - ONES8));
+static __always_inline __u64 ua_candidates(const struct ua_consts *k, __u64 w, __u64 next)
+{
+	__u64 u = (next & k->no_case) ^ k->upper_u;	/* 0 in each 'U' or 'u' byte */
+
+	return ((w ^ k->newlines) - k->ones) & ((next - k->below_0e) | (u - k->ones));
 }
 
 /* The words of the last, partial block: each checked against the window and the frame on its
@@ -679,8 +683,14 @@ __noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
+	struct ua_consts k = { NEWLINES8, ONES8, BELOW_0E8, ~LOWER8, UPPER_U8 };
 	__u8 *p;
 
+	/* Opaque from here on, so the compiler keeps the filter's constants in registers or on
+	 * the stack instead of loading each 64-bit immediate again at every use, an ALU
+	 * instruction each: the walk is bound by ALU instructions (~4% measured). */
+	asm volatile("" : "+r"(k.newlines), "+r"(k.ones), "+r"(k.below_0e), "+r"(k.no_case),
+		     "+r"(k.upper_u));
 	if (off > 0x7FFF)
 		return 0;
 	p = data + opaque_mask(off, 0x7FFF);
@@ -692,14 +702,14 @@ __noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 			return ua_tail(ctx, p, off, len, base, window, data_end);
 #pragma unroll
 		for (__u32 w = 0; w < UA_BLOCK; w += 8)
-			any |= ua_candidates(*(__u64 *)(q + w), *(__u64 *)(q + w + 1));
+			any |= ua_candidates(&k, *(__u64 *)(q + w), *(__u64 *)(q + w + 1));
 		if (!(any & HIGH8))
 			continue;
 		/* Rare: the exact newlines of each word with a candidate, in order. */
 #pragma unroll
 		for (__u32 w = 0; w < UA_BLOCK; w += 8) {
 			__u64 word = *(__u64 *)(q + w);
-			__u64 m = ua_candidates(word, *(__u64 *)(q + w + 1)) & NEWLINE_FLAGS(word);
+			__u64 m = ua_candidates(&k, word, *(__u64 *)(q + w + 1)) & NEWLINE_FLAGS(word);
 			int r;
 
 			if (m && (r = ua_lines(ctx, off, len, base + w, m)))
