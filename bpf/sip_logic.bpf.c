@@ -603,12 +603,12 @@ static __always_inline int line_kind(__u8 *p, __u32 at, __u32 window, void *data
 }
 
 /* The lines after the newlines flagged in m (NEWLINE_FLAGS of the 8-byte word at payload
- * offset at0, or fewer of them), lowest first: 1 the first User-Agent among them is a
+ * offset at0, or some of them), lowest first: 1 the first User-Agent among them is a
  * scanner's, -1 the walk ends here without one (the blank line, the window's end, or a
- * User-Agent that is not a scanner's), 0 none of them decides. The lowest flag is always a
- * newline (borrows only run upwards); one above it may be a '\v' after a newline, read as a
- * newline: an old artefact, kept so verdicts stay the same. A global function: verified once,
- * not at each of the walk's call sites. */
+ * User-Agent that is not a scanner's), 0 none of them decides. A flag is a newline, or a '\v'
+ * that follows one in the same word (the borrow runs upwards through it), read as a newline:
+ * an artefact of the word-at-a-time test, kept so that verdicts stay the same. A global
+ * function: verified once, not at each of the walk's call sites. */
 __noinline int ua_lines(struct xdp_md *ctx, __u32 off, __u32 len, __u32 at0, __u64 m)
 {
 	void *data = (void *)(long)ctx->data;
@@ -632,15 +632,15 @@ __noinline int ua_lines(struct xdp_md *ctx, __u32 off, __u32 len, __u32 at0, __u
 	return 0;
 }
 
+struct ua_consts {
+	__u64 newlines, ones, below_0e, no_case, upper_u;	/* the *8 constants above */
+};
+
 /* Cheap filter for the walk: 0x80 in byte k when byte k of w may be a newline and byte k of
  * next (the byte after it) may start the blank line ('\r', '\n') or a User-Agent ('U', 'u').
  * A superset, never fewer: the borrows of the subtractions and bytes >= 0x80 add flags, which
  * ua_lines then sorts out exactly; ordinary header lines ("Via", "Max-Forwards", ...) get none,
  * so most words cost these few operations and no branch of their own. */
-struct ua_consts {
-	__u64 newlines, ones, below_0e, no_case, upper_u;	/* the *8 constants above */
-};
-
 static __always_inline __u64 ua_candidates(const struct ua_consts *k, __u64 w, __u64 next)
 {
 	__u64 u = (next & k->no_case) ^ k->upper_u;	/* 0 in each 'U' or 'u' byte */
@@ -649,7 +649,8 @@ static __always_inline __u64 ua_candidates(const struct ua_consts *k, __u64 w, _
 }
 
 /* The words of the last, partial block: each checked against the window and the frame on its
- * own, every newline looked at, as the old walk did. Rarely reached: headers end earlier. */
+ * own (the filter reads a byte past its word), every newline looked at. Rarely reached: the
+ * headers end earlier. */
 static __always_inline int ua_tail(struct xdp_md *ctx, __u8 *p, __u32 off, __u32 len,
 				   __u32 base, __u32 window, void *data_end)
 {
