@@ -16,6 +16,7 @@
 #include "reference_scanner.h"
 #include "scanner.h"
 #include "sip_logic.skel.h"
+#include "test_rng.h"
 
 #define DEFAULT_FRAMES 120000
 #define PAYLOAD_MAX 2048
@@ -23,25 +24,6 @@
 #define UA_NAME_LEN 11		/* "User-Agent:" */
 
 static struct harness h;
-
-struct rng {
-	uint64_t s;
-};
-
-/* splitmix64: the same sequence on every machine. */
-static uint64_t rnd(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned below(struct rng *r, unsigned n)
-{
-	return n ? (unsigned)(rnd(r) % n) : 0;
-}
 
 static const char *pick(struct rng *r, const char *const *v, size_t n)
 {
@@ -254,13 +236,6 @@ static size_t cut_point(struct rng *r, const struct gen *g)
 		at = below(r, (unsigned)g->len + 1);
 	at = at >= 6 ? at - 6 : 0;
 	return at < g->len ? at : g->len;
-}
-
-static unsigned long env_ulong(const char *name, unsigned long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : def;
 }
 
 static void report(unsigned long n, int kernel, int want, const struct gen *g, size_t seen,
