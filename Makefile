@@ -52,10 +52,12 @@ endif
 # can overwrite it (seed pitfall: root-owned build products).
 give_back = [ -z "$${SUDO_UID:-}" ] || chown "$$SUDO_UID:$$SUDO_GID" $(OUT_DIR) $(1)
 
-TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
+TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_scanner.c tests/lib/verdict_table.c \
+	tests/lib/prog_harness.c \
 	agent/addr.c agent/counters.c agent/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
-	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c agent/scanner.c
+	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
+	agent/scanner.c
 CONFIG_SRCS := agent/config.c agent/yamldoc.c agent/diag.c agent/lists.c agent/prefix_set.c agent/summary.c \
 	agent/desired.c agent/iface_file.c agent/plan.c agent/txn.c agent/snapshot.c agent/endpoint.c \
 	agent/http.c agent/metrics.c agent/scanner.c agent/autoblock.c

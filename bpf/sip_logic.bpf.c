@@ -581,7 +581,11 @@ static __always_inline __u8 word_char(__u8 c)
 #define NEWLINES8	0x0A0A0A0A0A0A0A0AULL
 /* 0x80 in every byte of w that is '\n' (and maybe in bytes above the first one, never below). */
 #define NEWLINE_FLAGS(w) ((((w) ^ NEWLINES8) - ONES8) & ~(w) & HIGH8)
-#define UA_BLOCK	32	/* bytes per round of the header walk */
+#define BELOW_0E8	0x0E0E0E0E0E0E0E0EULL	/* byte - 0x0E borrows: '\r', '\n' and below */
+#define UPPER_U8	0x5555555555555555ULL	/* "UUUUUUUU" */
+/* Bytes per round of the header walk: 64 measured faster than 32 (fewer rounds, the constants
+ * loaded once for eight words) and than 128 (registers spilled). */
+#define UA_BLOCK	64
 
 /* Is the User-Agent value at payload offset off (len payload bytes) a scanner's? Its first
  * word, lower-cased, keys one lookup in scanner_tokens. A global function: the verifier checks
@@ -629,7 +633,7 @@ __noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len
  * other line. */
 static __always_inline int line_kind(__u8 *p, __u32 at, __u32 window, void *data_end)
 {
-	__u8 *q = p + (at & (2 * VOSFP_UA_SEARCH_MAX - 1));	/* at < window + UA_BLOCK */
+	__u8 *q = p + (at & (2 * VOSFP_UA_SEARCH_MAX - 1));	/* at <= VOSFP_UA_SEARCH_MAX + 8 */
 
 	if (at + UA_NAME_LEN > window || (void *)(q + UA_NAME_LEN) > data_end)
 		return -1;
@@ -639,44 +643,124 @@ static __always_inline int line_kind(__u8 *p, __u32 at, __u32 window, void *data
 	       ((q[8] | 0x20) | (q[9] | 0x20) << 8 | q[10] << 16) == UA_TAIL;
 }
 
-/* Is the payload at off (len bytes) a request whose User-Agent's first word is a scanner token?
- * The headers are walked in blocks of 32 bytes; in each 8-byte word the newlines are found at
- * once (SWAR), and the name after each newline is compared with "User-Agent:"
- * case-insensitively in two loads. Block offsets are fixed (32 * round), so the verifier sees
- * the same few states each round. The walk stops at the blank line ending the headers, at
- * VOSFP_UA_SEARCH_MAX or at the frame end. A global function so the verifier checks it once. */
-__noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
+/* The lines after the newlines flagged in m (NEWLINE_FLAGS of the 8-byte word at payload
+ * offset at0, or some of them), lowest first: 1 the first User-Agent among them is a
+ * scanner's, -1 the walk ends here without one (the blank line, the window's end, or a
+ * User-Agent that is not a scanner's), 0 none of them decides. A flag is a newline, or a '\v'
+ * that follows one in the same word (the borrow runs upwards through it), read as a newline:
+ * an artefact of the word-at-a-time test, kept so that verdicts stay the same. A global
+ * function: verified once, not at each of the walk's call sites. */
+__noinline int ua_lines(struct xdp_md *ctx, __u32 off, __u32 len, __u32 at0, __u64 m)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
 	__u8 *p;
 
+	if (off > 0x7FFF || at0 >= VOSFP_UA_SEARCH_MAX)
+		return -1;
+	p = data + opaque_mask(off, 0x7FFF);
+	for (int b = 0; b < 8 && m; b++) {
+		__u32 at = at0 + (((m & -m) >> 7) * BYTE_INDEX >> 56) + 1;
+		int kind = line_kind(p, at, window, data_end);
+
+		if (kind < 0)
+			return -1;
+		if (kind)
+			return ua_is_scanner(ctx, off, at + UA_NAME_LEN, len) ? 1 : -1;
+		m &= m - 1;
+	}
+	return 0;
+}
+
+struct ua_consts {
+	__u64 newlines, ones, below_0e, no_case, upper_u;	/* the *8 constants above */
+};
+
+/* Cheap filter for the walk: 0x80 in byte k when byte k of w may be a newline and byte k of
+ * next (the byte after it) may start the blank line ('\r', '\n') or a User-Agent ('U', 'u').
+ * A superset, never fewer: the borrows of the subtractions and bytes >= 0x80 add flags, which
+ * ua_lines then sorts out exactly; ordinary header lines ("Via", "Max-Forwards", ...) get none,
+ * so most words cost these few operations and no branch of their own. */
+static __always_inline __u64 ua_candidates(const struct ua_consts *k, __u64 w, __u64 next)
+{
+	__u64 u = (next & k->no_case) ^ k->upper_u;	/* 0 in each 'U' or 'u' byte */
+
+	return ((w ^ k->newlines) - k->ones) & ((next - k->below_0e) | (u - k->ones));
+}
+
+/* The words of the last, partial block: each checked against the window and the frame on its
+ * own (the filter reads a byte past its word), every newline looked at. Rarely reached: the
+ * headers end earlier. */
+static __always_inline int ua_tail(struct xdp_md *ctx, __u8 *p, __u32 off, __u32 len,
+				   __u32 base, __u32 window, void *data_end)
+{
+#pragma unroll
+	for (__u32 w = 0; w < UA_BLOCK; w += 8) {
+		__u8 *q = p + base + w;
+		__u64 m;
+		int r;
+
+		if (base + w + 8 > window || (void *)(q + 8) > data_end)
+			return 0;
+		m = NEWLINE_FLAGS(*(__u64 *)q);
+		if (m && (r = ua_lines(ctx, off, len, base + w, m)))
+			return r > 0;
+	}
+	return 0;
+}
+
+/* Is the payload at off (len bytes) a request whose User-Agent's first word is a scanner token?
+ * The headers are walked in blocks of UA_BLOCK bytes at fixed offsets (UA_BLOCK * round, so the
+ * verifier sees the same few states each round), with one bounds check per block: the block and
+ * the byte after it lie within the window and the frame. Each 8-byte word is filtered by
+ * ua_candidates; only a word with a candidate goes to ua_lines, which finds the newlines
+ * exactly and compares the name after each with "User-Agent:". The walk stops at the blank
+ * line ending the headers, at VOSFP_UA_SEARCH_MAX or at the frame end; its last partial block
+ * goes word by word (ua_tail). Skipping newlines the filter rejects changes no verdict: their
+ * lines are neither blank nor a User-Agent, and one too close to the end to hold the name
+ * means every later one is too. A global function so the verifier checks it once. */
+__noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
+	struct ua_consts k = { NEWLINES8, ONES8, BELOW_0E8, ~LOWER8, UPPER_U8 };
+	__u8 *p;
+
+	/* Opaque from here on, so the compiler keeps the filter's constants in registers or on
+	 * the stack instead of loading each 64-bit immediate again at every use, an ALU
+	 * instruction each: the walk is bound by ALU instructions (~4% measured). */
+	asm volatile("" : "+r"(k.newlines), "+r"(k.ones), "+r"(k.below_0e), "+r"(k.no_case),
+		     "+r"(k.upper_u));
 	if (off > 0x7FFF)
 		return 0;
 	p = data + opaque_mask(off, 0x7FFF);
 	for (__u32 base = 0; base < VOSFP_UA_SEARCH_MAX; base += UA_BLOCK) {
+		__u8 *q = p + base;
+		__u64 any[2] = {};	/* the candidates of each half-block */
+
+		if (base + UA_BLOCK + 1 > window || (void *)(q + UA_BLOCK + 1) > data_end)
+			return ua_tail(ctx, p, off, len, base, window, data_end);
+#pragma unroll
+		for (__u32 w = 0; w < UA_BLOCK; w += 8)
+			any[w >= UA_BLOCK / 2] |= ua_candidates(&k, *(__u64 *)(q + w),
+								*(__u64 *)(q + w + 1));
+		if (!((any[0] | any[1]) & HIGH8))
+			continue;
+		/* Rare: the exact newlines of each word with a candidate, in order, in the
+		 * half-blocks that have one (recomputing a whole block here cost ~8 ns more). */
 #pragma unroll
 		for (__u32 w = 0; w < UA_BLOCK; w += 8) {
-			__u8 *q = p + base + w;
-			__u64 m;
+			__u64 word, m;
+			int r;
 
-			if (base + w + 8 > window || (void *)(q + 8) > data_end)
-				return 0;
-			m = NEWLINE_FLAGS(*(__u64 *)q);
-			/* Newlines in this word, lowest first: the lowest flag is always exact
-			 * (borrows only run upwards); one above it may be a '\v' misread, which
-			 * only costs a comparison. */
-			for (int b = 0; b < 8 && m; b++) {
-				__u32 at = base + w + (((m & -m) >> 7) * BYTE_INDEX >> 56) + 1;
-				int kind = line_kind(p, at, window, data_end);
-
-				if (kind < 0)
-					return 0;
-				if (kind)
-					return ua_is_scanner(ctx, off, at + UA_NAME_LEN, len);
-				m &= m - 1;
-			}
+			if (!(any[w >= UA_BLOCK / 2] & HIGH8))
+				continue;
+			word = *(__u64 *)(q + w);
+			m = ua_candidates(&k, word, *(__u64 *)(q + w + 1)) & NEWLINE_FLAGS(word);
+			if (m && (r = ua_lines(ctx, off, len, base + w, m)))
+				return r > 0;
 		}
 	}
 	return 0;

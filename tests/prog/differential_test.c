@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "prog_harness.h"
+#include "test_rng.h"
 #include "verdict_table.h"
 
 #define DEFAULT_FRAMES 200000
@@ -18,25 +19,6 @@
 #define MAX_REPORTED 5
 
 static struct harness h;
-
-struct rng {
-	uint64_t s;
-};
-
-/* splitmix64: tiny, fast, and the same sequence on every machine. */
-static uint64_t rnd(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned below(struct rng *r, unsigned n)
-{
-	return (unsigned)(rnd(r) % n);
-}
 
 /* Values that sit on the decision boundaries of the parsers. */
 static const uint8_t interesting_bytes[] = {
@@ -130,13 +112,6 @@ static size_t random_frame(struct rng *r, uint8_t *f, size_t cap)
 		f[13] = t & 0xFF;
 	}
 	return len;
-}
-
-static unsigned long env_ulong(const char *name, unsigned long def)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtoul(v, NULL, 0) : def;
 }
 
 static void hexdump(const uint8_t *f, size_t len)
