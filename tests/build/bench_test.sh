@@ -12,8 +12,10 @@ status=0
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; status=1; }
 
-if ! log=$(make -C "$repo" --no-print-directory "$out/trivial.bpf.o" "$out/floor.bpf.o" \
-	"$out/bench/prog_bench" 2>&1); then
+# Make's targets are named relative to the repository (build/...), as the Makefile writes them.
+rel=${out#"$repo"/}
+if ! log=$(make -C "$repo" --no-print-directory "$rel/trivial.bpf.o" "$rel/floor.bpf.o" \
+	"$rel/bench/prog_bench" 2>&1); then
 	fail "bench programs do not build: $log"
 	exit 1
 fi
