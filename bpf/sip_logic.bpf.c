@@ -573,14 +573,8 @@ static __always_inline __u8 word_char(__u8 c)
 #define UA_TAIL		0x3A746EU		/* "nt:" */
 #define UA_NAME_LEN	11			/* "User-Agent:" */
 #define UA_WS_MAX	8			/* blanks skipped before the value */
-/* The lowest set byte flag (0x80 in byte k) of a SWAR mask -> k: multiplying 1 << 8k by this
- * constant brings its byte 7 - k, which holds k, to the top. */
-#define BYTE_INDEX	0x0001020304050607ULL
-#define ONES8		0x0101010101010101ULL
-#define HIGH8		0x8080808080808080ULL
-#define NEWLINES8	0x0A0A0A0A0A0A0A0AULL
-/* 0x80 in every byte of w that is '\n' (and maybe in bytes above the first one, never below). */
-#define NEWLINE_FLAGS(w) ((((w) ^ NEWLINES8) - ONES8) & ~(w) & HIGH8)
+/* 0x80 in every byte of w that is '\n' (and maybe in bytes above the first one: bpf/swar.h). */
+#define NEWLINE_FLAGS(w) SWAR_BYTE_FLAGS(w, '\n')
 #define BELOW_0E8	0x0E0E0E0E0E0E0E0EULL	/* byte - 0x0E borrows: '\r', '\n' and below */
 #define UPPER_U8	0x5555555555555555ULL	/* "UUUUUUUU" */
 /* Bytes per round of the header walk: 64 measured faster than 32 (fewer rounds, the constants
@@ -661,7 +655,7 @@ __noinline int ua_lines(struct xdp_md *ctx, __u32 off, __u32 len, __u32 at0, __u
 		return -1;
 	p = data + opaque_mask(off, 0x7FFF);
 	for (int b = 0; b < 8 && m; b++) {
-		__u32 at = at0 + (((m & -m) >> 7) * BYTE_INDEX >> 56) + 1;
+		__u32 at = at0 + swar_lowest_byte(m) + 1;
 		int kind = line_kind(p, at, window, data_end);
 
 		if (kind < 0)
@@ -674,7 +668,7 @@ __noinline int ua_lines(struct xdp_md *ctx, __u32 off, __u32 len, __u32 at0, __u
 }
 
 struct ua_consts {
-	__u64 newlines, ones, below_0e, no_case, upper_u;	/* the *8 constants above */
+	__u64 newlines, ones, below_0e, no_case, upper_u;	/* eight copies of one byte each */
 };
 
 /* Cheap filter for the walk: 0x80 in byte k when byte k of w may be a newline and byte k of
@@ -725,7 +719,7 @@ __noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
-	struct ua_consts k = { NEWLINES8, ONES8, BELOW_0E8, ~LOWER8, UPPER_U8 };
+	struct ua_consts k = { SWAR_ONES * '\n', SWAR_ONES, BELOW_0E8, ~LOWER8, UPPER_U8 };
 	__u8 *p;
 
 	/* Opaque from here on, so the compiler keeps the filter's constants in registers or on
@@ -746,7 +740,7 @@ __noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 		for (__u32 w = 0; w < UA_BLOCK; w += 8)
 			any[w >= UA_BLOCK / 2] |= ua_candidates(&k, *(__u64 *)(q + w),
 								*(__u64 *)(q + w + 1));
-		if (!((any[0] | any[1]) & HIGH8))
+		if (!((any[0] | any[1]) & SWAR_HIGH))
 			continue;
 		/* Rare: the exact newlines of each word with a candidate, in order, in the
 		 * half-blocks that have one (recomputing a whole block here cost ~8 ns more). */
@@ -755,7 +749,7 @@ __noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 			__u64 word, m;
 			int r;
 
-			if (!(any[w >= UA_BLOCK / 2] & HIGH8))
+			if (!(any[w >= UA_BLOCK / 2] & SWAR_HIGH))
 				continue;
 			word = *(__u64 *)(q + w);
 			m = ua_candidates(&k, word, *(__u64 *)(q + w + 1)) & NEWLINE_FLAGS(word);
