@@ -84,36 +84,35 @@ static int read_fd(int fd, __u64 now, struct autoblock_set *out)
 	return 0;
 }
 
-int autoblock_horizon_raise(int horizon_fd, __u64 expires)
+/* Raise the horizon to the latest expiry in s; it never goes down. */
+static int raise_horizon_over(int horizon_fd, const struct autoblock_set *s)
 {
 	__u32 zero = 0;
-	__u64 horizon;
+	__u64 horizon, latest = 0;
 
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].expires > latest)
+			latest = s->v[i].expires;
 	if (bpf_map_lookup_elem(horizon_fd, &zero, &horizon))
 		return -errno;
-	if (horizon >= expires)
+	if (horizon >= latest)
 		return 0;
 	/* Not atomic with the datapath's own raises: one racing this write can be lowered by at
 	 * most the gap between its expiry and ours, the time the agent took since it read. */
-	return bpf_map_update_elem(horizon_fd, &zero, &expires, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(horizon_fd, &zero, &latest, BPF_ANY) ? -errno : 0;
 }
 
 int autoblock_horizon_cover(int blocked_fd, int horizon_fd)
 {
 	struct autoblock_set s = { 0 };
-	__u64 latest = 0;
 	int ret;
 
 	/* An object from before the flood defence, or before the horizon: nothing to cover. */
 	if (blocked_fd < 0 || horizon_fd < 0)
 		return 0;
 	ret = read_fd(blocked_fd, autoblock_now(), &s);
-
-	for (size_t i = 0; i < s.n; i++)
-		if (s.v[i].expires > latest)
-			latest = s.v[i].expires;
-	if (!ret && latest)
-		ret = autoblock_horizon_raise(horizon_fd, latest);
+	if (!ret)
+		ret = raise_horizon_over(horizon_fd, &s);
 	autoblock_set_free(&s);
 	return ret;
 }
@@ -182,18 +181,14 @@ static void read_file(const char *file, struct autoblock_set *out)
 static int raise_pinned_horizon(const char *pin_path, const struct autoblock_set *s)
 {
 	char path[4352];
-	__u64 latest = 0;
 	int fd, ret;
 
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].expires > latest)
-			latest = s->v[i].expires;
 	pins_map_path(pin_path, "auto_block_horizon", path, sizeof(path));
 	fd = bpf_obj_get(path);
 	/* No horizon pinned: the program in place predates it and looks every source up. */
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	ret = autoblock_horizon_raise(fd, latest);
+	ret = raise_horizon_over(fd, s);
 	close(fd);
 	if (ret)
 		log_msg(LOG_WARNING, "auto-block: cannot raise %s: %s; nothing restored", path, strerror(-ret));

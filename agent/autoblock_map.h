@@ -16,10 +16,9 @@ void autoblock_clocks_now(struct autoblock_clocks *c);
  * older object, or nothing applied) is an empty set. 0, or a negative errno with err. */
 int autoblock_map_read(const char *pin_path, __u64 now, struct autoblock_set *out, char *err, size_t errlen);
 
-/* auto_block_horizon (bpf/vosfp.h): raise it to expires (never lowers it), before an entry
- * expiring then is added; and to the latest expiry of the live entries of the auto_blocked map
- * blocked_fd (a new horizon map beside entries made before it). 0 or a negative errno. */
-int autoblock_horizon_raise(int horizon_fd, __u64 expires);
+/* auto_block_horizon (bpf/vosfp.h): raise it (it never goes down) to the latest expiry of the
+ * live entries of the auto_blocked map blocked_fd, e.g. a new horizon map beside entries made
+ * before it. 0 or a negative errno. (Restoring from the persist file raises it itself.) */
 int autoblock_horizon_cover(int blocked_fd, int horizon_fd);
 
 /* The daemon's view, kept between ticks. */
