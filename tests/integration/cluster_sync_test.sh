@@ -40,9 +40,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP	# bash runs the EXIT trap on a signal only through exit
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # --- network: root <-> node1 and root <-> node2 on /30s; node1's XDP interface <-> traffic ns ---
 setup_net() {

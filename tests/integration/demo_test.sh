@@ -50,9 +50,6 @@ cleanup() {
 	cleanup_netns
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # nothing_left LABEL OUTPUT: no sim, pins, lock file, agent or Kamailio of the run remain (the
 # PIDs are the ones the demo printed).

@@ -39,9 +39,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 [ -n "${VOSFP_KEEP_LOG:-}" ] && trap 'cp "$work/agent.log" /tmp/k8s-test-agent.log; cleanup' EXIT
 
 for f in "$agent" "$udp_send"; do [ -x "$f" ] || { fail "$f not built (make)"; exit 1; }; done

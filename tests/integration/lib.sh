@@ -17,6 +17,11 @@ cleanup_netns() {
 	done
 }
 trap cleanup_netns EXIT
+# bash runs the EXIT trap on a signal only through exit: so that a test stopped by a signal
+# (CI's timeout, ^C) still removes what it created, whichever EXIT trap it sets later.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # new_netns NAME: create a namespace that is deleted when the test exits, however it exits.
 new_netns() {

@@ -29,9 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 # Killed (a CI timeout, ^C): still clean up.
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 stats() {	# stats OPTIONS BLOCKED MALFORMED REDIRECTED PASSED: the expected read_xdp_stats.sh output
 	printf 'OPTIONS dropped (stealth): %d\nBlocked (DoS list): %d\nMalformed (dropped): %d\nRedirected (AF_XDP): %d\nPassed to stack: %d\nTotal UDP 5060 handled: %d\n' \

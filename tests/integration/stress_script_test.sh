@@ -16,9 +16,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM	# bash runs the EXIT trap on a signal only through exit
 
 # snapshot: what could be left behind (namespaces, interfaces, bpffs entries), one per line, sorted.
 snapshot() {

@@ -22,9 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 # Killed (a CI timeout, ^C): still clean up.
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 sysctls() { echo "$(sysctl -n net.core.busy_poll) $(sysctl -n net.core.busy_read)"; }
 affinity() { taskset -p "$1" | sed -n 's/.*current affinity mask: //p'; }

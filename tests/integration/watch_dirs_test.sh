@@ -40,9 +40,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 [ -n "${VOSFP_KEEP_LOG:-}" ] && trap 'cp "$work/agent.log" /tmp/watch-dirs-agent.log; cleanup' EXIT
 
 [ -x "$agent" ] || { fail "$agent not built (make)"; exit 1; }
