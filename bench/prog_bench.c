@@ -517,10 +517,11 @@ static int classes_build(struct bench_class *c, int max, const struct blocklist 
 		  .spec = { .family = 4, .proto = 6, .payload = reg4, .payload_len = reg4_len } },
 	};
 	int n = sizeof(rows) / sizeof(rows[0]);
+	const char *ua_line = strstr(invite, "\r\nUser-Agent:");
 
-	if (n > max || !strstr(invite, "\r\nUser-Agent:"))
+	if (n > max || !ua_line)
 		return -E2BIG;
-	invite_ua_offset = strstr(invite, "\r\nUser-Agent:") + 2 - invite;
+	invite_ua_offset = ua_line + 2 - invite;
 	pick_exact(bl, VOSFP_LIST_EXACT4, 4, rows[0].src);
 	pick_exact(bl, VOSFP_LIST_EXACT6, 6, rows[2].src);
 	if (pick_covered(bl, 0, rows[1].src) || pick_covered(bl, 1, rows[3].src)) {
