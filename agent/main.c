@@ -121,10 +121,11 @@ static int changed_during(const char *const *files, unsigned count, const struct
 	return 0;
 }
 
-/* One reconcile with the watch set right around it: watches exist before the files are read,
- * and a change that raced the read (seen by its ctime) asks for another round. That also covers
- * a directory whose watch is armed only now (it was awaited from an ancestor): a file made in it
- * before the watch has its ctime in the window. */
+/* One reconcile with the watch set right around it: the previous round's watches exist before
+ * the files are read, this round's are armed after, and a change that raced the read or came
+ * before a new watch (seen by its ctime) asks for another round. That covers a directory whose
+ * watch is armed only now (it was awaited from an ancestor): a file made in it before the watch
+ * has its ctime in the window. */
 static enum reconcile_result watched_reconcile(struct watcher *w, const char *config,
 					       const struct desired *last_good, struct desired *want,
 					       struct list_cache *cache, int *raced)
