@@ -33,7 +33,7 @@ BPF_CFLAGS := -target bpf -O2 -mcpu=v3 -I $(OUT_DIR) -I $(BPF_DIR) -I /usr/inclu
 PKGS       := libbpf libxdp
 # One pkg-config call per package set: a missing one (check, in a runtime-only image build) fails
 # its whole call and would silently drop the others' flags.
-USER_CFLAGS := -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -std=gnu11 -I $(BPF_DIR) -I $(OUT_DIR) -I agent -I tests/lib \
+USER_CFLAGS := -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -std=gnu11 -I $(BPF_DIR) -I $(OUT_DIR) -I agent -I agent/desired -I agent/kernel -I agent/serve -I agent/feeds -I tests/lib \
 	$(shell pkg-config --cflags $(PKGS) libcyaml yaml-0.1 2>/dev/null) $(shell pkg-config --cflags check 2>/dev/null)
 USER_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -54,26 +54,26 @@ give_back = [ -z "$${SUDO_UID:-}" ] || chown "$$SUDO_UID:$$SUDO_GID" $(OUT_DIR) 
 
 TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_scanner.c tests/lib/verdict_table.c \
 	tests/lib/prog_harness.c \
-	agent/addr.c agent/counters.c agent/summary.c
+	agent/desired/addr.c agent/serve/counters.c agent/desired/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
-	agent/scanner.c
-CONFIG_SRCS := agent/config.c agent/yamldoc.c agent/diag.c agent/lists.c agent/prefix_set.c agent/summary.c \
-	agent/desired.c agent/iface_file.c agent/plan.c agent/txn.c agent/snapshot.c agent/endpoint.c \
-	agent/http.c agent/metrics.c agent/scanner.c agent/autoblock.c
+	agent/desired/scanner.c
+CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
+	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
+	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
 	tests/unit/metrics_test.c tests/unit/autoblock_test.c \
-	agent/addr.c agent/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
+	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
-	agent/addr.c agent/summary.c agent/scanner.c
-HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h tests/lib/*.h)
+	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c
+HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-%
 
-AGENT_SRCS := agent/main.c agent/log.c agent/pins.c agent/state.c agent/addr.c agent/apply.c \
-	agent/datapath.c agent/links.c agent/reconcile.c agent/watch.c agent/stats.c agent/counters.c \
-	agent/iface_stats.c agent/metrics_server.c agent/autoblock_map.c $(CONFIG_SRCS)
+AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
+	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
+	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c $(CONFIG_SRCS)
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 

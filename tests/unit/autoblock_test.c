@@ -1,4 +1,4 @@
-/* autoblock_test.c - auto-block text, diffs and the persist file's lines (agent/autoblock.c):
+/* autoblock_test.c - auto-block text, diffs and the persist file's lines (agent/desired/autoblock.c):
  * round trips between the two clocks, expired and malformed lines, the log cap. */
 #include <check.h>
 #include <stdio.h>

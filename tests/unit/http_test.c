@@ -1,5 +1,5 @@
-/* http_test.c - the metrics endpoint's request judge (agent/http.c) and listen-address parser
- * (agent/endpoint.c), table-driven: every row a request (or address) and the exact verdict. */
+/* http_test.c - the metrics endpoint's request judge (agent/serve/http.c) and listen-address parser
+ * (agent/desired/endpoint.c), table-driven: every row a request (or address) and the exact verdict. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>

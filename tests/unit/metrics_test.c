@@ -1,4 +1,4 @@
-/* metrics_test.c - the Prometheus exposition (agent/metrics.c) of a hand-made snapshot: the exact
+/* metrics_test.c - the Prometheus exposition (agent/serve/metrics.c) of a hand-made snapshot: the exact
  * sample lines, label escaping, and the format's rules (one HELP and TYPE per family, before its
  * samples; counters end in _total; no family split in two). */
 #include <check.h>
