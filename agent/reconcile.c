@@ -532,7 +532,7 @@ static void write_stamp(int lock, char *out, size_t len)
 static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
 					      struct list_cache *cache, int lock)
 {
-	char stamp[64];
+	char stamp[64], mounted[64], why[4352];
 	struct timespec t0;
 	struct observed have;
 	struct diag d = { 0 };
@@ -549,11 +549,12 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		diag_clear(&d);
 		return RECONCILE_INVALID;
 	}
-	if (!pins_on_bpffs(want->pin_path)) {
-		log_msg(LOG_ERR, "pin_path %s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)",
-			want->pin_path);
+	if (pins_ensure_bpffs(want->pin_path, mounted, why, sizeof(why))) {
+		log_msg(LOG_ERR, "pin_path %s", why);
 		return RECONCILE_FAILED;
 	}
+	if (mounted[0])
+		log_msg(LOG_INFO, "mounted a bpf filesystem on %s (none was mounted; mode 0700)", mounted);
 	read_stamp(lock, stamp, sizeof(stamp));
 	if (cache && cache->valid && strcmp(stamp, cache->stamp)) {
 		log_msg(LOG_INFO, "another process changed %s since the last reconcile: reading it back",

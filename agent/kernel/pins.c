@@ -1,8 +1,11 @@
 /* pins.c - the pin layout, in one place. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -39,19 +42,58 @@ void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t 
 	snprintf(buf, len, "%s/links/%s", pin_path, ifname);
 }
 
-int pins_on_bpffs(const char *pin_path)
+/* The nearest existing ancestor of path (path itself if it exists) into buf. */
+static void nearest_existing(const char *path, char *buf, size_t len)
 {
-	char parent[4096];
-	struct statfs st;
+	struct stat st;
 	char *slash;
 
-	snprintf(parent, sizeof(parent), "%s", pin_path);
-	if (statfs(parent, &st) == 0)
-		return st.f_type == BPF_FS_MAGIC;
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent)
+	snprintf(buf, len, "%s", path);
+	while (stat(buf, &st) && (slash = strrchr(buf, '/'))) {
+		if (slash == buf) {
+			buf[1] = '\0';
+			return;
+		}
 		*slash = '\0';
-	return statfs(parent, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+	}
+}
+
+static int under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+int pins_ensure_bpffs(const char *pin_path, char *mounted, char *why, size_t len)
+{
+	char near[4096];
+	struct statfs st;
+
+	mounted[0] = why[0] = '\0';
+	nearest_existing(pin_path, near, sizeof(near));
+	if (statfs(near, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	/* Mount only where bpffs belongs by convention; a bpffs over any other directory would
+	 * hide what the operator keeps there. */
+	if (!under(pin_path, PINS_BPFFS_ROOT)) {
+		snprintf(why, len,
+			 "%s is not on a bpf filesystem and vosfp mounts one only at " PINS_BPFFS_ROOT
+			 ": choose a pin_path under " PINS_BPFFS_ROOT ", or mount one first (mount -t bpf bpf DIR)",
+			 pin_path);
+		return -EINVAL;
+	}
+	/* mode=0700 as systemd and bpftool mount it: pins are root's business. */
+	if (mount("bpf", PINS_BPFFS_ROOT, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		snprintf(why, len, "%s: no bpf filesystem is mounted and mounting one on " PINS_BPFFS_ROOT
+			 " failed: %s (run as root, or mount -t bpf bpf " PINS_BPFFS_ROOT " first)",
+			 pin_path, strerror(-err));
+		return err;
+	}
+	snprintf(mounted, 64, "%s", PINS_BPFFS_ROOT);
+	return 0;
 }
 
 /* One reconcile at a time per pin_path, across processes (a daemon and a script's --once):

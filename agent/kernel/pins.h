@@ -15,8 +15,14 @@ void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len)
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_links_dir(const char *pin_path, char *buf, size_t len);
 
-/* Is pin_path (or its parent, before it exists) on a bpf filesystem? */
-int pins_on_bpffs(const char *pin_path);
+/* Where bpf filesystems are mounted by convention (systemd, bpftool, Cilium). */
+#define PINS_BPFFS_ROOT "/sys/fs/bpf"
+
+/* Make sure pin_path can be on a bpf filesystem: when none is mounted where it will live and
+ * pin_path is under PINS_BPFFS_ROOT, mount one there (hosts without systemd as PID 1 have none).
+ * Returns 0 (mounted is then the mount point made, or empty when one was there already), or
+ * -errno with why saying what to do (mounted[] has room for 64 bytes). */
+int pins_ensure_bpffs(const char *pin_path, char *mounted, char *why, size_t len);
 
 /* Take the exclusive lock that serializes reconciles of one pin_path across processes; returns
  * the fd to close to release it, or -1 (then the caller goes on unlocked). */
