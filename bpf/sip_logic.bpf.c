@@ -11,8 +11,9 @@
  *     port: blocklisted source -> DROP BLOCKED, else PASS uncounted.
  *  3. L4: UDP/TCP to a configured SIP port, else PASS uncounted (truncated L4 too).
  *  4. Blocklisted source -> DROP BLOCKED (UDP and TCP).
- *  5. Auto-blocked source (VOSFP_F_AUTO_BLOCK), unless allowlisted -> DROP AUTO_BLOCKED (UDP and
- *     TCP). TCP stops here: PASS, PASSED.
+ *  5. Auto-blocked source (VOSFP_F_AUTO_BLOCK; or VOSFP_F_ANSWERS, for the blocks the egress
+ *     program sip_answers.bpf.c makes from the server's answers), unless allowlisted -> DROP
+ *     AUTO_BLOCKED (UDP and TCP). TCP stops here: PASS, PASSED.
  *  6. Flood defence, for SIP requests (not responses) from sources not in the allowlist:
  *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED; over the source's rate
  *     limit for the request's method (VOSFP_F_RATE_LIMIT) -> DROP RATE_LIMITED, and a source
@@ -39,6 +40,7 @@
 #include "vosfp.h"
 #include "swar.h"
 #include "parse.h"
+#include "shared.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -75,12 +77,7 @@ struct {
 	__type(value, struct vosfp_iface_slot);
 } iface_names SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vosfp_config);
-} sip_config SEC(".maps");
+VOSFP_CONFIG_MAP();
 
 /* Exact addresses: hash maps, one O(1) probe that settles the common case (single hosts). */
 #define EXACT_LIST(name, keytype, max)					\
@@ -151,6 +148,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } auto_block_horizon SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VOSFP_AUTO_BLOCK_DEFAULT_MAX);
+	__type(key, struct vosfp_src_key);
+	__type(value, struct vosfp_block_history);
+} auto_block_history SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -629,20 +633,82 @@ __noinline int auto_block_active(struct vosfp_src_key *key)
 
 /* After a drop: extend or start the source's over-limit streak; a streak as long as
  * auto_block_after_ms turns into a timed block. */
+/* How long a new block of this source lasts: auto_block_ms, times repeat_factor for each
+ * repeat in a row (a block within repeat_within_ms of the expiry of the one before), capped at
+ * repeat_max_ms. Sets *repeats to the count this block carries. */
+static __always_inline __u64 block_ns(const struct vosfp_config *cfg,
+				      const struct vosfp_block_history *h, __u64 now, __u32 *repeats)
+{
+	__u64 d = (__u64)cfg->auto_block_ms * 1000000, max = (__u64)cfg->repeat_max_ms * 1000000;
+
+	if (max < d)		/* no cap below the first duration (the agent never writes one) */
+		max = d;
+
+	*repeats = 0;
+	if (!cfg->repeat_within_ms || !h || now >= h->expires + (__u64)cfg->repeat_within_ms * 1000000)
+		return d;
+	*repeats = h->repeats < VOSFP_REPEATS_MAX ? h->repeats + 1 : VOSFP_REPEATS_MAX;
+	/* Bounded: the factor is at least 2, so d reaches any cap of 2^32 ms within 64 rounds. */
+	for (__u32 i = 0; i < VOSFP_REPEATS_MAX && i < *repeats && d < max; i++)
+		d *= cfg->repeat_factor;
+	return d < max ? d : max;
+}
+
+/* See shared.h. A global function: both programs call it, the verifier checks it once each. */
+__noinline int vosfp_auto_block(struct vosfp_src_key *key, __u32 reason, __u32 method, __u64 now)
+{
+	struct vosfp_block_history *h, next = { .reason = reason, .method = method };
+	struct vosfp_auto_block b = { .reason = reason, .method = method };
+	struct vosfp_auto_block *live;
+	struct vosfp_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if (!cfg || !key)
+		return 0;
+	live = bpf_map_lookup_elem(&auto_blocked, key);
+	if (live && live->expires > now)
+		return 0;
+	h = bpf_map_lookup_elem(&auto_block_history, key);
+	b.expires = now + block_ns(cfg, h, now, &next.repeats);
+	next.expires = b.expires;
+	raise_horizon(b.expires);
+	bpf_map_update_elem(&auto_blocked, key, &b, BPF_ANY);
+	bpf_map_update_elem(&auto_block_history, key, &next, BPF_ANY);
+	return 1;
+}
+
+/* See shared.h: the allowlist's test for an address the egress program holds as a key. */
+__noinline int vosfp_allowlisted(struct vosfp_src_key *key)
+{
+	struct vosfp_config *cfg;
+	struct frame f = {};
+	__u32 zero = 0, head[3];
+
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if (!cfg || !key)
+		return 0;
+	__builtin_memcpy(head, key->addr, sizeof(head));
+	/* ::ffff:a.b.c.d is an IPv4 source (src_key) */
+	if (head[0] || head[1] || head[2] != bpf_htonl(0xffff)) {
+		f.is_v6 = 1;
+		__builtin_memcpy(f.saddr6.addr, key->addr, sizeof(f.saddr6.addr));
+	} else {
+		__builtin_memcpy(&f.saddr4, &key->addr[12], sizeof(f.saddr4));
+	}
+	return is_allowed(&f, cfg);
+}
+
 static __always_inline void note_over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key,
 					    struct vosfp_rate_state *st, __u64 now, int method)
 {
-	struct vosfp_auto_block b = { .reason = VOSFP_REASON_RATE, .method = method };
-
 	if (!st->over_since || now - st->last_over > VOSFP_OVER_GAP_NS)
 		st->over_since = now;
 	st->last_over = now;
 	if (!(cfg->flags & VOSFP_F_AUTO_BLOCK) ||
 	    now - st->over_since < (__u64)cfg->auto_block_after_ms * 1000000)
 		return;
-	b.expires = now + (__u64)cfg->auto_block_ms * 1000000;
-	raise_horizon(b.expires);
-	bpf_map_update_elem(&auto_blocked, key, &b, BPF_ANY);
+	vosfp_auto_block(key, VOSFP_REASON_RATE, method, now);
 	st->over_since = 0;
 }
 
@@ -847,7 +913,7 @@ int sip_xdp_prog(struct xdp_md *ctx)
 
 	if (is_blocked(&f, cfg))
 		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
-	if ((cfg->flags & VOSFP_F_AUTO_BLOCK) && auto_blocks_may_be_live()) {
+	if ((cfg->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS)) && auto_blocks_may_be_live()) {
 		struct vosfp_src_key key;
 
 		/* The allowlist, a static list, wins over dynamic state even when it gained the

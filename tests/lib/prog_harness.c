@@ -276,8 +276,8 @@ int harness_sync_summaries(struct harness *h)
 	}
 	return err;
 }
-int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
-		       uint32_t *ns_per_run)
+/* One program, one frame, `repeat` runs in the kernel: its return code, or a negative errno. */
+static int run_prog(int prog_fd, const uint8_t *frame, size_t len, uint32_t repeat, uint32_t *ns_per_run)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = frame,
@@ -285,11 +285,17 @@ int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint
 		.repeat = repeat,
 	);
 
-	if (bpf_prog_test_run_opts(h->prog_fd, &opts))
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
 	if (ns_per_run)
 		*ns_per_run = opts.duration;
 	return (int)opts.retval;
+}
+
+int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+		       uint32_t *ns_per_run)
+{
+	return run_prog(h->prog_fd, frame, len, repeat, ns_per_run);
 }
 
 int harness_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex)
@@ -337,18 +343,41 @@ int harness_run(struct harness *h, const uint8_t *frame, size_t len)
 	return harness_run_repeat(h, frame, len, 1, NULL);
 }
 
-int harness_counters(struct harness *h, uint64_t *out, unsigned slots)
+int harness_run_egress_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+			      uint32_t *ns_per_run)
+{
+	return run_prog(bpf_program__fd(h->skel->progs.sip_answers), frame, len, repeat, ns_per_run);
+}
+
+int harness_run_egress(struct harness *h, const uint8_t *frame, size_t len)
+{
+	return harness_run_egress_repeat(h, frame, len, 1, NULL);
+}
+
+
+/* Slots 0..slots-1 of a per-CPU array of __u64, summed over all CPUs. */
+static int sum_per_cpu(struct harness *h, int fd, uint64_t *out, unsigned slots)
 {
 	uint64_t values[h->ncpus];
 
 	for (__u32 slot = 0; slot < slots; slot++) {
-		if (bpf_map_lookup_elem(h->counters_fd, &slot, values))
+		if (bpf_map_lookup_elem(fd, &slot, values))
 			return -errno;
 		out[slot] = 0;
 		for (int cpu = 0; cpu < h->ncpus; cpu++)
 			out[slot] += values[cpu];
 	}
 	return 0;
+}
+
+int harness_counters(struct harness *h, uint64_t *out, unsigned slots)
+{
+	return sum_per_cpu(h, h->counters_fd, out, slots);
+}
+
+int harness_answer_counters(struct harness *h, uint64_t out[VOSFP_COUNTER_SLOTS])
+{
+	return sum_per_cpu(h, bpf_map__fd(h->skel->maps.answer_counters), out, VOSFP_COUNTER_SLOTS);
 }
 
 int harness_reset_counters(struct harness *h)

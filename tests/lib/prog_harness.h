@@ -64,6 +64,15 @@ int harness_iface_traffic(struct harness *h, uint32_t slot, struct vosfp_traffic
 int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
 		       uint32_t *ns_per_run);
 
+/* Run one frame once through the egress program (sip_answers, TC); its return code (it always
+ * returns TC_ACT_UNSPEC, -1) or a negative errno. */
+int harness_run_egress(struct harness *h, const uint8_t *frame, size_t len);
+int harness_run_egress_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+			      uint32_t *ns_per_run);
+
+/* The egress program's counters (enum vosfp_answer_counter), summed over all CPUs. */
+int harness_answer_counters(struct harness *h, uint64_t out[VOSFP_COUNTER_SLOTS]);
+
 /* Counter slots 0..slots-1 summed over all CPUs into out[0..slots-1]. */
 int harness_counters(struct harness *h, uint64_t *out, unsigned slots);
 int harness_reset_counters(struct harness *h);
