@@ -53,10 +53,11 @@ endif
 give_back = [ -z "$${SUDO_UID:-}" ] || chown "$$SUDO_UID:$$SUDO_GID" $(OUT_DIR) $(1)
 
 TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_scanner.c tests/lib/verdict_table.c \
+	tests/lib/reference_answers.c \
 	tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/serve/counters.c agent/desired/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
-	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c tests/prog/answers_test.c \
+	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c tests/prog/answers_test.c tests/prog/answers_differential_test.c \
 	agent/desired/scanner.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
 	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
@@ -130,7 +131,7 @@ $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o: $(OUT_DIR)/%.bpf.o: bench/%.bpf
 	$(Q)rm -f $@
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT_DIR)/tests/prog_tests: $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(HEADERS) $(SIP_SKEL)
+$(OUT_DIR)/tests/prog_tests: $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(HEADERS) $(SIP_SKEL) $(OUT_DIR)/sip_logic_tclock.skel.h
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(USER_LIBS) $(CHECK_LIBS)
