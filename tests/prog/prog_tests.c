@@ -15,6 +15,7 @@ TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
 TCase *answers_tcase(void);
 TCase *answers_differential_tcase(void);
+TCase *repeat_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -46,6 +47,7 @@ int main(void)
 	suite_add_tcase(s, scanner_tcase());
 	suite_add_tcase(s, answers_tcase());
 	suite_add_tcase(s, answers_differential_tcase());
+	suite_add_tcase(s, repeat_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
