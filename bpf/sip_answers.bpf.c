@@ -193,34 +193,41 @@ __noinline int call_id_line(struct answer_scratch *s, __u32 at, __u32 n)
 		k = at + 1;
 	else
 		return 0;
+	k = opaque_mask(k, SCRATCH_MASK);
 	for (int i = 0; i < VOSFP_CALL_ID_BLANKS && k < n && blank(s->b[k & SCRATCH_MASK]); i++)
 		k++;
 	if (k >= n || s->b[k & SCRATCH_MASK] != ':')
 		return 0;
-	k++;
+	/* Paths with names of two lengths and any number of blanks reach these points with offsets
+	 * in ranges of their own; masked (a no-op: k < n <= 1024), they all have [0, SCRATCH_MASK]
+	 * and the verifier goes on with one state instead of one each. */
+	k = opaque_mask(k + 1, SCRATCH_MASK);
 	for (int i = 0; i < VOSFP_CALL_ID_BLANKS && k < n && blank(s->b[k & SCRATCH_MASK]); i++)
 		k++;
-	/* The value, a word at a time: the lowest end flag is exact (swar.h). */
+	k = opaque_mask(k, SCRATCH_MASK);
+	/* The value, a word at a time: the lowest end flag is exact (swar.h). Every way a word can
+	 * end the value leaves the loop on one branch, so the verifier walks one state a round. */
 	for (__u32 w = 0; w < VOSFP_CALL_ID_MAX; w += 8) {
-		__u32 idx = k + w;
+		__u32 idx = k + w, avail, j;
 		__u64 word, ends;
 
 		if (idx >= n)
 			break;
 		word = *(__u64 *)&s->b[idx & SCRATCH_MASK];
 		ends = value_ends(word);
-		if (n - idx < 8)
-			ends |= SWAR_HIGH << (8 * (n - idx));
-		if (ends) {
-			__u32 j = swar_lowest_byte(ends);
-
-			if (j)
-				h = mix(h, word & ((1ULL << (8 * j)) - 1));
-			len += j;
-			break;
+		avail = n - idx;
+		if (!ends && avail >= 8) {
+			h = mix(h, word);
+			len += 8;
+			continue;
 		}
-		h = mix(h, word);
-		len += 8;
+		j = ends ? swar_lowest_byte(ends) : 8;
+		if (j > avail)
+			j = avail;
+		if (j)
+			h = mix(h, word & (~0ULL >> (64 - 8 * (j & 7))));
+		len += j & 7;
+		break;
 	}
 	if (!len)
 		return -1;
@@ -255,9 +262,12 @@ __noinline int call_id_word(struct answer_scratch *s, __u32 w, __u32 n)
 }
 
 /* The hash of the response's Call-ID (s's first n bytes), 0 when it has none there. The status
- * line is not a header: lines count from the first line feed. */
-static __always_inline __u64 call_id_hash(struct answer_scratch *s, __u32 n)
+ * line is not a header: lines count from the first line feed. A global function, so that what
+ * follows in the caller is verified once, not once per word the search may stop at. */
+__noinline __u64 call_id_hash(struct answer_scratch *s, __u32 n)
 {
+	if (!s)
+		return 0;
 	for (__u32 w = 0; w < VOSFP_ANSWER_SEARCH_MAX; w += 8) {
 		int r;
 
@@ -377,20 +387,24 @@ static __always_inline void judge(const struct vosfp_config *cfg, struct vosfp_a
 		count(idx, 1);
 }
 
-/* One answer to the peer key, payload at off (n bytes of it may be read). */
-static __always_inline void apply(struct __sk_buff *skb, const struct vosfp_config *cfg,
-				  struct vosfp_src_key *key, int kind, __u32 off, __u32 n)
+/* One answer of class kind to the peer key, payload at off (n bytes of it may be read). A
+ * global function: the verifier checks it once, not once per way the caller parsed the frame. */
+__noinline int apply_answer(struct __sk_buff *skb, struct vosfp_src_key *key, int kind, __u32 off, __u32 n)
 {
 	struct vosfp_answer_call_key ck = {};
 	struct vosfp_answer_peer *p;
 	struct answer_scratch *s;
+	struct vosfp_config *cfg;
 	__u64 now = clock_ns(), gen;
 	__u32 zero = 0, judged;
 
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if (!cfg || !key || !skb)
+		return 0;
 	gen = now / ((__u64)(cfg->answers_challenge_ms ? cfg->answers_challenge_ms : 1) * 1000000);
 	p = peer_state(key, gen, kind != ANSWER_SETTLES);
 	if (!p)
-		return;
+		return 0;
 	judged = advance(p, gen);
 	add_failures(cfg, p, now, judged);
 	if (kind == ANSWER_NOT_FOUND) {
@@ -405,6 +419,9 @@ static __always_inline void apply(struct __sk_buff *skb, const struct vosfp_conf
 		goto out;
 	if (n > VOSFP_ANSWER_SEARCH_MAX)
 		n = VOSFP_ANSWER_SEARCH_MAX;
+	/* [1, VOSFP_ANSWER_SEARCH_MAX] as the helper wants it, stated where the call is: a copy of
+	 * n the compiler spilled and reloaded would have lost its lower bound. */
+	n = opaque_mask(n - 1, VOSFP_ANSWER_SEARCH_MAX - 1) + 1;
 	if (bpf_skb_load_bytes(skb, off, s->b, n))
 		goto out;
 	__builtin_memcpy(ck.addr, key->addr, sizeof(ck.addr));
@@ -431,6 +448,7 @@ static __always_inline void apply(struct __sk_buff *skb, const struct vosfp_conf
 	}
 out:
 	judge(cfg, p, key, now);
+	return 0;
 }
 
 /* ---- the program ---- */
@@ -556,6 +574,6 @@ int sip_answers(struct __sk_buff *skb)
 		count(VOSFP_ANS_NOT_FOUND, 1);
 	if (kind == ANSWER_IGNORED || peer_key(skb, &f, &key))
 		return TC_ACT_UNSPEC;
-	apply(skb, cfg, &key, kind, off, len);
+	apply_answer(skb, &key, kind, off, len);
 	return TC_ACT_UNSPEC;
 }
