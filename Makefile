@@ -74,7 +74,7 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
-	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c $(CONFIG_SRCS)
+	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c agent/kernel/egress.c $(CONFIG_SRCS)
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 

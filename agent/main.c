@@ -316,7 +316,7 @@ static int run(const char *config)
 		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	metrics_follow(&dm);
-	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist, want.runtime.repeat_within_ms);
 	autoblock_watch_tick(&dm.blocks, want.pin_path);	/* blocks already in place: logged once */
 	dm.next_tick = mono_ms() + AUTOBLOCK_TICK_MS;
 	watcher_set_source(w, &src);
@@ -345,7 +345,7 @@ static int run(const char *config)
 				desired_free(&want);
 				want = next;
 				metrics_follow(&dm);
-				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist, want.runtime.repeat_within_ms);
 			} else {
 				desired_free(&next);
 				if (dm.metrics == NULL && want.metrics_listen[0])

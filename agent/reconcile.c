@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "egress.h"
 #include "iface_stats.h"
 #include "links.h"
 #include "log.h"
@@ -34,6 +35,8 @@ struct iface_rec {
 	enum vosfp_xdp_mode old_mode;	/* replaced: the mode to go back to */
 	enum vosfp_xdp_mode mode;
 	int created;
+	int egress_changed;		/* its egress filter was added or switched: pin it */
+	int egress_old_prog_fd;		/* switched: the program to go back to, or -1 */
 };
 
 struct txn {
@@ -196,6 +199,14 @@ static void rollback(struct txn *t)
 			if (move_scanners(t, 0))
 				log_msg(LOG_ERR, "rollback of the scanner tokens incomplete: %s", strerror(errno));
 			break;
+		case UNDO_EGRESS_DETACH:
+			if (egress_detach(r->name))
+				log_msg(LOG_ERR, "%s: rollback could not remove the egress filter", r->name);
+			break;
+		case UNDO_EGRESS_SWITCH_BACK:
+			if (r->egress_old_prog_fd < 0 || egress_replace(r->name, r->egress_old_prog_fd))
+				log_msg(LOG_ERR, "%s: rollback could not restore the egress filter's program", r->name);
+			break;
 		case UNDO_RESTORE_SUMMARY:
 			if (apply_summary(t->dp.summary_fd[c->slot], t->plan->summary_old[c->slot],
 					  t->plan->summary_new[c->slot], SUMMARY_UNDO))
@@ -214,18 +225,13 @@ static int fail_iface(struct txn *t, const char *name, const char *fmt, const ch
 	return -EIO;
 }
 
-static int change_iface(struct txn *t, const struct plan_iface *pi)
+static int change_xdp(struct txn *t, const struct plan_iface *pi, unsigned slot)
 {
 	const struct observed_iface *oi = observed_iface(t->have, pi->name);
-	unsigned slot = t->rec_count++;
 	struct iface_rec *r = &t->recs[slot];
 	char why[512], id[32];
 	unsigned foreign;
 	int fd;
-
-	memset(r, 0, sizeof(*r));
-	r->name = pi->name;
-	r->old_prog_fd = r->link_fd = -1;
 
 	if (pi->action == IFACE_KEEP) {
 		if (!t->swap)
@@ -269,6 +275,48 @@ static int change_iface(struct txn *t, const struct plan_iface *pi)
 	if (pi->action == IFACE_ATTACH)
 		record(t, CHANGE_LINK_CREATED, slot, 0, 0);
 	return 0;
+}
+
+/* The egress filter (the answer rule): added where planned; on the new program when the run
+ * swaps programs. A filter vosfp left unrecorded (egress_attach adopts it) counts as switched. */
+static int change_egress(struct txn *t, const struct plan_iface *pi, unsigned slot)
+{
+	struct iface_rec *r = &t->recs[slot];
+	unsigned old_id = 0;
+	char why[512];
+
+	if (pi->egress != EGRESS_ATTACH && !(pi->egress == EGRESS_KEEP && t->swap))
+		return 0;
+	if (t->dp.egress_prog_fd < 0)
+		return fail_iface(t, pi->name, "cannot attach the egress filter: %s has no program " EGRESS_PROG_NAME,
+				  t->want->bpf_object);
+	if (pi->egress == EGRESS_KEEP) {
+		old_id = egress_filter_prog(pi->name);
+		r->egress_old_prog_fd = old_id ? bpf_prog_get_fd_by_id(old_id) : -1;
+		if (egress_replace(pi->name, t->dp.egress_prog_fd))
+			return fail_iface(t, pi->name, "cannot switch the egress filter to the new program: %s",
+					  strerror(errno));
+	} else if (egress_attach(pi->name, t->dp.egress_prog_fd, &old_id, why, sizeof(why))) {
+		return fail_iface(t, pi->name, "egress (answers): %s", why);
+	} else if (old_id) {
+		r->egress_old_prog_fd = bpf_prog_get_fd_by_id(old_id);
+	}
+	r->egress_changed = 1;
+	record(t, old_id ? CHANGE_EGRESS_SWITCHED : CHANGE_EGRESS_ATTACHED, slot, 0, 0);
+	return 0;
+}
+
+static int change_iface(struct txn *t, const struct plan_iface *pi)
+{
+	unsigned slot = t->rec_count++;
+	struct iface_rec *r = &t->recs[slot];
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->name = pi->name;
+	r->old_prog_fd = r->link_fd = r->egress_old_prog_fd = -1;
+	ret = change_xdp(t, pi, slot);
+	return ret ? ret : change_egress(t, pi, slot);
 }
 
 static int op_adds(enum plan_op op)
@@ -329,7 +377,8 @@ static int apply_lists(struct txn *t)
 static int needs_program(const struct plan *p)
 {
 	for (unsigned i = 0; i < p->iface_count; i++)
-		if (p->ifaces[i].action == IFACE_ATTACH || p->ifaces[i].action == IFACE_REATTACH)
+		if (p->ifaces[i].action == IFACE_ATTACH || p->ifaces[i].action == IFACE_REATTACH ||
+		    p->ifaces[i].egress == EGRESS_ATTACH)
 			return 1;
 	return p->new_maps || p->swap_program;
 }
@@ -346,12 +395,31 @@ static void commit(struct txn *t)
 		if (r->link_fd >= 0)
 			log_msg(LOG_INFO, "%s: %s (%s mode)", r->name,
 				r->created ? "attached" : "switched to the new program", xdp_mode_name(r->mode));
+		if (r->egress_changed && egress_pin(t->want->pin_path, r->name, t->dp.egress_prog_fd))
+			log_msg(LOG_ERR, "%s: cannot record its egress filter under %s: %s (vosfp --down will not find it)",
+				r->name, t->want->pin_path, strerror(errno));
+		if (r->egress_changed)
+			log_msg(LOG_INFO, "%s: egress filter (answers) %s", r->name,
+				r->egress_old_prog_fd >= 0 ? "switched to the new program" : "attached");
 	}
-	for (unsigned i = 0; i < t->plan->iface_count; i++)
-		if (t->plan->ifaces[i].action == IFACE_DETACH) {
-			link_unpin(t->want->pin_path, t->plan->ifaces[i].name);
-			log_msg(LOG_INFO, "%s: detached (no longer declared)", t->plan->ifaces[i].name);
+	for (unsigned i = 0; i < t->plan->iface_count; i++) {
+		const struct plan_iface *pi = &t->plan->ifaces[i];
+
+		if (pi->action == IFACE_DETACH) {
+			link_unpin(t->want->pin_path, pi->name);
+			log_msg(LOG_INFO, "%s: detached (no longer declared)", pi->name);
 		}
+		/* Last, like every detach: the answer rule is off, or the interface undeclared. */
+		if (pi->egress == EGRESS_DETACH) {
+			int ret = egress_detach(pi->name);
+
+			egress_unpin(t->want->pin_path, pi->name);
+			if (ret && ret != -ENOENT && ret != -ENODEV)
+				log_msg(LOG_ERR, "%s: cannot remove the egress filter: %s", pi->name, strerror(-ret));
+			else
+				log_msg(LOG_INFO, "%s: egress filter (answers) detached", pi->name);
+		}
+	}
 }
 
 static void release(struct txn *t)
@@ -361,6 +429,8 @@ static void release(struct txn *t)
 			close(t->recs[i].link_fd);
 		if (t->recs[i].old_prog_fd >= 0)
 			close(t->recs[i].old_prog_fd);
+		if (t->recs[i].egress_old_prog_fd >= 0)
+			close(t->recs[i].egress_old_prog_fd);
 	}
 	free(t->recs);
 	journal_free(&t->journal);
@@ -599,6 +669,31 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 	return ret ? RECONCILE_FAILED : RECONCILE_OK;
 }
 
+/* Every egress filter vosfp recorded: removed when it still runs the recorded program (a filter
+ * someone put at vosfp's handle since is left alone), and the record with it. */
+static void egress_down(const char *pin_path)
+{
+	char dir_path[4352];
+	struct dirent *e;
+	DIR *dir;
+
+	pins_egress_dir(pin_path, dir_path, sizeof(dir_path));
+	dir = opendir(dir_path);
+	while (dir && (e = readdir(dir))) {
+		unsigned pinned;
+
+		if (e->d_name[0] == '.')
+			continue;
+		pinned = egress_pinned_prog(pin_path, e->d_name);
+		if (pinned && egress_filter_prog(e->d_name) == pinned && !egress_detach(e->d_name))
+			log_msg(LOG_INFO, "%s: egress filter (answers) detached", e->d_name);
+		egress_unpin(pin_path, e->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(dir_path);
+}
+
 int reconcile_down(const char *pin_path)
 {
 	char dir_path[4352], path[4608];
@@ -620,6 +715,7 @@ int reconcile_down(const char *pin_path)
 	if (dir)
 		closedir(dir);
 	rmdir(dir_path);
+	egress_down(pin_path);
 	dir = opendir(pin_path);
 	while (dir && (e = readdir(dir))) {
 		if (e->d_name[0] == '.')

@@ -58,6 +58,12 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 		case CHANGE_SUMMARY:
 			a = UNDO_RESTORE_SUMMARY;
 			break;
+		case CHANGE_EGRESS_ATTACHED:
+			a = UNDO_EGRESS_DETACH;
+			break;
+		case CHANGE_EGRESS_SWITCHED:
+			a = UNDO_EGRESS_SWITCH_BACK;
+			break;
 		default:
 			a = UNDO_RESTORE_RUNTIME;
 			break;

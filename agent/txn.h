@@ -15,6 +15,8 @@ enum change_kind {
 	CHANGE_LIST,		/* `count` entries of plan op `op` written */
 	CHANGE_RUNTIME,		/* the runtime config overwritten */
 	CHANGE_SUMMARY,		/* words of IPv4 /24 summary `slot` (enum summary_kind) written */
+	CHANGE_EGRESS_ATTACHED,	/* an egress filter added on an interface */
+	CHANGE_EGRESS_SWITCHED,	/* the egress filter moved to another program */
 };
 
 struct change {
@@ -37,6 +39,8 @@ enum undo_action {
 	UNDO_LIST_DEL,			/* take out the entries an addition put in */
 	UNDO_RESTORE_RUNTIME,
 	UNDO_RESTORE_SUMMARY,		/* write back the summary words this run changed */
+	UNDO_EGRESS_DETACH,		/* remove the egress filter this run added */
+	UNDO_EGRESS_SWITCH_BACK,	/* the egress filter back to its previous program */
 };
 
 struct undo_step {

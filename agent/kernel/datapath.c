@@ -11,6 +11,7 @@
 
 #include "autoblock_map.h"
 #include "datapath.h"
+#include "egress.h"
 #include "links.h"
 #include "log.h"
 #include "plan.h"
@@ -21,6 +22,7 @@ static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
+	dp->egress_prog_fd = -1;
 	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = -1;
@@ -52,7 +54,7 @@ static int reuse(struct bpf_map *map, const char *pin_path)
 static int survives_new_maps(const char *name)
 {
 	static const char *const kept[] = { "xdp_counters", "xsks_map", "iface_slots", "iface_counters",
-					    "iface_names" };
+					    "iface_names", "answer_counters" };
 
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		if (!strcmp(name, kept[i]))
@@ -65,29 +67,6 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
 
 	return m ? bpf_map__fd(m) : -1;
-}
-
-/* New maps (a list or map resized, a new layout) must not release the sources under a timed
- * block: the live ones move to the new map. One the datapath adds between this copy and the
- * program swap stays behind; its source's next flood blocks it again. */
-static void carry_auto_blocks(const char *pin_path, int to_fd)
-{
-	struct autoblock_set s;
-	char err[4608];
-	size_t moved = 0;
-
-	if (to_fd < 0 || autoblock_map_read(pin_path, autoblock_now(), &s, err, sizeof(err)))
-		return;
-	for (size_t i = 0; i < s.n; i++) {
-		struct vosfp_auto_block v = { .expires = s.v[i].expires, .reason = s.v[i].reason,
-					      .method = s.v[i].method };
-
-		moved += bpf_map_update_elem(to_fd, &s.v[i].key, &v, BPF_NOEXIST) == 0;
-	}
-	if (s.n)
-		log_msg(LOG_INFO, "auto-block: %zu of %zu live entr%s carried over to the new maps", moved, s.n,
-			s.n == 1 ? "y" : "ies");
-	autoblock_set_free(&s);
 }
 
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
@@ -122,12 +101,20 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 			}
 		} else if (is_block || is_allow) {
 			bpf_map__set_max_entries(map, is_block ? want->blocklist_max : want->allowlist_max);
-		} else if (!strcmp(name, "rate_state")) {
+		} else if (!strcmp(name, "rate_state") || !strcmp(name, "answer_peers") ||
+			   !strcmp(name, "answer_calls")) {
+			/* The answer rule tracks peers (and their open challenges) as the rate
+			 * limit tracks sources: one limit for both. */
 			bpf_map__set_max_entries(map, want->rate_sources_max);
-		} else if (!strcmp(name, "auto_blocked")) {
+		} else if (!strcmp(name, "auto_blocked") || !strcmp(name, "auto_block_history")) {
 			bpf_map__set_max_entries(map, want->auto_block_max);
 		}
 	}
+	/* The egress program is verified only for a config that attaches it: without the answers
+	 * section a load costs what it did before there was one. */
+	prog = bpf_object__find_program_by_name(dp->obj, EGRESS_PROG_NAME);
+	if (prog && !want->egress)
+		bpf_program__set_autoload(prog, false);
 	ret = bpf_object__load(dp->obj);
 	if (ret) {
 		snprintf(err, errlen, "kernel refused %s: %s", want->bpf_object, strerror(-ret));
@@ -140,6 +127,8 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		goto fail;
 	}
 	dp->prog_fd = bpf_program__fd(prog);
+	prog = bpf_object__find_program_by_name(dp->obj, EGRESS_PROG_NAME);
+	dp->egress_prog_fd = prog && want->egress ? bpf_program__fd(prog) : -1;
 	dp->config_fd = map_fd(dp->obj, "sip_config");
 	dp->counters_fd = map_fd(dp->obj, "xdp_counters");
 	dp->xsks_fd = map_fd(dp->obj, "xsks_map");
@@ -147,8 +136,11 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->iface_counters_fd = map_fd(dp->obj, "iface_counters");
 	dp->iface_names_fd = map_fd(dp->obj, "iface_names");
 	dp->scanner_fd = map_fd(dp->obj, "scanner_tokens");
+	/* New maps (a list or map resized, a new layout) must not release the sources under a
+	 * timed block, nor forget the repeat offenders. A block the datapath adds between this copy
+	 * and the program swap stays behind; its source's next flood blocks it again. */
 	if (how == DP_FRESH_MAPS)
-		carry_auto_blocks(want->pin_path, map_fd(dp->obj, "auto_blocked"));
+		autoblock_carry(want->pin_path, map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_history"));
 	/* A new horizon map (fresh maps, or pins of an object that had none) must cover the blocks
 	 * already in the auto_blocked map the program will read: carried over, or reused. */
 	ret = autoblock_horizon_cover(map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_horizon"));
@@ -285,6 +277,26 @@ static int prog_tag(int prog_fd, __u8 tag[BPF_TAG_SIZE])
 	return 0;
 }
 
+/* Does the first attached egress filter run a program other than prog_fd's (the declared one)? */
+static int egress_outdated(const struct observed *have, int prog_fd)
+{
+	__u8 running[BPF_TAG_SIZE], declared[BPF_TAG_SIZE];
+	unsigned id = 0;
+	int fd, differs = 0;
+
+	for (unsigned i = 0; !id && i < have->egress_count; i++)
+		if (have->egress[i].attached)
+			id = egress_filter_prog(have->egress[i].name);
+	if (!id || prog_fd < 0 || prog_tag(prog_fd, declared))
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd >= 0) {
+		differs = !prog_tag(fd, running) && memcmp(running, declared, BPF_TAG_SIZE);
+		close(fd);
+	}
+	return differs;
+}
+
 /* Is the program on our links the declared object's? Loading the object (on the pinned maps)
  * is the only way to know its program's tag, so it is done once per object file version:
  * at start, and when bpf_object's path or mtime changes. */
@@ -316,6 +328,7 @@ int datapath_outdated(const struct desired *want, const struct observed *have)
 	close(prog_fd);
 	if (datapath_load(want, DP_REUSE_PINS, &dp, err, sizeof(err)) == 0) {
 		outdated = prog_tag(dp.prog_fd, declared) == 0 && memcmp(running, declared, BPF_TAG_SIZE);
+		outdated |= egress_outdated(have, dp.egress_prog_fd);
 		datapath_close(&dp);
 	} else {
 		outdated = 1;	/* the swap will fail the same way, with the message and a rollback */

@@ -15,6 +15,8 @@ struct bpf_object;
 struct datapath {
 	struct bpf_object *obj;
 	int prog_fd;
+	int egress_prog_fd;		/* sip_answers (egress.h); -1 without a program load, or in an
+					 * object from before it */
 	int config_fd, counters_fd, xsks_fd;
 	int scanner_fd;			/* scanner_tokens */
 	struct list_fds block, allow;

@@ -42,6 +42,16 @@ void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t 
 	snprintf(buf, len, "%s/links/%s", pin_path, ifname);
 }
 
+void pins_egress_dir(const char *pin_path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/egress", pin_path);
+}
+
+void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/egress/%s", pin_path, ifname);
+}
+
 /* The nearest existing ancestor of path (path itself if it exists) into buf. */
 static void nearest_existing(const char *path, char *buf, size_t len)
 {

@@ -1,5 +1,6 @@
 /* pins.h - where vosfp keeps its state in the bpf filesystem, so filtering and policy outlive the
- * agent: <pin_path>/<map name> for every map, <pin_path>/links/<ifname> for every XDP link. */
+ * agent: <pin_path>/<map name> for every map, <pin_path>/links/<ifname> for every XDP link,
+ * <pin_path>/egress/<ifname> for the program of every egress filter (egress.h). */
 #ifndef VOSFP_PINS_H
 #define VOSFP_PINS_H
 
@@ -14,6 +15,8 @@ extern const char *const pins_allow_maps[VOSFP_LIST_MAPS];
 void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len);
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_links_dir(const char *pin_path, char *buf, size_t len);
+void pins_egress_dir(const char *pin_path, char *buf, size_t len);
+void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 
 /* Where bpf filesystems are mounted by convention (systemd, bpftool, Cilium). */
 #define PINS_BPFFS_ROOT "/sys/fs/bpf"

@@ -14,6 +14,7 @@
 #include <linux/if_link.h>
 
 #include "bpf_errno.h"
+#include "egress.h"
 #include "log.h"
 #include "pins.h"
 #include "state.h"
@@ -219,6 +220,39 @@ static int read_links(const char *pin_path, struct observed *o)
 	return 0;
 }
 
+/* The egress filters vosfp recorded (<pin_path>/egress/<ifname>), each attached or not: a record
+ * whose filter is gone (the interface was deleted, someone removed it) is still listed, so the
+ * plan clears it. */
+static int read_egress(const char *pin_path, struct observed *o)
+{
+	char dir_path[4352];
+	struct dirent *e;
+	DIR *dir;
+
+	pins_egress_dir(pin_path, dir_path, sizeof(dir_path));
+	dir = opendir(dir_path);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(dir))) {
+		struct observed_egress *v;
+		unsigned pinned;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
+			continue;
+		v = realloc(o->egress, (o->egress_count + 1) * sizeof(*v));
+		if (!v)
+			break;
+		o->egress = v;
+		v = &o->egress[o->egress_count++];
+		memset(v, 0, sizeof(*v));
+		memcpy(v->name, e->d_name, strlen(e->d_name) + 1);
+		pinned = egress_pinned_prog(pin_path, e->d_name);
+		v->attached = pinned && egress_filter_prog(e->d_name) == pinned;
+	}
+	closedir(dir);
+	return 0;
+}
+
 /* A summary array: 2 MB, read in one batch (or word by word where batches are refused). An
  * optional one an older object did not pin stays NULL: all zero, as the map made for it will be. */
 static int read_summary(const char *pin_path, enum summary_kind k, uint64_t **out)
@@ -290,6 +324,8 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 		err = read_summary(pin_path, (enum summary_kind)k, &o->summaries[k]);
 	if (!err)
 		err = read_links(pin_path, o);
+	if (!err)
+		err = read_egress(pin_path, o);
 	if (err) {
 		log_msg(LOG_ERR, "%s: cannot read pinned state: %s", pin_path, strerror(-err));
 		observed_free(o);
