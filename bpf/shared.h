@@ -19,6 +19,16 @@
 		__type(value, struct vosfp_config);		\
 	} sip_config SEC(".maps")
 
+/* Is port one of the configured SIP ports (the bitmap of cfg's udp_ports or tcp_ports)? Without
+ * VOSFP_F_PORTS (a config ip(8) left all zero) only UDP 5060, the seed's port. */
+static __always_inline bool port_selected(const struct vosfp_config *cfg, const __u8 *bitmap,
+					  __u16 port, bool seed_default)
+{
+	if (!(cfg->flags & VOSFP_F_PORTS))
+		return seed_default && port == VOSFP_DEFAULT_SIP_PORT;
+	return bitmap[port >> 3] & (1 << (port & 7));
+}
+
 /* Block the source key for the configured time (auto_block_ms), longer when it is a repeat
  * offender (bpf/vosfp.h: auto_block_history), as of now (ns, the caller's clock). A source under
  * a live block keeps it unchanged. 1: a block was made, 0: not. */

@@ -459,14 +459,8 @@ static __always_inline int headers(struct __sk_buff *skb, struct frame *f)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 
-	if (parse_l2(data, data_end, f) != PARSE_OK)
+	if (parse_frame(data, data_end, f) != PARSE_OK)
 		return PARSE_SKIP;
-	if (f->eth_proto == bpf_htons(ETH_P_IP)) {
-		if (parse_ipv4(data, data_end, f) != PARSE_OK)
-			return PARSE_SKIP;
-	} else if (parse_ipv6(data, data_end, f) != PARSE_OK) {
-		return PARSE_SKIP;
-	}
 	if (f->portless || !f->l4)
 		return PARSE_SKIP;
 	if (f->l4_proto == PROTO_UDP)

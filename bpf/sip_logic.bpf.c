@@ -874,14 +874,8 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	__u32 zero = 0;
 	__u16 dport;
 
-	if (parse_l2(data, data_end, &f) != PARSE_OK)
+	if (parse_frame(data, data_end, &f) != PARSE_OK)
 		return XDP_PASS;
-	if (f.eth_proto == bpf_htons(ETH_P_IP)) {
-		if (parse_ipv4(data, data_end, &f) != PARSE_OK)
-			return XDP_PASS;
-	} else if (parse_ipv6(data, data_end, &f) != PARSE_OK) {
-		return XDP_PASS;
-	}
 
 	cfg = bpf_map_lookup_elem(&sip_config, &zero);
 	if (!cfg)
