@@ -58,7 +58,7 @@ struct vosfp_iface_slot {
 #define VOSFP_F_SCANNERS	(1u << 6)	/* drop requests whose User-Agent is in scanner_tokens */
 #define VOSFP_F_V6_SUMMARY_BLOCK (1u << 7)	/* blocked_v6_sum/_wide cover the IPv6 blocklist */
 #define VOSFP_F_V6_SUMMARY_ALLOW (1u << 8)	/* allowed_v6_sum/_wide cover the IPv6 allowlist */
-#define VOSFP_F_ANSWERS		(1u << 9)	/* the egress program applies the answer rule below */
+#define VOSFP_F_ANSWERS		(1u << 10)	/* the egress program applies the answer rule below */
 
 #define VOSFP_DEFAULT_SIP_PORT 5060
 #define VOSFP_PORT_BITMAP_BYTES (65536 / 8)
