@@ -1,7 +1,8 @@
 /* vosfp-send - send COUNT identical UDP datagrams, each in one sendto(): traffic for the simulation,
  * the stress test and the integration tests
  * (a shell's /dev/udp splits a message into one datagram per write).
- * usage: vosfp-send [-s SRC] ADDR PORT TEXT [COUNT]
+ * usage: vosfp-send [-s SRC] [-p SRC_PORT] ADDR PORT TEXT [COUNT]
+ * (-p: send from that port, e.g. 5060 to play the SIP server whose answers the egress filter reads)
  * TEXT understands \r \n \t \\ and \xHH. Exit 0 when every datagram was handed to the kernel. */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -41,20 +42,23 @@ int main(int argc, char **argv)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST }, *dst, *src = NULL;
 	static char payload[65536];
-	const char *src_addr = NULL;
+	const char *src_addr = NULL, *src_port = NULL;
 	long count = 1;
 	size_t len;
 	int opt, fd;
 
-	while ((opt = getopt(argc, argv, "s:")) != -1) {
-		if (opt != 's') {
-			fprintf(stderr, "usage: vosfp-send [-s SRC] ADDR PORT TEXT [COUNT]\n");
+	while ((opt = getopt(argc, argv, "s:p:")) != -1) {
+		if (opt != 's' && opt != 'p') {
+			fprintf(stderr, "usage: vosfp-send [-s SRC] [-p SRC_PORT] ADDR PORT TEXT [COUNT]\n");
 			return 2;
 		}
-		src_addr = optarg;
+		if (opt == 's')
+			src_addr = optarg;
+		else
+			src_port = optarg;
 	}
 	if (argc - optind < 3) {
-		fprintf(stderr, "usage: vosfp-send [-s SRC] ADDR PORT TEXT [COUNT]\n");
+		fprintf(stderr, "usage: vosfp-send [-s SRC] [-p SRC_PORT] ADDR PORT TEXT [COUNT]\n");
 		return 2;
 	}
 	if (argc - optind > 3)
@@ -63,8 +67,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vosfp-send: bad address %s\n", argv[optind]);
 		return 2;
 	}
-	if (src_addr && getaddrinfo(src_addr, NULL, &hints, &src)) {
-		fprintf(stderr, "vosfp-send: bad source %s\n", src_addr);
+	hints.ai_family = dst->ai_family;
+	hints.ai_flags |= AI_PASSIVE | AI_NUMERICSERV;
+	if ((src_addr || src_port) && getaddrinfo(src_addr, src_port ? src_port : "0", &hints, &src)) {
+		fprintf(stderr, "vosfp-send: bad source %s port %s\n", src_addr ? src_addr : "(any)",
+			src_port ? src_port : "(any)");
 		return 2;
 	}
 	len = unescape(argv[optind + 2], payload, sizeof(payload));
