@@ -6,6 +6,7 @@
 # goes, removed by --down. Blocks come from SIP answers the test sends from the "server" side
 # (the host's 5060): their reasons in --stats, the log and /metrics, repeat offenders growing,
 # and the repeat history kept across a restart over fresh maps by the persist file.
+# shellcheck disable=SC2317 # cleanup runs from the EXIT trap, the predicates from wait_for
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -52,7 +53,7 @@ ip -n "$ns" neigh add 198.19.181.1 lladdr "$(cat "/sys/class/net/$h1/address")" 
 peer_mac=$(ip -n "$ns" -o link show dev "$p1" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 for i in 2 3 4 5 6; do ip neigh add "198.19.181.$i" lladdr "$peer_mac" dev "$h1" nud permanent; done
 
-C_PASSED=2 C_AUTO=6
+C_AUTO=6
 REGISTER='REGISTER sip:198.19.181.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.19.181.9:5062\r\nContent-Length: 0\r\n\r\n'
 
 write_config() {	# write_config "IFACE..." SECTIONS: the test's config, atomically replaced
@@ -77,7 +78,7 @@ egress_id() {	# egress_id DEV: id of the program vosfp's egress filter runs on D
 xdp_id() { ip -d link show dev "$1" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1; }
 
 # answer PEER COUNT TEXT: the "server" (the host's 198.19.181.1:5060) sends COUNT answers to PEER:5062.
-answer() { "$udp_send" -s 198.19.181.1 -p 5060 "$1" 5062 "$3" "$2"; }
+answer() { "$udp_send" -s 198.19.181.1 -p 5060 "$1" 5062 "$3" "$2" || fail "vosfp-send to $1 failed"; }
 refused() { printf 'SIP/2.0 403 Forbidden\\r\\nCall-ID: %s\\r\\nContent-Length: 0\\r\\n\\r\\n' "$1"; }
 
 stats_json() { "$agent" --stats --json -c "$work/vosfp.yaml"; }
@@ -164,9 +165,11 @@ else
 fi
 
 # --- a restart leaves both in place ---------------------------------------------------------------
-"$agent" -c "$work/vosfp.yaml" >"$work/agent.log" 2>&1 &
+# Each daemon gets a log of its own: the child truncates its file only after the fork, and an
+# old file could answer the wait below first.
+"$agent" -c "$work/vosfp.yaml" >"$work/agent0.log" 2>&1 &
 agent_pid=$!
-wait_for 10 grep -qE "reconciled in|no change:" "$work/agent.log"
+wait_for 10 grep -qE "reconciled in|no change:" "$work/agent0.log"
 stop_agent
 if [ "$(egress_id "$h1")" = "$e1" ] && [ "$(egress_id "$h2")" = "$e2" ] && [ "$(xdp_id "$h1")" = "$x1" ]; then
 	pass "the daemon stopped (SIGTERM): both filters stay, same programs"
@@ -179,9 +182,12 @@ fi
 # program's filter: attaching there is refused after $h1 got its filter back.
 write_config "$h1" ""
 once
-[ -z "$(egress_id "$h1")" ] && [ -z "$(egress_id "$h2")" ] && [ -z "$(xdp_id "$h2")" ] &&
-	[ ! -e "$pin/egress/$h1" ] && pass "answers removed (and $h2 undeclared): both egress filters detached, their records gone" ||
+if [ -z "$(egress_id "$h1")" ] && [ -z "$(egress_id "$h2")" ] && [ -z "$(xdp_id "$h2")" ] &&
+	[ ! -e "$pin/egress/$h1" ]; then
+	pass "answers removed (and $h2 undeclared): both egress filters detached, their records gone"
+else
 	fail "detach: egress '$(egress_id "$h1")' '$(egress_id "$h2")': $out"
+fi
 cat >"$work/other.bpf.c" <<'SRC'
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -202,8 +208,11 @@ if [ "$rc" -eq 1 ] && grep -q "$h3: egress (answers): a filter of program id [0-
 else
 	fail "rollback: rc $rc, $h1 egress '$(egress_id "$h1")', $h3 xdp '$(xdp_id "$h3")': $out"
 fi
-tc filter show dev "$h3" egress | grep -q "other_filter" && pass "the other filter on $h3 is left alone" ||
+if tc filter show dev "$h3" egress | grep -q "other_filter"; then
+	pass "the other filter on $h3 is left alone"
+else
 	fail "the other filter on $h3 is gone"
+fi
 tc qdisc del dev "$h3" clsact
 
 # --- new maps: the egress filter switches with the XDP program, blocks carried -----------------------
@@ -246,12 +255,15 @@ answer 198.19.181.6 2 "$(refused first@x)"
 if wait_for 3 grep -qE "198\.19\.181\.6: auto-blocked for [12] s \(auth-failures\)$" "$work/agent.log"; then
 	pass "a first block of .6: 2 s, logged"
 else
-	fail "first block of .6: $(tail -3 "$work/agent.log")"
+	fail "first block of .6: $(cat "$work/agent.log"); $(stats_json)"
 fi
 history_line() { grep -qE "^198\.19\.181\.6 [0-9]+ auth-failures repeat=0$" "$persist" && [ "$(wc -l <"$persist")" -ge 1 ]; }
 wait_for 5 grep -q "198.19.181.6: auto-block released (auth-failures, expired)" "$work/agent.log" &&
-	wait_for 3 history_line && pass "expired: released, its history kept in the persist file (repeat=0)" ||
+if wait_for 3 history_line; then
+	pass "expired: released, its history kept in the persist file (repeat=0)"
+else
 	fail "history line: $(cat "$persist"); $(tail -3 "$work/agent.log")"
+fi
 # Stop, remove the maps (a reboot), start again: the history comes back from the file.
 stop_agent
 "$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
@@ -260,9 +272,11 @@ stop_agent
 agent_pid=$!
 wait_for 20 grep -qE "reconciled in|no change:" "$work/agent2.log" ||
 	fail "the daemon did not restart: $(cat "$work/agent2.log")"
-wait_for 3 grep -q "restored the repeat history of 1 source" "$work/agent2.log" &&
-	pass "restart over fresh maps: the repeat history restored from the persist file" ||
+if wait_for 3 grep -q "restored the repeat history of 1 source" "$work/agent2.log"; then
+	pass "restart over fresh maps: the repeat history restored from the persist file"
+else
 	fail "no history restored: $(cat "$work/agent2.log")"
+fi
 answer 198.19.181.6 2 "$(refused second@x)"
 if wait_for 3 grep -qE "198\.19\.181\.6: auto-blocked for [56] s \(auth-failures, repeat 1\)$" "$work/agent2.log" &&
 	json_check '[b["repeats"] for b in j["auto_blocks"] if b["source"] == "198.19.181.6"] == [1] and 2000 < [b["ms_left"] for b in j["auto_blocks"] if b["source"] == "198.19.181.6"][0] <= 6000'; then
@@ -270,8 +284,11 @@ if wait_for 3 grep -qE "198\.19\.181\.6: auto-blocked for [56] s \(auth-failures
 else
 	fail "repeat block: $(grep 198.19.181.6 "$work/agent2.log"); $(stats_json)"
 fi
-wait_for 3 grep -qE "^198\.19\.181\.6 [0-9]+ auth-failures repeat=1$" "$persist" &&
-	pass "the persist file says repeat=1" || fail "persist file: $(cat "$persist")"
+if wait_for 3 grep -qE "^198\.19\.181\.6 [0-9]+ auth-failures repeat=1$" "$persist"; then
+	pass "the persist file says repeat=1"
+else
+	fail "persist file: $(cat "$persist")"
+fi
 metrics=$(python3 -c 'import sys, urllib.request
 print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$metrics_port")
 if grep -q '^vosfp_auto_blocks{reason="auth-failures"} 2$' <<<"$metrics" &&
