@@ -34,10 +34,14 @@ PKGS       := libbpf libxdp
 # One pkg-config call per package set: a missing one (check, in a runtime-only image build) fails
 # its whole call and would silently drop the others' flags.
 USER_CFLAGS := -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -std=gnu11 -I $(BPF_DIR) -I $(OUT_DIR) -I agent -I agent/desired -I agent/kernel -I agent/serve -I agent/feeds -I tests/lib \
-	$(shell pkg-config --cflags $(PKGS) libcyaml yaml-0.1 2>/dev/null) $(shell pkg-config --cflags check 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) libcyaml yaml-0.1 2>/dev/null) $(shell pkg-config --cflags check 2>/dev/null) \
+	$(shell pkg-config --cflags json-c libcurl 2>/dev/null)
 USER_LIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 CONFIG_LIBS := $(shell pkg-config --libs libcyaml yaml-0.1 2>/dev/null)
+# The CrowdSec feed (agent/feeds/): JSON for its pure parts; HTTP and a worker thread for the agent.
+JSON_LIBS  := $(shell pkg-config --libs json-c 2>/dev/null)
+HTTP_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null) -pthread
 SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 ifeq ($(V),1)
@@ -58,12 +62,14 @@ TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_sca
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
 	tests/prog/decision_test.c agent/desired/scanner.c
+# The feed's pure parts: decisions, LAPI answers, the held set (no kernel, no network).
+FEED_SRCS := agent/feeds/decision.c agent/feeds/lapi_stream.c agent/feeds/decision_set.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
 	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
-	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c
+	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c $(FEED_SRCS)
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
-	tests/unit/metrics_test.c tests/unit/autoblock_test.c \
+	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/feed_test.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c
@@ -73,7 +79,9 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
-	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c $(CONFIG_SRCS)
+	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c \
+	agent/kernel/decision_map.c agent/feeds/secret_file.c agent/feeds/lapi_client.c agent/feeds/lapi_worker.c \
+	agent/feeds/alert.c agent/feeds/crowdsec_feed.c $(CONFIG_SRCS)
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 
@@ -117,7 +125,7 @@ $(OUT_DIR)/tests/prog_tests: $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(HEADERS) $(SIP
 $(OUT_DIR)/tests/unit_tests: $(UNIT_TEST_SRCS) $(HEADERS)
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(USER_CFLAGS) $(SANITIZE) -o $@ $(UNIT_TEST_SRCS) $(CHECK_LIBS) $(CONFIG_LIBS)
+	$(Q)$(CC) $(USER_CFLAGS) $(SANITIZE) -o $@ $(UNIT_TEST_SRCS) $(CHECK_LIBS) $(CONFIG_LIBS) $(JSON_LIBS)
 
 $(OUT_DIR)/bench/prog_bench: $(BENCH_SRCS) $(HEADERS) $(SIP_SKEL)
 	$(call say,CC,$@)
@@ -135,7 +143,7 @@ FORCE:
 
 $(OUT_DIR)/vosfp-agent: $(AGENT_SRCS) $(HEADERS) $(OUT_DIR)/prefix.stamp | $(OUT_DIR)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -DVOSFP_INSTALLED_OBJECT='"$(LIBDIR)/sip_logic.bpf.o"' -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS)
+	$(Q)$(CC) $(USER_CFLAGS) -DVOSFP_INSTALLED_OBJECT='"$(LIBDIR)/sip_logic.bpf.o"' -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS) $(JSON_LIBS) $(HTTP_LIBS)
 	$(Q)$(call give_back,$@)
 
 $(OUT_DIR)/vosfp-send: tools/vosfp-send.c | $(OUT_DIR)

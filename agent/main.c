@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "autoblock_map.h"
+#include "crowdsec_feed.h"
 #include "desired.h"
 #include "lists.h"
 #include "log.h"
@@ -162,6 +163,8 @@ struct daemon {
 	struct reload_stats reloads;
 	struct autoblock_watch blocks;
 	long long next_tick;			/* monotonic ms of the next auto-block reading */
+	struct feed *feed;			/* the crowdsec section's (its network is a thread's) */
+	int feed_slot;				/* its eventfd's index in the pollfds, -1: none */
 };
 
 static int render_metrics(void *ctx, FILE *out)
@@ -198,7 +201,12 @@ static unsigned daemon_fill(void *ctx, struct pollfd *fds, unsigned max, long lo
 
 	*deadline_ms = -1;
 	if (dm->metrics)
-		n = metrics_server_pollfds(dm->metrics, fds, max, deadline_ms);
+		n = metrics_server_pollfds(dm->metrics, fds, max - 1, deadline_ms);
+	dm->feed_slot = -1;
+	if (feed_fd(dm->feed) >= 0) {
+		dm->feed_slot = (int)n;
+		fds[n++] = (struct pollfd){ .fd = feed_fd(dm->feed), .events = POLLIN };
+	}
 	if (*deadline_ms < 0 || dm->next_tick < *deadline_ms)
 		*deadline_ms = dm->next_tick;
 	return n;
@@ -211,9 +219,12 @@ static void daemon_serve(void *ctx, const struct pollfd *fds, unsigned n)
 
 	if (dm->metrics)
 		metrics_server_serve(dm->metrics, fds, n);
+	if (dm->feed_slot >= 0 && (unsigned)dm->feed_slot < n && fds[dm->feed_slot].revents)
+		feed_serve(dm->feed);
 	now = mono_ms();
 	if (now >= dm->next_tick) {
 		autoblock_watch_tick(&dm->blocks, dm->want->pin_path);
+		feed_tick(dm->feed, &dm->blocks.seen);
 		/* From now, not from the missed deadline: a late tick never causes a burst of them. */
 		dm->next_tick = now + AUTOBLOCK_TICK_MS;
 	}
@@ -281,6 +292,7 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desired *want)
 {
 	metrics_server_close(dm->metrics);
+	feed_free(dm->feed);
 	autoblock_watch_free(&dm->blocks);
 	list_cache_drop(cache);
 	desired_free(want);
@@ -292,7 +304,7 @@ static int run(const char *config)
 {
 	struct desired want, next;
 	struct list_cache cache = { 0 };
-	struct daemon dm = { .w = watcher_new(), .want = &want };
+	struct daemon dm = { .w = watcher_new(), .want = &want, .feed = feed_new(VOSFP_VERSION), .feed_slot = -1 };
 	struct watch_source src = { .fill = daemon_fill, .serve = daemon_serve, .ctx = &dm };
 	struct watcher *w = dm.w;
 	enum reconcile_result r;
@@ -305,8 +317,10 @@ static int run(const char *config)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);	/* glibc's maximum */
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 
-	if (!w) {
+	if (!w || !dm.feed) {
 		log_msg(LOG_ERR, "cannot set up inotify/signals: %s", strerror(errno));
+		feed_free(dm.feed);
+		watcher_free(w);
 		return EXIT_RUNTIME;
 	}
 	watcher_set(w, &config, 1);
@@ -318,6 +332,8 @@ static int run(const char *config)
 	metrics_follow(&dm);
 	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
 	autoblock_watch_tick(&dm.blocks, want.pin_path);	/* blocks already in place: logged once */
+	feed_follow(dm.feed, &want);
+	feed_tick(dm.feed, &dm.blocks.seen);
 	dm.next_tick = mono_ms() + AUTOBLOCK_TICK_MS;
 	watcher_set_source(w, &src);
 	for (;;) {
@@ -346,6 +362,8 @@ static int run(const char *config)
 				want = next;
 				metrics_follow(&dm);
 				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+				feed_follow(dm.feed, &want);
+				feed_tick(dm.feed, &dm.blocks.seen);
 			} else {
 				desired_free(&next);
 				if (dm.metrics == NULL && want.metrics_listen[0])

@@ -189,6 +189,40 @@ static void build_list(struct desired *s, const struct vosfp_list_cfg *l, struct
 	prefix_set_finish(set);
 }
 
+/* The crowdsec section: VOSFP_F_DECISIONS on, its files watched (a rotated key is read again). */
+static void build_crowdsec(const struct vosfp_crowdsec_cfg *c, struct desired *s, struct diag *d)
+{
+	struct desired_crowdsec *cs = &s->crowdsec;
+	char buf[PATH_MAX];
+
+	if (!c)
+		return;
+	cs->enabled = 1;
+	s->runtime.flags |= VOSFP_F_DECISIONS;
+	snprintf(cs->lapi_url, sizeof(cs->lapi_url), "%s", c->lapi_url);
+	snprintf(cs->api_key_file, sizeof(cs->api_key_file), "%s",
+		 resolve_list_path(s, c->api_key_file, buf, sizeof(buf)));
+	if (c->ca_file)
+		snprintf(cs->ca_file, sizeof(cs->ca_file), "%s", resolve_list_path(s, c->ca_file, buf, sizeof(buf)));
+	if (c->publish)
+		snprintf(cs->credentials_file, sizeof(cs->credentials_file), "%s",
+			 resolve_list_path(s, c->publish->credentials_file, buf, sizeof(buf)));
+	cs->poll_interval_s = c->poll_given ? c->poll_interval_seconds : VOSFP_CROWDSEC_POLL_DEFAULT;
+	cs->scopes = c->scopes_given ? 0 : 1u << VOSFP_SCOPE_IP | 1u << VOSFP_SCOPE_RANGE;
+	for (unsigned i = 0; i < c->scopes_count; i++)
+		cs->scopes |= 1u << c->scopes[i];
+	if (!c->types_given)
+		snprintf(cs->types[cs->type_count++], sizeof(cs->types[0]), "ban");
+	for (unsigned i = 0; i < c->types_count && i < DESIRED_CROWDSEC_TYPES; i++)
+		snprintf(cs->types[cs->type_count++], sizeof(cs->types[0]), "%s", c->types[i]);
+	for (unsigned i = 0; i < c->origins_count && i < DESIRED_CROWDSEC_ORIGINS; i++)
+		snprintf(cs->origins[cs->origin_count++], sizeof(cs->origins[0]), "%s", c->origins[i]);
+	cs->max_response_bytes = (size_t)(c->max_response_given ? c->max_response_mb
+								  : VOSFP_CROWDSEC_RESPONSE_MB_DEFAULT) << 20;
+	if (remember_file(s, cs->api_key_file) || (cs->credentials_file[0] && remember_file(s, cs->credentials_file)))
+		diag_add(d, s->config_path, 0, "out of memory");
+}
+
 static void check_limit(const struct config_file *cf, const char *list, const struct prefix_set *set,
 			uint32_t max, struct diag *d)
 {
@@ -240,6 +274,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	if (c->metrics)
 		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);
 	build_defence(c, &s->runtime);
+	build_crowdsec(c->crowdsec, s, d);
 	if (c->auto_block && c->auto_block->persist_file && (s->runtime.flags & VOSFP_F_AUTO_BLOCK)) {
 		char buf[PATH_MAX];
 

@@ -18,6 +18,24 @@ struct desired_iface {
 	int line;				/* and at which line */
 };
 
+/* The crowdsec section resolved: paths against the config's directory, defaults filled in. */
+#define DESIRED_CROWDSEC_TYPES 16
+#define DESIRED_CROWDSEC_ORIGINS 32
+struct desired_crowdsec {
+	int enabled;				/* the section is there */
+	char lapi_url[1024];
+	char api_key_file[PATH_MAX];
+	char ca_file[PATH_MAX];			/* "": the system's CAs */
+	char credentials_file[PATH_MAX];	/* "": vosfp's auto-blocks are not published */
+	unsigned poll_interval_s;
+	unsigned scopes;			/* bit 1 << enum vosfp_crowdsec_scope */
+	char types[DESIRED_CROWDSEC_TYPES][33];
+	unsigned type_count;
+	char origins[DESIRED_CROWDSEC_ORIGINS][65];
+	unsigned origin_count;			/* 0: every origin */
+	size_t max_response_bytes;
+};
+
 struct desired {
 	char config_path[PATH_MAX];
 	char pin_path[PATH_MAX];
@@ -33,7 +51,10 @@ struct desired {
 	char metrics_listen[72];		/* metrics.listen, "" when metrics are off */
 	char autoblock_persist[PATH_MAX];	/* auto_block.persist_file resolved, "" when auto-blocks
 						 * are off or not kept */
-	char **list_files;			/* every list and interface file named, for the watcher */
+	struct desired_crowdsec crowdsec;
+	char **list_files;			/* every list and interface file named, for the watcher
+						 * (and the crowdsec key and credentials: a new key is
+						 * picked up like a list edit) */
 	unsigned list_file_count;
 };
 
