@@ -276,13 +276,11 @@ static void apply(struct feed *f, struct worker_batch *b)
 		return;
 	for (int k = 0; k < LAPI_SKIPS; k++)
 		skipped += b->b.skipped[k];
-	if (b->startup)
-		log_msg(LOG_INFO, "crowdsec: startup answer: %zu decision%s in force (%zu before; %zu set aside: %zu other scope, %zu other type, %zu other origin, %zu over)",
-			f->held.n, f->held.n == 1 ? "" : "s", before, skipped, b->b.skipped[LAPI_SKIP_SCOPE],
-			b->b.skipped[LAPI_SKIP_TYPE], b->b.skipped[LAPI_SKIP_ORIGIN], b->b.skipped[LAPI_SKIP_EXPIRED]);
-	else if (b->b.add.n || b->b.del.n)
-		log_msg(LOG_INFO, "crowdsec: %zu new, %zu deleted: %zu decision%s in force", b->b.add.n, b->b.del.n,
-			f->held.n, f->held.n == 1 ? "" : "s");
+	if (b->startup || b->b.add.n || b->b.del.n || skipped)
+		log_msg(LOG_INFO, "crowdsec: %s: %zu new, %zu deleted, %zu set aside (%zu other scope, %zu other type, %zu other origin, %zu over): %zu decision%s in force (%zu before)",
+			b->startup ? "startup answer" : "answer", b->b.add.n, b->b.del.n, skipped,
+			b->b.skipped[LAPI_SKIP_SCOPE], b->b.skipped[LAPI_SKIP_TYPE], b->b.skipped[LAPI_SKIP_ORIGIN],
+			b->b.skipped[LAPI_SKIP_EXPIRED], f->held.n, f->held.n == 1 ? "" : "s", before);
 }
 
 void feed_serve(struct feed *f)

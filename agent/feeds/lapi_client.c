@@ -174,7 +174,9 @@ int lapi_client_call(struct lapi_client *c, const char *method, const char *path
 		snprintf(r->err, sizeof(r->err), "the answer is larger than %zu MB (crowdsec.max_response_mb)",
 			 c->max_bytes >> 20);
 	} else {
-		snprintf(r->err, sizeof(r->err), "%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+		r->cut_short = rc == CURLE_PARTIAL_FILE;
+		snprintf(r->err, sizeof(r->err), "%s%s", r->cut_short ? "truncated: " : "",
+			 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 	}
 	free(r->body);
 	r->body = NULL;

@@ -14,7 +14,8 @@ struct lapi_reply {
 	char *body;			/* NUL-terminated (not counted in len); NULL when none */
 	size_t len;
 	int too_big;			/* the answer passed max_bytes: cut off, body dropped */
-	char err[256];			/* why there is no answer (status 0, or too_big) */
+	int cut_short;			/* the answer ended before its announced end: dropped */
+	char err[320];			/* why there is no answer (status 0, too_big, cut_short) */
 };
 
 /* user_agent: "vosfp/0.1.0" (the LAPI shows it in `cscli bouncers list`). max_bytes bounds every

@@ -215,8 +215,10 @@ static int poll_once(struct worker *w, struct lapi_client *c, int *startup)
 	stream_path(w, *startup, path, sizeof(path));
 	filter_of(&w->s.cs, types, origins, &f);
 	if (lapi_client_call(c, "GET", path, w->s.api_key, NULL, NULL, &r)) {
-		failed(w, r.too_big ? WF_REJECTED : WF_UNREACHABLE, "LAPI at %s: %s%s", url,
-		       r.too_big ? "answer rejected whole: " : "no answer: ", r.err);
+		int whole = r.too_big || r.cut_short;
+
+		failed(w, whole ? WF_REJECTED : WF_UNREACHABLE, "LAPI at %s: %s%s%s", url,
+		       whole ? "answer rejected whole: " : "no answer: ", r.err, whole ? "; nothing applied" : "");
 	} else if (r.status == 401 || r.status == 403) {
 		failed(w, WF_KEY, "LAPI at %s refused the API key read from %s (HTTP %ld): give it the key `cscli bouncers add NAME` printed",
 		       url, w->s.cs.api_key_file, r.status);

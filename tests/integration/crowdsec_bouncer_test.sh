@@ -83,7 +83,7 @@ crowdsec:
 CFG
 } >"$work/vosfp.yaml"
 start_agent || { fail "the agent did not start: $(cat "$work/agent.log")"; exit 1; }
-wait_for 10 logged "crowdsec: startup answer: 0 decisions in force" ||
+wait_for 10 logged "crowdsec: startup answer: 0 new" ||
 	fail "no startup answer from the LAPI: $(grep crowdsec "$work/agent.log")"
 
 C_PASSED=2 C_DECISION=8
@@ -161,9 +161,9 @@ if [ ! -e "$work/block.txt" ] && ! pinned_has_v4 "$pin" blocked_ips 198.19.172.5
 else
 	fail "a decision reached the operator's lists"
 fi
-changes=$(grep -c "crowdsec: 1 new" "$work/agent.log")
+changes=$(grep -c "crowdsec: answer: 1 new" "$work/agent.log")
 lapi_cscli decisions add --ip 198.19.172.9 --duration 1h --reason vosfp-test >/dev/null
-wait_for 5 more_than "$changes" "crowdsec: 1 new" || fail "the decision on 198.19.172.9 never arrived"
+wait_for 5 more_than "$changes" "crowdsec: answer: 1 new" || fail "the decision on 198.19.172.9 never arrived"
 burst "an allowlisted source under a decision passes" 198.19.172.9 4 4 0
 
 # --- deleted: passes again within poll interval + 1 s ---
