@@ -239,9 +239,9 @@ static const struct autoblock *find_block(const struct autoblock_set *s, const s
 
 /* A vosfp decision the LAPI holds for a source this node blocks itself, ending with the block:
  * the block already drops it; holding it as a decision too would count it twice. */
-static void drop_echoes(struct feed *f, struct lapi_list *add, uint64_t received)
+static size_t drop_echoes(struct feed *f, struct lapi_list *add, uint64_t received)
 {
-	size_t k = 0;
+	size_t k = 0, echoes = 0;
 
 	for (size_t i = 0; i < add->n; i++) {
 		const struct lapi_decision *d = &add->v[i];
@@ -251,20 +251,21 @@ static void drop_echoes(struct feed *f, struct lapi_list *add, uint64_t received
 		if (d->origin == VOSFP_ORIGIN_VOSFP && !decision_source_key(&d->prefix, &key))
 			b = find_block(&f->blocks, &key);
 		if (b && received + (uint64_t)d->duration_ns <= b->expires + ECHO_SLACK_NS) {
-			f->echoes++;
+			echoes++;
 			continue;
 		}
 		add->v[k++] = *d;
 	}
 	add->n = k;
+	f->echoes += echoes;
+	return echoes;
 }
 
 static void apply(struct feed *f, struct worker_batch *b)
 {
-	size_t before = f->held.n, skipped = 0;
+	size_t before = f->held.n, skipped = 0, echoes = drop_echoes(f, &b->b.add, b->received);
 	int ret;
 
-	drop_echoes(f, &b->b.add, b->received);
 	ret = b->startup ? decision_set_replace(&f->held, &b->b.add, b->received)
 			 : decision_set_update(&f->held, &b->b.add, &b->b.del, b->received);
 	if (ret) {
@@ -276,11 +277,12 @@ static void apply(struct feed *f, struct worker_batch *b)
 		return;
 	for (int k = 0; k < LAPI_SKIPS; k++)
 		skipped += b->b.skipped[k];
-	if (b->startup || b->b.add.n || b->b.del.n || skipped)
-		log_msg(LOG_INFO, "crowdsec: %s: %zu new, %zu deleted, %zu set aside (%zu other scope, %zu other type, %zu other origin, %zu over): %zu decision%s in force (%zu before)",
+	if (b->startup || b->b.add.n || b->b.del.n || skipped || echoes)
+		log_msg(LOG_INFO, "crowdsec: %s: %zu new, %zu deleted, %zu set aside (%zu other scope, %zu other type, %zu other origin, %zu over), %zu own auto-block%s echoed: %zu decision%s in force (%zu before)",
 			b->startup ? "startup answer" : "answer", b->b.add.n, b->b.del.n, skipped,
 			b->b.skipped[LAPI_SKIP_SCOPE], b->b.skipped[LAPI_SKIP_TYPE], b->b.skipped[LAPI_SKIP_ORIGIN],
-			b->b.skipped[LAPI_SKIP_EXPIRED], f->held.n, f->held.n == 1 ? "" : "s", before);
+			b->b.skipped[LAPI_SKIP_EXPIRED], echoes, echoes == 1 ? "" : "s", f->held.n,
+			f->held.n == 1 ? "" : "s", before);
 }
 
 void feed_serve(struct feed *f)

@@ -15,11 +15,12 @@ static const struct {
 	{ "cscli-import", VOSFP_ORIGIN_CSCLI },
 	{ "CAPI", VOSFP_ORIGIN_LISTS },
 	{ "lists", VOSFP_ORIGIN_LISTS },
-	{ DECISION_OWN_ORIGIN, VOSFP_ORIGIN_VOSFP },
 };
 
-uint8_t decision_origin_class(const char *origin)
+uint8_t decision_origin_class(const char *origin, const char *scenario)
 {
+	if (scenario && !strncmp(scenario, DECISION_OWN_SCENARIO_PREFIX, strlen(DECISION_OWN_SCENARIO_PREFIX)))
+		return VOSFP_ORIGIN_VOSFP;
 	for (size_t i = 0; i < sizeof(origin_names) / sizeof(origin_names[0]); i++)
 		if (!strcasecmp(origin, origin_names[i].lapi))
 			return origin_names[i].origin;

@@ -23,14 +23,18 @@ struct decision {
 	uint64_t expires;		/* CLOCK_MONOTONIC_COARSE ns */
 };
 
-/* The LAPI's origin name to vosfp's class (bpf/vosfp.h): "crowdsec"; "cscli", "cscli-import";
- * "CAPI", "lists"; "vosfp"; anything else is VOSFP_ORIGIN_OTHER. */
-uint8_t decision_origin_class(const char *origin);
+/* A decision's class (bpf/vosfp.h) from its LAPI origin and scenario: a scenario of vosfp's
+ * watchers ("vosfp/...") is VOSFP_ORIGIN_VOSFP whatever its origin; otherwise by origin:
+ * "crowdsec"; "cscli", "cscli-import"; "CAPI", "lists"; anything else is VOSFP_ORIGIN_OTHER.
+ * scenario may be NULL. */
+uint8_t decision_origin_class(const char *origin, const char *scenario);
 /* The class's name in --stats and /metrics: crowdsec, cscli, lists, vosfp, other. */
 const char *decision_origin_name(uint8_t origin);
 
-/* The origin vosfp's watcher writes into the decisions it publishes. */
-#define DECISION_OWN_ORIGIN "vosfp"
+/* What vosfp's watcher writes into the decisions it publishes: the origin of a security engine's
+ * decisions (others are hidden from a plain `cscli alerts list`), under scenarios of its own. */
+#define DECISION_OWN_ORIGIN "crowdsec"
+#define DECISION_OWN_SCENARIO_PREFIX "vosfp/"
 
 /* A Go duration ("3h59m58.3s", "-14.2ms", "0s") to ns: 0, or -1 when it is not one or does not
  * fit in 64 bits. */

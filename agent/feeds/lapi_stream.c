@@ -142,7 +142,7 @@ static int push(struct lapi_list *l, const struct lapi_decision *d)
 /* One decision object: kept (to), set aside (counted in skipped, when not NULL) or refused. */
 static int decision(struct walk *w, json_object *o, const char *where, struct lapi_list *to, size_t *skipped)
 {
-	const char *scope, *value_text, *type, *duration, *origin;
+	const char *scope, *value_text, *type, *duration, *origin, *scenario;
 	struct lapi_decision d = { 0 };
 	char why[96], shown_buf[64];
 	int bad = 0, range;
@@ -154,8 +154,10 @@ static int decision(struct walk *w, json_object *o, const char *where, struct la
 	type = field(o, "type", 1, &bad);
 	duration = field(o, "duration", 1, &bad);
 	origin = field(o, "origin", 1, &bad);
+	scenario = field(o, "scenario", 0, &bad);
 	if (bad)
-		return fail(w, "%s: expected the strings scope, value, type, duration and origin", where);
+		return fail(w, "%s: expected the strings scope, value, type, duration and origin (and scenario, if any)",
+			    where);
 	range = !strcasecmp(scope, "range");
 	if (!range && strcasecmp(scope, "ip")) {
 		if (skipped)
@@ -187,7 +189,7 @@ static int decision(struct walk *w, json_object *o, const char *where, struct la
 		skipped[LAPI_SKIP_EXPIRED]++;
 		return 0;
 	}
-	d.origin = decision_origin_class(origin);
+	d.origin = decision_origin_class(origin, scenario);
 	if (push(to, &d))
 		return fail(w, "out of memory");
 	return 0;

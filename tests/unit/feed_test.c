@@ -76,13 +76,20 @@ END_TEST
 
 START_TEST(origin_classes)
 {
-	ck_assert_uint_eq(decision_origin_class("crowdsec"), VOSFP_ORIGIN_CROWDSEC);
-	ck_assert_uint_eq(decision_origin_class("cscli"), VOSFP_ORIGIN_CSCLI);
-	ck_assert_uint_eq(decision_origin_class("cscli-import"), VOSFP_ORIGIN_CSCLI);
-	ck_assert_uint_eq(decision_origin_class("CAPI"), VOSFP_ORIGIN_LISTS);
-	ck_assert_uint_eq(decision_origin_class("lists"), VOSFP_ORIGIN_LISTS);
-	ck_assert_uint_eq(decision_origin_class("vosfp"), VOSFP_ORIGIN_VOSFP);
-	ck_assert_uint_eq(decision_origin_class("appsec"), VOSFP_ORIGIN_OTHER);
+	static const struct {
+		const char *origin, *scenario;
+		uint8_t want;
+	} rows[] = {
+		{ "crowdsec", "crowdsecurity/ssh-bf", VOSFP_ORIGIN_CROWDSEC }, { "cscli", NULL, VOSFP_ORIGIN_CSCLI },
+		{ "cscli-import", "", VOSFP_ORIGIN_CSCLI }, { "CAPI", "crowdsecurity/community-blocklist", VOSFP_ORIGIN_LISTS },
+		{ "lists", "firehol_cybercrime", VOSFP_ORIGIN_LISTS }, { "crowdsec", "vosfp/sip-flood", VOSFP_ORIGIN_VOSFP },
+		{ "cscli", "vosfp/auto-block", VOSFP_ORIGIN_VOSFP }, { "appsec", NULL, VOSFP_ORIGIN_OTHER },
+		{ "crowdsec", "vosfpx/sip-flood", VOSFP_ORIGIN_CROWDSEC },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_msg(decision_origin_class(rows[i].origin, rows[i].scenario) == rows[i].want, "%s %s",
+			      rows[i].origin, rows[i].scenario ? rows[i].scenario : "(none)");
 	ck_assert_str_eq(decision_origin_name(VOSFP_ORIGIN_LISTS), "lists");
 	ck_assert_str_eq(decision_origin_name(200), "other");
 }
@@ -153,6 +160,8 @@ START_TEST(stream_refused)
 		{ "{\"new\":[{\"scope\":\"Ip\",\"value\":7,\"type\":\"ban\",\"duration\":\"4h\",\"origin\":\"o\"}]}",
 		  "new[0]: expected the strings" },
 		{ "{\"new\":[{\"scope\":\"Ip\",\"type\":\"ban\",\"duration\":\"4h\",\"origin\":\"o\"}]}", "new[0]: expected the strings" },
+		{ "{\"new\":[{\"scope\":\"Ip\",\"value\":\"198.51.100.7\",\"type\":\"ban\",\"duration\":\"4h\",\"origin\":\"o\","
+		  "\"scenario\":3}]}", "new[0]: expected the strings" },
 		{ "{\"new\":[{\"scope\":\"Ip\",\"value\":\"198.51.100.7\\u0000x\",\"type\":\"ban\",\"duration\":\"4h\",\"origin\":\"o\"}]}",
 		  "new[0]: expected the strings" },
 		{ "{\"new\":[" D("Ip", "198.51.100.7", "ban", "4h", "cscli") ",]}", "new[1]: not valid JSON" },
@@ -209,12 +218,15 @@ END_TEST
 START_TEST(list_answer)
 {
 	const char body[] = "[" D("Ip", "198.51.100.7", "ban", "4h", "cscli") "," D("Ip", "198.51.100.7", "ban", "2h",
-		"crowdsec") "," D("Ip", "198.51.100.9", "captcha", "4h", "cscli") "]";
+		"crowdsec") "," D("Ip", "198.51.100.9", "captcha", "4h", "cscli") ",{\"duration\":\"1m\",\"origin\":"
+		"\"crowdsec\",\"scenario\":\"vosfp/sip-flood\",\"scope\":\"Ip\",\"type\":\"ban\",\"value\":\"192.0.2.1\"}]";
 	struct lapi_batch b;
 	char err[256];
 
 	ck_assert_int_eq(lapi_list_parse(body, strlen(body), &ip_and_range, &b, err, sizeof(err)), 0);
-	ck_assert_uint_eq(b.add.n, 2);
+	ck_assert_uint_eq(b.add.n, 3);
+	ck_assert_uint_eq(b.add.v[1].origin, VOSFP_ORIGIN_CROWDSEC);
+	ck_assert_uint_eq(b.add.v[2].origin, VOSFP_ORIGIN_VOSFP);
 	ck_assert_uint_eq(b.skipped[LAPI_SKIP_TYPE], 1);
 	lapi_batch_free(&b);
 	ck_assert_int_eq(lapi_list_parse("null", 4, &ip_and_range, &b, err, sizeof(err)), 0);
