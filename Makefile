@@ -81,7 +81,7 @@ AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c 
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
 	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c \
 	agent/kernel/decision_map.c agent/feeds/secret_file.c agent/feeds/lapi_client.c agent/feeds/lapi_worker.c \
-	agent/feeds/alert.c agent/feeds/crowdsec_feed.c $(CONFIG_SRCS)
+	agent/feeds/alert.c agent/feeds/crowdsec_feed.c agent/feeds/crowdsec_check.c $(CONFIG_SRCS)
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "autoblock_map.h"
+#include "crowdsec_check.h"
 #include "crowdsec_feed.h"
 #include "desired.h"
 #include "lists.h"
@@ -94,6 +95,10 @@ static int dry_run(const char *config)
 			printf("metrics: GET /metrics on %s (served by the running agent)\n", want.metrics_listen);
 		plan_print(&p, &want, &have, stdout);
 		plan_free(&p);
+		if (want.crowdsec.enabled) {
+			fflush(stdout);
+			crowdsec_dry_run(&want.crowdsec, VOSFP_VERSION, stdout);
+		}
 	}
 	observed_free(&have);
 	desired_free(&want);
@@ -175,11 +180,17 @@ static int render_metrics(void *ctx, FILE *out)
 	int ret = stats_collect(dm->want->pin_path, (const size_t (*)[SNAP_FAMILIES])dm->lists, &s, err,
 				sizeof(err));
 
+	struct feed_status fs;
+
 	if (ret) {
 		log_msg(LOG_WARNING, "metrics: %s", err);
 		return ret;
 	}
+	/* The decisions in force are the feed's to count: it holds them. */
+	feed_get_status(dm->feed, &fs);
+	memcpy(s.decisions, fs.held, sizeof(s.decisions));
 	metrics_write(&s, &dm->reloads, out);
+	metrics_write_feed(&fs, out);
 	snapshot_free(&s);
 	return 0;
 }

@@ -6,6 +6,7 @@
 # passes again; a 5 s decision ends on time while the LAPI is stopped; the LAPI restarted is
 # followed again; an allowlisted source under a decision passes, counted; an agent restart keeps
 # decisions with no gap; a wrong key or an untrusted key file gets a clear error naming the file.
+# --stats, /metrics and --dry-run show the decisions by origin and scope and the LAPI's state.
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
@@ -19,7 +20,7 @@ udp_send="$VOSFP_ROOT/build/vosfp-send"
 work=$(mktemp -d /tmp/vosfp-crowdsec-b.XXXXXX)
 pin="/sys/fs/bpf/vosfp-crowdsec-b-$$"
 ns="vosfp-crowdsec-b-$$" host="vcsb$$h" peer="vcsb$$p"
-port=18110
+port=18110 metrics=18111
 agent_pid=""
 
 cleanup() {
@@ -80,6 +81,8 @@ crowdsec:
   lapi_url: http://127.0.0.1:$port
   api_key_file: bouncer.key
   poll_interval_seconds: 1
+metrics:
+  listen: 127.0.0.1:$metrics
 CFG
 } >"$work/vosfp.yaml"
 start_agent || { fail "the agent did not start: $(cat "$work/agent.log")"; exit 1; }
@@ -155,6 +158,44 @@ burst "range decision: 5 frames, 5 DECISION_DROPPED" 198.19.174.7 5 0 5
 burst "a source beside them passes" 198.19.175.7 4 4 0
 burst "an IPv6 source beside them passes" 2001:db8:c5::6 4 4 0
 
+# --- visibility: --stats, --stats --json, /metrics, --dry-run ---
+# json_get EXPR: a value of `--stats --json` (a Python expression on `d`).
+json_get() {
+	"$agent" --stats --json -c "$work/vosfp.yaml" 2>/dev/null | python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"
+}
+metric() {	# metric SAMPLE: the value of one /metrics sample line
+	curl -s --max-time 5 "http://127.0.0.1:$metrics/metrics" | awk -v s="$1" '$1 == s { print $2 }'
+}
+# Every drop so far is a cscli decision's: the counter by origin must equal DECISION_DROPPED.
+drops=$(pinned_counter "$pin" $C_DECISION)
+stats=$("$agent" --stats -c "$work/vosfp.yaml" 2>&1)
+if grep -q "^Decisions (CrowdSec): 3 in force" <<<"$stats" &&
+	grep -qE "^  cscli +2 +1 +$drops / " <<<"$stats"; then
+	pass "--stats lists the decisions by origin and scope (cscli: 2 ip, 1 range, $drops dropped)"
+else
+	fail "--stats ($drops dropped): $(grep -A7 Decisions <<<"$stats")"
+fi
+if [ "$(json_get 'd["decisions"]["in_force"], d["decisions"]["by_origin"]["cscli"]["dropped"]["packets"], d["counters"]["decision_dropped"]')" = "3 $drops $drops" ]; then
+	pass "--stats --json: 3 in force, $drops dropped by origin cscli, as DECISION_DROPPED"
+else
+	fail "--stats --json ($drops dropped): $(json_get 'd["decisions"]')"
+fi
+if [ "$(metric 'vosfp_decisions{origin="cscli",scope="ip"}')" = 2 ] &&
+	[ "$(metric 'vosfp_decisions{origin="cscli",scope="range"}')" = 1 ] &&
+	[ "$(metric 'vosfp_decision_packets_total{origin="cscli",action="drop"}')" = "$drops" ] &&
+	[ "$(metric 'vosfp_crowdsec_up')" = 1 ] && [ "$(metric 'vosfp_crowdsec_polls_total{result="ok"}')" -gt 3 ]; then
+	pass "/metrics: decisions by origin and scope, drops by origin, the LAPI up"
+else
+	fail "/metrics: $(curl -s "http://127.0.0.1:$metrics/metrics" | grep -E "^vosfp_(decision|crowdsec)" | grep -v " 0$")"
+fi
+dry=$("$agent" --dry-run -c "$work/vosfp.yaml" 2>&1)
+if grep -q "crowdsec: LAPI http://127.0.0.1:$port answers (key from $work/bouncer.key): it holds 3 decisions; 3 sources would be enforced here" <<<"$dry" &&
+	! grep -qF "$(cat "$work/bouncer.key")" <<<"$dry" && ! grep -qE "^(blocklist|allowlist) " <<<"$dry"; then
+	pass "--dry-run: the LAPI answers and holds 3 decisions; no key printed, no decision in the plan"
+else
+	fail "--dry-run: $dry"
+fi
+
 # --- decisions never touch the operator's lists; the allowlist wins ---
 if [ ! -e "$work/block.txt" ] && ! pinned_has_v4 "$pin" blocked_ips 198.19.172.5; then
 	pass "decisions stay out of the list files and the list maps"
@@ -165,6 +206,11 @@ changes=$(grep -c "crowdsec: answer: 1 new" "$work/agent.log")
 lapi_cscli decisions add --ip 198.19.172.9 --duration 1h --reason vosfp-test >/dev/null
 wait_for 5 more_than "$changes" "crowdsec: answer: 1 new" || fail "the decision on 198.19.172.9 never arrived"
 burst "an allowlisted source under a decision passes" 198.19.172.9 4 4 0
+if [ "$(json_get 'd["decisions"]["by_origin"]["cscli"]["allowlisted"]["packets"]')" = 4 ]; then
+	pass "the allowlisted source under a decision is counted (4 packets, origin cscli)"
+else
+	fail "allowlisted under a decision: $(json_get 'd["decisions"]["by_origin"]["cscli"]')"
+fi
 
 # --- deleted: passes again within poll interval + 1 s ---
 lapi_cscli decisions delete --ip 198.19.172.5 >/dev/null
@@ -198,6 +244,12 @@ else
 	fail "5 s decision never ended with the LAPI down"
 fi
 burst "LAPI stopped: the other decisions still drop" 2001:db8:c5::5 2 0 2
+if [ "$(metric vosfp_crowdsec_up)" = 0 ] && [ "$(metric 'vosfp_crowdsec_polls_total{result="failed"}')" -gt 0 ] &&
+	"$agent" --dry-run -c "$work/vosfp.yaml" 2>&1 | grep -q "crowdsec: LAPI http://127.0.0.1:$port does not answer"; then
+	pass "LAPI stopped: /metrics says down with failed polls, --dry-run says it does not answer"
+else
+	fail "LAPI stopped: up=$(metric vosfp_crowdsec_up), failed polls=$(metric 'vosfp_crowdsec_polls_total{result="failed"}')"
+fi
 failures=$(grep -c "LAPI at http://127.0.0.1:$port: no answer" "$work/agent.log")
 if [ "$failures" -eq 1 ]; then
 	pass "one log line for the outage, not one per poll"

@@ -168,6 +168,14 @@ for n in "${NODES[@]}"; do
 done
 for n in 2 3; do
 	if grep -q "crowdsec: published" "$work/node$n.log"; then fail "node $n published something"; else pass "node $n published nothing"; fi
+	got=$("$agent" --stats --json -c "$work/node$n.yaml" 2>/dev/null | python3 -c 'import json, sys
+d = json.load(sys.stdin)["decisions"]["by_origin"]["vosfp"]
+print(d["ip"], d["dropped"]["packets"])')
+	if [ "$got" = "1 $(counter_of "$n" $C_DECISION)" ]; then
+		pass "node $n --stats: 1 decision of origin vosfp, every DECISION_DROPPED counted under it"
+	else
+		fail "node $n --stats: vosfp ip / dropped = $got, DECISION_DROPPED $(counter_of "$n" $C_DECISION)"
+	fi
 done
 for n in "${NODES[@]}"; do
 	kill -0 "${agent_pid[$n]}" 2>/dev/null || fail "node $n's agent died"
