@@ -38,10 +38,20 @@ static void per_iface(const struct snapshot *s, int bytes, FILE *out)
 		}
 }
 
-static void decisions(const struct snapshot *s, FILE *out)
+static void decision_traffic(const struct snapshot *s, int bytes, FILE *out)
 {
 	static const char *const action[2] = { "drop", "pass" };
 
+	for (int o = 0; o < VOSFP_ORIGINS; o++)
+		for (int a = 0; a < 2; a++)
+			fprintf(out, "%s{origin=\"%s\",action=\"%s\"} %llu\n",
+				bytes ? "vosfp_decision_bytes_total" : "vosfp_decision_packets_total",
+				decision_origin_name((uint8_t)o), action[a],
+				(unsigned long long)(bytes ? s->decision_traffic[a][o].bytes : s->decision_traffic[a][o].packets));
+}
+
+static void decisions(const struct snapshot *s, FILE *out)
+{
 	family(out, "vosfp_decisions", "gauge",
 	       "Outside decisions (CrowdSec) in force in the datapath, by origin and scope.");
 	for (int o = 0; o < VOSFP_ORIGINS; o++)
@@ -50,17 +60,9 @@ static void decisions(const struct snapshot *s, FILE *out)
 				snapshot_scope_names[k], s->decisions[o][k]);
 	family(out, "vosfp_decision_packets_total", "counter",
 	       "Packets from sources under a decision, by the decision's origin: dropped, or passed because the allowlist holds the source.");
-	for (int o = 0; o < VOSFP_ORIGINS; o++)
-		for (int a = 0; a < 2; a++)
-			fprintf(out, "vosfp_decision_packets_total{origin=\"%s\",action=\"%s\"} %llu\n",
-				decision_origin_name((uint8_t)o), action[a],
-				(unsigned long long)s->decision_traffic[a][o].packets);
+	decision_traffic(s, 0, out);
 	family(out, "vosfp_decision_bytes_total", "counter", "Bytes of those packets as XDP sees them.");
-	for (int o = 0; o < VOSFP_ORIGINS; o++)
-		for (int a = 0; a < 2; a++)
-			fprintf(out, "vosfp_decision_bytes_total{origin=\"%s\",action=\"%s\"} %llu\n",
-				decision_origin_name((uint8_t)o), action[a],
-				(unsigned long long)s->decision_traffic[a][o].bytes);
+	decision_traffic(s, 1, out);
 }
 
 void metrics_write_feed(const struct feed_status *f, FILE *out)
