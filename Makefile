@@ -72,7 +72,9 @@ UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/refe
 	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/feed_test.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
-	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c
+	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c \
+	bench/decision_load.c agent/feeds/decision.c agent/feeds/decision_set.c agent/kernel/decision_map.c \
+	agent/kernel/apply.c agent/kernel/pins.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-%

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "autoblock_map.h"
@@ -264,8 +265,10 @@ static size_t drop_echoes(struct feed *f, struct lapi_list *add, uint64_t receiv
 static void apply(struct feed *f, struct worker_batch *b)
 {
 	size_t before = f->held.n, skipped = 0, echoes = drop_echoes(f, &b->b.add, b->received);
+	struct timespec t0, t1;
 	int ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = b->startup ? decision_set_replace(&f->held, &b->b.add, b->received)
 			 : decision_set_update(&f->held, &b->b.add, &b->b.del, b->received);
 	if (ret) {
@@ -275,14 +278,16 @@ static void apply(struct feed *f, struct worker_batch *b)
 	decision_set_expire(&f->held, autoblock_now());
 	if (sync_maps(f))
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (int k = 0; k < LAPI_SKIPS; k++)
 		skipped += b->b.skipped[k];
 	if (b->startup || b->b.add.n || b->b.del.n || skipped || echoes)
-		log_msg(LOG_INFO, "crowdsec: %s: %zu new, %zu deleted, %zu set aside (%zu other scope, %zu other type, %zu other origin, %zu over), %zu own auto-block%s echoed: %zu decision%s in force (%zu before)",
+		log_msg(LOG_INFO, "crowdsec: %s: %zu new, %zu deleted, %zu set aside (%zu other scope, %zu other type, %zu other origin, %zu over), %zu own auto-block%s echoed: %zu decision%s in force (%zu before; fetched in %.1f ms, parsed in %.1f ms, applied in %.1f ms)",
 			b->startup ? "startup answer" : "answer", b->b.add.n, b->b.del.n, skipped,
 			b->b.skipped[LAPI_SKIP_SCOPE], b->b.skipped[LAPI_SKIP_TYPE], b->b.skipped[LAPI_SKIP_ORIGIN],
 			b->b.skipped[LAPI_SKIP_EXPIRED], echoes, echoes == 1 ? "" : "s", f->held.n,
-			f->held.n == 1 ? "" : "s", before);
+			f->held.n == 1 ? "" : "s", before, b->fetch_ms, b->parse_ms,
+			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 void feed_serve(struct feed *f)

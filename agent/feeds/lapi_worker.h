@@ -32,6 +32,7 @@ struct worker_batch {
 	struct worker_batch *next;
 	int startup;				/* replaces the held set */
 	uint64_t received;			/* coarse ns: its durations count from here */
+	double fetch_ms, parse_ms;		/* how long the exchange and the parse took */
 	struct lapi_batch b;
 };
 
