@@ -174,10 +174,12 @@ demo: deps
 	$(Q)if [ "$$(id -u)" -eq 0 ]; then bash scripts/demo.sh; else sudo bash scripts/demo.sh; fi
 
 # The benchmarks: the datapath per packet (beside a trivial program), then the agent (1M-entry
-# list: cold start, edit-to-effect, peak RSS, beside the seed's bpftool-per-entry method).
+# list: cold start, edit-to-effect, peak RSS, beside the seed's bpftool-per-entry method), then
+# the CrowdSec feed (a 100,000-decision startup answer to in force, its extra RSS, 1,000 changes).
 bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o $(OUT_DIR)/bench/prog_bench
 	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o
 	$(Q)bash bench/agent_bench.sh
+	$(Q)bash bench/crowdsec_bench.sh
 
 # Binary, object, scripts, example config (and /etc/vosfp.yaml if there is none), schema, systemd
 # unit, man pages. PREFIX and DESTDIR as usual; an operator's /etc/vosfp.yaml is never replaced.

@@ -113,7 +113,7 @@ int decision_load(struct harness *h, uint32_t count, struct decision_load *out)
 	};
 	struct decision_image img = { 0 }, none = { 0 };
 	struct decision_set s = { 0 };
-	uint64_t *sums[DECISION_SUMS] = { 0 };
+	uint64_t *sums[DECISION_SUMS] = { 0 }, *empty[DECISION_SUMS] = { 0 };
 	struct rng r = { 0xdec15105ULL };
 	struct timespec coarse;
 	char err[512];
@@ -122,7 +122,7 @@ int decision_load(struct harness *h, uint32_t count, struct decision_load *out)
 
 	memset(out, 0, sizeof(*out));
 	for (int k = 0; k < DECISION_SUMS && !ret; k++)
-		if (!(sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t))))
+		if (!(sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t))) || !(empty[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t))))
 			ret = -ENOMEM;
 	for (uint32_t i = 0; !ret && i < count; i++)
 		random_decision(&r, i, count, &l.v[i]);
@@ -134,7 +134,8 @@ int decision_load(struct harness *h, uint32_t count, struct decision_load *out)
 		ret = decision_image_build(&s, &img);
 	if (!ret) {
 		decision_summaries(&img, sums);
-		ret = decision_maps_write(&m, &img, &none, NULL, (const uint64_t *const *)sums, err, sizeof(err));
+		ret = decision_maps_write(&m, &img, &none, (const uint64_t *const *)empty, (const uint64_t *const *)sums,
+					  err, sizeof(err));
 		if (ret)
 			fprintf(stderr, "prog_bench: decisions: %s\n", err);
 	}
@@ -153,8 +154,10 @@ int decision_load(struct harness *h, uint32_t count, struct decision_load *out)
 			ret = -ENOENT;
 		}
 	}
-	for (int k = 0; k < DECISION_SUMS; k++)
+	for (int k = 0; k < DECISION_SUMS; k++) {
 		free(sums[k]);
+		free(empty[k]);
+	}
 	free(l.v);
 	decision_set_free(&s);
 	decision_image_free(&img);

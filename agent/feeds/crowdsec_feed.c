@@ -24,8 +24,9 @@ struct feed {
 	struct decision_set held;
 	struct decision_image written;		/* what the entry maps hold */
 	int written_known;
-	uint64_t *sums[DECISION_SUMS];		/* what the summary maps hold */
-	int sums_known;
+	uint64_t *sums[DECISION_SUMS];		/* the summaries of `written`: what the summary maps
+						 * hold (at least: the agent is their only writer, and
+						 * sets bits before entries, clears them after) */
 	struct autoblock_set blocks;		/* the auto-blocks at the last tick */
 	int offer_all;				/* a new worker: offer it every live block once */
 	uint64_t next_expiry;
@@ -46,7 +47,45 @@ struct feed *feed_new(const char *version)
 static void forget_kernel(struct feed *f)
 {
 	decision_image_free(&f->written);
-	f->written_known = f->sums_known = 0;
+	f->written_known = 0;
+}
+
+/* Empty summaries (or those of `written`, from_written): 0 or -ENOMEM. */
+static int new_summaries(const struct feed *f, int from_written, uint64_t *out[DECISION_SUMS])
+{
+	for (int k = 0; k < DECISION_SUMS; k++) {
+		out[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+		if (!out[k]) {
+			while (k--)
+				free(out[k]);
+			return -ENOMEM;
+		}
+	}
+	if (from_written)
+		decision_summaries(&f->written, out);
+	return 0;
+}
+
+static void set_summaries(struct feed *f, uint64_t *v[DECISION_SUMS])
+{
+	for (int k = 0; k < DECISION_SUMS; k++) {
+		free(f->sums[k]);
+		f->sums[k] = v ? v[k] : NULL;
+	}
+}
+
+/* The maps read back: what they hold and its summaries. 0 or a negative errno. */
+static int read_back(struct feed *f, const struct decision_maps *m)
+{
+	uint64_t *sums[DECISION_SUMS];
+	int ret = decision_maps_read(m, &f->written);
+
+	if (!ret && !(ret = new_summaries(f, 1, sums)))
+		set_summaries(f, sums);
+	if (ret)
+		forget_kernel(f);
+	f->written_known = !ret;
+	return ret;
 }
 
 /* Bring the maps to the image of the held set: one diff. A failure leaves them read back next
@@ -59,30 +98,18 @@ static int sync_maps(struct feed *f)
 	char err[4608];
 	int ret = decision_maps_open(f->pin_path, &m, err, sizeof(err));
 
-	if (!ret && !f->written_known) {
-		ret = decision_maps_read(&m, &f->written);
-		if (ret)
-			snprintf(err, sizeof(err), "reading the decision maps under %s: %s", f->pin_path, strerror(-ret));
-		f->written_known = !ret;
-	}
+	if (!ret && !f->written_known && (ret = read_back(f, &m)))
+		snprintf(err, sizeof(err), "reading the decision maps under %s: %s", f->pin_path, strerror(-ret));
 	if (!ret && (ret = decision_image_build(&f->held, &want)) == 0)
 		ret = decision_image_diff(&f->written, &want, &wr, &rm);
-	if (!ret && (wr.n || rm.n)) {
-		for (int k = 0; k < DECISION_SUMS && !ret; k++)
-			if (!(fresh[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t))))
-				ret = -ENOMEM;
+	/* Expiries alone change no summary bit: new summaries only when entries come or go. */
+	if (!ret && (wr.n || rm.n) && !(ret = new_summaries(f, 0, fresh))) {
+		decision_summaries(&want, fresh);
+		ret = decision_maps_write(&m, &wr, &rm, (const uint64_t *const *)f->sums,
+					  (const uint64_t *const *)fresh, err, sizeof(err));
 		if (!ret) {
-			decision_summaries(&want, fresh);
-			ret = decision_maps_write(&m, &wr, &rm, f->sums_known ? (const uint64_t *const *)f->sums : NULL,
-						  (const uint64_t *const *)fresh, err, sizeof(err));
-		}
-		if (!ret) {
-			for (int k = 0; k < DECISION_SUMS; k++) {
-				free(f->sums[k]);
-				f->sums[k] = fresh[k];
-				fresh[k] = NULL;
-			}
-			f->sums_known = 1;
+			set_summaries(f, fresh);
+			memset(fresh, 0, sizeof(fresh));
 		}
 	}
 	if (!ret) {
@@ -119,11 +146,8 @@ static void adopt_maps(struct feed *f, const char *pin_path)
 		log_msg(LOG_ERR, "crowdsec: %s", err);
 		return;
 	}
-	if (decision_maps_read(&m, &f->written) == 0) {
-		f->written_known = 1;
-		if (decision_set_from_image(&f->written, autoblock_now(), &f->held))
-			forget_kernel(f);
-	}
+	if (read_back(f, &m) == 0 && decision_set_from_image(&f->written, autoblock_now(), &f->held))
+		forget_kernel(f);
 	decision_maps_close(&m);
 	f->next_expiry = decision_set_next_expiry(&f->held);
 	if (f->held.n)
@@ -356,8 +380,7 @@ void feed_free(struct feed *f)
 	stop_worker(f, 2000);
 	decision_set_free(&f->held);
 	decision_image_free(&f->written);
-	for (int k = 0; k < DECISION_SUMS; k++)
-		free(f->sums[k]);
+	set_summaries(f, NULL);
 	autoblock_set_free(&f->blocks);
 	free(f);
 }

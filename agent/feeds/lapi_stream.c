@@ -57,9 +57,22 @@ static int at(struct walk *w, char c)
 	return 0;
 }
 
-/* One JSON value at the cursor, by json-c: *out (NULL for null), the cursor past it. */
-static int value(struct walk *w, json_object **out, const char *what)
+/* What to call element i of `name` in a message ("new[12]"; i = NO_INDEX: just name). Made only
+ * when a message needs it: a 100,000-decision answer would format 100,000 names for nothing. */
+#define NO_INDEX ((size_t)-1)
+static const char *called(const char *name, size_t i, char *buf, size_t len)
 {
+	if (i == NO_INDEX)
+		return name;
+	snprintf(buf, len, "%s[%zu]", name, i);
+	return buf;
+}
+
+/* One JSON value at the cursor, by json-c: *out (NULL for null), the cursor past it. */
+static int value(struct walk *w, json_object **out, const char *name, size_t i)
+{
+	char what[64];
+
 	size_t left;
 	enum json_tokener_error e;
 
@@ -75,14 +88,14 @@ static int value(struct walk *w, json_object **out, const char *what)
 		if (json_tokener_get_error(w->tok) != json_tokener_success) {
 			json_object_put(*out);
 			*out = NULL;
-			return fail(w, "%s: the answer ends inside it (truncated at byte %zu)", what,
-				    (size_t)(w->end - w->start));
+			return fail(w, "%s: the answer ends inside it (truncated at byte %zu)",
+				    called(name, i, what, sizeof(what)), (size_t)(w->end - w->start));
 		}
 		w->p = w->end;
 		return 0;
 	}
 	if (e != json_tokener_success)
-		return fail(w, "%s: not valid JSON at byte %zu: %s", what,
+		return fail(w, "%s: not valid JSON at byte %zu: %s", called(name, i, what, sizeof(what)),
 			    (size_t)(w->p - w->start) + json_tokener_get_parse_end(w->tok), json_tokener_error_desc(e));
 	w->p += json_tokener_get_parse_end(w->tok);
 	return 0;
@@ -139,16 +152,18 @@ static int push(struct lapi_list *l, const struct lapi_decision *d)
 	return 0;
 }
 
-/* One decision object: kept (to), set aside (counted in skipped, when not NULL) or refused. */
-static int decision(struct walk *w, json_object *o, const char *where, struct lapi_list *to, size_t *skipped)
+/* One decision object, element i of the list `name`: kept (to), set aside (counted in skipped,
+ * when not NULL) or refused. Its name for messages is made only when one is needed. */
+static int decision(struct walk *w, json_object *o, const char *name, size_t i, struct lapi_list *to,
+		    size_t *skipped)
 {
 	const char *scope, *value_text, *type, *duration, *origin, *scenario;
 	struct lapi_decision d = { 0 };
-	char why[96], shown_buf[64];
+	char why[96], shown_buf[64], where[64];
 	int bad = 0, range;
 
 	if (!json_object_is_type(o, json_type_object))
-		return fail(w, "%s: expected a decision object", where);
+		return fail(w, "%s: expected a decision object", called(name, i, where, sizeof(where)));
 	scope = field(o, "scope", 1, &bad);
 	value_text = field(o, "value", 1, &bad);
 	type = field(o, "type", 1, &bad);
@@ -157,7 +172,7 @@ static int decision(struct walk *w, json_object *o, const char *where, struct la
 	scenario = field(o, "scenario", 0, &bad);
 	if (bad)
 		return fail(w, "%s: expected the strings scope, value, type, duration and origin (and scenario, if any)",
-			    where);
+			    called(name, i, where, sizeof(where)));
 	range = !strcasecmp(scope, "range");
 	if (!range && strcasecmp(scope, "ip")) {
 		if (skipped)
@@ -180,11 +195,12 @@ static int decision(struct walk *w, json_object *o, const char *where, struct la
 		return 0;
 	}
 	if (decision_value_parse(range, value_text, &d.prefix, why, sizeof(why)))
-		return fail(w, "%s: value '%s' (scope %s): %s", where, shown(value_text, shown_buf, sizeof(shown_buf)),
+		return fail(w, "%s: value '%s' (scope %s): %s", called(name, i, where, sizeof(where)),
+			    shown(value_text, shown_buf, sizeof(shown_buf)),
 			    range ? "Range" : "Ip", why);
 	if (decision_duration_parse(duration, &d.duration_ns))
-		return fail(w, "%s: duration '%s': expected a Go duration such as 3h59m58.3s", where,
-			    shown(duration, shown_buf, sizeof(shown_buf)));
+		return fail(w, "%s: duration '%s': expected a Go duration such as 3h59m58.3s",
+			    called(name, i, where, sizeof(where)), shown(duration, shown_buf, sizeof(shown_buf)));
 	if (skipped && d.duration_ns <= 0) {
 		skipped[LAPI_SKIP_EXPIRED]++;
 		return 0;
@@ -205,7 +221,7 @@ static int decisions(struct walk *w, const char *name, struct lapi_list *to, siz
 	if (w->p < w->end && *w->p == 'n') {
 		json_object *nothing;
 
-		if (value(w, &nothing, name))
+		if (value(w, &nothing, name, NO_INDEX))
 			return -1;
 		if (nothing) {
 			json_object_put(nothing);
@@ -221,10 +237,9 @@ static int decisions(struct walk *w, const char *name, struct lapi_list *to, siz
 		json_object *o;
 		int ret;
 
-		snprintf(where, sizeof(where), "%s[%zu]", name, i);
-		if (value(w, &o, where))
+		if (value(w, &o, name, i))
 			return -1;
-		ret = decision(w, o, where, to, skipped);
+		ret = decision(w, o, name, i, to, skipped);
 		json_object_put(o);
 		if (ret)
 			return -1;
@@ -232,7 +247,7 @@ static int decisions(struct walk *w, const char *name, struct lapi_list *to, siz
 			return 0;
 		if (!at(w, ','))
 			return fail(w, w->p == w->end ? "%s: the answer ends after it (truncated)" :
-					"%s: expected ',' or ']' after it", where);
+					"%s: expected ',' or ']' after it", called(name, i, where, sizeof(where)));
 	}
 }
 
@@ -258,7 +273,7 @@ static int stream(struct walk *w, struct lapi_batch *out)
 		const char *name;
 		int ret = 0;
 
-		if (value(w, &key, "a key"))
+		if (value(w, &key, "a key", NO_INDEX))
 			return -1;
 		if (!key || !json_object_is_type(key, json_type_string)) {
 			json_object_put(key);
@@ -277,7 +292,7 @@ static int stream(struct walk *w, struct lapi_batch *out)
 			else
 				ret = decisions(w, is_new ? "new" : "deleted", is_new ? &out->add : &out->del,
 						is_new ? out->skipped : NULL);
-		} else if (!value(w, &ignored, name)) {	/* a newer LAPI's addition */
+		} else if (!value(w, &ignored, name, NO_INDEX)) {	/* a newer LAPI's addition */
 			json_object_put(ignored);
 		} else {
 			ret = -1;

@@ -192,21 +192,11 @@ static int write_entries(const struct decision_maps *m, const struct decision_im
 	return ret;
 }
 
-static int summaries(const struct decision_maps *m, const uint64_t *const *old,
+static int summaries(const struct decision_maps *m, const uint64_t *const old[DECISION_SUMS],
 		     const uint64_t *const new[DECISION_SUMS], enum summary_phase phase, char *err, size_t errlen)
 {
-	static uint64_t *unknown;
-
-	/* Old bits not known: taken as all set, so nothing is grown and every word is made final
-	 * (an entry new in this write is seen once its word is: a few ms later). */
-	if (!old && !unknown) {
-		unknown = malloc(SUMMARY_BYTES);
-		if (!unknown)
-			return -ENOMEM;
-		memset(unknown, 0xFF, SUMMARY_BYTES);
-	}
 	for (int k = 0; k < DECISION_SUMS; k++) {
-		int ret = apply_summary(m->sum_fd[k], old ? old[k] : unknown, new[k], phase);
+		int ret = apply_summary(m->sum_fd[k], old[k], new[k], phase);
 
 		if (ret) {
 			snprintf(err, errlen, "writing %s: %s", decision_summary_maps[k], strerror(-ret));
@@ -217,7 +207,7 @@ static int summaries(const struct decision_maps *m, const uint64_t *const *old,
 }
 
 int decision_maps_write(const struct decision_maps *m, const struct decision_image *write,
-			const struct decision_image *remove, const uint64_t *const *old,
+			const struct decision_image *remove, const uint64_t *const old[DECISION_SUMS],
 			const uint64_t *const new[DECISION_SUMS], char *err, size_t errlen)
 {
 	int ret = summaries(m, old, new, SUMMARY_GROW, err, errlen);

@@ -24,12 +24,12 @@ void decision_maps_close(struct decision_maps *m);
 /* Everything the entry maps hold, sorted (decision_cmp). 0 or a negative errno. */
 int decision_maps_read(const struct decision_maps *m, struct decision_image *out);
 
-/* From the image `have` (whose summaries are old[DECISION_SUMS]; old NULL: not known, every word is written) to
- * `want` (summaries new): summary bits for what comes first, then the entries to write, the
- * entries to remove, and the summaries to exactly new. 0 or a negative errno with err; after a
- * failure the maps hold a mix, read them back before the next write. */
+/* From the maps' image, whose summaries are old, to the image whose summaries are new, given the
+ * entries to write and to remove: summary bits for what comes first, then the writes, the
+ * removals, and the summaries to new (only the words that differ are written). 0 or a negative
+ * errno with err; after a failure the maps hold a mix: read them back before the next write. */
 int decision_maps_write(const struct decision_maps *m, const struct decision_image *write,
-			const struct decision_image *remove, const uint64_t *const *old,
+			const struct decision_image *remove, const uint64_t *const old[DECISION_SUMS],
 			const uint64_t *const new[DECISION_SUMS], char *err, size_t errlen);
 
 /* Packets and bytes that met a decision under pin_path, summed over CPUs: [0] dropped, [1]

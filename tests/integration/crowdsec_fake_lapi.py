@@ -15,6 +15,10 @@ request ("startup" or "poll" and the mode). Modes:
   truncated   Content-Length 4096, 200 bytes sent, then the connection closes
   error500    HTTP 500
   hang        no answer until DIR/release exists (at most 120 s); DIR/hanging is written first
+  files       (bench/crowdsec_bench.sh) startup: DIR/startup.json; poll: DIR/poll.json, once (it
+              is renamed poll.json.served), else nothing new; DIR/fail-once: one HTTP 500 (the
+              file is removed), which makes the agent ask for a startup answer again. The
+              CLOCK_BOOTTIME second a request arrived goes to DIR/startup.t or DIR/poll.t.
 A wrong X-Api-Key gets 403 whatever the mode.
 """
 import http.server
@@ -85,6 +89,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if mode == "error500":
             return self.answer(500, b'{"message":"database is locked"}')
+        if mode == "files":
+            return self.files(startup)
         if mode == "hang":
             open(os.path.join(DIR, "hanging"), "w").close()
             deadline = time.monotonic() + 120
@@ -92,6 +98,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.05)
             return self.answer(503, b'{"message":"released"}')
         return self.answer(500, b'{"message":"unknown test mode"}')
+
+
+    def files(self, startup):
+        arrived = time.clock_gettime(time.CLOCK_BOOTTIME)
+        fail = os.path.join(DIR, "fail-once")
+        if os.path.exists(fail):
+            os.unlink(fail)
+            return self.answer(500, b'{"message":"once"}')
+        name = os.path.join(DIR, "startup.json" if startup else "poll.json")
+        if not os.path.exists(name):
+            return self.answer(200, b'{"new":null,"deleted":null}')
+        with open(os.path.join(DIR, ("startup" if startup else "poll") + ".t"), "w") as f:
+            f.write("%.3f\n" % arrived)
+        body = open(name, "rb").read()
+        if not startup:
+            os.rename(name, name + ".served")
+        return self.answer(200, body)
 
 
 http.server.ThreadingHTTPServer.daemon_threads = True
