@@ -73,6 +73,7 @@ static int dry_run(const char *config)
 		fprintf(stderr, "%s: invalid, nothing would change (%zu problem%s)\n", config, d.count,
 			d.count == 1 ? "" : "s");
 		diag_clear(&d);
+		desired_free(&want);
 		return EXIT_USAGE;
 	}
 	if (access(want.bpf_object, R_OK))
@@ -287,6 +288,42 @@ static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desi
 	watcher_free(dm->w);
 }
 
+/* The daemon started on an invalid config (an edit the previous agent never applied, found by an
+ * upgrade's restart or a reboot): nothing changes, so what is pinned keeps filtering, never an
+ * empty policy; each change of the config or a list file it names is tried, as a running agent
+ * would, until one is valid. *stop says SIGTERM/SIGINT came first. */
+static enum reconcile_result await_valid_config(struct daemon *dm, const char *config, struct desired *want,
+						struct list_cache *cache, int *raced, int *stop)
+{
+	enum reconcile_result r = RECONCILE_INVALID;
+	char why[128];
+
+	log_msg(LOG_WARNING, "%s: invalid at start (the lines above say where): nothing changed, whatever "
+		"is pinned keeps filtering; waiting for a valid edit", config);
+	*stop = 0;
+	while (r == RECONCILE_INVALID) {
+		enum watch_event ev = WATCH_RELOAD;
+
+		if (*raced)
+			snprintf(why, sizeof(why), "a file changed while it was being read");
+		else
+			ev = watcher_wait(dm->w, why, sizeof(why));
+		if (ev == WATCH_STOP) {
+			log_msg(LOG_INFO, "%s: exiting; filtering stays in place (vosfp-agent --down removes it)", why);
+			*stop = 1;
+			return r;
+		}
+		if (ev == WATCH_ERROR) {
+			log_msg(LOG_ERR, "watching failed: %s", strerror(errno));
+			return RECONCILE_FAILED;
+		}
+		log_msg(LOG_INFO, "reload: %s", why);
+		desired_free(want);
+		r = counted_reconcile(dm, config, NULL, want, cache, raced);
+	}
+	return r;
+}
+
 /* Foreground daemon: reconcile, then reconcile again on every change until told to stop. */
 static int run(const char *config)
 {
@@ -297,7 +334,7 @@ static int run(const char *config)
 	struct watcher *w = dm.w;
 	enum reconcile_result r;
 	char why[128];
-	int raced;
+	int raced, stop = 0;
 
 	/* A reload of a million-entry list allocates tens of MB of short-lived arrays; handing them
 	 * back to the kernel after each reload makes the next one page-fault them in again (costly
@@ -311,9 +348,11 @@ static int run(const char *config)
 	}
 	watcher_set(w, &config, 1);
 	r = counted_reconcile(&dm, config, NULL, &want, &cache, &raced);
+	if (r == RECONCILE_INVALID)
+		r = await_valid_config(&dm, config, &want, &cache, &raced, &stop);
 	if (r != RECONCILE_OK) {
 		daemon_free(&dm, &cache, &want);
-		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+		return stop ? EXIT_OK : EXIT_RUNTIME;
 	}
 	metrics_follow(&dm);
 	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);

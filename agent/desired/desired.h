@@ -37,7 +37,9 @@ struct desired {
 	unsigned list_file_count;
 };
 
-/* Build from the config at path; every problem goes to d and nothing is returned then. */
+/* Build from the config at path; every problem goes to d. On failure nothing but config_path and
+ * list_files (the files named before the problem, for the watcher) is returned: desired_free
+ * releases them, as it releases a built state. */
 int desired_build(const char *path, struct desired *out, struct diag *d);
 void desired_free(struct desired *s);
 
