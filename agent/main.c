@@ -23,7 +23,10 @@
 #include "stats.h"
 #include "watch.h"
 
-#define VOSFP_VERSION "0.1.0"
+/* From debian/changelog, through the Makefile: the package and --version never disagree. */
+#ifndef VOSFP_VERSION
+#error "VOSFP_VERSION comes from debian/changelog: build with make"
+#endif
 
 enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
