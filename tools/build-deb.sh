@@ -94,4 +94,6 @@ else
 	echo "build-deb: $deb from tree ${tree:0:12} was built already: reused"
 fi
 cp "$work/$deb" "$out/$deb"
+# Under sudo, hand what we wrote back to the invoking user (as the Makefile does with build/).
+[ -z "${SUDO_UID:-}" ] || chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$repo/build/deb" "$out/$deb"
 echo "$out/$deb"
