@@ -20,7 +20,9 @@ USAGE
 # sip-tester (sipp) and kamailio (real SIP peers: make demo and its test); openssh-server and
 # openssh-client (cluster_sync_blocklist.sh's test runs two sshd "nodes"); docker-compose
 # (validates docker-compose.yml: no engine needed); prometheus (its promtool checks the agent's
-# /metrics exposition in the metrics test).
+# /metrics exposition in the metrics test); build-essential, dpkg-dev, debhelper and git (make deb
+# builds the package from a commit with dpkg-buildpackage, which wants build-essential;
+# Rules-Requires-Root: no, so no fakeroot) and lintian (the package test).
 PACKAGES=(
 	make gcc libc6-dev clang llvm pkg-config
 	bpftool libbpf-dev libxdp-dev xdp-tools
@@ -31,6 +33,7 @@ PACKAGES=(
 	man-db groff-base binutils
 	sip-tester kamailio openssh-server openssh-client docker-compose
 	prometheus
+	build-essential dpkg-dev debhelper git lintian
 )
 # Packages that ship a system daemon: the tests run their own instances, so installing them must
 # not start (or enable) a system-wide kamailio, sshd or prometheus on the operator's machine.
