@@ -63,7 +63,7 @@ PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/dif
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
 	agent/desired/scanner.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
-	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
+	agent/desired/desired.c agent/desired/file_stamp.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
 	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
@@ -97,7 +97,7 @@ $(VMLINUX_H): | $(OUT_DIR)
 	$(Q)$(BPFTOOL) btf dump file $(KERNEL_BTF) format c > $@.tmp && mv -f $@.tmp $@
 	$(Q)$(call give_back,$@)
 
-$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(BPF_DIR)/swar.h $(VMLINUX_H) | $(OUT_DIR)
+$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(BPF_DIR)/swar.h $(BPF_DIR)/parse.h $(VMLINUX_H) | $(OUT_DIR)
 	$(call say,CLANG,$@)
 	$(Q)rm -f $@
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

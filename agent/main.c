@@ -103,23 +103,20 @@ static int dry_run(const char *config)
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }
 
-static int within(const struct timespec *t, const struct timespec *from, const struct timespec *to)
+/* Did any file read this round change since it was read? Each was stamped just before it was
+ * read; a stamp taken now that differs means an edit raced the read or came before its watch was
+ * armed. Stamps, not a time window: a file written just before the start is not "changed while
+ * being read" whatever clock the kernel stamped it with (the spurious reload of issue 13). */
+static int changed_since_read(const char *config, const struct desired *read)
 {
-	long long v = t->tv_sec * 1000000000LL + t->tv_nsec;
+	struct file_stamp now;
 
-	return v >= from->tv_sec * 1000000000LL + from->tv_nsec && v <= to->tv_sec * 1000000000LL + to->tv_nsec;
-}
-
-/* Did any of these files (or the link at its path) change while we were reading them? A window,
- * not "since": a file stamped in the future must not make us reload forever. */
-static int changed_during(const char *const *files, unsigned count, const struct timespec *from,
-			  const struct timespec *to)
-{
-	for (unsigned i = 0; i < count; i++) {
-		struct stat st;
-
-		if ((stat(files[i], &st) == 0 && within(&st.st_ctim, from, to)) ||
-		    (lstat(files[i], &st) == 0 && within(&st.st_ctim, from, to)))
+	file_stamp_take(config, &now);
+	if (!file_stamp_same(&now, &read->config_stamp))
+		return 1;
+	for (unsigned i = 0; i < read->list_file_count; i++) {
+		file_stamp_take(read->list_files[i], &now);
+		if (!file_stamp_same(&now, &read->list_stamps[i]))
 			return 1;
 	}
 	return 0;
@@ -127,20 +124,16 @@ static int changed_during(const char *const *files, unsigned count, const struct
 
 /* One reconcile with the watch set right around it: the previous round's watches exist before
  * the files are read, this round's are armed after, and a change that raced the read or came
- * before a new watch (seen by its ctime) asks for another round. That covers a directory whose
- * watch is armed only now (it was awaited from an ancestor): a file made in it before the watch
- * has its ctime in the window. */
+ * before a new watch (seen by its stamp) asks for another round. That covers a directory whose
+ * watch is armed only now (it was awaited from an ancestor): a file made in it after it was
+ * found missing changes its stamp. */
 static enum reconcile_result watched_reconcile(struct watcher *w, const char *config,
 					       const struct desired *last_good, struct desired *want,
 					       struct list_cache *cache, int *raced)
 {
-	struct timespec start, end;
 	enum reconcile_result r;
 	const struct desired *files_of;
 
-	/* The kernel stamps ctime from its coarse clock, up to a tick behind CLOCK_REALTIME: a
-	 * window opened with the fine clock would miss a change made just after it opened. */
-	clock_gettime(CLOCK_REALTIME_COARSE, &start);
 	r = reconcile(config, want, cache);
 	/* A failed reload keeps the last good state, and the last good watch set. */
 	files_of = r == RECONCILE_OK || !last_good ? want : last_good;
@@ -151,9 +144,10 @@ static enum reconcile_result watched_reconcile(struct watcher *w, const char *co
 		for (unsigned i = 0; i < files_of->list_file_count; i++)
 			files[i + 1] = files_of->list_files[i];
 		watcher_set(w, files, files_of->list_file_count + 1);
-		clock_gettime(CLOCK_REALTIME, &end);
-		*raced = changed_during(files, files_of->list_file_count + 1, &start, &end);
 	}
+	/* An invalid config left nothing read to compare (want is empty); the config's own watch,
+	 * armed all along, sees its next edit. */
+	*raced = r != RECONCILE_INVALID && changed_since_read(config, want);
 	return r;
 }
 

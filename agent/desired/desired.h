@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "file_stamp.h"
 #include "prefix_set.h"
 #include "scanner.h"
 
@@ -34,7 +35,9 @@ struct desired {
 	char autoblock_persist[PATH_MAX];	/* auto_block.persist_file resolved, "" when auto-blocks
 						 * are off or not kept */
 	char **list_files;			/* every list and interface file named, for the watcher */
+	struct file_stamp *list_stamps;		/* each as it was just before it was read */
 	unsigned list_file_count;
+	struct file_stamp config_stamp;		/* the config, just before it was read */
 };
 
 /* Build from the config at path; every problem goes to d. On failure nothing but config_path and
