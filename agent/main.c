@@ -145,9 +145,9 @@ static enum reconcile_result watched_reconcile(struct watcher *w, const char *co
 			files[i + 1] = files_of->list_files[i];
 		watcher_set(w, files, files_of->list_file_count + 1);
 	}
-	/* An invalid config left nothing read to compare (want is empty); the config's own watch,
-	 * armed all along, sees its next edit. */
-	*raced = r != RECONCILE_INVALID && changed_since_read(config, want);
+	/* An invalid config keeps the stamps of what was read (desired_build): a fix that raced the
+	 * read, or came before a list file's new watch, asks for another round as well. */
+	*raced = changed_since_read(config, want);
 	return r;
 }
 

@@ -209,21 +209,19 @@ static void check_limit(const struct config_file *cf, const char *list, const st
 		 set->n, key, max);
 }
 
-/* An invalid desired state keeps only the names of the files it read: a daemon waiting for a
- * valid edit must see a fix made in a list file as well as in the config. */
+/* An invalid desired state keeps only the files it read, with their stamps: a daemon waiting for
+ * a valid edit must see a fix made in a list file as well as in the config. */
 static void desired_keep_files(struct desired *s)
 {
-	char **files = s->list_files;
-	unsigned count = s->list_file_count;
-	char config_path[PATH_MAX];
+	struct desired files = { .list_files = s->list_files, .list_stamps = s->list_stamps,
+				 .list_file_count = s->list_file_count, .config_stamp = s->config_stamp };
 
-	memcpy(config_path, s->config_path, sizeof(config_path));
+	memcpy(files.config_path, s->config_path, sizeof(files.config_path));
 	s->list_files = NULL;
+	s->list_stamps = NULL;
 	s->list_file_count = 0;
 	desired_free(s);
-	s->list_files = files;
-	s->list_file_count = count;
-	memcpy(s->config_path, config_path, sizeof(config_path));
+	*s = files;
 }
 
 int desired_build(const char *path, struct desired *s, struct diag *d)

@@ -40,9 +40,9 @@ struct desired {
 	struct file_stamp config_stamp;		/* the config, just before it was read */
 };
 
-/* Build from the config at path; every problem goes to d. On failure nothing but config_path and
- * list_files (the files named before the problem, for the watcher) is returned: desired_free
- * releases them, as it releases a built state. */
+/* Build from the config at path; every problem goes to d. On failure nothing but config_path,
+ * config_stamp and list_files with their stamps (the files read, for the watcher) is returned:
+ * desired_free releases them, as it releases a built state. */
 int desired_build(const char *path, struct desired *out, struct diag *d);
 void desired_free(struct desired *s);
 
