@@ -27,6 +27,8 @@ if [ -z "${VOSFP_DEB_UPGRADE_NS:-}" ] && [ "$(id -u)" -eq 0 ]; then
 fi
 # shellcheck source=tests/integration/lib.sh disable=SC1091 # followed with -x
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
+# shellcheck source=tests/integration/deb_root_lib.sh disable=SC1091 # followed with -x
+. "$(dirname "$(readlink -f "$0")")/deb_root_lib.sh"
 
 usage() {
 	echo "usage: $0  (root; VOSFP_UPGRADE_FROM=REV names the previous version)" >&2
@@ -40,37 +42,21 @@ require_root "installing the Debian package over the previous version under traf
 
 udp_send="$VOSFP_ROOT/build/vosfp-send"
 work=$(mktemp -d /tmp/vosfp-deb-upgrade.XXXXXX)
-root="$work/ovl/root"		# the host's / as an overlay: dpkg installs here
 src="vosfp-deb-upg-src-$$" edge="vosfp-deb-upg-edge-$$" dev="debup$$e" peer="debup$$s"
 pin=/sys/fs/bpf/vosfp		# the default, inside the private bpf filesystem
-pins="$root$pin"		# the same, seen from outside the root
-agent_pid="" receiver_pid="" sender_pids=()
+pins=""			# the same, seen from outside the root (set below)
+receiver_pid="" sender_pids=()
 C_PASSED=2 C_BLOCKED=3
 REGISTER='REGISTER sip:198.19.169.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.19.169.3:5060\r\nContent-Length: 0\r\n\r\n'
-
-stop_pid() {	# stop_pid PID: SIGTERM, then wait for it (bounded); its exit status
-	kill -TERM "$1" 2>/dev/null
-	wait_for 10 bash -c "! kill -0 $1 2>/dev/null"
-	wait "$1" 2>/dev/null
-}
-
-# processes_in_root: the PIDs of processes whose root is the overlay (agents this test started).
-processes_in_root() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/root" 2>/dev/null)" != "$root" ] || echo "${p#/proc/}"
-	done
-}
 
 cleanup() {
 	local pid
 	touch "$work/stop-senders" "$work/stop-receiver"
-	for pid in "${sender_pids[@]}" $receiver_pid $agent_pid $(processes_in_root); do
+	for pid in "${sender_pids[@]}" $receiver_pid; do
 		kill -TERM "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	wait_for 10 test -z "$(processes_in_root)"
-	umount -R "$work/ovl" 2>/dev/null
+	deb_root_remove
 	cleanup_netns
 	rm -rf "$work"
 }
@@ -110,14 +96,10 @@ else
 fi
 echo "upgrade: from $base (${base_commit:0:12}, $old_how) to this tree's $(basename "$new_deb")"
 
-# --- the root: this host's / under a copy-on-write overlay, private mounts ------------------------
-mkdir -p "$work/ovl"
-mount -t tmpfs tmpfs "$work/ovl" && mkdir "$work/ovl/upper" "$work/ovl/work" "$root" &&
-	mount -t overlay overlay -o "lowerdir=/,upperdir=$work/ovl/upper,workdir=$work/ovl/work" "$root" &&
-	mount --rbind /proc "$root/proc" && mount --rbind /sys "$root/sys" && mount --rbind /dev "$root/dev" &&
-	mount -t bpf bpf "$root/sys/fs/bpf" && mount -t tmpfs tmpfs "$root/run" && mount -t tmpfs tmpfs "$root/tmp" &&
-	mkdir "$root/run/lock" || { fail "cannot build the overlay root"; exit 1; }
-rm -f "$root/var/lib/man-db/auto-update"	# no man-db trigger (seconds of mandb) in the copy
+# --- the root: this host's / under a copy-on-write overlay (deb_root_lib.sh) ---------------------
+mkdir "$work/ovl"
+deb_root_make "$work/ovl" "$edge" || { fail "cannot build the overlay root"; exit 1; }
+root=$deb_root pins="$deb_root$pin"
 cp "$new_deb" "$root/tmp/new.deb"
 [ -z "$old_deb" ] || cp "$old_deb" "$root/tmp/old.deb"
 
@@ -129,55 +111,11 @@ ip -n "$src" addr add 198.19.169.2/24 dev "$peer" && ip -n "$src" addr add 198.1
 ip -n "$src" link set "$peer" up
 ip -n "$src" neigh add 198.19.169.1 lladdr "$(ip -n "$edge" -br link show dev "$dev" | awk '{ print $3 }')" dev "$peer" nud permanent
 
-# in_root CMD...: CMD in the overlay root, in the edge namespace, with a clean environment.
-in_root() {
-	nsenter --net="/run/netns/$edge" chroot "$root" \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C DEBIAN_FRONTEND=noninteractive "$@"
-}
-# exec_in_root CMD...: the same, replacing the calling (sub)shell: a background job's PID is CMD's.
-exec_in_root() {
-	exec nsenter --net="/run/netns/$edge" chroot "$root" \
-		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C "$@"
-}
-# dpkg_in_root ARGS...: dpkg as unattended upgrades run it (an edited conffile is kept, no prompt).
-dpkg_in_root() {
-	in_root dpkg --force-confdef --force-confold "$@" >>"$work/dpkg.log" 2>&1
-}
-status_of() { in_root dpkg-query -W -f='${Status} ${Version}' vosfp 2>/dev/null; }
-purged() { [[ "$(status_of)" == "" || "$(status_of)" == *not-installed* ]]; }
-
 # The host may have vosfp installed (an operator machine): the copy starts without it.
-if [ -n "$(status_of)" ] && ! dpkg_in_root --purge vosfp; then
-	fail "cannot purge the host's vosfp inside the copy: $(tail -3 "$work/dpkg.log")"
+if [ -n "$(status_of vosfp)" ] && ! dpkg_in_root --purge vosfp; then
+	fail "cannot purge the host's vosfp inside the copy: $(tail -3 "$deb_root_log")"
 	exit 1
 fi
-
-# start_agent LOG: what the unit does (ExecStartPre lines, then ExecStart), in the root, in the
-# background; returns once the first reconcile is logged (or, with "waits", the wait for a valid
-# config).
-start_agent() {
-	local log=$1 expect=${2:-reconciled|no change:} unit="" cmd f
-	for f in "$root"/lib/systemd/system/vosfp-agent.service "$root"/usr/lib/systemd/system/vosfp-agent.service; do
-		[ -n "$unit" ] || [ ! -e "$f" ] || unit=$f
-	done
-	[ -n "$unit" ] || { fail "no vosfp-agent.service installed"; return 1; }
-	while IFS= read -r cmd; do
-		in_root sh -c "$cmd" >>"$log" 2>&1 || { fail "ExecStartPre $cmd: $(tail -3 "$log")"; return 1; }
-	done < <(sed -n 's/^ExecStartPre=//p' "$unit")
-	cmd=$(sed -n 's/^ExecStart=//p' "$unit")
-	exec_in_root sh -c "exec $cmd" 2>>"$log" &
-	agent_pid=$!
-	# A loaded 2-core host has taken 8 s to verify the object (the first reconcile loads it).
-	wait_for 60 grep -qE "$expect" "$log" ||
-		{ fail "agent ($cmd) did not come up: $(tail -3 "$log")"; return 1; }
-}
-stop_agent() {	# what deb-systemd-invoke stop does: SIGTERM, wait; the agent's exit status
-	local rc
-	stop_pid "$agent_pid"
-	rc=$?
-	agent_pid=""
-	return $rc
-}
 
 prog_id() { xdp_prog_id "$edge" "$dev" 2>/dev/null; }	# (ip cannot name the peer netns here: quiet)
 prog_tag() { "$BPFTOOL" prog show id "$1" | sed -n 's/.* tag \([0-9a-f]*\).*/\1/p'; }
@@ -270,10 +208,10 @@ sender() {
 
 # === 1. the previous version, running with a blocklist ============================================
 if [ -n "$old_deb" ]; then
-	dpkg_in_root -i /tmp/old.deb || { fail "dpkg -i old: $(tail -5 "$work/dpkg.log")"; exit 1; }
+	dpkg_in_root -i /tmp/old.deb || { fail "dpkg -i old: $(tail -5 "$deb_root_log")"; exit 1; }
 else
 	make -C "$work/old-src" --no-print-directory install PREFIX=/usr UNITDIR=/lib/systemd/system DESTDIR="$root" \
-		>>"$work/dpkg.log" 2>&1 || { fail "make install of $base: $(tail -5 "$work/dpkg.log")"; exit 1; }
+		>>"$deb_root_log" 2>&1 || { fail "make install of $base: $(tail -5 "$deb_root_log")"; exit 1; }
 fi
 # The operator's policy: the interface, 2000 blocked addresses and 6 prefixes (v4 and v6), 3
 # allowed; 198.19.169.2 blocked, 198.19.169.3 not.
@@ -328,7 +266,7 @@ wait_for 10 counter_above $C_BLOCKED "$blocked0" || fail "no blocked traffic see
 
 t0=$(date +%s%N)
 dpkg_in_root -i /tmp/new.deb && pass "dpkg -i $(basename "$new_deb") over the previous version" ||
-	{ fail "dpkg -i new: $(tail -5 "$work/dpkg.log")"; exit 1; }
+	{ fail "dpkg -i new: $(tail -5 "$deb_root_log")"; exit 1; }
 [[ "$(readlink "/proc/$agent_pid/exe")" == *"(deleted)" ]] &&
 	pass "the running agent's binary was replaced under it" || fail "agent binary not replaced: $(readlink "/proc/$agent_pid/exe")"
 # deb-systemd-invoke restart: stop (SIGTERM) the old agent, start the new unit.
@@ -384,13 +322,13 @@ maps=("$work/before"/*)
 	fail "$missing policy map(s) differ after the upgrade: $(diff -r "$work/before" "$work/after" | head -5)"
 [ "$(sha256sum <"$root/etc/vosfp.yaml")" = "$conffile_sum" ] && pass "the operator's /etc/vosfp.yaml is untouched" ||
 	fail "/etc/vosfp.yaml changed by the upgrade"
-[[ "$(status_of)" == "install ok installed $(dpkg-deb -f "$new_deb" Version)" ]] && pass "dpkg: $(status_of)" ||
-	fail "dpkg status: $(status_of)"
+[[ "$(status_of vosfp)" == "install ok installed $(dpkg-deb -f "$new_deb" Version)" ]] && pass "dpkg: $(status_of vosfp)" ||
+	fail "dpkg status: $(status_of vosfp)"
 
 # === 3. an invalid conffile met by an upgrade: the policy stays until it is fixed ==================
 good_config=$(cat "$root/etc/vosfp.yaml")
 printf 'version: 1\ninterfaces: [\n' >"$root/etc/vosfp.yaml"
-dpkg_in_root -i /tmp/new.deb || fail "dpkg -i (again) with a broken conffile: $(tail -3 "$work/dpkg.log")"
+dpkg_in_root -i /tmp/new.deb || fail "dpkg -i (again) with a broken conffile: $(tail -3 "$deb_root_log")"
 stop_agent
 id_before=$(prog_id)
 start_agent "$work/agent-invalid.log" "invalid at start" || exit 1
@@ -409,28 +347,28 @@ wait_for 10 grep -qE "reconciled|no change:" "$work/agent-invalid.log" && [ "$(p
 # === 4. remove: refused on a broken conffile; then the filter goes, the config stays ===============
 printf 'version: 1\ninterfaces: [\n' >"$root/etc/vosfp.yaml"
 stop_agent
-: >"$work/dpkg.log"
-! dpkg_in_root -r vosfp && grep -q "not valid YAML" "$work/dpkg.log" && grep -q "the package stays installed" "$work/dpkg.log" &&
-	[[ "$(status_of)" == *" ok installed "* ]] && [ -n "$(prog_id)" ] &&
+: >"$deb_root_log"
+! dpkg_in_root -r vosfp && grep -q "not valid YAML" "$deb_root_log" && grep -q "the package stays installed" "$deb_root_log" &&
+	[[ "$(status_of vosfp)" == *" ok installed "* ]] && [ -n "$(prog_id)" ] &&
 	pass "remove with a broken /etc/vosfp.yaml: refused with file:line, package and filter stay" ||
-	fail "remove with a broken conffile: $(status_of); $(tail -3 "$work/dpkg.log")"
+	fail "remove with a broken conffile: $(status_of vosfp); $(tail -3 "$deb_root_log")"
 printf '%s\n' "$good_config" >"$root/etc/vosfp.yaml"
 dpkg_in_root -r vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] &&
 	pass "remove: the filter is taken down (no XDP on $dev, no pins)" ||
-	fail "remove: status $(status_of), prog '$(prog_id)', pins left: $(find "$pins" 2>/dev/null | head -3)"
+	fail "remove: status $(status_of vosfp), prog '$(prog_id)', pins left: $(find "$pins" 2>/dev/null | head -3)"
 [ "$(sha256sum <"$root/etc/vosfp.yaml")" = "$conffile_sum" ] && [ -d "$root/var/lib/vosfp" ] &&
-	[[ "$(status_of)" == "deinstall ok config-files"* ]] &&
-	pass "remove keeps /etc/vosfp.yaml and /var/lib/vosfp ($(status_of))" || fail "remove: $(status_of)"
+	[[ "$(status_of vosfp)" == "deinstall ok config-files"* ]] &&
+	pass "remove keeps /etc/vosfp.yaml and /var/lib/vosfp ($(status_of vosfp))" || fail "remove: $(status_of vosfp)"
 dpkg_in_root --purge vosfp && [ ! -e "$root/etc/vosfp.yaml" ] && [ ! -e "$root/var/lib/vosfp" ] &&
-	purged &&
-	pass "purge removes /etc/vosfp.yaml and /var/lib/vosfp" || fail "purge: $(status_of); $(ls -d "$root"/etc/vosfp.yaml "$root"/var/lib/vosfp 2>&1)"
+	purged vosfp &&
+	pass "purge removes /etc/vosfp.yaml and /var/lib/vosfp" || fail "purge: $(status_of vosfp); $(ls -d "$root"/etc/vosfp.yaml "$root"/var/lib/vosfp 2>&1)"
 
 # === 5. a fresh install filters nothing until an interface is declared =============================
-dpkg_in_root -i /tmp/new.deb || fail "fresh install: $(tail -3 "$work/dpkg.log")"
+dpkg_in_root -i /tmp/new.deb || fail "fresh install: $(tail -3 "$deb_root_log")"
 start_agent "$work/agent-fresh.log" || exit 1
 [ -z "$(prog_id)" ] && [ -e "$pins/blocked_ips" ] && [ ! -e "$pins/links" ] && [ -d "$root/var/lib/vosfp" ] &&
 	pass "fresh install: the agent runs on the shipped config, maps pinned, nothing attached" ||
 	fail "fresh install: prog '$(prog_id)' on $dev; $(tail -3 "$work/agent-fresh.log")"
 stop_agent
-dpkg_in_root --purge vosfp || fail "purge after the fresh install: $(tail -3 "$work/dpkg.log")"
+dpkg_in_root --purge vosfp || fail "purge after the fresh install: $(tail -3 "$deb_root_log")"
 exit $test_status
