@@ -30,7 +30,7 @@
 
 enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-enum mode { MODE_RUN, MODE_DRY_RUN, MODE_ONCE, MODE_STATS, MODE_DOWN, MODE_CHECK_LIST };
+enum mode { MODE_RUN, MODE_DRY_RUN, MODE_ONCE, MODE_STATS, MODE_DOWN, MODE_CHECK_LIST, MODE_PIN_PATH };
 
 static void usage(FILE *out, const char *argv0)
 {
@@ -48,6 +48,8 @@ static void usage(FILE *out, const char *argv0)
 		"                live auto-blocks (source, reason, time left)\n"
 		"                (--json for JSON)\n"
 		"      --down    detach from every interface, unpin, remove state\n"
+		"      --pin-path  print the pin path the config names (for scripts and packaging);\n"
+		"                exit 2 if the config cannot be read\n"
 		"      --check-list FILE...  validate list files (one address or CIDR per line);\n"
 		"                changes nothing, needs no privileges (for scripts and editors);\n"
 		"                --canonical prints the valid entries, canonical, on stdout\n"
@@ -413,7 +415,7 @@ static int pin_path_of(const char *config, char *out, size_t len, int strict)
 
 	if (!loaded && strict) {
 		diag_print(&d, stderr);
-		log_msg(LOG_ERR, "%s: cannot tell which pin path to remove; nothing changed (give a valid config, e.g. one with only version: 1, interfaces: [] and its pin_path)",
+		log_msg(LOG_ERR, "%s: cannot tell which pin path it names; nothing changed (give a valid config, e.g. one with only version: 1, interfaces: [] and its pin_path)",
 			config);
 		diag_clear(&d);
 		return -1;
@@ -465,6 +467,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "down", no_argument, NULL, 'd' },
 		{ "check-list", no_argument, NULL, 'l' },
+		{ "pin-path", no_argument, NULL, 'P' },
 		{ "canonical", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -494,6 +497,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			mode = MODE_CHECK_LIST, modes++;
+			break;
+		case 'P':
+			mode = MODE_PIN_PATH, modes++;
 			break;
 		case 'C':
 			canonical = 1;
@@ -543,6 +549,14 @@ int main(int argc, char **argv)
 		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
 			return EXIT_USAGE;
 		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
+	}
+	case MODE_PIN_PATH: {
+		char pin_path[4096];
+
+		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
+			return EXIT_USAGE;
+		printf("%s\n", pin_path);
+		return EXIT_OK;
 	}
 	case MODE_CHECK_LIST:
 		return check_lists((const char *const *)argv + optind, (unsigned)(argc - optind), canonical);

@@ -328,7 +328,7 @@ out=$("$agent" --check-list "$work/ok.txt" "$work/bad.txt" 2>&1)
 printf 'version: 1\ninterfaces: [\n' >"$work/broken.yaml"
 for cfg in "$work/no-such.yaml" "$work/broken.yaml"; do
 	out=$("$agent" --down -c "$cfg" 2>&1)
-	[ $? -eq 2 ] && grep -q "cannot tell which pin path to remove; nothing changed" <<<"$out" &&
+	[ $? -eq 2 ] && grep -q "cannot tell which pin path it names; nothing changed" <<<"$out" &&
 		[ -e "$pin" ] && [ -n "$(ip -d link show dev "$host" | sed -n '/prog\/xdp/p')" ] &&
 		pass "--down with $(basename "$cfg"): refused (exit 2), nothing removed" ||
 		fail "--down with $(basename "$cfg"): $out"

@@ -5,9 +5,9 @@
 # and a good source keeps talking. 0 datagrams of the blocked source reach the UDP socket behind the
 # interface (the XDP BLOCKED counter takes every one, exactly), the program id changes only if the
 # new object's program differs (by tag), every map keeps every entry, the operator's conffile
-# stays. Then the maintainer scripts: a broken conffile at upgrade keeps the policy until fixed; a
-# broken one refuses the removal; remove takes the filter down and keeps the config; purge removes
-# config and state; a fresh install attaches nothing.
+# stays. Then the maintainer scripts: a broken conffile at upgrade keeps the policy until fixed;
+# remove keeps the filter (fail-static) and the config, also with a broken conffile; purge takes
+# the filter down and removes config and state; a fresh install attaches nothing.
 #
 # Where: dpkg runs for real, in a root that is a copy-on-write overlay of this host's / (the upper
 # layer on a tmpfs), inside a private mount namespace with a private bpf filesystem, a private /run
@@ -344,23 +344,34 @@ printf '%s\n' "$good_config" >"$root/etc/vosfp.yaml"
 wait_for 10 grep -qE "reconciled|no change:" "$work/agent-invalid.log" && [ "$(prog_id)" = "$id_before" ] &&
 	pass "the fixed conffile is applied by the waiting agent" || fail "fix not applied: $(tail -3 "$work/agent-invalid.log")"
 
-# === 4. remove: refused on a broken conffile; then the filter goes, the config stays ===============
+# === 4. remove keeps the filter (also with a broken conffile); purge takes it down ================
+id_before=$(prog_id)
 printf 'version: 1\ninterfaces: [\n' >"$root/etc/vosfp.yaml"
 stop_agent
 : >"$deb_root_log"
-! dpkg_in_root -r vosfp && grep -q "not valid YAML" "$deb_root_log" && grep -q "the package stays installed" "$deb_root_log" &&
-	[[ "$(status_of vosfp)" == *" ok installed "* ]] && [ -n "$(prog_id)" ] &&
-	pass "remove with a broken /etc/vosfp.yaml: refused with file:line, package and filter stay" ||
-	fail "remove with a broken conffile: $(status_of vosfp); $(tail -3 "$deb_root_log")"
+dpkg_in_root -r vosfp && [[ "$(status_of vosfp)" == "deinstall ok config-files"* ]] &&
+	grep -q "its pin path is unknown: the filter stays in place" "$deb_root_log" &&
+	[ "$(prog_id)" = "$id_before" ] && [ ! -e "$root/var/lib/vosfp/pin-path" ] &&
+	pass "remove with a broken /etc/vosfp.yaml: goes on, says the pin path is unknown, the filter stays" ||
+	fail "remove with a broken conffile: $(status_of vosfp), prog '$(prog_id)'; $(tail -3 "$deb_root_log")"
+# Reinstalled over the kept filter, fixed, and removed again: this time the pin path is recorded.
+dpkg_in_root -i /tmp/new.deb || fail "reinstall after remove: $(tail -3 "$deb_root_log")"
 printf '%s\n' "$good_config" >"$root/etc/vosfp.yaml"
-dpkg_in_root -r vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] &&
-	pass "remove: the filter is taken down (no XDP on $dev, no pins)" ||
-	fail "remove: status $(status_of vosfp), prog '$(prog_id)', pins left: $(find "$pins" 2>/dev/null | head -3)"
+dpkg_in_root -r vosfp && [ "$(prog_id)" = "$id_before" ] && [ -e "$pins/blocked_ips" ] &&
+	[ "$(cat "$root/var/lib/vosfp/pin-path")" = "$pin" ] &&
+	pass "remove: the filter stays (program $id_before, pins in place), its pin path recorded for purge" ||
+	fail "remove: status $(status_of vosfp), prog '$(prog_id)', recorded '$(cat "$root/var/lib/vosfp/pin-path" 2>&1)'"
+before=$(counter $C_BLOCKED)
+ip netns exec "$src" "$udp_send" -s 198.19.169.2 198.19.169.1 5060 "$REGISTER" 100
+wait_for 20 counter_is $C_BLOCKED $((before + 100)) && pass "after remove the blocked source is still dropped (+100)" ||
+	fail "after remove: BLOCKED +$(($(counter $C_BLOCKED) - before)), expected 100"
 [ "$(sha256sum <"$root/etc/vosfp.yaml")" = "$conffile_sum" ] && [ -d "$root/var/lib/vosfp" ] &&
 	[[ "$(status_of vosfp)" == "deinstall ok config-files"* ]] &&
 	pass "remove keeps /etc/vosfp.yaml and /var/lib/vosfp ($(status_of vosfp))" || fail "remove: $(status_of vosfp)"
-dpkg_in_root --purge vosfp && [ ! -e "$root/etc/vosfp.yaml" ] && [ ! -e "$root/var/lib/vosfp" ] &&
-	purged vosfp &&
+dpkg_in_root --purge vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] &&
+	pass "purge: the filter is taken down (no XDP on $dev, no pins)" ||
+	fail "purge: prog '$(prog_id)', pins left: $(find "$pins" 2>/dev/null | head -3)"
+[ ! -e "$root/etc/vosfp.yaml" ] && [ ! -e "$root/var/lib/vosfp" ] && purged vosfp &&
 	pass "purge removes /etc/vosfp.yaml and /var/lib/vosfp" || fail "purge: $(status_of vosfp); $(ls -d "$root"/etc/vosfp.yaml "$root"/var/lib/vosfp 2>&1)"
 
 # === 5. a fresh install filters nothing until an interface is declared =============================
