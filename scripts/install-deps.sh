@@ -20,8 +20,11 @@ USAGE
 # sip-tester (sipp) and kamailio (real SIP peers: make demo and its test); openssh-server and
 # openssh-client (cluster_sync_blocklist.sh's test runs two sshd "nodes"); docker-compose
 # (validates docker-compose.yml: no engine needed); prometheus (its promtool checks the agent's
-# /metrics exposition in the metrics test); libcurl4-openssl-dev and libjson-c-dev (the agent's
-# CrowdSec feed: HTTP(S) and JSON); crowdsec and curl (the CrowdSec tests run their own Local API).
+# /metrics exposition in the metrics test); build-essential, dpkg-dev, debhelper and git (make deb
+# builds the package from a commit with dpkg-buildpackage, which wants build-essential;
+# Rules-Requires-Root: no, so no fakeroot) and lintian (the package test); libcurl4-openssl-dev
+# and libjson-c-dev (the agent's CrowdSec feed: HTTP(S) and JSON); crowdsec and curl (the
+# CrowdSec tests run their own Local API).
 PACKAGES=(
 	make gcc libc6-dev clang llvm pkg-config
 	bpftool libbpf-dev libxdp-dev xdp-tools
@@ -32,6 +35,7 @@ PACKAGES=(
 	man-db groff-base binutils
 	sip-tester kamailio openssh-server openssh-client docker-compose
 	prometheus
+	build-essential dpkg-dev debhelper git lintian
 	libcurl4-openssl-dev libjson-c-dev crowdsec curl
 )
 # Packages that ship a system daemon: the tests run their own instances, so installing them must

@@ -139,16 +139,23 @@ static void build_runtime(const struct vosfp_sip_cfg *sip, struct vosfp_config *
 		rt->flags |= VOSFP_F_NO_MALFORMED;
 }
 
+/* Remember a file for the watcher, stamped before it is read: a change from then on shows. */
 static int remember_file(struct desired *s, const char *path)
 {
 	char **v = realloc(s->list_files, (s->list_file_count + 1) * sizeof(*v));
+	struct file_stamp *st;
 
 	if (!v)
 		return -ENOMEM;
 	s->list_files = v;
+	st = realloc(s->list_stamps, (s->list_file_count + 1) * sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	s->list_stamps = st;
 	v[s->list_file_count] = strdup(path);
 	if (!v[s->list_file_count])
 		return -ENOMEM;
+	file_stamp_take(path, &st[s->list_file_count]);
 	s->list_file_count++;
 	return 0;
 }
@@ -182,9 +189,9 @@ static void build_list(struct desired *s, const struct vosfp_list_cfg *l, struct
 		const char *name = optional ? l->optional_files[i - l->files_count] : l->files[i];
 		const char *path = resolve_list_path(s, name, buf, sizeof(buf));
 
-		list_file_read(path, optional, set, d);
 		if (remember_file(s, path))
 			diag_add(d, s->config_path, 0, "out of memory");
+		list_file_read(path, optional, set, d);
 	}
 	prefix_set_finish(set);
 }
@@ -236,6 +243,21 @@ static void check_limit(const struct config_file *cf, const char *list, const st
 		 set->n, key, max);
 }
 
+/* An invalid desired state keeps only the files it read, with their stamps: a daemon waiting for
+ * a valid edit must see a fix made in a list file as well as in the config. */
+static void desired_keep_files(struct desired *s)
+{
+	struct desired files = { .list_files = s->list_files, .list_stamps = s->list_stamps,
+				 .list_file_count = s->list_file_count, .config_stamp = s->config_stamp };
+
+	memcpy(files.config_path, s->config_path, sizeof(files.config_path));
+	s->list_files = NULL;
+	s->list_stamps = NULL;
+	s->list_file_count = 0;
+	desired_free(s);
+	*s = files;
+}
+
 int desired_build(const char *path, struct desired *s, struct diag *d)
 {
 	struct config_file cf;
@@ -243,6 +265,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	size_t before = d->count;
 
 	memset(s, 0, sizeof(*s));
+	file_stamp_take(path, &s->config_stamp);
 	if (config_load(path, &cf, d))
 		return -EINVAL;
 	c = cf.doc;
@@ -299,7 +322,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	config_free(&cf);
 
 	if (d->count != before) {
-		desired_free(s);
+		desired_keep_files(s);
 		return -EINVAL;
 	}
 	return 0;
@@ -314,5 +337,6 @@ void desired_free(struct desired *s)
 	for (unsigned i = 0; i < s->list_file_count; i++)
 		free(s->list_files[i]);
 	free(s->list_files);
+	free(s->list_stamps);
 	memset(s, 0, sizeof(*s));
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "file_stamp.h"
 #include "prefix_set.h"
 #include "scanner.h"
 
@@ -55,10 +56,14 @@ struct desired {
 	char **list_files;			/* every list and interface file named, for the watcher
 						 * (and the crowdsec key and credentials: a new key is
 						 * picked up like a list edit) */
+	struct file_stamp *list_stamps;		/* each as it was just before it was read */
 	unsigned list_file_count;
+	struct file_stamp config_stamp;		/* the config, just before it was read */
 };
 
-/* Build from the config at path; every problem goes to d and nothing is returned then. */
+/* Build from the config at path; every problem goes to d. On failure nothing but config_path,
+ * config_stamp and list_files with their stamps (the files read, for the watcher) is returned:
+ * desired_free releases them, as it releases a built state. */
 int desired_build(const char *path, struct desired *out, struct diag *d);
 void desired_free(struct desired *s);
 
