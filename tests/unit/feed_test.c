@@ -1,13 +1,21 @@
 /* feed_test.c - the CrowdSec feed's pure parts (agent/feeds/): Go durations, decision values,
- * the LAPI answers accepted whole or refused whole, and the held set with the kernel image it
- * gives (covers carried into nested prefixes, merges, expiry, diffs, summaries). */
+ * the LAPI answers accepted whole or refused whole, the held set with the kernel image it gives
+ * (covers carried into nested prefixes, merges, expiry, diffs, summaries), the alerts the
+ * watcher posts, and the trust check of the secrets' files. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "alert.h"
 #include "decision_set.h"
 #include "lapi_stream.h"
+#include "secret_file.h"
 
 #define S 1000000000LL
 
@@ -420,6 +428,157 @@ START_TEST(image_summaries)
 }
 END_TEST
 
+/* ---- alerts ---- */
+
+static const char *str_at(json_object *o, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.'))) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		ck_assert_msg(json_object_object_get_ex(o, key, &o), "no %s", key);
+		path = dot + 1;
+	}
+	ck_assert_msg(json_object_object_get_ex(o, path, &o), "no %s", path);
+	return json_object_get_string(o);
+}
+
+START_TEST(alerts_posted)
+{
+	struct autoblock b[2] = { { .expires = 1000 * S + 1, .reason = VOSFP_REASON_RATE, .method = VOSFP_M_REGISTER },
+				  { .expires = 700 * S, .reason = 77 } };
+	json_object *all, *a, *d;
+	size_t n;
+	const char *const *names = alert_scenarios(&n);
+	char *text;
+
+	ck_assert_int_eq(autoblock_key_parse("198.51.100.9", &b[0].key), 0);
+	ck_assert_int_eq(autoblock_key_parse("2001:db8::9", &b[1].key), 0);
+	text = alert_json(b, 2, 400 * S, 1800000000LL, "edge1");
+	ck_assert_ptr_nonnull(text);
+	all = json_tokener_parse(text);
+	ck_assert_msg(all && json_object_is_type(all, json_type_array) && json_object_array_length(all) == 2, "%s", text);
+	a = json_object_array_get_idx(all, 0);
+	ck_assert_str_eq(str_at(a, "scenario"), "vosfp/sip-flood");
+	ck_assert_str_eq(str_at(a, "source.scope"), "Ip");
+	ck_assert_str_eq(str_at(a, "source.value"), "198.51.100.9");
+	ck_assert_str_eq(str_at(a, "start_at"), "2027-01-15T08:00:00Z");
+	ck_assert_str_eq(str_at(a, "message"), "vosfp on edge1: 198.51.100.9 auto-blocked for 601 s (rate limit REGISTER)");
+	ck_assert(json_object_object_get_ex(a, "decisions", &d) && json_object_array_length(d) == 1);
+	d = json_object_array_get_idx(d, 0);
+	ck_assert_str_eq(str_at(d, "duration"), "601s");
+	ck_assert_str_eq(str_at(d, "origin"), "crowdsec");
+	ck_assert_str_eq(str_at(d, "type"), "ban");
+	ck_assert_str_eq(str_at(d, "value"), "198.51.100.9");
+	/* A reason this file has no row for: the generic scenario, and still its own decision. */
+	a = json_object_array_get_idx(all, 1);
+	ck_assert_str_eq(str_at(a, "scenario"), ALERT_SCENARIO_OTHER);
+	ck_assert_str_eq(str_at(a, "source.value"), "2001:db8::9");
+	/* What comes back under these scenarios is class vosfp; the login names every one. */
+	for (size_t i = 0; i < n; i++)
+		ck_assert_uint_eq(decision_origin_class(DECISION_OWN_ORIGIN, names[i]), VOSFP_ORIGIN_VOSFP);
+	ck_assert_str_eq(names[n - 1], ALERT_SCENARIO_OTHER);
+	json_object_put(all);
+	free(text);
+}
+END_TEST
+
+/* ---- secret files ---- */
+
+/* A file under a fresh directory of the given mode; returns its path (static buffer). */
+static const char *secret(const char *dir_mode_name, mode_t dir_mode, const char *content, mode_t mode)
+{
+	static char path[256];
+	char dir[192];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/vosfp-feed-test-%d-%s", (int)getpid(), dir_mode_name);
+	mkdir(dir, 0700);
+	ck_assert_int_eq(chmod(dir, dir_mode), 0);
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+	close(fd);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	return path;
+}
+
+static void secret_gone(const char *dir_mode_name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/tmp/vosfp-feed-test-%d-%s/secret", (int)getpid(), dir_mode_name);
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+}
+
+START_TEST(secret_files_trusted)
+{
+	static const struct {
+		mode_t dir_mode;
+		const char *content;
+		mode_t mode;
+		const char *key;	/* NULL: refused, with err containing `why` */
+		const char *why;
+	} rows[] = {
+		{ 0700, "0123456789abcdef\n", 0600, "0123456789abcdef", NULL },
+		{ 0700, "  k3y-with_symbols.~!  \r\nsecond line\n", 0400, "k3y-with_symbols.~!", NULL },
+		{ 01777, "sticky-dir-is-fine\n", 0600, "sticky-dir-is-fine", NULL },
+		{ 0755, "other-read-only-dir\n", 0600, "other-read-only-dir", NULL },
+		{ 0700, "key\n", 0644, NULL, "mode 0644 lets group or others at a secret" },
+		{ 0700, "key\n", 0640, NULL, "mode 0640" },
+		{ 0700, "key\n", 0604, NULL, "mode 0604" },
+		{ 0770, "key\n", 0600, NULL, "not writable by group or others" },
+		{ 0777, "key\n", 0600, NULL, "others could replace the file" },
+		{ 0700, "\n", 0600, NULL, "expected the API key on its first line" },
+		{ 0700, "two words\n", 0600, NULL, "a space or a non-ASCII byte" },
+		{ 0700, "caf\xc3\xa9\n", 0600, NULL, "a space or a non-ASCII byte" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char name[16], key[SECRET_KEY_MAX + 1] = "", err[512] = "";
+		const char *path;
+		int ret;
+
+		snprintf(name, sizeof(name), "row%zu", i);
+		path = secret(name, rows[i].dir_mode, rows[i].content, rows[i].mode);
+		ret = secret_key_read(path, key, err, sizeof(err));
+		if (rows[i].key) {
+			ck_assert_msg(ret == 0, "row %zu refused: %s", i, err);
+			ck_assert_str_eq(key, rows[i].key);
+		} else {
+			ck_assert_msg(ret == -1 && strstr(err, rows[i].why) && strstr(err, path),
+				      "row %zu: '%s', expected '%s' naming %s", i, err, rows[i].why, path);
+			ck_assert_msg(!strstr(err, "key\n"), "row %zu: the message quotes the file", i);
+		}
+		secret_gone(name);
+	}
+}
+END_TEST
+
+START_TEST(machine_credentials)
+{
+	struct machine_credentials m;
+	char err[512] = "";
+	const char *path = secret("creds", 0700, "url: http://127.0.0.1:8080\nlogin: vosfp-edge1\npassword: s3cret\n", 0600);
+
+	ck_assert_msg(secret_credentials_read(path, &m, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(m.login, "vosfp-edge1");
+	ck_assert_str_eq(m.password, "s3cret");
+	path = secret("creds", 0700, "login: vosfp-edge1\n", 0600);
+	ck_assert_int_eq(secret_credentials_read(path, &m, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "expected YAML with login: and password:"), "%s", err);
+	path = secret("creds", 0700, "login: vosfp-edge1\npassword: s3cret\n", 0644);
+	ck_assert_int_eq(secret_credentials_read(path, &m, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "mode 0644") && !strstr(err, "s3cret"), "%s", err);
+	secret_gone("creds");
+}
+END_TEST
+
 TCase *feed_tcase(void)
 {
 	TCase *tc = tcase_create("feed");
@@ -435,5 +594,8 @@ TCase *feed_tcase(void)
 	tcase_add_test(tc, image_carries_covers);
 	tcase_add_test(tc, image_diff_is_minimal);
 	tcase_add_test(tc, image_summaries);
+	tcase_add_test(tc, alerts_posted);
+	tcase_add_test(tc, secret_files_trusted);
+	tcase_add_test(tc, machine_credentials);
 	return tc;
 }
