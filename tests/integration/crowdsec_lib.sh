@@ -5,7 +5,7 @@
 # system service. Source it after lib.sh; the test calls lapi_stop (and removes its work
 # directory) in its cleanup.
 
-lapi_dir="" lapi_port="" lapi_pid=""
+lapi_dir="" lapi_port="" lapi_pid="" lapi_tls=""
 
 # lapi_require: SKIP the test when crowdsec is not installed (scripts/install-deps.sh installs it).
 lapi_require() {
@@ -15,7 +15,8 @@ lapi_require() {
 	fi
 }
 
-# lapi_setup DIR PORT: write a LAPI-only config in DIR listening on 127.0.0.1:PORT.
+# lapi_setup DIR PORT: write a LAPI-only config in DIR listening on 127.0.0.1:PORT (https with
+# the certificate DIR2/server.pem and key DIR2/server.key when lapi_tls=DIR2 is set).
 lapi_setup() {
 	lapi_dir=$1 lapi_port=$2
 	mkdir -p "$lapi_dir/data" "$lapi_dir/hub"
@@ -37,10 +38,14 @@ db_config:
 api:
   client:
     credentials_path: $lapi_dir/local_api_credentials.yaml
+    insecure_skip_verify: $([ -n "$lapi_tls" ] && echo true || echo false)
   server:
     listen_uri: 127.0.0.1:$lapi_port
     profiles_path: $lapi_dir/profiles.yaml
-prometheus:
+${lapi_tls:+    tls:
+      cert_file: $lapi_tls/server.pem
+      key_file: $lapi_tls/server.key
+}prometheus:
   enabled: false
 EOF
 	cat >"$lapi_dir/profiles.yaml" <<EOF
@@ -55,6 +60,7 @@ EOF
 	echo "simulation: off" >"$lapi_dir/simulation.yaml"
 	# cscli's own machine, so that it can add and delete decisions through the LAPI.
 	cscli -c "$lapi_dir/config.yaml" machines add cscli-local -a -f "$lapi_dir/local_api_credentials.yaml" >/dev/null 2>&1
+	[ -z "$lapi_tls" ] || sed -i 's|^url: http://|url: https://|' "$lapi_dir/local_api_credentials.yaml"
 }
 
 # lapi_cscli ARGS...: cscli on this LAPI; its output on stdout, its complaints only when it fails.
@@ -68,7 +74,7 @@ lapi_cscli() {
 }
 
 lapi_answers() {	# the LAPI answers (403 without a key is an answer)
-	[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$lapi_port/v1/decisions")" = 403 ]
+	[ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 "http${lapi_tls:+s}://127.0.0.1:$lapi_port/v1/decisions")" = 403 ]
 }
 
 # lapi_start: run it (log appended to DIR/lapi.log) and wait until it answers.
