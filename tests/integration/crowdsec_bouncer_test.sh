@@ -293,6 +293,16 @@ else
 	fail "the restart did not read the maps back"
 fi
 
+# --- new list maps (limits changed: a program swap onto fresh maps) keep the decision maps ---
+reconciles=$(grep -c "new maps" "$work/agent.log")
+sed -i 's/^blocklist:$/limits:\n  blocklist_max: 4096\nblocklist:/' "$work/vosfp.yaml"
+if wait_for 10 more_than "$reconciles" "new maps"; then
+	burst "after new list maps, the decisions still drop" 198.19.172.7 3 0 3
+	burst "after new list maps, range decisions still drop" 198.19.174.7 3 0 3
+else
+	fail "new maps: the limit change was not applied: $(tail -3 "$work/agent.log")"
+fi
+
 # --- a wrong key: a clear error naming the key file; the right one again: recovered ---
 cp "$work/bouncer.key" "$work/good.key"
 (umask 077 && echo 0123456789abcdef0123456789abcdef >"$work/bouncer.key.new") && mv "$work/bouncer.key.new" "$work/bouncer.key"
