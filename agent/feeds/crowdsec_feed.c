@@ -24,6 +24,7 @@ struct feed {
 	struct decision_set held;
 	struct decision_image written;		/* what the entry maps hold */
 	int written_known;
+	uint32_t maps_id;			/* the maps `written` describes (decision_maps_id) */
 	uint64_t *sums[DECISION_SUMS];		/* the summaries of `written`: what the summary maps
 						 * hold (at least: the agent is their only writer, and
 						 * sets bits before entries, clears them after) */
@@ -78,7 +79,10 @@ static void set_summaries(struct feed *f, uint64_t *v[DECISION_SUMS])
 static int read_back(struct feed *f, const struct decision_maps *m)
 {
 	uint64_t *sums[DECISION_SUMS];
-	int ret = decision_maps_read(m, &f->written);
+	int ret;
+
+	f->maps_id = decision_maps_id(f->pin_path);
+	ret = decision_maps_read(m, &f->written);
 
 	if (!ret && !(ret = new_summaries(f, 1, sums)))
 		set_summaries(f, sums);
@@ -354,7 +358,14 @@ void feed_tick(struct feed *f, const struct autoblock_set *blocks)
 	free(c.v);
 	if (autoblock_set_copy(&f->blocks, blocks))
 		autoblock_set_free(&f->blocks);
-	if (f->held.n && autoblock_now() >= f->next_expiry) {
+	/* Maps made anew under us (a new object whose decision maps could not be kept): the held
+	 * decisions go into them now, not at the next answer. */
+	if (f->written_known && f->held.n && decision_maps_id(f->pin_path) != f->maps_id) {
+		log_msg(LOG_NOTICE, "crowdsec: the decision maps under %s were replaced: writing the %zu decision%s held into them",
+			f->pin_path, f->held.n, f->held.n == 1 ? "" : "s");
+		forget_kernel(f);
+		sync_maps(f);
+	} else if (f->held.n && autoblock_now() >= f->next_expiry) {
 		decision_set_expire(&f->held, autoblock_now());
 		sync_maps(f);
 	}

@@ -21,6 +21,9 @@ struct decision_maps {
 int decision_maps_open(const char *pin_path, struct decision_maps *m, char *err, size_t errlen);
 void decision_maps_close(struct decision_maps *m);
 
+/* The kernel's id of the pinned dec_ips map (0: none): another id means other maps. */
+uint32_t decision_maps_id(const char *pin_path);
+
 /* Everything the entry maps hold, sorted (decision_cmp). 0 or a negative errno. */
 int decision_maps_read(const struct decision_maps *m, struct decision_image *out);
 

@@ -299,6 +299,12 @@ sed -i 's/^blocklist:$/limits:\n  blocklist_max: 4096\nblocklist:/' "$work/vosfp
 if wait_for 10 more_than "$reconciles" "new maps"; then
 	burst "after new list maps, the decisions still drop" 198.19.172.7 3 0 3
 	burst "after new list maps, range decisions still drop" 198.19.174.7 3 0 3
+	# Kept, not rewritten: the feed rewrites maps made anew only a tick later (a gap).
+	if logged "decision maps under $pin were replaced"; then
+		fail "new list maps: the decision maps were made anew (a gap until the feed rewrote them)"
+	else
+		pass "new list maps: the decision maps were kept, with no gap"
+	fi
 else
 	fail "new maps: the limit change was not applied: $(tail -3 "$work/agent.log")"
 fi
