@@ -348,6 +348,7 @@ void feed_tick(struct feed *f, const struct autoblock_set *blocks)
 {
 	struct collect c = { .v = malloc((blocks->n ? blocks->n : 1) * sizeof(*c.v)) };
 	const struct autoblock_set none = { 0 };
+	uint32_t id = f->maps_id;
 	size_t more;
 
 	if (f->w && c.v) {
@@ -358,9 +359,12 @@ void feed_tick(struct feed *f, const struct autoblock_set *blocks)
 	free(c.v);
 	if (autoblock_set_copy(&f->blocks, blocks))
 		autoblock_set_free(&f->blocks);
+	if (f->written_known && f->held.n)
+		id = decision_maps_id(f->pin_path);
 	/* Maps made anew under us (a new object whose decision maps could not be kept): the held
-	 * decisions go into them now, not at the next answer. */
-	if (f->written_known && f->held.n && decision_maps_id(f->pin_path) != f->maps_id) {
+	 * decisions go into them now, not at the next answer. No maps at all (taken down under the
+	 * agent): nothing to write into, nothing said. */
+	if (id && id != f->maps_id) {
 		log_msg(LOG_NOTICE, "crowdsec: the decision maps under %s were replaced: writing the %zu decision%s held into them",
 			f->pin_path, f->held.n, f->held.n == 1 ? "" : "s");
 		forget_kernel(f);
