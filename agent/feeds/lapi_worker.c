@@ -2,6 +2,7 @@
  * whoever lets go of it last frees it, so the loop never waits for a request to end. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -403,12 +404,19 @@ static void deadline_at(uint64_t coarse_ns, struct timespec *abs)
 static void *run(void *arg)
 {
 	struct worker *w = arg;
+	sigset_t sigpipe;
 	const uint64_t interval = (uint64_t)w->s.cs.poll_interval_s * 1000000000ULL;
 	uint64_t backoff = interval, next_poll = 0, max_backoff = interval * BACKOFF_INTERVALS;
 	int startup = 1, publishing = w->s.cs.credentials_file[0] != '\0';
 	struct lapi_client *c = lapi_client_new(w->s.cs.lapi_url, w->s.cs.ca_file, w->s.user_agent,
 						w->s.cs.max_response_bytes, REQUEST_TIMEOUT_S, &w->stop);
 
+	/* A LAPI that closes while TLS writes would raise SIGPIPE in this thread (libcurl ignores it
+	 * only when it may touch signals, which CURLOPT_NOSIGNAL forbids): blocked here, the write
+	 * fails with EPIPE instead of ending the agent. */
+	sigemptyset(&sigpipe);
+	sigaddset(&sigpipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigpipe, NULL);
 	if (max_backoff > BACKOFF_MAX_S * 1000000000ULL)
 		max_backoff = BACKOFF_MAX_S * 1000000000ULL;
 	if (!c)
