@@ -11,7 +11,9 @@
  *     port: blocklisted source -> DROP BLOCKED, else PASS uncounted.
  *  3. L4: UDP/TCP to a configured SIP port, else PASS uncounted (truncated L4 too).
  *  4. Blocklisted source -> DROP BLOCKED (UDP and TCP).
- *  5. Auto-blocked source (VOSFP_F_AUTO_BLOCK; or VOSFP_F_ANSWERS, for the blocks the egress
+ *  5. Source under a live outside decision (VOSFP_F_DECISIONS: CrowdSec), unless allowlisted
+ *     -> DROP DECISION_DROPPED (UDP and TCP); an allowlisted one is counted and goes on.
+ *     Auto-blocked source (VOSFP_F_AUTO_BLOCK; or VOSFP_F_ANSWERS, for the blocks the egress
  *     program sip_answers.bpf.c makes from the server's answers), unless allowlisted -> DROP
  *     AUTO_BLOCKED (UDP and TCP). TCP stops here: PASS, PASSED.
  *  6. Flood defence, for SIP requests (not responses) from sources not in the allowlist:
@@ -27,8 +29,9 @@
  * 10. PASS, PASSED.
  *
  * Why this order: static lists always win over dynamic state, so the blocklist comes first and
- * the allowlist overrides an auto-block. A source under an auto-block is dropped with one hash
- * lookup, before any payload is read: a blocked flood costs the least. Scanners are dropped
+ * the allowlist overrides a decision or an auto-block. A source under a decision or an
+ * auto-block is dropped with a few lookups, before any payload is read: a blocked flood costs
+ * the least. Scanners are dropped
  * before the rate limit so their requests use no tokens and the counters name the real cause.
  * The rate limit comes before the stealth and malformed checks so that a flood of junk requests
  * also drives a source into an auto-block. With every VOSFP_F_ flag of the flood defence clear
@@ -162,6 +165,31 @@ struct {
 	__type(key, struct vosfp_scanner_key);
 	__type(value, vosfp_list_value);
 } scanner_tokens SEC(".maps");
+
+/* Outside decisions (bpf/vosfp.h): written by the agent's feed only, never by a list reload. */
+#define DECISION_MAP(name, maptype, keytype)				\
+	struct {							\
+		__uint(type, maptype);					\
+		__uint(max_entries, VOSFP_DECISIONS_MAX);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, keytype);					\
+		__type(value, struct vosfp_decision);			\
+	} name SEC(".maps")
+
+DECISION_MAP(dec_ips, BPF_MAP_TYPE_HASH, __u32);
+DECISION_MAP(dec_ips6, BPF_MAP_TYPE_HASH, struct vosfp_addr6);
+DECISION_MAP(dec_nets, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm4_key);
+DECISION_MAP(dec_nets6, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm6_key);
+SUMMARY(dec_v4_sum);
+SUMMARY(dec_v6_sum);
+SUMMARY(dec_v6_wide);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VOSFP_ORIGIN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_traffic);
+} dec_traffic SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -864,6 +892,98 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 	return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 }
 
+/* ---- outside decisions (bpf/vosfp.h: dec_ips and the maps beside it) ---- */
+
+/* Is a decision near the source? Its summary bit: clear for every source no decision covers or
+ * shares a /24 (IPv4) or hashed /32 (IPv6, prefixes of /32 and longer; shorter ones by /24 in
+ * dec_v6_wide) with. One array read for a source under no decision. */
+static __always_inline bool decision_near(const struct frame *f)
+{
+	__u32 top, bit, word;
+	__u64 *bits;
+
+	if (!f->is_v6) {
+		bit = bpf_ntohl(f->saddr4) >> 8;
+		word = bit >> 6;
+		bits = bpf_map_lookup_elem(&dec_v4_sum, &word);
+		return bits && (*bits & (1ULL << (bit & 63)));
+	}
+	__builtin_memcpy(&top, f->saddr6.addr, sizeof(top));
+	top = bpf_ntohl(top);
+	bit = vosfp_v6_sum_bit(top);
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_sum, &word);
+	if (bits && (*bits & (1ULL << (bit & 63))))
+		return true;
+	bit = top >> 8;
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_wide, &word);
+	return bits && (*bits & (1ULL << (bit & 63)));
+}
+
+/* The origin + 1 of the live decision covering the source (key: v4-mapped for IPv4), or 0. The
+ * exact entry first, then the longest prefix: each holds the latest expiry of every decision
+ * covering it, so the one found settles it. A global function: verified once. */
+__noinline int decision_origin(struct vosfp_src_key *key)
+{
+	struct vosfp_decision *d;
+	__u64 head, mid;
+	__u32 a4;
+
+	if (!key)
+		return 0;
+	__builtin_memcpy(&head, key->addr, 8);
+	__builtin_memcpy(&mid, key->addr + 8, 4);
+	__builtin_memcpy(&a4, key->addr + 12, 4);
+	if (!head && (__u32)mid == bpf_htonl(0xFFFF)) {
+		struct vosfp_lpm4_key k4 = { .prefixlen = 32 };
+
+		d = bpf_map_lookup_elem(&dec_ips, &a4);
+		if (!d) {
+			__builtin_memcpy(k4.addr, &a4, 4);
+			d = bpf_map_lookup_elem(&dec_nets, &k4);
+		}
+	} else {
+		struct vosfp_lpm6_key k6 = { .prefixlen = 128 };
+
+		d = bpf_map_lookup_elem(&dec_ips6, key);
+		if (!d) {
+			__builtin_memcpy(k6.addr, key->addr, 16);
+			d = bpf_map_lookup_elem(&dec_nets6, &k6);
+		}
+	}
+	if (!d || bpf_ktime_get_coarse_ns() >= d->expires)
+		return 0;
+	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
+}
+
+/* Drop a source under a live decision, unless the allowlist holds it: that one is counted beside
+ * the drops and goes on (static lists win over dynamic state, as for auto-blocks). */
+static __always_inline bool decision_drops(struct xdp_md *ctx, const struct frame *f,
+					   const struct vosfp_config *cfg)
+{
+	struct vosfp_src_key key;
+	struct vosfp_traffic *t;
+	bool allowed;
+	__u32 slot;
+	int origin;
+
+	if (!decision_near(f))
+		return false;
+	src_key(f, &key);
+	origin = decision_origin(&key);
+	if (!origin)
+		return false;
+	allowed = is_allowed(f, cfg);
+	slot = (__u32)(origin - 1) + (allowed ? VOSFP_ORIGIN_SLOTS : 0);
+	t = bpf_map_lookup_elem(&dec_traffic, &slot);
+	if (t) {
+		t->packets += 1;
+		t->bytes += ctx->data_end - ctx->data;
+	}
+	return !allowed;
+}
+
 SEC("xdp")
 int sip_xdp_prog(struct xdp_md *ctx)
 {
@@ -907,6 +1027,8 @@ int sip_xdp_prog(struct xdp_md *ctx)
 
 	if (is_blocked(&f, cfg))
 		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
+	if ((cfg->flags & VOSFP_F_DECISIONS) && decision_drops(ctx, &f, cfg))
+		return count(ctx, VOSFP_CNT_DECISION_DROPPED, XDP_DROP);
 	if ((cfg->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS)) && auto_blocks_may_be_live()) {
 		struct vosfp_src_key key;
 

@@ -386,19 +386,6 @@ static int write_file(const char *file, const struct autoblock_set *s, int with_
 	return 0;
 }
 
-static int copy_set(struct autoblock_set *to, const struct autoblock_set *from)
-{
-	struct autoblock *v = malloc((from->n ? from->n : 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	memcpy(v, from->v, from->n * sizeof(*v));
-	autoblock_set_free(to);
-	to->v = v;
-	to->n = from->n;
-	return 0;
-}
-
 /* With repeat offenders on: the live blocks take their repeats from the history, and the file
  * also keeps the expired blocks whose next block would still be a repeat. Both sets sorted;
  * *file gets the merge. */
@@ -458,7 +445,7 @@ void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path)
 			log_msg(LOG_WARNING, "auto-block: cannot write %s: %s (tried again next second)",
 				w->persist, strerror(-ret));
 		else
-			w->file_valid = !copy_set(&w->written, to_write);
+			w->file_valid = !autoblock_set_copy(&w->written, to_write);
 	}
 	autoblock_set_free(&file);
 	autoblock_set_free(&w->seen);

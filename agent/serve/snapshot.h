@@ -35,7 +35,13 @@ struct snapshot {
 	unsigned long long answers[VOSFP_ANS_COUNT];	/* answer_counters */
 	char (*egress)[16];				/* interfaces its filter is attached to */
 	unsigned egress_count;
+	/* Outside decisions (CrowdSec): 0 when the pins predate the decision maps. */
+	int decisions_present;
+	size_t decisions[VOSFP_ORIGINS][2];		/* in force, by origin and scope (0 ip, 1 range) */
+	struct vosfp_traffic decision_traffic[2][VOSFP_ORIGINS];	/* [0] dropped, [1] allowlisted */
 };
+
+extern const char *const snapshot_scope_names[2];	/* "ip", "range" */
 
 /* Live auto-blocks with reason r (enum vosfp_block_reason). */
 size_t snapshot_blocks_by_reason(const struct snapshot *s, __u32 r);

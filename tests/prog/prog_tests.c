@@ -13,6 +13,7 @@ TCase *afxdp_tcase(void);
 TCase *iface_tcase(void);
 TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
+TCase *decision_tcase(void);
 TCase *answers_tcase(void);
 TCase *answers_differential_tcase(void);
 TCase *repeat_tcase(void);
@@ -45,6 +46,7 @@ int main(void)
 	suite_add_tcase(s, iface_tcase());
 	suite_add_tcase(s, defence_tcase());
 	suite_add_tcase(s, scanner_tcase());
+	suite_add_tcase(s, decision_tcase());
 	suite_add_tcase(s, answers_tcase());
 	suite_add_tcase(s, answers_differential_tcase());
 	suite_add_tcase(s, repeat_tcase());
