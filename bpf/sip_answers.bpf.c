@@ -273,6 +273,9 @@ __noinline __u64 call_id_hash(struct answer_scratch *s, __u32 n)
 
 		if (w >= n)
 			return 0;
+		/* Most words hold no line feed: only one that may goes to call_id_word. */
+		if (!SWAR_BYTE_FLAGS(*(__u64 *)&s->b[w], '\n'))
+			continue;
 		r = call_id_word(s, w, n);
 		if (r)
 			return r > 0 ? s->hash : 0;
@@ -334,32 +337,37 @@ static __always_inline void add_failures(const struct vosfp_config *cfg, struct 
 	count(VOSFP_ANS_AUTH_FAILURES, n);
 }
 
+/* A challenge of generation gen leaves its generation's count, when it is still unsettled
+ * (gen or gen - 1 of the peer's): 1 then. */
+static __always_inline int leave_generation(struct vosfp_answer_peer *p, __u64 gen)
+{
+	if (gen == p->gen)
+		return take_one(&p->pending);
+	if (gen + 1 == p->gen)
+		return take_one(&p->pending_prev);
+	return 0;
+}
+
 /* The call's unsettled challenge leaves its generation's count, and the call is forgotten.
  * 1 when there was one. */
 static __always_inline int take_challenge(struct vosfp_answer_peer *p, struct vosfp_answer_call_key *ck)
 {
 	struct vosfp_answer_call *c = bpf_map_lookup_elem(&answer_calls, ck);
-	__u64 gen = p->gen;
-	int was = 0;
+	int was;
 
 	if (!c)
 		return 0;
-	if (c->gen == gen)
-		was = take_one(&p->pending);
-	else if (c->gen + 1 == gen)
-		was = take_one(&p->pending_prev);
+	was = leave_generation(p, c->gen);
 	bpf_map_delete_elem(&answer_calls, ck);
 	return was;
 }
 
-static __always_inline struct vosfp_answer_peer *peer_state(struct vosfp_src_key *key, __u64 gen,
-							     bool create)
+/* A new peer's state, from generation gen on. Another CPU may have made it meanwhile: then that
+ * one. */
+static __always_inline struct vosfp_answer_peer *new_peer(struct vosfp_src_key *key, __u64 gen)
 {
-	struct vosfp_answer_peer *p = bpf_map_lookup_elem(&answer_peers, key), fresh = { .gen = gen };
+	struct vosfp_answer_peer fresh = { .gen = gen };
 
-	if (p || !create)
-		return p;
-	/* Another CPU may have made it meanwhile: then use that one. */
 	bpf_map_update_elem(&answer_peers, key, &fresh, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&answer_peers, key);
 }
@@ -395,14 +403,20 @@ __noinline int apply_answer(struct __sk_buff *skb, struct vosfp_src_key *key, in
 	struct vosfp_answer_peer *p;
 	struct answer_scratch *s;
 	struct vosfp_config *cfg;
-	__u64 now = clock_ns(), gen;
 	__u32 zero = 0, judged;
+	__u64 now, gen;
 
-	cfg = bpf_map_lookup_elem(&sip_config, &zero);
-	if (!cfg || !key || !skb)
+	if (!key || !skb)
 		return 0;
+	/* The most common answer (2xx to a peer the rule knows nothing of) ends at this lookup. */
+	p = bpf_map_lookup_elem(&answer_peers, key);
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if ((!p && kind == ANSWER_SETTLES) || !cfg)
+		return 0;
+	now = clock_ns();
 	gen = now / ((__u64)(cfg->answers_challenge_ms ? cfg->answers_challenge_ms : 1) * 1000000);
-	p = peer_state(key, gen, kind != ANSWER_SETTLES);
+	if (!p)
+		p = new_peer(key, gen);
 	if (!p)
 		return 0;
 	judged = advance(p, gen);
@@ -434,12 +448,17 @@ __noinline int apply_answer(struct __sk_buff *skb, struct vosfp_src_key *key, in
 		goto out;
 	}
 	if (kind == ANSWER_CHALLENGE) {
-		struct vosfp_answer_call c = { .gen = p->gen };
+		struct vosfp_answer_call fresh = { .gen = p->gen }, *c;
 
 		/* A challenge again in a call whose last one nothing settled: the credentials it
-		 * was answered with were refused. */
-		add_failures(cfg, p, now, take_challenge(p, &ck));
-		bpf_map_update_elem(&answer_calls, &ck, &c, BPF_ANY);
+		 * was answered with were refused. The call then stays, in this generation. */
+		c = bpf_map_lookup_elem(&answer_calls, &ck);
+		if (c) {
+			add_failures(cfg, p, now, leave_generation(p, c->gen));
+			c->gen = p->gen;
+		} else {
+			bpf_map_update_elem(&answer_calls, &ck, &fresh, BPF_ANY);
+		}
 		__sync_fetch_and_add(&p->pending, 1);
 	} else {
 		take_challenge(p, &ck);
@@ -554,8 +573,19 @@ int sip_answers(struct __sk_buff *skb)
 	avail = skb->len > off ? skb->len - off : 0;
 	if (len > avail)
 		len = avail;
-	if (len < 12 || bpf_skb_load_bytes(skb, off, line, 12))
+	if (len < 12)
 		return TC_ACT_UNSPEC;
+	/* The status line where the skb's linear part holds it (what the stack sends), else
+	 * copied out of the fragments. */
+	if (off <= HDR_OFF_MAX && (void *)(long)skb->data + opaque_mask(off, HDR_OFF_MAX) + 12 <= data_end) {
+		__u8 *p = (void *)(long)skb->data + opaque_mask(off, HDR_OFF_MAX);
+
+		if ((void *)(p + 12) > (void *)(long)skb->data_end)
+			return TC_ACT_UNSPEC;
+		__builtin_memcpy(line, p, 12);
+	} else if (bpf_skb_load_bytes(skb, off, line, 12)) {
+		return TC_ACT_UNSPEC;
+	}
 	kind = answer_kind((const __u8 *)line);
 	if (kind < 0)
 		return TC_ACT_UNSPEC;
