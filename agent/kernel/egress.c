@@ -34,13 +34,19 @@ static void ours(struct bpf_tc_opts *opts)
 	opts->priority = VOSFP_TC_PRIORITY;
 }
 
+/* ifname's egress hook and vosfp's filter on it: 0, or -ENODEV. */
+static int our_filter(const char *ifname, struct bpf_tc_hook *hook, struct bpf_tc_opts *opts)
+{
+	ours(opts);
+	return hook_of(ifname, hook);
+}
+
 unsigned egress_filter_prog(const char *ifname)
 {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
 
-	ours(&opts);
-	if (hook_of(ifname, &hook) || bpf_tc_query(&hook, &opts))
+	if (our_filter(ifname, &hook, &opts) || bpf_tc_query(&hook, &opts))
 		return 0;
 	return opts.prog_id;
 }
@@ -62,14 +68,11 @@ int egress_replace(const char *ifname, int prog_fd)
 {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
-	int ret = hook_of(ifname, &hook);
+	int ret = our_filter(ifname, &hook, &opts);
 
-	if (ret)
-		return ret;
-	ours(&opts);
 	opts.prog_fd = prog_fd;
 	opts.flags = BPF_TC_F_REPLACE;
-	return bpf_tc_attach(&hook, &opts);
+	return ret ? ret : bpf_tc_attach(&hook, &opts);
 }
 
 int egress_attach(const char *ifname, int prog_fd, unsigned *replaced_id, char *why, size_t len)
@@ -113,12 +116,9 @@ int egress_detach(const char *ifname)
 {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
-	int ret = hook_of(ifname, &hook);
+	int ret = our_filter(ifname, &hook, &opts);
 
-	if (ret)
-		return ret;
-	ours(&opts);
-	return bpf_tc_detach(&hook, &opts);
+	return ret ? ret : bpf_tc_detach(&hook, &opts);
 }
 
 int egress_pin(const char *pin_path, const char *ifname, int prog_fd)

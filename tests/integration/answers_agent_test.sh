@@ -20,12 +20,8 @@ ns="vosfp-ansag-$$" h1="vaa$$a" p1="vaa$$b" h2="vaa$$c" p2="vaa$$d" h3="vaa$$e" 
 metrics_port=$((20000 + $$ % 20000))
 agent_pid=""
 
-stop_agent() {	# the daemon this test started, by PID; bounded wait, then SIGKILL
-	[ -n "$agent_pid" ] || return 0
-	kill "$agent_pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.05; done
-	kill -9 "$agent_pid" 2>/dev/null
-	wait "$agent_pid" 2>/dev/null
+stop_agent() {	# the daemon this test started
+	stop_pid "$agent_pid"
 	agent_pid=""
 }
 
