@@ -10,7 +10,8 @@
  *     outside the skb's linear part are pulled in once. Not UDP/TCP from a configured SIP port
  *     -> done. Fragments carry no port -> done.
  *  2. The payload (UDP; TCP when the segment starts with one) must start with a status line
- *     "SIP/2.0 NNN" (12 bytes, read with bpf_skb_load_bytes: the payload may be non-linear).
+ *     "SIP/2.0 NNN" (12 bytes, read in place from the linear part, else with
+ *     bpf_skb_load_bytes: a TCP payload is often in the skb's fragments).
  *  3. 100 Trying -> done. 2xx and the other answers that settle a challenge: only a peer with
  *     unsettled challenges is looked at further (one hash lookup otherwise).
  *  4. Challenges (401/407), refusals (403) and settling answers to such a peer: the Call-ID is
