@@ -138,12 +138,19 @@ $(OUT_DIR)/vosfp-agent: $(AGENT_SRCS) $(HEADERS) $(OUT_DIR)/prefix.stamp | $(OUT
 	$(Q)$(CC) $(USER_CFLAGS) -DVOSFP_INSTALLED_OBJECT='"$(LIBDIR)/sip_logic.bpf.o"' -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS)
 	$(Q)$(call give_back,$@)
 
+# The agent under ASan+UBSan with every finding fatal, for sanitized_agent_test.sh: the unit tests
+# sanitize the parsers; this runs the modes that read live pins and maps.
+$(OUT_DIR)/san/vosfp-agent: $(AGENT_SRCS) $(HEADERS) | $(OUT_DIR)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $(SANITIZE) -fno-sanitize-recover=all -o $@ $(AGENT_SRCS) $(USER_LIBS) $(CONFIG_LIBS)
+
 $(OUT_DIR)/vosfp-send: tools/vosfp-send.c | $(OUT_DIR)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $<
 	$(Q)$(call give_back,$@)
 
-build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests
+build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests $(OUT_DIR)/san/vosfp-agent
 
 deps:
 	$(Q)bash scripts/install-deps.sh
