@@ -111,7 +111,7 @@ static const cyaml_schema_field_t auto_block_fields[] = {
 	CYAML_FIELD_UINT("duration_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg,
 			 duration_seconds),
 	CYAML_FIELD_STRING_PTR("persist_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_auto_block_cfg, persist_file, 1, 4000),
+			       struct vosfp_auto_block_cfg, persist_file, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_END
 };
 
@@ -126,9 +126,9 @@ static const cyaml_schema_field_t scanners_fields[] = {
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, struct vosfp_config_doc, version),
 	CYAML_FIELD_STRING_PTR("pin_path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, pin_path, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, pin_path, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_STRING_PTR("bpf_object", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, bpf_object, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, bpf_object, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct vosfp_config_doc, interfaces,
 			     &iface_schema, 0, VOSFP_MAX_INTERFACES),
 	CYAML_FIELD_SEQUENCE("interface_files", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -489,6 +489,11 @@ int config_load(const char *path, struct config_file *cf, struct diag *d)
 	cyaml_err_t err;
 
 	memset(cf, 0, sizeof(*cf));
+	if (strlen(path) >= sizeof(cf->path)) {
+		diag_add(d, "config", 0, "'%.40s...': a path of %zu bytes, more than a path can be (%zu)", path,
+			 strlen(path), sizeof(cf->path) - 1);
+		return -ENAMETOOLONG;
+	}
 	snprintf(cf->path, sizeof(cf->path), "%s", path);
 	if (read_file(path, &buf, &len, d))
 		return -EINVAL;

@@ -118,6 +118,9 @@ struct vosfp_config_doc {
 	struct vosfp_scanners_cfg *scanners;
 };
 
+/* pin_path, bpf_object, persist_file, in bytes: room below PATH_MAX for what is joined to them
+ * (pins, links, ".tmp"), so no path is ever cut short. */
+#define VOSFP_PATH_FIELD_MAX 4000
 #define VOSFP_MAX_PORTS 64
 #define VOSFP_MAX_INTERFACES 64
 #define VOSFP_DEFAULT_BLOCKLIST_MAX 1048576

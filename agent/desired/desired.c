@@ -44,10 +44,11 @@ static void resolve_object(const struct vosfp_config_doc *c, char *out, size_t l
 	if (n > 0) {
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
-		snprintf(out, len, "%.*s/sip_logic.bpf.o", (int)(len - 20), exe);
-	} else {
-		snprintf(out, len, "%s", VOSFP_INSTALLED_OBJECT);
+		/* A cut path would name another file: then the installed path, whose absence is reported. */
+		if ((size_t)snprintf(out, len, "%s/sip_logic.bpf.o", exe) < len)
+			return;
 	}
+	snprintf(out, len, "%s", VOSFP_INSTALLED_OBJECT);
 }
 
 static void set_port(__u8 *bitmap, unsigned port)
@@ -153,24 +154,34 @@ static int remember_file(struct desired *s, const char *path)
 	return 0;
 }
 
-/* List files named relative to the config resolve against the config's directory, so a config
- * and its lists can move together (and tests can use relative names). */
-static const char *resolve_list_path(const struct desired *s, const char *name, char *buf, size_t len)
+/* A file the config names: relative to the config's directory unless absolute, so a config and
+ * its lists can move together (and tests can use relative names). A result that does not fit is
+ * an error at the config's line, never a shortened path: that would name another file. */
+static const char *resolve_path(const struct desired *s, const struct config_file *cf, const char *key,
+				const char *name, char *buf, size_t len, struct diag *d)
 {
 	const char *slash = strrchr(s->config_path, '/');
+	int n;
 
 	if (name[0] == '/' || !slash)
-		return name;
-	snprintf(buf, len, "%.*s/%s", (int)(slash - s->config_path), s->config_path, name);
+		n = snprintf(buf, len, "%s", name);
+	else
+		n = snprintf(buf, len, "%.*s/%s", (int)(slash - s->config_path), s->config_path, name);
+	if (n < 0 || (size_t)n >= len) {
+		diag_add(d, cf->path, config_line(cf, key),
+			 "%s: '%.40s...%s' is %d bytes long once joined to the config's directory, more than a path can be (%zu): use a shorter or an absolute path",
+			 key, name, name + strlen(name) - (strlen(name) > 20 ? 20 : strlen(name)), n, len - 1);
+		return NULL;
+	}
 	return buf;
 }
 
 /* Inline addresses (already validated with the config) and list files. */
-static void build_list(struct desired *s, const struct vosfp_list_cfg *l, struct prefix_set *set,
-		       struct diag *d)
+static void build_list(struct desired *s, const struct config_file *cf, const char *list,
+		       const struct vosfp_list_cfg *l, struct prefix_set *set, struct diag *d)
 {
 	struct vosfp_prefix p;
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], key[64];
 
 	if (!l)
 		return;
@@ -180,8 +191,13 @@ static void build_list(struct desired *s, const struct vosfp_list_cfg *l, struct
 	for (unsigned i = 0; i < l->files_count + l->optional_files_count; i++) {
 		int optional = i >= l->files_count;
 		const char *name = optional ? l->optional_files[i - l->files_count] : l->files[i];
-		const char *path = resolve_list_path(s, name, buf, sizeof(buf));
+		const char *path;
 
+		snprintf(key, sizeof(key), "%s.%s[%u]", list, optional ? "optional_files" : "files",
+			 optional ? i - l->files_count : i);
+		path = resolve_path(s, cf, key, name, buf, sizeof(buf), d);
+		if (!path)
+			continue;
 		list_file_read(path, optional, set, d);
 		if (remember_file(s, path))
 			diag_add(d, s->config_path, 0, "out of memory");
@@ -227,9 +243,14 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	}
 	s->iface_count = c->interfaces_count;
 	for (unsigned i = 0; s->ifaces && i < c->interface_files_count; i++) {
-		char buf[PATH_MAX];
+		char buf[PATH_MAX], key[64];
+		const char *path;
 
-		if (remember_file(s, resolve_list_path(s, c->interface_files[i], buf, sizeof(buf)))) {
+		snprintf(key, sizeof(key), "interface_files[%u]", i);
+		path = resolve_path(s, &cf, key, c->interface_files[i], buf, sizeof(buf), d);
+		if (!path)
+			continue;
+		if (remember_file(s, path)) {
 			diag_add(d, s->config_path, 0, "out of memory");
 			break;
 		}
@@ -241,10 +262,8 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);
 	build_defence(c, &s->runtime);
 	if (c->auto_block && c->auto_block->persist_file && (s->runtime.flags & VOSFP_F_AUTO_BLOCK)) {
-		char buf[PATH_MAX];
-
-		snprintf(s->autoblock_persist, sizeof(s->autoblock_persist), "%s",
-			 resolve_list_path(s, c->auto_block->persist_file, buf, sizeof(buf)));
+		resolve_path(s, &cf, "auto_block.persist_file", c->auto_block->persist_file,
+			     s->autoblock_persist, sizeof(s->autoblock_persist), d);
 	}
 	if (build_scanners(c->scanners, s))
 		diag_add(d, s->config_path, 0, "out of memory");
@@ -257,8 +276,8 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 								       : VOSFP_RATE_SOURCES_DEFAULT_MAX;
 	s->auto_block_max = c->limits && c->limits->auto_block_max ? c->limits->auto_block_max
 								   : VOSFP_AUTO_BLOCK_DEFAULT_MAX;
-	build_list(s, c->blocklist, &s->blocked, d);
-	build_list(s, c->allowlist, &s->allowed, d);
+	build_list(s, &cf, "blocklist", c->blocklist, &s->blocked, d);
+	build_list(s, &cf, "allowlist", c->allowlist, &s->allowed, d);
 	check_limit(&cf, "blocklist", &s->blocked, s->blocklist_max, d);
 	check_limit(&cf, "allowlist", &s->allowed, s->allowlist_max, d);
 	config_free(&cf);

@@ -144,10 +144,12 @@ static void check_node(struct walk *w, yaml_node_t *n, const cyaml_schema_value_
 
 static void expected(struct walk *w, yaml_node_t *n, const char *path, const char *what)
 {
-	diag_add(w->d, w->y->file, line_of(n), "%s%sexpected %s, found %s%s%s%s", path, *path ? ": " : "", what,
-		 kind_name(n), n->type == YAML_SCALAR_NODE && *n->data.scalar.value ? " '" : "",
-		 n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "",
-		 n->type == YAML_SCALAR_NODE && *n->data.scalar.value ? "'" : "");
+	const char *v = n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "";
+	/* A long value is quoted by its start: the message stays one readable line. */
+	int shown = strlen(v) > 64 ? 60 : 64;
+
+	diag_add(w->d, w->y->file, line_of(n), "%s%sexpected %s, found %s%s%.*s%s", path, *path ? ": " : "", what,
+		 kind_name(n), *v ? " '" : "", shown, v, !*v ? "" : shown == 60 ? "...'" : "'");
 }
 
 static void key_list(const cyaml_schema_field_t *f, char *buf, size_t len)

@@ -45,6 +45,7 @@ declare -A schema_blind=(
 	[bad/list-binary.yaml]="list-file contents: binary data"
 	[bad/list-file-is-directory.yaml]="list file is a directory: the file system"
 	[bad/list-file-missing.yaml]="list file does not exist: the file system"
+	[bad/list-path-too-long.yaml]="a list name too long once joined to the config's directory: where the config is"
 	[bad/list-host-bits.yaml]="list-file contents: a prefix with host bits set"
 	[bad/list-long-line.yaml]="list-file contents: a line longer than 256 characters"
 	[bad/list-prefix-129.yaml]="list-file contents: an IPv6 prefix length of 129"
