@@ -26,6 +26,20 @@ void diag_add(struct diag *d, const char *file, int line, const char *fmt, ...)
 		d->msgs[d->kept++] = full;
 }
 
+void diag_add_ref(struct diag *d, const struct diag_ref *ref, const char *path, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ref)
+		diag_add(d, ref->file, ref->line, "%s: '%s': %s", ref->key, path, msg);
+	else
+		diag_add(d, path, 0, "%s", msg);
+}
+
 void diag_print(const struct diag *d, FILE *out)
 {
 	for (size_t i = 0; i < d->kept; i++)

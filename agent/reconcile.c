@@ -549,7 +549,13 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		diag_clear(&d);
 		return RECONCILE_INVALID;
 	}
-	if (pins_ensure_bpffs(want->pin_path, mounted, why, sizeof(why))) {
+	ret = pins_ensure_bpffs(want->pin_path, mounted, why, sizeof(why));
+	/* -EINVAL: no bpf filesystem there and none of ours to mount: the config must change. */
+	if (ret == -EINVAL) {
+		log_msg(LOG_ERR, "%s:%d: pin_path: %s; nothing changed", config, want->pin_path_line, why);
+		return RECONCILE_INVALID;
+	}
+	if (ret) {
 		log_msg(LOG_ERR, "pin_path %s", why);
 		return RECONCILE_FAILED;
 	}

@@ -198,7 +198,8 @@ static void build_list(struct desired *s, const struct config_file *cf, const ch
 		path = resolve_path(s, cf, key, name, buf, sizeof(buf), d);
 		if (!path)
 			continue;
-		list_file_read(path, optional, set, d);
+		list_file_read(path, optional, set, d,
+			       &(struct diag_ref){ cf->path, config_line(cf, key), key });
 		if (remember_file(s, path))
 			diag_add(d, s->config_path, 0, "out of memory");
 	}
@@ -230,6 +231,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	c = cf.doc;
 	snprintf(s->config_path, sizeof(s->config_path), "%s", path);
 	snprintf(s->pin_path, sizeof(s->pin_path), "%s", c->pin_path ? c->pin_path : VOSFP_DEFAULT_PIN_PATH);
+	s->pin_path_line = c->pin_path ? config_line(&cf, "pin_path") : 0;
 	/* Whether the object loads is found out by loading it, before anything changes. */
 	resolve_object(c, s->bpf_object, sizeof(s->bpf_object));
 
@@ -255,7 +257,8 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 			break;
 		}
 		/* The remembered copy outlives this call: interfaces point at it for their origin. */
-		iface_file_read(s->list_files[s->list_file_count - 1], s, c->interfaces_count, d);
+		iface_file_read(s->list_files[s->list_file_count - 1], s, c->interfaces_count, d,
+				&(struct diag_ref){ cf.path, config_line(&cf, key), key });
 	}
 	build_runtime(c->sip, &s->runtime);
 	if (c->metrics)

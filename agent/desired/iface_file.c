@@ -69,7 +69,8 @@ static int add_iface(struct desired *s, const struct desired_iface *di)
 	return 0;
 }
 
-int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, struct diag *d)
+int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, struct diag *d,
+		    const struct diag_ref *ref)
 {
 	char *line = NULL, err[256];
 	size_t cap = 0, before = d->count;
@@ -80,7 +81,7 @@ int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, st
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		diag_add(d, path, 0, "cannot open interface file: %s", strerror(errno));
+		diag_add_ref(d, ref, path, "cannot open interface file: %s", strerror(errno));
 		return -errno;
 	}
 	while ((len = getline(&line, &cap, f)) >= 0) {

@@ -69,7 +69,8 @@ static int slurp(int fd, size_t hint, char **out, size_t *len)
 	return -ENOMEM;
 }
 
-long list_file_read(const char *path, int optional, struct prefix_set *set, struct diag *d)
+long list_file_read(const char *path, int optional, struct prefix_set *set, struct diag *d,
+		    const struct diag_ref *ref)
 {
 	char err[256], *buf = NULL, *line, *end, *end_of_line, *nul;
 	size_t bad_before = d->count, size = 0;
@@ -81,14 +82,14 @@ long list_file_read(const char *path, int optional, struct prefix_set *set, stru
 	if (fd < 0) {
 		if (optional && errno == ENOENT)
 			return 0;
-		diag_add(d, path, 0, "cannot open list file: %s%s", strerror(errno),
-			 errno == ENOENT ? " (list it under optional_files if it may be absent)" : "");
+		diag_add_ref(d, ref, path, "cannot open list file: %s%s", strerror(errno),
+			     errno == ENOENT ? " (list it under optional_files if it may be absent)" : "");
 		return -errno;
 	}
 	ret = slurp(fd, fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 4096, &buf, &size);
 	close(fd);
 	if (ret) {
-		diag_add(d, path, 0, "read error: %s", strerror(-ret));
+		diag_add_ref(d, ref, path, "read error: %s", strerror(-ret));
 		return ret;
 	}
 	/* One allocation for the whole set, as big as the file has lines (a newline count costs a

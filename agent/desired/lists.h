@@ -7,8 +7,11 @@
 #include "prefix_set.h"
 
 /* Add the entries of path to set. A missing file is an error unless optional (then: empty).
- * Returns the number of entries read, or a negative errno when the file failed. */
-long list_file_read(const char *path, int optional, struct prefix_set *set, struct diag *d);
+ * Problems with the file as a whole are reported where ref says it was named (NULL: at the file
+ * itself), bad lines at their own line. Returns the number of entries read, or a negative errno
+ * when the file failed. */
+long list_file_read(const char *path, int optional, struct prefix_set *set, struct diag *d,
+		    const struct diag_ref *ref);
 
 /* Parse one line's text (comment and blanks stripped); 1 = entry, 0 = nothing on the line,
  * negative = bad (reason in err). */

@@ -11,6 +11,62 @@
 
 enum scalar_kind { SCALAR_STRING, SCALAR_INT, SCALAR_BOOL, SCALAR_NULL, SCALAR_FLOAT, SCALAR_TIMESTAMP };
 
+/* Spaces before the first character of the line holding buf[index]. */
+static size_t indent_of_line(const unsigned char *buf, size_t len, size_t index)
+{
+	size_t start = index < len ? index : len, n = 0;
+
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	while (start + n < len && buf[start + n] == ' ')
+		n++;
+	return n;
+}
+
+/* libyaml notices an unclosed '[' or '{' only where the input ends or the next key starts, and
+ * says so there. Scan the tokens up to that point again: when a flow collection is still open,
+ * and the error is at the end of the input or on a later line indented no deeper than the line
+ * that opened it (the next key: the flow ran past its block), the opening bracket is the line to
+ * fix. *at gets it. */
+static int unclosed_flow(const unsigned char *buf, size_t len, const yaml_mark_t *problem, yaml_mark_t *at,
+			 char *bracket)
+{
+	yaml_mark_t open[64];
+	char kind[64];
+	unsigned depth = 0;
+	yaml_parser_t p;
+	yaml_token_t t;
+	int done = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return 0;
+	yaml_parser_set_input_string(&p, buf, len);
+	while (!done && yaml_parser_scan(&p, &t)) {
+		done = t.type == YAML_STREAM_END_TOKEN || t.start_mark.index >= problem->index;
+		if (!done && (t.type == YAML_FLOW_SEQUENCE_START_TOKEN || t.type == YAML_FLOW_MAPPING_START_TOKEN)) {
+			if (depth < sizeof(open) / sizeof(open[0])) {
+				open[depth] = t.start_mark;
+				kind[depth] = t.type == YAML_FLOW_SEQUENCE_START_TOKEN ? '[' : '{';
+			}
+			depth++;
+		} else if (!done && depth &&
+			   (t.type == YAML_FLOW_SEQUENCE_END_TOKEN || t.type == YAML_FLOW_MAPPING_END_TOKEN)) {
+			depth--;
+		}
+		yaml_token_delete(&t);
+	}
+	yaml_parser_delete(&p);
+	if (!depth || depth > sizeof(open) / sizeof(open[0]))
+		return 0;
+	if (problem->index < len &&
+	    !(problem->line > open[depth - 1].line &&
+	      indent_of_line(buf, len, problem->index) <= indent_of_line(buf, len, open[depth - 1].index)))
+		return 0;
+	*at = open[depth - 1];
+	*bracket = kind[depth - 1];
+	return 1;
+}
+
 int yamldoc_parse(struct yamldoc *y, const char *file, const unsigned char *buf, size_t len,
 		  struct diag *d)
 {
@@ -26,9 +82,18 @@ int yamldoc_parse(struct yamldoc *y, const char *file, const unsigned char *buf,
 	yaml_parser_set_input_string(&parser, buf, len);
 	ok = yaml_parser_load(&parser, &y->doc);
 	if (!ok) {
-		diag_add(d, file, (int)parser.problem_mark.line + 1, "not valid YAML: %s%s%s",
-			 parser.problem ? parser.problem : "unknown error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_mark_t open;
+		char bracket;
+
+		if (unclosed_flow(buf, len, &parser.problem_mark, &open, &bracket))
+			diag_add(d, file, (int)open.line + 1,
+				 "not valid YAML: this '%c' is not closed (found %s at line %d: %s)", bracket,
+				 parser.problem_mark.index < len ? "the next key" : "the end of the file",
+				 (int)parser.problem_mark.line + 1, parser.problem ? parser.problem : "unknown error");
+		else
+			diag_add(d, file, (int)parser.problem_mark.line + 1, "not valid YAML: %s%s%s",
+				 parser.problem ? parser.problem : "unknown error",
+				 parser.context ? " " : "", parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}

@@ -53,6 +53,7 @@ declare -A schema_blind=(
 	[bad/merge-key.yaml]="YAML merge key '<<': the loader merges it, the agent refuses it"
 	[bad/syntax-tab-indent.yaml]="YAML syntax error: nothing to validate"
 	[bad/syntax-unclosed-bracket.yaml]="YAML syntax error: nothing to validate"
+	[bad/syntax-unclosed-bracket-next-key.yaml]="YAML syntax error: nothing to validate"
 	[bad/version-float.yaml]="1.0 written for 1: JSON Schema's numbers make 1.0 the integer 1"
 	[bad/two-documents.yaml]="two YAML documents: the loader refuses the stream before any schema sees it"
 	[bad/scanners-duplicate-token.yaml]="two tokens with one first word: case-insensitive word equality"
