@@ -10,6 +10,7 @@
 #include "config.h"
 #include "addr.h"
 #include "endpoint.h"
+#include "file_trust.h"
 #include "scanner.h"
 
 static const cyaml_strval_t mode_names[] = {
@@ -215,34 +216,13 @@ int config_line(const struct config_file *cf, const char *key_path)
 
 static int read_file(const char *path, unsigned char **buf, size_t *len, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0;
-	unsigned char *b;
+	char why[512];
+	int ret = trusted_read(path, 0, VOSFP_CONFIG_MAX_BYTES, (char **)buf, len, why, sizeof(why));
 
-	if (!f) {
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
-		return -errno;
-	}
-	b = malloc(cap);
-	while (b) {
-		size_t got = fread(b + n, 1, cap - n, f);
-
-		n += got;
-		if (n < cap)
-			break;
-		cap *= 2;
-		b = realloc(b, cap);
-	}
-	if (!b || ferror(f)) {
-		diag_add(d, path, 0, "cannot read: %s", b ? strerror(errno) : "out of memory");
-		free(b);
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	*buf = b;
-	*len = n;
-	return 0;
+	if (ret)
+		diag_add(d, path, 0, "cannot read the config: %s%s", why,
+			 ret == -EFBIG ? " (long address lists belong in list files: blocklist.files)" : "");
+	return ret;
 }
 
 static int has_duplicate_string(char **v, unsigned i)

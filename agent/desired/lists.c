@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_trust.h"
 #include "lists.h"
 
 #define LINE_MAX_LEN 256	/* far beyond the longest IPv6 prefix */
@@ -77,16 +78,16 @@ long list_file_read(const char *path, int optional, struct prefix_set *set, stru
 	long entries = 0, lineno = 0;
 	size_t lines = 0;
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = trusted_open(path, 0, &st, err, sizeof(err)), ret;
 
 	if (fd < 0) {
-		if (optional && errno == ENOENT)
+		if (optional && fd == -ENOENT)
 			return 0;
-		diag_add_ref(d, ref, path, "cannot open list file: %s%s", strerror(errno),
-			     errno == ENOENT ? " (list it under optional_files if it may be absent)" : "");
-		return -errno;
+		diag_add_ref(d, ref, path, "cannot open list file: %s%s", err,
+			     fd == -ENOENT ? " (list it under optional_files if it may be absent)" : "");
+		return fd;
 	}
-	ret = slurp(fd, fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 4096, &buf, &size);
+	ret = slurp(fd, st.st_size > 0 ? (size_t)st.st_size : 4096, &buf, &size);
 	close(fd);
 	if (ret) {
 		diag_add_ref(d, ref, path, "read error: %s", strerror(-ret));

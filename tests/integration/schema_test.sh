@@ -40,6 +40,7 @@ declare -A schema_blind=(
 	[bad/interface-file-bad-mode.yaml]="interface-file contents: an unknown XDP mode"
 	[bad/interface-file-bad-name.yaml]="interface-file contents: an invalid interface name"
 	[bad/interface-file-twice.yaml]="interface-file contents: one interface on two lines"
+	[bad/interface-file-is-directory.yaml]="interface file is a directory: the file system"
 	[bad/limits-exceeded.yaml]="entry count (inline + list files) against limits.blocklist_max"
 	[bad/list-bad-line.yaml]="list-file contents: a line that is not an address"
 	[bad/list-binary.yaml]="list-file contents: binary data"
