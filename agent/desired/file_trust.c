@@ -1,10 +1,15 @@
-/* file_trust.c - see file_trust.h. Every check is made on what was opened (fstat of the
- * descriptor), the check before open only keeps FIFOs and devices from being opened at all. */
+/* file_trust.c - see file_trust.h. The walk checks every directory and entry before anything is
+ * opened (so a FIFO or a device never is); the file's own owner and mode are checked on what was
+ * opened (fstat of the descriptor). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "file_trust.h"
@@ -26,33 +31,207 @@ static const char *kind_of(mode_t m)
 	return "of an unknown type";
 }
 
-static int fail(int err, char *why, size_t len, const char *fmt, const char *arg)
+static int fail(int err, char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(int err, char *why, size_t len, const char *fmt, ...)
 {
-	snprintf(why, len, fmt, arg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
-int trusted_open(const char *path, unsigned flags, struct stat *st, char *why, size_t len)
+/* Root, and the agent's own user (an unprivileged --dry-run trusts its user's files: they cannot
+ * be used against that user's own process). */
+static int trusted_owner(uid_t uid)
 {
-	struct stat pre;
-	int fd;
+	return uid == 0 || uid == geteuid();
+}
 
-	if ((flags & TRUST_NOFOLLOW ? lstat(path, &pre) : stat(path, &pre)) < 0)
-		return fail(-errno, why, len, "%s", strerror(errno));
-	if (S_ISLNK(pre.st_mode))
-		return fail(-ELOOP, why, len, "%s",
-			    "a symbolic link: the agent's own state file must not be one (remove the link)");
-	if (!S_ISREG(pre.st_mode))
-		return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(pre.st_mode));
-	/* O_NONBLOCK: should a FIFO take the file's place after the check, open returns at once. */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (flags & TRUST_NOFOLLOW ? O_NOFOLLOW : 0));
-	if (fd < 0)
-		return fail(-errno, why, len, "%s", strerror(errno));
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) || st->st_dev != pre.st_dev || st->st_ino != pre.st_ino) {
-		close(fd);
-		return fail(-EAGAIN, why, len, "%s", "replaced while being opened: try again");
+static const char *user(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, len, "uid %u (%s)", (unsigned)uid, pw->pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)uid);
+	return buf;
+}
+
+static const char *owners(char *buf, size_t len)
+{
+	char me[96];
+
+	if (geteuid() == 0)
+		snprintf(buf, len, "root");
+	else
+		snprintf(buf, len, "root or %s, who runs this", user(geteuid(), me, sizeof(me)));
+	return buf;
+}
+
+/* Do its mode bits let group or others write it? Not on a read-only mount: a Kubernetes ConfigMap
+ * volume is 0777 but mounted read-only, and nobody can write it there. */
+static int others_write(const char *path, int fd, const struct stat *st)
+{
+	struct statvfs vfs;
+
+	if (!(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	return !((fd >= 0 ? fstatvfs(fd, &vfs) : statvfs(path, &vfs)) == 0 && (vfs.f_flag & ST_RDONLY));
+}
+
+/* A directory on the way. Group- or world-writable is accepted only with the sticky bit (/tmp):
+ * others may add entries there but not rename or remove ours, and each entry we go through is
+ * checked for its owner (*shared tells the walk to). */
+static int check_dir(const char *dir, const struct stat *st, int *shared, char *why, size_t len)
+{
+	char u[96], o[128];
+
+	if (!trusted_owner(st->st_uid))
+		return fail(-EPERM, why, len, "unsafe: the directory %s is owned by %s, not %s, who could replace the file: chown root %s",
+			    dir, user(st->st_uid, u, sizeof(u)), owners(o, sizeof(o)), dir);
+	*shared = others_write(dir, -1, st);
+	if (*shared && !(st->st_mode & S_ISVTX))
+		return fail(-EPERM, why, len, "unsafe: the directory %s is writable by group or others (mode %04o), who could replace the file: chmod go-w %s",
+			    dir, (unsigned)(st->st_mode & 07777), dir);
+	return 0;
+}
+
+/* What the walk went through last: the directory (resolved, "" for /) and whether others may add
+ * entries to it. */
+struct walk {
+	char dir[PATH_MAX];
+	int shared;
+};
+
+static int enter_dir(struct walk *w, const char *dir, char *why, size_t len)
+{
+	struct stat st;
+
+	if (lstat(*dir ? dir : "/", &st) < 0)
+		return fail(-errno, why, len, "%s: %s", *dir ? dir : "/", strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(-ENOTDIR, why, len, "%s: %s", dir, strerror(ENOTDIR));
+	snprintf(w->dir, sizeof(w->dir), "%s", dir);
+	return check_dir(*dir ? dir : "/", &st, &w->shared, why, len);
+}
+
+/* The path made absolute, in rest (cwd first for a relative one); never cut. */
+static int absolute(const char *path, char *rest, size_t size, char *why, size_t len)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (strlen(path) >= PATH_MAX)
+		return fail(-ENAMETOOLONG, why, len, "%s", strerror(ENAMETOOLONG));
+	if (path[0] == '/') {
+		n = snprintf(rest, size, "%s", path);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return fail(-errno, why, len, "the current directory: %s", strerror(errno));
+		n = snprintf(rest, size, "%s/%s", cwd, path);
 	}
-	return fd;
+	return n < 0 || (size_t)n >= size ? fail(-ENAMETOOLONG, why, len, "%s", strerror(ENAMETOOLONG)) : 0;
+}
+
+#define TRUST_MAX_LINKS 40	/* the kernel's own bound (MAXSYMLINKS) */
+
+/* Resolve path one component at a time, as the kernel would, checking every directory the lookup
+ * goes through (those holding the symlinks it follows included) and every entry taken from a
+ * shared directory, then open the file. Each checked directory can be changed only by root or
+ * us, so what was checked is what open finds. */
+int trusted_open(const char *path, unsigned flags, struct stat *out, char *why, size_t len)
+{
+	char rest[2 * PATH_MAX], cand[PATH_MAX], target[PATH_MAX], tmp[2 * PATH_MAX], u[96], o[128];
+	struct walk w;
+	unsigned links = 0;
+	char *p;
+	int ret = absolute(path, rest, sizeof(rest), why, len), fd;
+
+	if (ret || (ret = enter_dir(&w, "", why, len)))
+		return ret;
+	for (p = rest;;) {
+		struct stat st;
+		size_t clen;
+		int last, n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)	/* "/", "dir/": a directory was named */
+			return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(S_IFDIR));
+		clen = strcspn(p, "/");
+		last = !p[clen + strspn(p + clen, "/")];
+		if ((clen == 1 && p[0] == '.') || (clen == 2 && p[0] == '.' && p[1] == '.')) {
+			if (clen == 2 && strrchr(w.dir, '/'))
+				*strrchr(w.dir, '/') = '\0';	/* checked on the way down */
+			snprintf(cand, sizeof(cand), "%s", w.dir);
+			if ((ret = enter_dir(&w, cand, why, len)))
+				return ret;
+			p += clen;
+			if (last)
+				return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(S_IFDIR));
+			continue;
+		}
+		n = snprintf(cand, sizeof(cand), "%s/%.*s", w.dir, (int)clen, p);
+		if (n < 0 || (size_t)n >= sizeof(cand))
+			return fail(-ENAMETOOLONG, why, len, "%s", strerror(ENAMETOOLONG));
+		p += clen;
+		if (lstat(cand, &st) < 0)
+			return fail(-errno, why, len, "%s", strerror(errno));
+		if (w.shared && !trusted_owner(st.st_uid))
+			return fail(-EPERM, why, len, "unsafe: %s is owned by %s in the shared directory %s, where anyone may put it: chown root %s, or move it to a directory only root can write",
+				    cand, user(st.st_uid, u, sizeof(u)), *w.dir ? w.dir : "/", cand);
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t tlen;
+
+			if (last && (flags & TRUST_NOFOLLOW))
+				return fail(-ELOOP, why, len, "%s",
+					    "a symbolic link: the agent's own state file must not be one (remove the link)");
+			if (++links > TRUST_MAX_LINKS)
+				return fail(-ELOOP, why, len, "%s", strerror(ELOOP));
+			tlen = readlink(cand, target, sizeof(target));
+			if (tlen < 0 || (size_t)tlen >= sizeof(target))
+				return fail(tlen < 0 ? -errno : -ENAMETOOLONG, why, len, "%s: %s", cand,
+					    strerror(tlen < 0 ? errno : ENAMETOOLONG));
+			n = snprintf(tmp, sizeof(tmp), "%.*s/%s", (int)tlen, target, p);
+			if (n < 0 || (size_t)n >= sizeof(tmp))
+				return fail(-ENAMETOOLONG, why, len, "%s", strerror(ENAMETOOLONG));
+			memcpy(rest, tmp, (size_t)n + 1);
+			p = rest;
+			if (target[0] == '/' && (ret = enter_dir(&w, "", why, len)))
+				return ret;
+			continue;
+		}
+		if (!last) {
+			if (!S_ISDIR(st.st_mode))
+				return fail(-ENOTDIR, why, len, "%s: %s", cand, strerror(ENOTDIR));
+			if ((ret = enter_dir(&w, cand, why, len)))
+				return ret;
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(st.st_mode));
+		/* O_NONBLOCK: should a FIFO take the file's place after the check, open returns at once. */
+		fd = open(cand, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+		if (fd < 0)
+			return fail(-errno, why, len, "%s", strerror(errno));
+		if (fstat(fd, out) < 0 || !S_ISREG(out->st_mode) || out->st_dev != st.st_dev || out->st_ino != st.st_ino)
+			ret = fail(-EAGAIN, why, len, "%s", "replaced while being opened: try again");
+		else if (!trusted_owner(out->st_uid))
+			ret = fail(-EPERM, why, len, "unsafe: owned by %s, not %s, who could change it: chown root %s",
+				   user(out->st_uid, u, sizeof(u)), owners(o, sizeof(o)), cand);
+		else if (others_write(cand, fd, out))
+			ret = fail(-EPERM, why, len, "unsafe: writable by group or others (mode %04o), who could change it: chmod go-w %s",
+				   (unsigned)(out->st_mode & 07777), cand);
+		if (ret) {
+			close(fd);
+			return ret;
+		}
+		return fd;
+	}
 }
 
 long trusted_read_fd(int fd, void *buf, size_t count)

@@ -1,7 +1,11 @@
 /* file_trust.h - how the agent opens every file whose content it acts on: the config, list files,
- * interface files, key and credential files, its own state files. Promise: a descriptor only for
- * a regular file, opened without blocking (a FIFO or a device is refused before it is opened) and
- * read within a stated bound. It never cuts a path short and never reads past the bound. */
+ * interface files, key and credential files, its own state files (StrictModes, as sshd and the
+ * OpenBSD daemons). Promise: a descriptor only for a regular file owned by root (or the agent's
+ * own user) and not writable by group or others, reached through directories of which the same
+ * holds (every one from / on, those holding a symlink followed included; a shared directory only
+ * with the sticky bit and then only for an entry of root's; mode bits on a read-only mount grant
+ * nothing), opened without blocking (a FIFO or a device is refused before it is opened) and read
+ * within a stated bound. It never cuts a path short and never reads past the bound. */
 #ifndef VOSFP_FILE_TRUST_H
 #define VOSFP_FILE_TRUST_H
 
@@ -14,8 +18,10 @@
 
 /* Open path for reading (O_CLOEXEC). Returns the descriptor with *st filled, or a negative errno
  * with why saying what is wrong and what to do, without naming path itself (the caller does):
- * -ENOENT when it does not exist, -EINVAL when it is not a regular file, -ELOOP for a symlink
- * under TRUST_NOFOLLOW, or the error of the failing call. */
+ * -EPERM when it is unsafe ("unsafe: writable by group or others (mode 0666), who could change
+ * it: chmod go-w PATH"), -ENOENT when it does not exist, -EINVAL when it is not a regular file,
+ * -ELOOP for a symlink under TRUST_NOFOLLOW (or too many), -ENAMETOOLONG, or the error of the
+ * failing call (-EACCES). A relative path is checked from / through the current directory. */
 int trusted_open(const char *path, unsigned flags, struct stat *st, char *why, size_t len);
 
 /* The whole file, NUL-terminated, in *buf (to free) and *size. A file of more than max bytes is

@@ -2,8 +2,11 @@
 # input_files_test.sh - the real agent against input files an attacker or a careless operator
 # could name: FIFOs, devices and directories as the config, a list file or an interface file are
 # refused at once with file:line and exit 2 (a FIFO never blocks: not even a running daemon, which
-# keeps answering GET /metrics and keeps its last good policy). Its own temp dir, pin path, veth
-# pair and processes, removed however it exits.
+# keeps answering GET /metrics and keeps its last good policy). StrictModes: a file, or a directory
+# on its way, that others than root could change (mode, owner, nobody's directory in /tmp, a
+# symlink's directory) is refused with the fix to make, also under a running daemon; a read-only
+# mount's mode bits are void; an unprivileged --dry-run trusts its user's own files only. Its own
+# temp dirs, pin path, veth pair, mount namespace and processes, removed however it exits.
 # shellcheck disable=SC2015,SC2317 # "check && pass || fail" lines; cleanup called through the trap
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -69,6 +72,73 @@ for what in fifo /dev/zero dir; do
 	refused "$kind as a list file for --check-list: exit 2 at once" "^$path: cannot open list file: $kind" --check-list "$path"
 done
 
+# --- StrictModes: files and directories others than root may change are refused -------------------
+printf '%s\nblocklist:\n  files: [good.txt, %s]\n' "$head" "$work/list.txt" >"$work/list.yaml"
+unsafe() {	# unsafe LABEL PATTERN: list.yaml naming $work/list.txt is refused with PATTERN
+	refused "$1" "list.yaml:6: blocklist.files\[1\]: '$work/list.txt': cannot open list file: unsafe: $2" --dry-run -c "$work/list.yaml"
+}
+printf '198.19.160.3\n' >"$work/list.txt"
+chmod 666 "$work/list.txt"
+unsafe "a world-writable list file: exit 2, at the config line, with the fix" \
+	"writable by group or others \(mode 0666\), who could change it: chmod go-w $work/list.txt"
+chmod 644 "$work/list.txt" && chown nobody "$work/list.txt"
+unsafe "a list file owned by nobody: exit 2, with the fix" \
+	"owned by uid 65534 \(nobody\), not root, who could change it: chown root $work/list.txt"
+chown root "$work/list.txt"
+"$agent" --dry-run -c "$work/list.yaml" >/dev/null 2>&1 && pass "the same list file root's, mode 0644: accepted" ||
+	fail "root's 0644 list file refused"
+# A directory a local user made in /tmp (sticky, world-writable) and filled: root must not apply it.
+nobody_dir=$(runuser -u nobody -- mktemp -d /tmp/vosfp-harden-input-nobody.XXXXXX)
+runuser -u nobody -- sh -c "printf '198.19.160.4\n' >'$nobody_dir/list.txt'"
+printf '%s\nblocklist:\n  files: [%s/list.txt]\n' "$head" "$nobody_dir" >"$work/nobody.yaml"
+refused "a list file in nobody's directory under /tmp: exit 2" \
+	"nobody.yaml:6: blocklist.files\[0\]: '$nobody_dir/list.txt': cannot open list file: unsafe: $nobody_dir is owned by uid 65534 \(nobody\) in the shared directory /tmp" \
+	--dry-run -c "$work/nobody.yaml"
+rm -rf "$nobody_dir"
+mkdir -m 777 "$work/open"
+printf '198.19.160.5\n' >"$work/open/list.txt"
+printf '%s\ninterface_files: [open/list.txt]\n' "$head" >"$work/open.yaml"
+refused "an interface file in a world-writable directory: exit 2" \
+	"open.yaml:5: interface_files\[0\]: '$work/open/list.txt': cannot read interface file: unsafe: the directory $work/open is writable by group or others \(mode 0777\), who could replace the file: chmod go-w $work/open" \
+	--dry-run -c "$work/open.yaml"
+cp "$work/list.yaml" "$work/open/config.yaml"
+refused "a config in a world-writable directory: exit 2" \
+	"open/config.yaml: cannot read the config: unsafe: the directory $work/open is writable" --once -c "$work/open/config.yaml"
+chmod 755 "$work/open" && chmod 646 "$work/open/config.yaml"
+refused "a world-writable config: exit 2" "cannot read the config: unsafe: writable by group or others \(mode 0646\)" \
+	--once -c "$work/open/config.yaml"
+chmod 644 "$work/open/config.yaml"
+
+# A read-only mount: its mode bits grant nobody anything (a Kubernetes ConfigMap volume is 0777,
+# mounted read-only). In a private mount namespace, so the host never sees the mount.
+mkdir "$work/ro"
+out=$(timeout 30 unshare -m --propagation private sh -c "
+	mount -t tmpfs -o mode=0777 vosfp-harden-input '$work/ro' &&
+	cp '$work/list.yaml' '$work/good.txt' '$work/list.txt' '$work/ro/' && chmod 666 '$work/ro/list.txt' &&
+	sed -i 's|$work/list.txt|$work/ro/list.txt|' '$work/ro/list.yaml' &&
+	'$agent' --dry-run -c '$work/ro/list.yaml' >/dev/null 2>&1; echo rw=\$?
+	mount -o remount,ro '$work/ro' && '$agent' --dry-run -c '$work/ro/list.yaml' 2>&1; echo ro=\$?" 2>&1)
+grep -q '^rw=2$' <<<"$out" && grep -q '^ro=0$' <<<"$out" &&
+	pass "a 0777 directory and a 0666 list file: refused on a writable mount, accepted once it is read-only" ||
+	fail "read-only mount: $out"
+
+# Unprivileged --dry-run: root's 0600 file cannot be read; the user's own files are trusted (they
+# cannot be used against the user's own process), and a root run refuses them.
+chmod 755 "$work" && chmod 600 "$work/list.txt"
+out=$(runuser -u nobody -- "$agent" --dry-run -c "$work/list.yaml" 2>&1)
+[ $? -eq 2 ] && grep -q "blocklist.files\[1\]: '$work/list.txt': cannot open list file: Permission denied" <<<"$out" &&
+	pass "--dry-run as nobody, a root-owned 0600 list file: exit 2, Permission denied at the config line" ||
+	fail "--dry-run as nobody, root's 0600 list: $out"
+chmod 644 "$work/list.txt"
+mine=$(runuser -u nobody -- mktemp -d /tmp/vosfp-harden-input-own.XXXXXX)
+printf '%s\nblocklist:\n  files: [list.txt]\n' "$head" | runuser -u nobody -- sh -c "cat >'$mine/vosfp.yaml'"
+runuser -u nobody -- sh -c "printf '198.19.160.6\n' >'$mine/list.txt'"
+out=$(runuser -u nobody -- "$agent" --dry-run -c "$mine/vosfp.yaml" 2>&1) &&
+	grep -q "valid (0 interfaces, blocklist 1" <<<"$out" && pass "--dry-run as nobody of nobody's own config and list: valid" ||
+	fail "--dry-run as nobody of its own files: $out"
+refused "the same files run as root: exit 2" "cannot read the config: unsafe: $mine is owned by uid 65534" --dry-run -c "$mine/vosfp.yaml"
+rm -rf "$mine"
+
 # --- a running daemon told to read a FIFO keeps its policy and keeps serving -----------------------
 ip link add "$host" type veth peer name "$peer" && ip link set "$host" up && ip link set "$peer" up ||
 	{ fail "cannot create the veth pair"; exit 1; }
@@ -82,10 +152,20 @@ config good.txt
 daemon_pid=$!
 wait_for 20 pinned_has_v4 "$pin" blocked_ips 198.19.160.1 && pass "daemon up with good.txt applied" ||
 	fail "daemon did not apply good.txt: $(tail -n 3 "$work/daemon.log")"
+# A list file made world-writable under the running daemon: its next change is refused, the last
+# good policy stays; made safe again, it is applied.
+chmod 666 "$work/good.txt" && printf '198.19.160.2\n' >>"$work/good.txt"
+wait_for 10 grep -q "base.yaml:8: blocklist.files\[0\]: '$work/good.txt': cannot open list file: unsafe: writable by group or others (mode 0666)" "$work/daemon.log" &&
+	! pinned_has_v4 "$pin" blocked_ips 198.19.160.2 && pinned_has_v4 "$pin" blocked_ips 198.19.160.1 &&
+	pass "daemon: a list file made world-writable is refused on reload, the last good policy kept" ||
+	fail "daemon: world-writable list file: $(tail -n 3 "$work/daemon.log")"
+chmod 644 "$work/good.txt"
+wait_for 10 pinned_has_v4 "$pin" blocked_ips 198.19.160.2 && pass "daemon: made safe again (chmod go-w), the list is applied" ||
+	fail "daemon: not applied after chmod go-w: $(tail -n 3 "$work/daemon.log")"
 config fifo
 wait_for 10 grep -q "base.yaml:8: blocklist.files\[0\]: '$work/fifo': cannot open list file: a FIFO" "$work/daemon.log" &&
 	pass "daemon: a reload naming a FIFO is refused at the config line" || fail "daemon: $(tail -n 3 "$work/daemon.log")"
-timeout 10 python3 "$client" scrape "127.0.0.1:$port" "$work/scrape" && grep -q '^vosfp_reloads_total{result="failed"} 1' "$work/scrape" &&
+timeout 10 python3 "$client" scrape "127.0.0.1:$port" "$work/scrape" && grep -q '^vosfp_reloads_total{result="failed"} 2' "$work/scrape" &&
 	pass "daemon: GET /metrics answered after the FIFO reload, which it counts as failed" ||
 	fail "daemon: no scrape after the FIFO reload: $(head -c 300 "$work/scrape" 2>/dev/null)"
 pinned_has_v4 "$pin" blocked_ips 198.19.160.1 && kill -0 "$daemon_pid" &&
