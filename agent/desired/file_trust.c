@@ -141,50 +141,50 @@ static int absolute(const char *path, char *rest, size_t size, char *why, size_t
 
 /* Resolve path one component at a time, as the kernel would, checking every directory the lookup
  * goes through (those holding the symlinks it follows included) and every entry taken from a
- * shared directory, then open the file. Each checked directory can be changed only by root or
- * us, so what was checked is what open finds. */
-int trusted_open(const char *path, unsigned flags, struct stat *out, char *why, size_t len)
+ * shared directory. *out gets the resolved path (no symlink left in it) and *st what it names.
+ * Each checked directory can be changed only by root or us, so what was checked stays what the
+ * caller then opens. */
+static int resolve(const char *path, unsigned flags, char *out, struct stat *st, char *why, size_t len)
 {
-	char rest[2 * PATH_MAX], cand[PATH_MAX], target[PATH_MAX], tmp[2 * PATH_MAX], u[96], o[128];
+	char rest[2 * PATH_MAX], target[PATH_MAX], tmp[2 * PATH_MAX], u[96];
 	struct walk w;
 	unsigned links = 0;
 	char *p;
-	int ret = absolute(path, rest, sizeof(rest), why, len), fd;
+	int ret = absolute(path, rest, sizeof(rest), why, len);
 
 	if (ret || (ret = enter_dir(&w, "", why, len)))
 		return ret;
 	for (p = rest;;) {
-		struct stat st;
 		size_t clen;
 		int last, n;
 
 		while (*p == '/')
 			p++;
-		if (!*p)	/* "/", "dir/": a directory was named */
-			return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(S_IFDIR));
+		if (!*p) {	/* "/", "dir/", "dir/..": the directory reached is what was named */
+			snprintf(out, PATH_MAX, "%s", *w.dir ? w.dir : "/");
+			return lstat(out, st) < 0 ? fail(-errno, why, len, "%s", strerror(errno)) : 0;
+		}
 		clen = strcspn(p, "/");
 		last = !p[clen + strspn(p + clen, "/")];
 		if ((clen == 1 && p[0] == '.') || (clen == 2 && p[0] == '.' && p[1] == '.')) {
 			if (clen == 2 && strrchr(w.dir, '/'))
 				*strrchr(w.dir, '/') = '\0';	/* checked on the way down */
-			snprintf(cand, sizeof(cand), "%s", w.dir);
-			if ((ret = enter_dir(&w, cand, why, len)))
+			snprintf(tmp, sizeof(tmp), "%s", w.dir);
+			if ((ret = enter_dir(&w, tmp, why, len)))
 				return ret;
 			p += clen;
-			if (last)
-				return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(S_IFDIR));
 			continue;
 		}
-		n = snprintf(cand, sizeof(cand), "%s/%.*s", w.dir, (int)clen, p);
-		if (n < 0 || (size_t)n >= sizeof(cand))
+		n = snprintf(out, PATH_MAX, "%s/%.*s", w.dir, (int)clen, p);
+		if (n < 0 || n >= PATH_MAX)
 			return fail(-ENAMETOOLONG, why, len, "%s", strerror(ENAMETOOLONG));
 		p += clen;
-		if (lstat(cand, &st) < 0)
+		if (lstat(out, st) < 0)
 			return fail(-errno, why, len, "%s", strerror(errno));
-		if (w.shared && !trusted_owner(st.st_uid))
+		if (w.shared && !trusted_owner(st->st_uid))
 			return fail(-EPERM, why, len, "unsafe: %s is owned by %s in the shared directory %s, where anyone may put it: chown root %s, or move it to a directory only root can write",
-				    cand, user(st.st_uid, u, sizeof(u)), *w.dir ? w.dir : "/", cand);
-		if (S_ISLNK(st.st_mode)) {
+				    out, user(st->st_uid, u, sizeof(u)), *w.dir ? w.dir : "/", out);
+		if (S_ISLNK(st->st_mode)) {
 			ssize_t tlen;
 
 			if (last && (flags & TRUST_NOFOLLOW))
@@ -192,9 +192,9 @@ int trusted_open(const char *path, unsigned flags, struct stat *out, char *why, 
 					    "a symbolic link: the agent's own state file must not be one (remove the link)");
 			if (++links > TRUST_MAX_LINKS)
 				return fail(-ELOOP, why, len, "%s", strerror(ELOOP));
-			tlen = readlink(cand, target, sizeof(target));
+			tlen = readlink(out, target, sizeof(target));
 			if (tlen < 0 || (size_t)tlen >= sizeof(target))
-				return fail(tlen < 0 ? -errno : -ENAMETOOLONG, why, len, "%s: %s", cand,
+				return fail(tlen < 0 ? -errno : -ENAMETOOLONG, why, len, "%s: %s", out,
 					    strerror(tlen < 0 ? errno : ENAMETOOLONG));
 			n = snprintf(tmp, sizeof(tmp), "%.*s/%s", (int)tlen, target, p);
 			if (n < 0 || (size_t)n >= sizeof(tmp))
@@ -205,33 +205,60 @@ int trusted_open(const char *path, unsigned flags, struct stat *out, char *why, 
 				return ret;
 			continue;
 		}
-		if (!last) {
-			if (!S_ISDIR(st.st_mode))
-				return fail(-ENOTDIR, why, len, "%s: %s", cand, strerror(ENOTDIR));
-			if ((ret = enter_dir(&w, cand, why, len)))
-				return ret;
-			continue;
-		}
-		if (!S_ISREG(st.st_mode))
-			return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(st.st_mode));
-		/* O_NONBLOCK: should a FIFO take the file's place after the check, open returns at once. */
-		fd = open(cand, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-		if (fd < 0)
-			return fail(-errno, why, len, "%s", strerror(errno));
-		if (fstat(fd, out) < 0 || !S_ISREG(out->st_mode) || out->st_dev != st.st_dev || out->st_ino != st.st_ino)
-			ret = fail(-EAGAIN, why, len, "%s", "replaced while being opened: try again");
-		else if (!trusted_owner(out->st_uid))
-			ret = fail(-EPERM, why, len, "unsafe: owned by %s, not %s, who could change it: chown root %s",
-				   user(out->st_uid, u, sizeof(u)), owners(o, sizeof(o)), cand);
-		else if (others_write(cand, fd, out))
-			ret = fail(-EPERM, why, len, "unsafe: writable by group or others (mode %04o), who could change it: chmod go-w %s",
-				   (unsigned)(out->st_mode & 07777), cand);
-		if (ret) {
-			close(fd);
+		if (last)
+			return 0;
+		if (!S_ISDIR(st->st_mode))
+			return fail(-ENOTDIR, why, len, "%s: %s", out, strerror(ENOTDIR));
+		snprintf(tmp, sizeof(tmp), "%s", out);
+		if ((ret = enter_dir(&w, tmp, why, len)))
 			return ret;
-		}
-		return fd;
 	}
+}
+
+int trusted_open(const char *path, unsigned flags, struct stat *out, char *why, size_t len)
+{
+	char real[PATH_MAX], u[96], o[128];
+	struct stat st;
+	int ret = resolve(path, flags, real, &st, why, len), fd;
+
+	if (ret)
+		return ret;
+	if (!S_ISREG(st.st_mode))
+		return fail(-EINVAL, why, len, "%s, not a regular file", kind_of(st.st_mode));
+	/* O_NONBLOCK: should a FIFO take the file's place after the check, open returns at once. */
+	fd = open(real, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return fail(-errno, why, len, "%s", strerror(errno));
+	if (fstat(fd, out) < 0 || !S_ISREG(out->st_mode) || out->st_dev != st.st_dev || out->st_ino != st.st_ino)
+		ret = fail(-EAGAIN, why, len, "%s", "replaced while being opened: try again");
+	else if (!trusted_owner(out->st_uid))
+		ret = fail(-EPERM, why, len, "unsafe: owned by %s, not %s, who could change it: chown root %s",
+			   user(out->st_uid, u, sizeof(u)), owners(o, sizeof(o)), real);
+	else if (others_write(real, fd, out))
+		ret = fail(-EPERM, why, len, "unsafe: writable by group or others (mode %04o), who could change it: chmod go-w %s",
+			   (unsigned)(out->st_mode & 07777), real);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int trusted_dir(const char *dir, char *real, char *why, size_t len)
+{
+	struct stat st;
+	int shared, ret = resolve(dir, 0, real, &st, why, len);
+
+	if (ret)
+		return ret;
+	if (!S_ISDIR(st.st_mode))
+		return fail(-ENOTDIR, why, len, "%s", strerror(ENOTDIR));
+	/* A file made there must not be replaceable by others: no shared directory, even sticky. */
+	if ((ret = check_dir(real, &st, &shared, why, len)))
+		return ret;
+	return shared ? fail(-EPERM, why, len, "unsafe: the directory %s is writable by group or others (mode %04o), who could replace what the agent writes there: chmod go-w %s",
+			     real, (unsigned)(st.st_mode & 07777), real)
+		      : 0;
 }
 
 long trusted_read_fd(int fd, void *buf, size_t count)

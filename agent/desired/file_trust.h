@@ -24,6 +24,11 @@
  * failing call (-EACCES). A relative path is checked from / through the current directory. */
 int trusted_open(const char *path, unsigned flags, struct stat *st, char *why, size_t len);
 
+/* Is dir a safe place for the agent's own files (its state): a directory reached as trusted_open
+ * reaches a file, not writable by group or others even with the sticky bit (a sticky directory
+ * lets others pre-create a name). 0 with real (PATH_MAX) the resolved directory, or -errno and why. */
+int trusted_dir(const char *dir, char *real, char *why, size_t len);
+
 /* The whole file, NUL-terminated, in *buf (to free) and *size. A file of more than max bytes is
  * -EFBIG, found before it is read; a read error is an error, never an end of file. */
 int trusted_read(const char *path, unsigned flags, size_t max, char **buf, size_t *size, char *why,

@@ -5,7 +5,9 @@
 # keeps answering GET /metrics and keeps its last good policy). StrictModes: a file, or a directory
 # on its way, that others than root could change (mode, owner, nobody's directory in /tmp, a
 # symlink's directory) is refused with the fix to make, also under a running daemon; a read-only
-# mount's mode bits are void; an unprivileged --dry-run trusts its user's own files only. Its own
+# mount's mode bits are void; an unprivileged --dry-run trusts its user's own files only. The
+# auto-block persist file is never read or written through a link and never echoed, and is
+# rewritten mode 0600. Its own
 # temp dirs, pin path, veth pair, mount namespace and processes, removed however it exits.
 # shellcheck disable=SC2015,SC2317 # "check && pass || fail" lines; cleanup called through the trap
 set -uo pipefail
@@ -170,5 +172,53 @@ timeout 10 python3 "$client" scrape "127.0.0.1:$port" "$work/scrape" && grep -q 
 	fail "daemon: no scrape after the FIFO reload: $(head -c 300 "$work/scrape" 2>/dev/null)"
 pinned_has_v4 "$pin" blocked_ips 198.19.160.1 && kill -0 "$daemon_pid" &&
 	pass "daemon: still running, the last good blocklist still pinned" || fail "daemon: policy or process lost"
+stop_daemon() {
+	kill "$daemon_pid" 2>/dev/null
+	wait_for 5 gone "$daemon_pid" || kill -KILL "$daemon_pid" 2>/dev/null
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=""
+}
+stop_daemon
+
+# --- the auto-block persist file: the agent's own state, never read through a link, never echoed,
+# written new (0600) beside it and renamed, never through a link either.
+state="$work/state" future=$(($(date +%s) + 600))
+mkdir "$state"
+printf '%s\n  - name: %s\n    xdp_mode: [native, generic]\nrate_limit:\n  rate: 100\nauto_block:\n  persist_file: state/blocked.txt\n' \
+	"${head%\[\]}" "$host" >"$work/base.yaml"
+printf 'IMPORTANT secret words\n198.19.160.60 %s rate limit INVITE\n' "$future" >"$work/secret.txt"
+printf 'victim\n' >"$work/victim.txt"
+ln -s ../secret.txt "$state/blocked.txt"
+ln -s ../victim.txt "$state/blocked.txt.tmp"
+persist_regular() { [ -f "$state/blocked.txt" ] && [ ! -L "$state/blocked.txt" ]; }
+"$agent" -c "$work/base.yaml" 2>"$work/daemon.log" &
+daemon_pid=$!
+wait_for 10 persist_regular && [ "$(stat -c '%a %U' "$state/blocked.txt")" = "600 root" ] &&
+	pass "persist file: written as a new regular file, mode 0600, root's" ||
+	fail "persist file: $(ls -l "$state") $(tail -n 3 "$work/daemon.log")"
+grep -q "auto-block: $state/blocked.txt: a symbolic link: the agent's own state file must not be one" "$work/daemon.log" &&
+	! grep -q "auto-block: restored" "$work/daemon.log" && pass "persist file: a symlink is not followed, nothing restored from it" ||
+	fail "persist file symlink: $(grep auto-block "$work/daemon.log")"
+! grep -qE "IMPORTANT|secret" "$work/daemon.log" && pass "persist file: nothing of the linked file's content in the log" ||
+	fail "persist file: content echoed: $(grep -E "IMPORTANT|secret" "$work/daemon.log")"
+[ "$(cat "$work/victim.txt")" = victim ] && [ ! -e "$state/blocked.txt.tmp" ] && grep -q IMPORTANT "$work/secret.txt" &&
+	pass "persist file: a link at its temp name is replaced, not written through; the linked files are untouched" ||
+	fail "persist file: victim '$(cat "$work/victim.txt")', tmp $(ls -l "$state")"
+stop_daemon
+printf 'SECRET-WORD %s rate limit INVITE\n198.19.160.61 %s rate limit INVITE\n' "$future" "$future" >"$state/blocked.txt"
+"$agent" -c "$work/base.yaml" 2>"$work/daemon.log" &
+daemon_pid=$!
+wait_for 10 grep -q "auto-block: restored 1 of 1 live entry" "$work/daemon.log" &&
+	grep -q "blocked.txt:1: its first word is not an IPv4 or IPv6 address; line skipped" "$work/daemon.log" &&
+	! grep -q SECRET-WORD "$work/daemon.log" &&
+	pass "persist file: a bad line is skipped at its line number without its content, the good one restored" ||
+	fail "persist file bad line: $(grep -E "auto-block|blocked.txt" "$work/daemon.log")"
+chmod 777 "$state"
+sed -i 's|state/blocked.txt|state/moved.txt|' "$work/base.yaml"	# a new persist file: written at the next tick
+wait_for 10 grep -q "auto-block: cannot write $state/moved.txt: unsafe: the directory $state is writable by group or others (mode 0777)" "$work/daemon.log" &&
+	pass "persist file: not written into a directory others may write" ||
+	fail "persist file in a world-writable directory: $(grep auto-block "$work/daemon.log" | tail -n 2)"
+chmod 755 "$state"
+stop_daemon
 
 exit $test_status
