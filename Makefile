@@ -64,7 +64,7 @@ CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent
 	agent/desired/file_trust.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
-	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/file_trust_test.c \
+	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/file_trust_test.c tests/unit/lists_test.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c

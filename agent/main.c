@@ -405,7 +405,7 @@ static int check_lists(const char *const *files, unsigned count, int canonical)
 		struct prefix_set set = { 0 };
 		char buf[VOSFP_PREFIX_STRLEN];
 
-		list_file_read(files[i], 0, &set, &d, NULL);
+		list_file_read(files[i], 0, &set, &d, NULL, NULL);
 		for (size_t k = 0; canonical && k < set.n; k++)
 			printf("%s\n", vosfp_prefix_str(&set.v[k], buf, sizeof(buf)));
 		valid += set.n;

@@ -176,19 +176,25 @@ static const char *resolve_path(const struct desired *s, const struct config_fil
 	return buf;
 }
 
-/* Inline addresses (already validated with the config) and list files. */
-static void build_list(struct desired *s, const struct config_file *cf, const char *list,
-		       const struct vosfp_list_cfg *l, struct prefix_set *set, struct diag *d)
+/* Inline addresses (already validated with the config) and list files, within the list's limit:
+ * a file that goes past it is refused as soon as that is known (and no further file is read);
+ * *over says so, and the limit's message is then given. */
+static void build_list(struct desired *s, const struct config_file *cf, const char *list, uint32_t max,
+		       const struct vosfp_list_cfg *l, struct prefix_set *set, struct diag *d, int *over)
 {
 	struct vosfp_prefix p;
-	char buf[PATH_MAX], key[64];
+	char buf[PATH_MAX], key[64], limit_key[64];
+	struct list_bound bound = { .max = max, .list = list };
 
+	*over = 0;
 	if (!l)
 		return;
+	snprintf(limit_key, sizeof(limit_key), "limits.%s_max", list);
+	bound.limit = (struct diag_ref){ cf->path, config_line(cf, limit_key), limit_key };
 	for (unsigned i = 0; i < l->addresses_count; i++)
 		if (vosfp_prefix_parse(l->addresses[i], &p, NULL, 0) == 0 && prefix_set_add(set, &p))
 			diag_add(d, s->config_path, 0, "out of memory");
-	for (unsigned i = 0; i < l->files_count + l->optional_files_count; i++) {
+	for (unsigned i = 0; !*over && i < l->files_count + l->optional_files_count; i++) {
 		int optional = i >= l->files_count;
 		const char *name = optional ? l->optional_files[i - l->files_count] : l->files[i];
 		const char *path;
@@ -198,8 +204,8 @@ static void build_list(struct desired *s, const struct config_file *cf, const ch
 		path = resolve_path(s, cf, key, name, buf, sizeof(buf), d);
 		if (!path)
 			continue;
-		list_file_read(path, optional, set, d,
-			       &(struct diag_ref){ cf->path, config_line(cf, key), key });
+		*over = list_file_read(path, optional, set, d, &(struct diag_ref){ cf->path, config_line(cf, key), key },
+				       &bound) == -E2BIG;
 		if (remember_file(s, path))
 			diag_add(d, s->config_path, 0, "out of memory");
 	}
@@ -224,6 +230,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	struct config_file cf;
 	const struct vosfp_config_doc *c;
 	size_t before = d->count;
+	int over;
 
 	memset(s, 0, sizeof(*s));
 	if (config_load(path, &cf, d))
@@ -279,10 +286,12 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 								       : VOSFP_RATE_SOURCES_DEFAULT_MAX;
 	s->auto_block_max = c->limits && c->limits->auto_block_max ? c->limits->auto_block_max
 								   : VOSFP_AUTO_BLOCK_DEFAULT_MAX;
-	build_list(s, &cf, "blocklist", c->blocklist, &s->blocked, d);
-	build_list(s, &cf, "allowlist", c->allowlist, &s->allowed, d);
-	check_limit(&cf, "blocklist", &s->blocked, s->blocklist_max, d);
-	check_limit(&cf, "allowlist", &s->allowed, s->allowlist_max, d);
+	build_list(s, &cf, "blocklist", s->blocklist_max, c->blocklist, &s->blocked, d, &over);
+	if (!over)
+		check_limit(&cf, "blocklist", &s->blocked, s->blocklist_max, d);
+	build_list(s, &cf, "allowlist", s->allowlist_max, c->allowlist, &s->allowed, d, &over);
+	if (!over)
+		check_limit(&cf, "allowlist", &s->allowed, s->allowlist_max, d);
 	config_free(&cf);
 
 	if (d->count != before) {

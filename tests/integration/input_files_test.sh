@@ -141,6 +141,43 @@ out=$(runuser -u nobody -- "$agent" --dry-run -c "$mine/vosfp.yaml" 2>&1) &&
 refused "the same files run as root: exit 2" "cannot read the config: unsafe: $mine is owned by uid 65534" --dry-run -c "$mine/vosfp.yaml"
 rm -rf "$mine"
 
+# --- bounded memory: what a list costs is its limit, not the file's size --------------------------
+# peak_kb ARGS...: run the agent, print its exit code and peak RSS (KiB, getrusage of the child).
+peak_kb() {
+	python3 -c 'import resource, subprocess, sys
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=open(sys.argv[-1] + ".err", "w")).returncode
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$agent" --dry-run -c "$1"
+}
+python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])): f.write("10.%d.%d.%d\n" % (i >> 16, (i >> 8) & 255, i & 255))' "$work/limit.txt" 100000
+python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])): f.write("10.%d.%d.%d\n" % (i >> 16, (i >> 8) & 255, i & 255))' "$work/over.txt" 300000
+yes 10.0.0.1 | head -n 8000000 >"$work/repeated.txt"	# 72 MB, one entry
+for f in limit over repeated; do
+	printf '%s\nblocklist:\n  files: [%s.txt]\nlimits:\n  blocklist_max: 100000\n' "$head" "$f" >"$work/$f.yaml"
+done
+read -r rc_limit kb_limit <<<"$(peak_kb "$work/limit.yaml")"
+read -r rc_rep kb_rep <<<"$(peak_kb "$work/repeated.yaml")"
+read -r rc_over kb_over <<<"$(peak_kb "$work/over.yaml")"
+[ "$rc_limit" -eq 0 ] && pass "100,000 entries at blocklist_max 100000: valid (peak RSS $kb_limit KiB)" ||
+	fail "the limit's own entries: exit $rc_limit: $(head -n 2 "$work/limit.yaml.err")"
+[ "$rc_rep" -eq 0 ] && [ "$kb_rep" -le $((2 * kb_limit)) ] &&
+	pass "72 MB of one address repeated: valid, peak RSS $kb_rep KiB <= 2 x the limit's own ($kb_limit KiB)" ||
+	fail "72 MB of one address: exit $rc_rep, peak RSS $kb_rep KiB (the limit's own: $kb_limit KiB)"
+[ "$rc_over" -eq 2 ] && [ "$kb_over" -le $((2 * kb_limit)) ] &&
+	grep -q "over.yaml:8: blocklist holds more than limits.blocklist_max (100000) entries by $work/over.txt:[0-9]* (read no further)" "$work/over.yaml.err" &&
+	pass "300,000 distinct at blocklist_max 100000: refused before the end, at the limit's line, peak RSS $kb_over KiB" ||
+	fail "300,000 entries: exit $rc_over, peak RSS $kb_over KiB: $(head -n 2 "$work/over.yaml.err")"
+{ printf '%s\n' "$head"; yes '# a comment line that makes the config long' | head -n 400000; } >"$work/long.yaml"
+refused "a 17 MB config: refused, not read" "cannot read the config: [0-9]* bytes, more than the 16777216" --dry-run -c "$work/long.yaml"
+yes '# a comment line that makes the interface file long' | head -n 40000 >"$work/long-ifaces.txt"
+printf '%s\ninterface_files: [long-ifaces.txt]\n' "$head" >"$work/long-ifaces.yaml"
+refused "a 2 MB interface file: refused, not read" "cannot read interface file: [0-9]* bytes, more than the 1048576" \
+	--dry-run -c "$work/long-ifaces.yaml"
+rm -f "$work/repeated.txt" "$work/over.txt" "$work/limit.txt" "$work/long.yaml"
+
 # --- a running daemon told to read a FIFO keeps its policy and keeps serving -----------------------
 ip link add "$host" type veth peer name "$peer" && ip link set "$host" up && ip link set "$peer" up ||
 	{ fail "cannot create the veth pair"; exit 1; }
