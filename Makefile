@@ -57,6 +57,7 @@ TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_sca
 	agent/desired/addr.c agent/serve/counters.c agent/desired/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
+	tests/prog/mapped_test.c \
 	agent/desired/scanner.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
 	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \

@@ -12,6 +12,10 @@ struct diag {
 	char *msgs[DIAG_MAX_KEPT];
 	size_t kept;
 	size_t count;
+	/* Warnings: said, but the input is valid (a whole-internet blocklist prefix). */
+	char *notes[DIAG_MAX_KEPT];
+	size_t notes_kept;
+	size_t notes_count;
 };
 
 /* line 0 means "no line" (e.g. a file that cannot be opened). */
@@ -28,6 +32,10 @@ struct diag_ref {
 /* "FILE:LINE: KEY: 'path': msg" when ref is given, else "path: msg". */
 void diag_add_ref(struct diag *d, const struct diag_ref *ref, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A warning: the same form as diag_add, not counted as a problem. */
+void diag_warn(struct diag *d, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Problems, then warnings ("warning: " before each). */
 void diag_print(const struct diag *d, FILE *out);
 void diag_clear(struct diag *d);
 

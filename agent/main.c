@@ -75,6 +75,8 @@ static int dry_run(const char *config)
 		diag_clear(&d);
 		return EXIT_USAGE;
 	}
+	diag_print(&d, stderr);	/* the warnings of a valid config */
+	diag_clear(&d);
 	if (access(want.bpf_object, R_OK))
 		fprintf(stderr, "warning: bpf_object %s: %s: a real run would fail\n", want.bpf_object,
 			strerror(errno));

@@ -422,8 +422,16 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 			char err[256];
 
 			snprintf(path, sizeof(path), "%s.addresses[%u]", name, i);
-			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err)))
+			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err))) {
 				diag_add(d, f, yamldoc_line(y, path), "%s: %s", path, err);
+				continue;
+			}
+			if (vosfp_prefix_was_mapped(l->addresses[i], &p))
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_MAPPED_NOTE, path, l->addresses[i],
+					  vosfp_prefix_str(&p, err, sizeof(err)));
+			if (b && p.len == 0)
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_WHOLE_FAMILY_NOTE, path, l->addresses[i],
+					  p.family == 4 ? "IPv4" : "IPv6");
 		}
 		for (unsigned i = 0; i < l->files_count; i++) {
 			snprintf(path, sizeof(path), "%s.files[%u]", name, i);

@@ -46,7 +46,19 @@ struct list_reader {
 	long lineno, entries;
 	int stop;			/* binary data, out of memory or over the bound: read no further */
 	int over;			/* over the bound */
+	long mapped, mapped_line;	/* IPv4-mapped entries read as IPv4: how many, the first's line */
+	char mapped_text[VOSFP_PREFIX_STRLEN], mapped_as[VOSFP_PREFIX_STRLEN];
 };
+
+/* A blocklist entry of length 0: valid, but said (addr.h). */
+static void whole_internet(struct list_reader *r, const struct vosfp_prefix *p)
+{
+	char text[VOSFP_PREFIX_STRLEN];
+
+	if (p->len == 0 && r->bound && r->bound->list && !strcmp(r->bound->list, "blocklist"))
+		diag_warn(r->d, r->path, (int)r->lineno, VOSFP_WHOLE_FAMILY_NOTE, vosfp_prefix_str(p, text, sizeof(text)),
+			  p->family == 4 ? "IPv4" : "IPv6");
+}
 
 /* Room for one more entry in the set. With a bound, the set is kept within 3/2 of it: when that
  * fills, duplicates go (a file may repeat a line millions of times), and if more distinct entries
@@ -91,6 +103,7 @@ static void take_line(struct list_reader *r, char *line, size_t len)
 	/* Most lines of a big list are one plain IPv4 address or prefix: parsed straight into the
 	 * set. Anything else (comments, blanks, IPv6, errors) takes the general path. */
 	if (vosfp_prefix_parse_v4(line, &set->v[set->n])) {
+		whole_internet(r, &set->v[set->n]);
 		set->n++;
 		r->entries++;
 		return;
@@ -99,6 +112,12 @@ static void take_line(struct list_reader *r, char *line, size_t len)
 	if (ret < 0) {
 		diag_add(r->d, r->path, (int)r->lineno, "%s", err);
 	} else if (ret > 0) {
+		if (vosfp_prefix_was_mapped(line, &set->v[set->n]) && !r->mapped++) {
+			r->mapped_line = r->lineno;
+			snprintf(r->mapped_text, sizeof(r->mapped_text), "%s", line + strspn(line, " \t"));
+			vosfp_prefix_str(&set->v[set->n], r->mapped_as, sizeof(r->mapped_as));
+		}
+		whole_internet(r, &set->v[set->n]);
 		set->n++;
 		r->entries++;
 	}
@@ -178,6 +197,11 @@ long list_file_read(const char *path, int optional, struct prefix_set *set, stru
 		r.compact_at = bound->max + bound->max / 2 + 1;
 	ret = read_lines(&r, fd);
 	close(fd);
+	if (r.mapped == 1)
+		diag_warn(d, path, (int)r.mapped_line, VOSFP_MAPPED_NOTE, r.mapped_text, r.mapped_as);
+	else if (r.mapped > 1)
+		diag_warn(d, path, (int)r.mapped_line, VOSFP_MAPPED_NOTE "; and %ld more line%s like it", r.mapped_text,
+			  r.mapped_as, r.mapped - 1, r.mapped == 2 ? "" : "s");
 	if (ret) {
 		diag_add_ref(d, ref, path, "read error: %s", strerror(-ret));
 		return ret;

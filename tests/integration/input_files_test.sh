@@ -258,4 +258,16 @@ wait_for 10 grep -q "auto-block: cannot write $state/moved.txt: unsafe: the dire
 chmod 755 "$state"
 stop_daemon
 
+# --- IPv4-mapped entries are the IPv4 addresses they map; a whole-family blocklist prefix is said -
+printf '198.19.160.80\n::ffff:198.19.160.81\n' >"$work/mapped.txt"
+printf '%s\nblocklist:\n  addresses: ["::ffff:198.19.160.82", "::/0"]\n  files: [mapped.txt]\n' "$head" >"$work/mapped.yaml"
+out=$("$agent" --once -c "$work/mapped.yaml" 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "warning: $work/mapped.txt:2: '::ffff:198.19.160.81' is an IPv4-mapped IPv6 address, read as the IPv4 198.19.160.81" <<<"$out" &&
+	grep -q "warning: $work/mapped.yaml:6: blocklist.addresses\[1\]: '::/0' in the blocklist drops SIP from every IPv6 source" <<<"$out" &&
+	pass "--once: IPv4-mapped entries and a whole-family prefix are applied, with a warning each at file:line" ||
+	fail "--once of mapped entries: exit $rc: $out"
+pinned_has_v4 "$pin" blocked_ips 198.19.160.81 && pinned_has_v4 "$pin" blocked_ips 198.19.160.82 &&
+	pass "the IPv4-mapped entries are pinned as IPv4 keys (blocked_ips)" || fail "mapped entries not in blocked_ips"
+
 exit $test_status
