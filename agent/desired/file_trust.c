@@ -72,15 +72,15 @@ static const char *owners(char *buf, size_t len)
 	return buf;
 }
 
-/* Do its mode bits let group or others write it? Not on a read-only mount: a Kubernetes ConfigMap
- * volume is 0777 but mounted read-only, and nobody can write it there. */
-static int others_write(const char *path, int fd, const struct stat *st)
+/* On a read-only mount nobody, owner or not, can change what is there (root could remount): its
+ * owners and mode bits count for nothing. A Kubernetes ConfigMap volume is 0777 and mounted
+ * read-only; a directory bind-mounted read-only into a container is what its mounter vouches for
+ * (whoever may write it on the host still can: that is the mounter's choice, not ours to see). */
+static int read_only_mount(const char *path, int fd)
 {
 	struct statvfs vfs;
 
-	if (!(st->st_mode & (S_IWGRP | S_IWOTH)))
-		return 0;
-	return !((fd >= 0 ? fstatvfs(fd, &vfs) : statvfs(path, &vfs)) == 0 && (vfs.f_flag & ST_RDONLY));
+	return (fd >= 0 ? fstatvfs(fd, &vfs) : statvfs(path, &vfs)) == 0 && (vfs.f_flag & ST_RDONLY);
 }
 
 /* A directory on the way. Group- or world-writable is accepted only with the sticky bit (/tmp):
@@ -90,10 +90,13 @@ static int check_dir(const char *dir, const struct stat *st, int *shared, char *
 {
 	char u[96], o[128];
 
+	*shared = 0;
+	if (read_only_mount(dir, -1))
+		return 0;
 	if (!trusted_owner(st->st_uid))
 		return fail(-EPERM, why, len, "unsafe: the directory %s is owned by %s, not %s, who could replace the file: chown root %s",
 			    dir, user(st->st_uid, u, sizeof(u)), owners(o, sizeof(o)), dir);
-	*shared = others_write(dir, -1, st);
+	*shared = (st->st_mode & (S_IWGRP | S_IWOTH)) != 0;
 	if (*shared && !(st->st_mode & S_ISVTX))
 		return fail(-EPERM, why, len, "unsafe: the directory %s is writable by group or others (mode %04o), who could replace the file: chmod go-w %s",
 			    dir, (unsigned)(st->st_mode & 07777), dir);
@@ -231,10 +234,12 @@ int trusted_open(const char *path, unsigned flags, struct stat *out, char *why, 
 		return fail(-errno, why, len, "%s", strerror(errno));
 	if (fstat(fd, out) < 0 || !S_ISREG(out->st_mode) || out->st_dev != st.st_dev || out->st_ino != st.st_ino)
 		ret = fail(-EAGAIN, why, len, "%s", "replaced while being opened: try again");
+	else if (read_only_mount(real, fd))
+		ret = 0;
 	else if (!trusted_owner(out->st_uid))
 		ret = fail(-EPERM, why, len, "unsafe: owned by %s, not %s, who could change it: chown root %s",
 			   user(out->st_uid, u, sizeof(u)), owners(o, sizeof(o)), real);
-	else if (others_write(real, fd, out))
+	else if (out->st_mode & (S_IWGRP | S_IWOTH))
 		ret = fail(-EPERM, why, len, "unsafe: writable by group or others (mode %04o), who could change it: chmod go-w %s",
 			   (unsigned)(out->st_mode & 07777), real);
 	if (ret) {

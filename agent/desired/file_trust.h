@@ -3,8 +3,8 @@
  * OpenBSD daemons). Promise: a descriptor only for a regular file owned by root (or the agent's
  * own user) and not writable by group or others, reached through directories of which the same
  * holds (every one from / on, those holding a symlink followed included; a shared directory only
- * with the sticky bit and then only for an entry of root's; mode bits on a read-only mount grant
- * nothing), opened without blocking (a FIFO or a device is refused before it is opened) and read
+ * with the sticky bit and then only for an entry of root's; on a read-only mount, where nobody can
+ * change anything, owners and modes are not held against it), opened without blocking (a FIFO or a device is refused before it is opened) and read
  * within a stated bound. It never cuts a path short and never reads past the bound. */
 #ifndef VOSFP_FILE_TRUST_H
 #define VOSFP_FILE_TRUST_H

@@ -111,17 +111,18 @@ refused "a world-writable config: exit 2" "cannot read the config: unsafe: writa
 	--once -c "$work/open/config.yaml"
 chmod 644 "$work/open/config.yaml"
 
-# A read-only mount: its mode bits grant nobody anything (a Kubernetes ConfigMap volume is 0777,
-# mounted read-only). In a private mount namespace, so the host never sees the mount.
+# A read-only mount: nobody can change what is there, so its owners and mode bits count for nothing
+# (a Kubernetes ConfigMap volume is 0777, mounted read-only; compose bind-mounts the config :ro). In a private mount namespace, so the host never sees the mount.
 mkdir "$work/ro"
 out=$(timeout 30 unshare -m --propagation private sh -c "
 	mount -t tmpfs -o mode=0777 vosfp-harden-input '$work/ro' &&
 	cp '$work/list.yaml' '$work/good.txt' '$work/list.txt' '$work/ro/' && chmod 666 '$work/ro/list.txt' &&
+	chown nobody '$work/ro/good.txt' &&
 	sed -i 's|$work/list.txt|$work/ro/list.txt|' '$work/ro/list.yaml' &&
 	'$agent' --dry-run -c '$work/ro/list.yaml' >/dev/null 2>&1; echo rw=\$?
 	mount -o remount,ro '$work/ro' && '$agent' --dry-run -c '$work/ro/list.yaml' 2>&1; echo ro=\$?" 2>&1)
 grep -q '^rw=2$' <<<"$out" && grep -q '^ro=0$' <<<"$out" &&
-	pass "a 0777 directory and a 0666 list file: refused on a writable mount, accepted once it is read-only" ||
+	pass "a 0777 directory, a 0666 list file and one of nobody's: refused on a writable mount, accepted once it is read-only" ||
 	fail "read-only mount: $out"
 
 # Unprivileged --dry-run: root's 0600 file cannot be read; the user's own files are trusted (they
