@@ -71,7 +71,7 @@ int autoblock_line_format(const struct autoblock *b, const struct autoblock_cloc
 
 /* Parse one line (no '\n'). 1: an entry still live at c, in *out (expiry converted to the coarse
  * monotonic clock); 0: a blank line, a comment or an expired entry (nothing to restore);
- * -1: malformed, the reason in err. */
+ * -1: malformed, the reason in err (which never quotes the line). */
 int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, struct autoblock *out,
 			 char *err, size_t errlen);
 

@@ -14,6 +14,7 @@ TCase *iface_tcase(void);
 TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
 TCase *decision_tcase(void);
+TCase *mapped_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -44,6 +45,7 @@ int main(void)
 	suite_add_tcase(s, defence_tcase());
 	suite_add_tcase(s, scanner_tcase());
 	suite_add_tcase(s, decision_tcase());
+	suite_add_tcase(s, mapped_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
