@@ -66,18 +66,20 @@ TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_sca
 	agent/desired/addr.c agent/serve/counters.c agent/desired/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
-	tests/prog/decision_test.c tests/prog/answers_test.c tests/prog/answers_differential_test.c tests/prog/repeat_test.c \
-	agent/desired/scanner.c
+	tests/prog/decision_test.c tests/prog/mapped_test.c tests/prog/answers_test.c \
+	tests/prog/answers_differential_test.c tests/prog/repeat_test.c agent/desired/scanner.c
 # The feed's parts without kernel or network: decisions, LAPI answers, the held set, alerts,
 # the secrets' files.
 FEED_SRCS := agent/feeds/decision.c agent/feeds/lapi_stream.c agent/feeds/decision_set.c \
 	agent/feeds/alert.c agent/feeds/secret_file.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
 	agent/desired/desired.c agent/desired/file_stamp.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
-	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c $(FEED_SRCS)
+	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c \
+	agent/desired/file_trust.c $(FEED_SRCS)
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
 	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/feed_test.c \
+	tests/unit/file_trust_test.c tests/unit/lists_test.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c \
@@ -182,12 +184,20 @@ $(OUT_DIR)/vosfp-agent: $(AGENT_SRCS) $(HEADERS) $(OUT_DIR)/prefix.stamp debian/
 		$(JSON_LIBS) $(HTTP_LIBS)
 	$(Q)$(call give_back,$@)
 
+# The agent under ASan+UBSan with every finding fatal, for sanitized_agent_test.sh: the unit tests
+# sanitize the parsers; this runs the modes that read live pins and maps.
+$(OUT_DIR)/san/vosfp-agent: $(AGENT_SRCS) $(HEADERS) | $(OUT_DIR)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $(SANITIZE) -fno-sanitize-recover=all -DVOSFP_VERSION='"$(VERSION)"' -o $@ $(AGENT_SRCS) \
+		$(USER_LIBS) $(CONFIG_LIBS) $(JSON_LIBS) $(HTTP_LIBS)
+
 $(OUT_DIR)/vosfp-send: tools/vosfp-send.c | $(OUT_DIR)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 	$(Q)$(call give_back,$@)
 
-build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests
+build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests $(OUT_DIR)/san/vosfp-agent
 
 deps:
 	$(Q)bash scripts/install-deps.sh

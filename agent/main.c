@@ -85,6 +85,8 @@ static int dry_run(const char *config)
 		desired_free(&want);
 		return EXIT_USAGE;
 	}
+	diag_print(&d, stderr);	/* the warnings of a valid config */
+	diag_clear(&d);
 	if (access(want.bpf_object, R_OK))
 		fprintf(stderr, "warning: bpf_object %s: %s: a real run would fail\n", want.bpf_object,
 			strerror(errno));
@@ -475,7 +477,7 @@ static int check_lists(const char *const *files, unsigned count, int canonical)
 		struct prefix_set set = { 0 };
 		char buf[VOSFP_PREFIX_STRLEN];
 
-		list_file_read(files[i], 0, &set, &d);
+		list_file_read(files[i], 0, &set, &d, NULL, NULL);
 		for (size_t k = 0; canonical && k < set.n; k++)
 			printf("%s\n", vosfp_prefix_str(&set.v[k], buf, sizeof(buf)));
 		valid += set.n;

@@ -83,7 +83,8 @@ int autoblock_line_format(const struct autoblock *b, const struct autoblock_cloc
 /* Parse one line (no '\n'). 1: an entry still live at c, in *out (expiry converted to the coarse
  * monotonic clock); AUTOBLOCK_LINE_HISTORY: an expired entry with repeat=, in *out with its
  * expiry in the past (at least 1); 0: a blank line, a comment or an expired entry without
- * repeat= (nothing to restore); -1: malformed, the reason in err. */
+ * repeat= (nothing to restore); -1: malformed, the reason in err (which never quotes the
+ * line). */
 #define AUTOBLOCK_LINE_HISTORY 2
 int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, struct autoblock *out,
 			 char *err, size_t errlen);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "addr.h"
 #include "endpoint.h"
+#include "file_trust.h"
 #include "scanner.h"
 
 static const cyaml_strval_t mode_names[] = {
@@ -129,7 +130,7 @@ static const cyaml_schema_field_t auto_block_fields[] = {
 	CYAML_FIELD_UINT("duration_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg,
 			 duration_seconds),
 	CYAML_FIELD_STRING_PTR("persist_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_auto_block_cfg, persist_file, 1, 4000),
+			       struct vosfp_auto_block_cfg, persist_file, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_MAPPING_PTR("repeat", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_auto_block_cfg, repeat, repeat_fields),
 	CYAML_FIELD_END
@@ -180,9 +181,9 @@ static const cyaml_schema_field_t crowdsec_fields[] = {
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, struct vosfp_config_doc, version),
 	CYAML_FIELD_STRING_PTR("pin_path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, pin_path, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, pin_path, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_STRING_PTR("bpf_object", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, bpf_object, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, bpf_object, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct vosfp_config_doc, interfaces,
 			     &iface_schema, 0, VOSFP_MAX_INTERFACES),
 	CYAML_FIELD_SEQUENCE("interface_files", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -273,34 +274,13 @@ int config_line(const struct config_file *cf, const char *key_path)
 
 static int read_file(const char *path, unsigned char **buf, size_t *len, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0;
-	unsigned char *b;
+	char why[512];
+	int ret = trusted_read(path, 0, VOSFP_CONFIG_MAX_BYTES, (char **)buf, len, why, sizeof(why));
 
-	if (!f) {
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
-		return -errno;
-	}
-	b = malloc(cap);
-	while (b) {
-		size_t got = fread(b + n, 1, cap - n, f);
-
-		n += got;
-		if (n < cap)
-			break;
-		cap *= 2;
-		b = realloc(b, cap);
-	}
-	if (!b || ferror(f)) {
-		diag_add(d, path, 0, "cannot read: %s", b ? strerror(errno) : "out of memory");
-		free(b);
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	*buf = b;
-	*len = n;
-	return 0;
+	if (ret)
+		diag_add(d, path, 0, "cannot read the config: %s%s", why,
+			 ret == -EFBIG ? " (long address lists belong in list files: blocklist.files)" : "");
+	return ret;
 }
 
 static int has_duplicate_string(char **v, unsigned i)
@@ -606,8 +586,16 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 			char err[256];
 
 			snprintf(path, sizeof(path), "%s.addresses[%u]", name, i);
-			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err)))
+			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err))) {
 				diag_add(d, f, yamldoc_line(y, path), "%s: %s", path, err);
+				continue;
+			}
+			if (vosfp_prefix_was_mapped(l->addresses[i], &p))
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_MAPPED_NOTE, path, l->addresses[i],
+					  vosfp_prefix_str(&p, err, sizeof(err)));
+			if (b && p.len == 0)
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_WHOLE_FAMILY_NOTE, path, l->addresses[i],
+					  p.family == 4 ? "IPv4" : "IPv6");
 		}
 		for (unsigned i = 0; i < l->files_count; i++) {
 			snprintf(path, sizeof(path), "%s.files[%u]", name, i);
@@ -670,6 +658,11 @@ int config_load(const char *path, struct config_file *cf, struct diag *d)
 	cyaml_err_t err;
 
 	memset(cf, 0, sizeof(*cf));
+	if (strlen(path) >= sizeof(cf->path)) {
+		diag_add(d, "config", 0, "'%.40s...': a path of %zu bytes, more than a path can be (%zu)", path,
+			 strlen(path), sizeof(cf->path) - 1);
+		return -ENAMETOOLONG;
+	}
 	snprintf(cf->path, sizeof(cf->path), "%s", path);
 	if (read_file(path, &buf, &len, d))
 		return -EINVAL;

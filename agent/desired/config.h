@@ -171,6 +171,12 @@ struct vosfp_config_doc {
 	struct vosfp_crowdsec_cfg *crowdsec;
 };
 
+/* pin_path, bpf_object, persist_file, in bytes: room below PATH_MAX for what is joined to them
+ * (pins, links, ".tmp"), so no path is ever cut short. */
+#define VOSFP_PATH_FIELD_MAX 4000
+/* The config file itself: far more than any hand-written one, and a bound on what a file named
+ * by mistake (a log, a disk image) can make the agent hold. */
+#define VOSFP_CONFIG_MAX_BYTES (16u << 20)
 #define VOSFP_MAX_PORTS 64
 #define VOSFP_MAX_INTERFACES 64
 #define VOSFP_DEFAULT_BLOCKLIST_MAX 1048576

@@ -40,6 +40,7 @@ struct desired_crowdsec {
 struct desired {
 	char config_path[PATH_MAX];
 	char pin_path[PATH_MAX];
+	int pin_path_line;			/* its line in the config (0: the default) */
 	char bpf_object[PATH_MAX];
 	struct desired_iface *ifaces;
 	unsigned iface_count;

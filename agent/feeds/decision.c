@@ -120,13 +120,6 @@ static void clear_host_bits(struct vosfp_prefix *p)
 	}
 }
 
-static int v4_mapped(const struct vosfp_prefix *p)
-{
-	static const uint8_t head[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
-
-	return p->family == 6 && p->len >= 96 && !memcmp(p->addr, head, sizeof(head));
-}
-
 int decision_value_parse(int range, const char *value, struct vosfp_prefix *out, char *err, size_t errlen)
 {
 	const char *slash = strchr(value, '/');
@@ -144,32 +137,33 @@ int decision_value_parse(int range, const char *value, struct vosfp_prefix *out,
 		return -1;
 	}
 	if (slash) {
+		/* ::ffff:a.b.c.d came back as the IPv4 address it maps (addr.c): its length is
+		 * written in IPv6 terms, and from /96 on it is an IPv4 prefix. */
+		int written6 = strchr(addr, ':') != NULL, mapped = vosfp_prefix_was_mapped(addr, out);
 		struct vosfp_prefix probe;
 		char whole[16];
 
 		/* The length as the list parser takes it, on a prefix that has no host bits. */
 		len = -1;
 		if (strlen(slash + 1) < 4) {
-			snprintf(whole, sizeof(whole), "%s/%s", out->family == 4 ? "0.0.0.0" : "::", slash + 1);
+			snprintf(whole, sizeof(whole), "%s/%s", written6 ? "::" : "0.0.0.0", slash + 1);
 			if (!vosfp_prefix_parse(whole, &probe, NULL, 0))
 				len = probe.len;
 		}
 		if (len < 0) {
-			snprintf(err, errlen, "bad prefix length (expected 0 to %d)", out->family == 4 ? 32 : 128);
+			snprintf(err, errlen, "bad prefix length (expected 0 to %d)", written6 ? 128 : 32);
 			return -1;
 		}
-		if (!range && len != out->len) {
+		if (mapped && len < 96) {
+			snprintf(err, errlen, "an IPv4-mapped address needs a length of /96 or more");
+			return -1;
+		}
+		if (!range && len != (mapped ? 128 : out->len)) {
 			snprintf(err, errlen, "an Ip decision covers one address: a /%d is a Range", len);
 			return -1;
 		}
-		out->len = (uint8_t)len;
+		out->len = (uint8_t)(mapped ? len - 96 : len);
 		clear_host_bits(out);
-	}
-	if (v4_mapped(out)) {
-		memmove(out->addr, out->addr + 12, 4);
-		memset(out->addr + 4, 0, 12);
-		out->family = 4;
-		out->len -= 96;
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
-/* secret_file.c - see secret_file.h. The checks run on the opened file (fstat), so what is read
- * is what was checked. */
+/* secret_file.c - see secret_file.h. The trust checks are file_trust.h's (run on the opened file,
+ * so what is read is what was checked), plus the one a secret adds: nobody else may read it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,87 +11,36 @@
 
 #include <cyaml/cyaml.h>
 
+#include "file_trust.h"
 #include "secret_file.h"
 
 #define SECRET_FILE_MAX 4096
 
-static int owner_ok(uid_t uid)
+/* The whole (small) file, NUL-terminated, read through file_trust.h (owner, mode, every directory
+ * above) and, being a secret, readable by nobody else. Its length, or -1 with err. */
+static ssize_t read_trusted(const char *path, char *buf, size_t len, char *err, size_t errlen)
 {
-	return uid == 0 || uid == geteuid();
-}
-
-/* Every directory from the file's up to /: owned by root or us, and writable by nobody else
- * unless sticky. */
-static int dirs_trusted(const char *path, char *err, size_t errlen)
-{
-	char real[PATH_MAX], *slash;
+	char why[512];
 	struct stat st;
+	int fd = trusted_open(path, 0, &st, why, sizeof(why));
+	long n;
 
-	if (!realpath(path, real)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((slash = strrchr(real, '/'))) {
-		slash[slash == real] = '\0';
-		if (stat(real, &st)) {
-			snprintf(err, errlen, "%s: %s", real, strerror(errno));
-			return -1;
-		}
-		if (!owner_ok(st.st_uid) || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))) {
-			snprintf(err, errlen,
-				 "%s: the directory holding %s is owned by uid %u with mode %04o: others could replace the file; expected root's or ours, not writable by group or others",
-				 real, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-			return -1;
-		}
-		if (slash == real)
-			break;
-	}
-	return 0;
-}
-
-int secret_file_trusted(int fd, const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (fstat(fd, &st)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		return -1;
-	}
-	if (!owner_ok(st.st_uid)) {
-		snprintf(err, errlen, "%s: owned by uid %u: expected root or the agent's own user (chown root %s)", path,
-			 (unsigned)st.st_uid, path);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
 	if (st.st_mode & 077) {
 		snprintf(err, errlen, "%s: mode %04o lets group or others at a secret: expected 0600 or 0400 (chmod 600 %s)",
 			 path, (unsigned)(st.st_mode & 07777), path);
-		return -1;
-	}
-	return dirs_trusted(path, err, errlen);
-}
-
-/* The whole (small) file, NUL-terminated, once trusted. Its length, or -1 with err. */
-static ssize_t read_trusted(const char *path, char *buf, size_t len, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	ssize_t n = 0, got;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (secret_file_trusted(fd, path, err, errlen)) {
 		close(fd);
 		return -1;
 	}
-	while ((size_t)n < len - 1 && (got = read(fd, buf + n, len - 1 - (size_t)n)) > 0)
-		n += got;
-	if (n == (ssize_t)len - 1 && read(fd, &(char){ 0 }, 1) > 0) {
+	n = trusted_read_fd(fd, buf, len - 1);
+	if (n == (long)len - 1 && trusted_read_fd(fd, &(char){ 0 }, 1) > 0) {
 		snprintf(err, errlen, "%s: larger than %zu bytes: not a key or credentials file", path, len - 1);
+		n = -1;
+	} else if (n < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror((int)-n));
 		n = -1;
 	}
 	close(fd);

@@ -24,7 +24,4 @@ struct machine_credentials {
  * talks to crowdsec.lapi_url). 0, or -1 with err. */
 int secret_credentials_read(const char *path, struct machine_credentials *out, char *err, size_t errlen);
 
-/* The trust check alone, on an open file (path for messages). 0, or -1 with err. */
-int secret_file_trusted(int fd, const char *path, char *err, size_t errlen);
-
 #endif

@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 
 #include "autoblock_map.h"
+#include "config.h"
+#include "file_trust.h"
 #include "log.h"
 #include "pins.h"
 
@@ -225,39 +228,57 @@ size_t autoblock_carry(const char *pin_path, int blocks_fd, int history_fd)
 }
 
 /* The persist file is the agent's own state, not operator policy: a bad line (a torn write from
- * before the atomic rename, a hand edit) costs that one entry, logged; it never stops the agent
- * or the other entries, unlike a bad line in a list file. Live entries go to live, expired ones
- * kept for their repeats (history) to history. */
+ * before the atomic rename, a hand edit) costs that one entry, logged without its content; it
+ * never stops the agent or the other entries, unlike a bad line in a list file. Opened as the
+ * agent opens any input (file_trust.h), and never through a symlink: a link to another file would
+ * make the agent read (and echo) that file, and then replace the link. Live entries go to live,
+ * expired ones kept for their repeats (history) to history. */
 static void read_file(const char *file, struct autoblock_set *live, struct autoblock_set *history)
 {
 	struct autoblock_clocks c;
-	size_t live_cap = 0, history_cap = 0;
-	char line[512];
-	int lineno = 0;
-	FILE *f = fopen(file, "r");
+	struct stat st;
+	size_t live_cap = 0, history_cap = 0, bad = 0;
+	char line[512], why[1024];
+	int lineno = 0, fd = trusted_open(file, TRUST_NOFOLLOW, &st, why, sizeof(why));
+	FILE *f;
 
 	memset(live, 0, sizeof(*live));
 	memset(history, 0, sizeof(*history));
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			log_msg(LOG_WARNING, "auto-block: %s: %s; nothing restored", file, why);
+		return;
+	}
+	if ((unsigned long long)st.st_size > AUTOBLOCK_PERSIST_MAX_BYTES) {
+		log_msg(LOG_WARNING, "auto-block: %s: %lld bytes, more than %llu live blocks and as many histories could take; nothing restored",
+			file, (long long)st.st_size, (unsigned long long)VOSFP_DEFENCE_MAP_MAX);
+		close(fd);
+		return;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
-		if (errno != ENOENT)
-			log_msg(LOG_WARNING, "auto-block: cannot read %s: %s; nothing restored", file, strerror(errno));
+		close(fd);
 		return;
 	}
 	autoblock_clocks_now(&c);
-	while (fgets(line, sizeof(line), f)) {
+	while (fgets(line, sizeof(line), f) && live->n < VOSFP_DEFENCE_MAP_MAX && history->n < VOSFP_DEFENCE_MAP_MAX) {
 		struct autoblock b;
-		char why[200];
 		int r;
 
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
 		r = autoblock_line_parse(line, &c, &b, why, sizeof(why));
-		if (r < 0)
+		if (r < 0 && bad++ < AUTOBLOCK_LOG_CAP)
 			log_msg(LOG_WARNING, "%s:%d: %s; line skipped", file, lineno, why);
 		if ((r == 1 && append(live, &live_cap, &b)) ||
 		    (r == AUTOBLOCK_LINE_HISTORY && append(history, &history_cap, &b)))
 			break;
 	}
+	if (ferror(f))
+		log_msg(LOG_WARNING, "auto-block: reading %s: %s; the entries before line %d restored", file,
+			strerror(errno), lineno);
+	if (bad > AUTOBLOCK_LOG_CAP)
+		log_msg(LOG_WARNING, "%s: ... and %zu more lines skipped", file, bad - AUTOBLOCK_LOG_CAP);
 	fclose(f);
 }
 
@@ -356,18 +377,37 @@ static void log_change(void *ctx, enum autoblock_change what, const struct autob
 }
 
 /* Whole file to a temp name beside it, then rename: a reader (or a crash) sees the old file or
- * the new one, never half of one. */
-static int write_file(const char *file, const struct autoblock_set *s, int with_repeats)
+ * the new one, never half of one. The temp file is made new (O_EXCL, never through a link: what
+ * was there is removed first), mode 0600, in a directory only root can change; the rename
+ * replaces a link at the persist path rather than writing through it. With with_repeats, the
+ * lines carry their repeat counts. */
+static int write_file(const char *file, const struct autoblock_set *s, int with_repeats, char *why, size_t len)
 {
 	struct autoblock_clocks c;
-	char tmp[PATH_MAX + 16];
+	char tmp[PATH_MAX + 16], dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(file, '/');
+	int fd, ok, ret;
 	FILE *f;
-	int ok;
 
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) + !(slash - file) : 1, slash ? file : ".");
+	ret = trusted_dir(dir, real, why, len);
+	if (ret)
+		return ret;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+	if (unlink(tmp) && errno != ENOENT) {
+		ret = -errno;
+		snprintf(why, len, "removing the old temp file .tmp: %s", strerror(-ret));
+		return ret;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		snprintf(why, len, "creating the temp file .tmp: %s", strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return ret;
+	}
 	autoblock_clocks_now(&c);
 	for (size_t i = 0; i < s->n; i++) {
 		char line[192];
@@ -378,10 +418,16 @@ static int write_file(const char *file, const struct autoblock_set *s, int with_
 	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = fclose(f) == 0 && ok;
 	if (!ok || rename(tmp, file)) {
-		int e = errno;
-
+		ret = -errno;
+		snprintf(why, len, "%s", strerror(-ret));
 		unlink(tmp);
-		return -e;
+		return ret;
+	}
+	/* The rename itself on disk: a power cut must not bring back the previous file. */
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
 	}
 	return 0;
 }
@@ -439,13 +485,18 @@ void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path)
 	if (more)
 		log_msg(LOG_NOTICE, "... and %zu more auto-block change%s", more, more == 1 ? "" : "s");
 	if (w->persist[0] && (!w->file_valid || !autoblock_set_equal(&w->written, to_write))) {
-		int ret = write_file(w->persist, to_write, w->repeat_within_ms != 0);
+		char why[1024];
 
-		if (ret)
-			log_msg(LOG_WARNING, "auto-block: cannot write %s: %s (tried again next second)",
-				w->persist, strerror(-ret));
-		else
+		/* Tried again every second, said once until the reason changes or it works. */
+		if (write_file(w->persist, to_write, w->repeat_within_ms != 0, why, sizeof(why))) {
+			if (strcmp(why, w->write_error))
+				log_msg(LOG_WARNING, "auto-block: cannot write %s: %s (tried again every second)",
+					w->persist, why);
+			snprintf(w->write_error, sizeof(w->write_error), "%s", why);
+		} else {
 			w->file_valid = !autoblock_set_copy(&w->written, to_write);
+			w->write_error[0] = '\0';
+		}
 	}
 	autoblock_set_free(&file);
 	autoblock_set_free(&w->seen);

@@ -36,10 +36,15 @@ struct autoblock_watch {
 	int file_valid;				/* written reflects the file */
 	char persist[PATH_MAX];			/* "" when not persisting */
 	__u32 repeat_within_ms;			/* repeat offenders on: the file keeps histories */
+	char write_error[1024];			/* why the last write failed, "" after a success */
 };
 
 #define AUTOBLOCK_TICK_MS 1000
 #define AUTOBLOCK_LOG_CAP 20			/* lines per tick, then "... and N more" */
+/* The largest persist file worth reading: a line for each of the most live blocks a config can
+ * allow (VOSFP_DEFENCE_MAP_MAX) and, with repeat offenders on, as many expired histories; a line
+ * is at most 105 bytes (longest address, time, reason, " repeat=N"). */
+#define AUTOBLOCK_PERSIST_MAX_BYTES (2ULL * VOSFP_DEFENCE_MAP_MAX * 112ULL)
 
 /* After every successful reconcile: take persist_file ("" for none) and, when it is new (the
  * first reconcile included), restore its live entries into the map and their histories (with

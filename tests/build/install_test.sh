@@ -57,6 +57,21 @@ if grep -q '^CapabilityBoundingSet=CAP_BPF ' "$unit" && grep -q '^ProtectSystem=
 else
 	fail "systemd unit hardening lines missing"
 fi
+if grep -q '^MemoryMax=' "$unit" && grep -q '^SystemCallFilter=@system-service bpf$' "$unit" &&
+	grep -q '^PrivateDevices=yes$' "$unit" && grep -q '^UMask=0077$' "$unit"; then
+	pass "systemd unit bounds memory (MemoryMax) and system calls (@system-service and bpf)"
+else
+	fail "systemd unit: MemoryMax, SystemCallFilter, PrivateDevices or UMask missing"
+fi
+# systemd's own reading of the unit, where systemd is installed (no PID 1 needed): every directive
+# known, the exposure score it gives.
+if command -v systemd-analyze >/dev/null && systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+	if out=$(systemd-analyze security --offline=true "$unit" 2>&1) && ! grep -qiE "unknown|failed to parse|ignoring" <<<"$out"; then
+		pass "systemd-analyze security reads every directive: $(tail -n 1 <<<"$out" | sed 's/^→ //')"
+	else
+		fail "systemd-analyze security: $(grep -iE "unknown|failed|ignoring" <<<"$out" | head -n 3)"
+	fi
+fi
 
 # The installed agent runs, and its default object is the installed one (PREFIX is compiled in).
 version=$("$dest/usr/sbin/vosfp-agent" --version)

@@ -14,6 +14,7 @@ TCase *iface_tcase(void);
 TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
 TCase *decision_tcase(void);
+TCase *mapped_tcase(void);
 TCase *answers_tcase(void);
 TCase *answers_differential_tcase(void);
 TCase *repeat_tcase(void);
@@ -47,6 +48,7 @@ int main(void)
 	suite_add_tcase(s, defence_tcase());
 	suite_add_tcase(s, scanner_tcase());
 	suite_add_tcase(s, decision_tcase());
+	suite_add_tcase(s, mapped_tcase());
 	suite_add_tcase(s, answers_tcase());
 	suite_add_tcase(s, answers_differential_tcase());
 	suite_add_tcase(s, repeat_tcase());

@@ -11,6 +11,8 @@ TCase *http_tcase(void);
 TCase *metrics_tcase(void);
 TCase *autoblock_tcase(void);
 TCase *feed_tcase(void);
+TCase *file_trust_tcase(void);
+TCase *lists_tcase(void);
 
 int main(void)
 {
@@ -27,6 +29,8 @@ int main(void)
 	suite_add_tcase(s, metrics_tcase());
 	suite_add_tcase(s, autoblock_tcase());
 	suite_add_tcase(s, feed_tcase());
+	suite_add_tcase(s, file_trust_tcase());
+	suite_add_tcase(s, lists_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
