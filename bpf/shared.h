@@ -1,5 +1,6 @@
-/* shared.h - what the two programs of sip_logic.bpf.o share beyond the parsers: the runtime
- * config map and the functions sip_logic.bpf.c exports to the egress program (sip_answers.bpf.c).
+/* shared.h - what the two programs of sip_logic.bpf.o share beyond bpf/parse.h (the parsers,
+ * port_selected): the runtime config map and the functions sip_logic.bpf.c exports to the egress
+ * program (sip_answers.bpf.c).
  * The two files are compiled apart and linked into one object (bpftool gen object), so they
  * share every map and are loaded, pinned and swapped together. Declarations only. */
 #ifndef VOSFP_SHARED_H
@@ -18,16 +19,6 @@
 		__type(key, __u32);				\
 		__type(value, struct vosfp_config);		\
 	} sip_config SEC(".maps")
-
-/* Is port one of the configured SIP ports (the bitmap of cfg's udp_ports or tcp_ports)? Without
- * VOSFP_F_PORTS (a config ip(8) left all zero) only UDP 5060, the seed's port. */
-static __always_inline bool port_selected(const struct vosfp_config *cfg, const __u8 *bitmap,
-					  __u16 port, bool seed_default)
-{
-	if (!(cfg->flags & VOSFP_F_PORTS))
-		return seed_default && port == VOSFP_DEFAULT_SIP_PORT;
-	return bitmap[port >> 3] & (1 << (port & 7));
-}
 
 /* Block the source key for the configured time (auto_block_ms), longer when it is a repeat
  * offender (bpf/vosfp.h: auto_block_history), as of now (ns, the caller's clock). A source under
