@@ -104,7 +104,8 @@ int autoblock_set_copy(struct autoblock_set *to, const struct autoblock_set *fro
 
 	if (!v)
 		return -ENOMEM;
-	memcpy(v, from->v, from->n * sizeof(*v));
+	if (from->n)	/* from->v may be NULL then: memcpy(.., NULL, 0) is undefined */
+		memcpy(v, from->v, from->n * sizeof(*v));
 	autoblock_set_free(to);
 	to->v = v;
 	to->n = from->n;

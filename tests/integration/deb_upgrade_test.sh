@@ -332,7 +332,7 @@ dpkg_in_root -i /tmp/new.deb || fail "dpkg -i (again) with a broken conffile: $(
 stop_agent
 id_before=$(prog_id)
 start_agent "$work/agent-invalid.log" "invalid at start" || exit 1
-grep -q "/etc/vosfp.yaml:3: not valid YAML" "$work/agent-invalid.log" && [ "$(prog_id)" = "$id_before" ] &&
+grep -q "/etc/vosfp.yaml:2: not valid YAML" "$work/agent-invalid.log" && [ "$(prog_id)" = "$id_before" ] &&
 	pinned_has_v4 "$pins" blocked_ips 198.19.169.2 && kill -0 "$agent_pid" &&
 	pass "broken conffile at restart: file:line logged, agent waits, the pinned policy stays" ||
 	fail "broken conffile at restart: $(tail -3 "$work/agent-invalid.log")"
