@@ -93,7 +93,7 @@ $(VMLINUX_H): | $(OUT_DIR)
 	$(Q)$(BPFTOOL) btf dump file $(KERNEL_BTF) format c > $@.tmp && mv -f $@.tmp $@
 	$(Q)$(call give_back,$@)
 
-$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(BPF_DIR)/swar.h $(VMLINUX_H) | $(OUT_DIR)
+$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(BPF_DIR)/swar.h $(BPF_DIR)/parse.h $(VMLINUX_H) | $(OUT_DIR)
 	$(call say,CLANG,$@)
 	$(Q)rm -f $@
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
