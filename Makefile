@@ -57,7 +57,7 @@ TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_sca
 	agent/desired/addr.c agent/serve/counters.c agent/desired/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
-	agent/desired/scanner.c
+	agent/desired/scanner.c tests/prog/guard_test.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
 	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
 	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c
@@ -73,7 +73,8 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
-	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c $(CONFIG_SRCS)
+	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c $(CONFIG_SRCS) \
+	agent/kernel/guard.c
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 

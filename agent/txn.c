@@ -47,8 +47,8 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 		case CHANGE_LINK_SWITCHED:
 			a = UNDO_SWITCH_BACK;
 			break;
-		case CHANGE_LINK_REPLACED:
-			a = UNDO_RESTORE_OLD_LINK;
+		case CHANGE_MODE_CHANGED:
+			a = UNDO_MODE_BACK;
 			break;
 		case CHANGE_LIST:
 			if (!c->count)

@@ -15,6 +15,7 @@ struct bpf_object;
 struct datapath {
 	struct bpf_object *obj;
 	int prog_fd;
+	int guard_fd;			/* sip_tc_guard (kernel/guard.h); -1 in an older object */
 	int config_fd, counters_fd, xsks_fd;
 	int scanner_fd;			/* scanner_tokens */
 	struct list_fds block, allow;
@@ -35,7 +36,8 @@ enum dp_maps { DP_REUSE_PINS, DP_FRESH_MAPS };
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
 		  size_t errlen);
 
-/* Pin every map under want->pin_path, replacing older pins. */
+/* Pin every map under want->pin_path, replacing older pins; on a failure half way the older pins
+ * are put back. */
 int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen);
 
 /* Pin only the maps that have no pin yet (an upgrade from pins of an older object: its new maps).

@@ -9,6 +9,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <linux/magic.h>
 
 #include "pins.h"
@@ -40,6 +41,24 @@ void pins_links_dir(const char *pin_path, char *buf, size_t len)
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/links/%s", pin_path, ifname);
+}
+
+int pins_replace(int fd, const char *path)
+{
+	char tmp[4608];
+
+	/* Not a dot name (bpffs refuses dots in names). A colon: no interface or map is named so. */
+	snprintf(tmp, sizeof(tmp), "%s" PINS_TMP_SUFFIX, path);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
 }
 
 /* The nearest existing ancestor of path (path itself if it exists) into buf. */

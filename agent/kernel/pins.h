@@ -15,6 +15,14 @@ void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len)
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_links_dir(const char *pin_path, char *buf, size_t len);
 
+/* Pin fd at path, replacing what is pinned there in one step: pinned under a temporary name
+ * beside it (path + PINS_TMP_SUFFIX: readers of the pin directory skip names with a colon),
+ * then renamed over it (bpffs renames atomically), so path never goes missing and a
+ * link or map whose only other holder is this process survives the process dying in between.
+ * 0 or -errno. */
+#define PINS_TMP_SUFFIX ":new"
+int pins_replace(int fd, const char *path);
+
 /* Where bpf filesystems are mounted by convention (systemd, bpftool, Cilium). */
 #define PINS_BPFFS_ROOT "/sys/fs/bpf"
 

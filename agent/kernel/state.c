@@ -192,7 +192,8 @@ static int read_links(const char *pin_path, struct observed *o)
 		struct observed_iface *oi, *v;
 		int fd;
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
+		/* ':' is in no interface name: a pin being replaced (pins.h). */
+		if (e->d_name[0] == '.' || strchr(e->d_name, ':') || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir_path, e->d_name);
 		fd = bpf_obj_get(path);

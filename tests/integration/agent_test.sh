@@ -185,7 +185,7 @@ prog_before=$(xdp_prog_id "" "$host" 2>/dev/null || ip -d link show dev "$host" 
 sed "s/^interfaces:/interfaces:\n  - name: $bridge\n    xdp_mode: [native]/" "$work/vosfp.yaml.good" >"$work/vosfp.yaml.tmp"
 sed -i 's/addresses: \[198.18.1.3\]/addresses: [198.18.1.3, 198.18.1.14]/' "$work/vosfp.yaml.tmp"
 mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml"
-if wait_for 3 grep -q "$bridge: cannot attach XDP (tried native: Operation not supported); rolled back, previous state kept" "$work/agent.log"; then
+if wait_for 10 grep -q "$bridge: cannot attach XDP (tried native: Operation not supported); rolled back, previous state kept" "$work/agent.log"; then
 	pass "attach failure names the interface, the mode and the kernel's reason"
 else
 	fail "attach failure message: $(tail -3 "$work/agent.log")"

@@ -48,9 +48,9 @@ START_TEST(test_nothing_written_nothing_undone)
 
 	rec(&j, CHANGE_LIST, 0, PLAN_BLOCK_ADD, 0);
 	ck_assert_uint_eq(journal_undo(&j, s), 0);
-	rec(&j, CHANGE_LINK_REPLACED, 3, 0, 0);
+	rec(&j, CHANGE_MODE_CHANGED, 3, 0, 0);
 	ck_assert_uint_eq(journal_undo(&j, s), 1);
-	ck_assert_int_eq(s[0].action, UNDO_RESTORE_OLD_LINK);
+	ck_assert_int_eq(s[0].action, UNDO_MODE_BACK);
 	ck_assert_uint_eq(j.v[s[0].change].slot, 3);
 	rec(&j, CHANGE_SUMMARY, 1, 0, 0);
 	ck_assert_uint_eq(journal_undo(&j, s), 2);
