@@ -54,6 +54,8 @@ struct txn {
 	struct journal journal;
 	int swap;			/* kept interfaces switch to the program loaded here */
 	int runtime_recorded;		/* CHANGE_RUNTIME journaled: its one undo restores it whole */
+	struct iface_slots_undo slots_undo;	/* CHANGE_IFACE_SLOTS: what the slot maps held */
+	struct pin_list pins_made;	/* CHANGE_PINS_MADE */
 	char err[1024];
 };
 
@@ -254,6 +256,15 @@ static void rollback(struct txn *t)
 			bpf_map_update_elem(t->dp.config_fd, &zero, &t->have->runtime, BPF_ANY);
 			if (move_scanners(t, 0))
 				log_msg(LOG_ERR, "rollback of the scanner tokens incomplete: %s", strerror(errno));
+			break;
+		case UNDO_RESTORE_IFACE_SLOTS:
+			if (iface_slots_restore(t->dp.iface_slots_fd, t->dp.iface_names_fd, t->dp.iface_counters_fd,
+						&t->slots_undo))
+				log_msg(LOG_ERR, "rollback of the per-interface counter slots incomplete: %s",
+					strerror(errno));
+			break;
+		case UNDO_UNPIN:
+			datapath_unpin(t->want->pin_path, &t->pins_made);
 			break;
 		case UNDO_RESTORE_SUMMARY:
 			if (apply_summary(t->dp.summary_fd[c->slot], t->plan->summary_old[c->slot],
@@ -465,19 +476,24 @@ static void release(struct txn *t)
 			close(t->recs[i].old_prog_fd);
 	}
 	free(t->recs);
+	iface_slots_undo_free(&t->slots_undo);
 	journal_free(&t->journal);
 	datapath_close(&t->dp);
 }
 
 /* Slots before links: an interface attached now counts under its name from its first packet.
- * Counting is not filtering: a failure here is logged and the transaction goes on. */
+ * Counting is not filtering: a failure here is logged and the transaction goes on. Whatever was
+ * written is journaled: a rollback puts the slot maps back as they were. */
 static void count_per_interface(struct txn *t)
 {
 	int err;
 
 	if (t->dp.iface_slots_fd < 0 || t->dp.iface_names_fd < 0 || t->dp.iface_counters_fd < 0)
 		return;
-	err = iface_slots_sync(t->dp.iface_slots_fd, t->dp.iface_names_fd, t->dp.iface_counters_fd, t->want);
+	err = iface_slots_sync(t->dp.iface_slots_fd, t->dp.iface_names_fd, t->dp.iface_counters_fd, t->want,
+			       &t->slots_undo);
+	if (t->slots_undo.names_n || t->slots_undo.routes_n || t->slots_undo.counters_n)
+		record(t, CHANGE_IFACE_SLOTS, 0, 0, 0);
 	if (err)
 		log_msg(LOG_WARNING, "per-interface counters: cannot assign slots: %s (filtering unaffected)",
 			strerror(-err));
@@ -499,15 +515,23 @@ static int execute(struct txn *t)
 		ret = datapath_open_pinned_maps(t->want->pin_path, &t->dp, t->err, sizeof(t->err));
 	/* An upgrade from an older object's pins: its new maps get pins before any link uses them,
 	 * or the next start would create them again and lose what they counted. */
-	if (!ret && !p->new_maps && needs_program(p))
-		ret = datapath_pin_missing(t->want, &t->dp, t->err, sizeof(t->err));
+	if (!ret && !p->new_maps && needs_program(p)) {
+		ret = datapath_pin_missing(t->want, &t->dp, &t->pins_made, t->err, sizeof(t->err));
+		if (ret)
+			datapath_unpin(t->want->pin_path, &t->pins_made);
+		else if (t->pins_made.n)
+			record(t, CHANGE_PINS_MADE, 0, 0, 0);
+	}
 	if (ret) {
+		journal_free(&t->journal);
 		datapath_close(&t->dp);
 		return ret;
 	}
 	t->swap = p->new_maps || p->swap_program;
 	t->recs = calloc(p->iface_count + 1, sizeof(*t->recs));
 	if (!t->recs) {
+		datapath_unpin(t->want->pin_path, &t->pins_made);
+		journal_free(&t->journal);
 		datapath_close(&t->dp);
 		return -ENOMEM;
 	}

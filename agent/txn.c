@@ -58,6 +58,12 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 		case CHANGE_SUMMARY:
 			a = UNDO_RESTORE_SUMMARY;
 			break;
+		case CHANGE_IFACE_SLOTS:
+			a = UNDO_RESTORE_IFACE_SLOTS;
+			break;
+		case CHANGE_PINS_MADE:
+			a = UNDO_UNPIN;
+			break;
 		default:
 			a = UNDO_RESTORE_RUNTIME;
 			break;

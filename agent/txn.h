@@ -15,6 +15,9 @@ enum change_kind {
 	CHANGE_LIST,		/* `count` entries of plan op `op` written */
 	CHANGE_RUNTIME,		/* the runtime config overwritten */
 	CHANGE_SUMMARY,		/* words of IPv4 /24 summary `slot` (enum summary_kind) written */
+	CHANGE_IFACE_SLOTS,	/* per-interface counter slots (re)assigned: the caller keeps what
+				 * they held */
+	CHANGE_PINS_MADE,	/* pins made for maps that had none (the caller keeps their names) */
 };
 
 struct change {
@@ -37,6 +40,8 @@ enum undo_action {
 	UNDO_LIST_DEL,			/* take out the entries an addition put in */
 	UNDO_RESTORE_RUNTIME,
 	UNDO_RESTORE_SUMMARY,		/* write back the summary words this run changed */
+	UNDO_RESTORE_IFACE_SLOTS,	/* iface_slots, iface_names, iface_counters as they were */
+	UNDO_UNPIN,			/* remove the pins this run made */
 };
 
 struct undo_step {

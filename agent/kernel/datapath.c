@@ -171,8 +171,6 @@ fail:
 	return ret;
 }
 
-#define PINS_MAX 64	/* maps of one object, with room to spare */
-
 /* Put back the pins datapath_pin replaced (old[i] -1: there was none), closing the fds. */
 static void unpin_replaced(const char *pin_path, char names[][64], int *old, int n)
 {
@@ -195,8 +193,8 @@ static void unpin_replaced(const char *pin_path, char names[][64], int *old, int
 
 int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
 {
-	char path[4352], names[PINS_MAX][64];
-	int old[PINS_MAX], n = 0, ret = 0;
+	char path[4352], names[DATAPATH_MAPS_MAX][64];
+	int old[DATAPATH_MAPS_MAX], n = 0, ret = 0;
 	struct bpf_map *map;
 
 	if (mkdir(want->pin_path, 0700) && errno != EEXIST) {
@@ -208,9 +206,9 @@ int datapath_pin(const struct desired *want, struct datapath *dp, char *err, siz
 
 		if (strchr(name, '.') || bpf_map__fd(map) < 0)
 			continue;
-		if (n == PINS_MAX) {
+		if (n == DATAPATH_MAPS_MAX) {
 			ret = -E2BIG;
-			snprintf(err, errlen, "%s has more than %d maps", want->bpf_object, PINS_MAX);
+			snprintf(err, errlen, "%s has more than %d maps", want->bpf_object, DATAPATH_MAPS_MAX);
 			break;
 		}
 		pins_map_path(want->pin_path, name, path, sizeof(path));
@@ -234,11 +232,13 @@ int datapath_pin(const struct desired *want, struct datapath *dp, char *err, siz
 	return 0;
 }
 
-int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+int datapath_pin_missing(const struct desired *want, struct datapath *dp, struct pin_list *made,
+			 char *err, size_t errlen)
 {
 	struct bpf_map *map;
 	char path[4352];
 
+	made->n = 0;
 	bpf_object__for_each_map(map, dp->obj) {
 		const char *name = bpf_map__name(map);
 
@@ -247,12 +247,26 @@ int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *
 		pins_map_path(want->pin_path, name, path, sizeof(path));
 		if (access(path, F_OK) == 0)
 			continue;
-		if (bpf_obj_pin(bpf_map__fd(map), path)) {
-			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
-			return -errno;
+		if (made->n == DATAPATH_MAPS_MAX || bpf_obj_pin(bpf_map__fd(map), path)) {
+			int ret = made->n == DATAPATH_MAPS_MAX ? -E2BIG : -errno;
+
+			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(-ret));
+			return ret;
 		}
+		snprintf(made->names[made->n++], sizeof(made->names[0]), "%s", name);
 	}
 	return 0;
+}
+
+void datapath_unpin(const char *pin_path, const struct pin_list *made)
+{
+	char path[4352];
+
+	for (int i = 0; i < made->n; i++) {
+		pins_map_path(pin_path, made->names[i], path, sizeof(path));
+		if (unlink(path) && errno != ENOENT)
+			log_msg(LOG_ERR, "%s: cannot remove the pin this run made: %s", path, strerror(errno));
+	}
 }
 
 void datapath_close(struct datapath *dp)
