@@ -503,10 +503,13 @@ int main(int argc, char **argv)
 	}
 	case MODE_DOWN: {
 		char pin_path[4096];
+		int ret;
 
 		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
 			return EXIT_USAGE;
-		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
+		ret = reconcile_down(pin_path);
+		/* > 0: a pin directory that is not the agent's own, refused */
+		return ret > 0 ? EXIT_USAGE : ret ? EXIT_RUNTIME : EXIT_OK;
 	}
 	case MODE_CHECK_LIST:
 		return check_lists((const char *const *)argv + optind, (unsigned)(argc - optind), canonical);

@@ -25,9 +25,11 @@
 #include "iface_stats.h"
 #include "links.h"
 #include "log.h"
+#include "pin_repair.h"
 #include "pins.h"
 #include "plan.h"
 #include "reconcile.h"
+#include "safe_path.h"
 #include "state.h"
 #include "summary.h"
 #include "txn.h"
@@ -640,6 +642,29 @@ static void remember(struct list_cache *cache, struct desired *want, struct plan
 static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
 					      struct list_cache *cache, int lock);
 
+/* The pin directory and its links/ must be the agent's own, and every parent one only root (or
+ * the agent's user) can change (safe_path.h): otherwise another user could replace or remove
+ * the pins, or point them elsewhere. Refused before anything changes. */
+static int pin_dir_refused(const char *config, const char *pin_path)
+{
+	char why[1024], links[4352];
+	int ret;
+
+	pins_links_dir(pin_path, links, sizeof(links));
+	ret = safe_path_parents(pin_path, "pin_path", why, sizeof(why));
+	if (!ret)
+		ret = safe_path_own_dir(pin_path, "pin_path", why, sizeof(why));
+	if (ret > 0)
+		ret = safe_path_own_dir(links, "pin_path's links directory", why, sizeof(why));
+	if (ret >= 0)
+		return 0;
+	if (config)
+		log_msg(LOG_ERR, "%s: %s; nothing changed", config, why);
+	else
+		log_msg(LOG_ERR, "%s; nothing changed", why);
+	return 1;
+}
+
 enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache)
 {
 	struct config_file cf;
@@ -650,8 +675,17 @@ enum reconcile_result reconcile(const char *config, struct desired *want, struct
 	/* Which lock depends on pin_path, in the config: read the config alone first (cheap; the
 	 * lists are read once, under the lock, so what is applied is what the files say then). */
 	if (config_load(config, &cf, &d) == 0) {
-		lock = pins_lock(cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
+		char why[1024];
+		int err = pins_lock(cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH, &lock, why,
+				    sizeof(why));
+
 		config_free(&cf);
+		if (err) {
+			diag_clear(&d);
+			memset(want, 0, sizeof(*want));	/* nothing read: empty for the caller to free */
+			log_msg(LOG_ERR, "%s; nothing changed", why);
+			return RECONCILE_INVALID;
+		}
 	}
 	diag_clear(&d);
 	r = reconcile_locked(config, want, cache, lock);
@@ -687,6 +721,7 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 					      struct list_cache *cache, int lock)
 {
 	static int guards_swept;
+	int lost_pins;
 	char stamp[64], mounted[64], why[4352];
 	struct timespec t0;
 	struct observed have;
@@ -710,6 +745,12 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 	}
 	if (mounted[0])
 		log_msg(LOG_INFO, "mounted a bpf filesystem on %s (none was mounted; mode 0700)", mounted);
+	if (pin_dir_refused(config, want->pin_path))
+		return RECONCILE_INVALID;
+	/* Pins removed from under the running state: put back what the kernel still holds; what it
+	 * cannot is said, and new maps replace it. */
+	lost_pins = pin_repair(want);
+	pin_repair_links(want);
 	read_stamp(lock, stamp, sizeof(stamp));
 	if (cache && cache->valid && strcmp(stamp, cache->stamp)) {
 		log_msg(LOG_INFO, "another process changed %s since the last reconcile: reading it back",
@@ -723,6 +764,7 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		return RECONCILE_FAILED;
 	}
 	have.program_outdated = datapath_outdated(want, &have);
+	have.maps_outdated |= lost_pins;
 	if (plan_build(want, &have, &p)) {
 		observed_free(&have);
 		return RECONCILE_FAILED;
@@ -765,6 +807,11 @@ int reconcile_down(const char *pin_path)
 	struct dirent *e;
 	DIR *dir;
 	int detached = 0, unpinned = 0;
+
+	/* --down unlinks what it finds: in a directory another user controls that could be
+	 * anything the agent's user may remove. */
+	if (pin_dir_refused(NULL, pin_path))
+		return 1;
 
 	pins_links_dir(pin_path, dir_path, sizeof(dir_path));
 	dir = opendir(dir_path);

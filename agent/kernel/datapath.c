@@ -15,6 +15,7 @@
 #include "log.h"
 #include "plan.h"
 #include "pins.h"
+#include "safe_path.h"
 #include "summary.h"
 
 static void reset(struct datapath *dp)
@@ -197,10 +198,9 @@ int datapath_pin(const struct desired *want, struct datapath *dp, char *err, siz
 	int old[DATAPATH_MAPS_MAX], n = 0, ret = 0;
 	struct bpf_map *map;
 
-	if (mkdir(want->pin_path, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", want->pin_path, strerror(errno));
-		return -errno;
-	}
+	ret = safe_path_make_dir(want->pin_path, "pin_path", err, errlen);
+	if (ret)
+		return ret;
 	bpf_object__for_each_map(map, dp->obj) {
 		const char *name = bpf_map__name(map);
 

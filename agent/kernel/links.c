@@ -13,6 +13,7 @@
 
 #include "links.h"
 #include "pins.h"
+#include "safe_path.h"
 
 static __u32 mode_flag(enum vosfp_xdp_mode m)
 {
@@ -54,11 +55,15 @@ int link_attach(int prog_fd, const struct desired_iface *di, int *link_fd,
 
 int link_pin(const char *pin_path, const char *ifname, int link_fd)
 {
-	char path[4352];
+	char path[4352], why[1024];
+	int ret;
 
 	pins_links_dir(pin_path, path, sizeof(path));
-	if (mkdir(path, 0700) && errno != EEXIST)
-		return -errno;
+	ret = safe_path_make_dir(path, "pin_path's links directory", why, sizeof(why));
+	if (ret) {
+		errno = -ret;
+		return ret;
+	}
 	pins_link_path(pin_path, ifname, path, sizeof(path));
 	return pins_replace(link_fd, path);
 }

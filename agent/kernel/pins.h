@@ -32,8 +32,14 @@ int pins_replace(int fd, const char *path);
  * -errno with why saying what to do (mounted[] has room for 64 bytes). */
 int pins_ensure_bpffs(const char *pin_path, char *mounted, char *why, size_t len);
 
-/* Take the exclusive lock that serializes reconciles of one pin_path across processes; returns
- * the fd to close to release it, or -1 (then the caller goes on unlocked). */
-int pins_lock(const char *pin_path);
+/* Where the reconcile locks live: made 0700 by the agent, refused when another user could write
+ * it (safe_path.h). */
+#define PINS_LOCK_DIR "/run/vosfp"
+
+/* Take the exclusive lock that serializes reconciles of one pin_path across processes, in
+ * PINS_LOCK_DIR/vosfp<pin_path, '/' -> '_'>.lock. 0 with *fd the fd to close to release it (-1:
+ * the directory cannot be made, e.g. not root: the caller goes on unlocked), or -errno with why
+ * when the directory or the file is not the agent's own (refuse to go on). */
+int pins_lock(const char *pin_path, int *fd, char *why, size_t len);
 
 #endif

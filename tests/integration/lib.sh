@@ -78,7 +78,7 @@ config_head() {
 remove_agent_state() {
 	"$VOSFP_ROOT/build/vosfp-agent" --down -c "$1" >/dev/null 2>&1
 	rm -rf "$2" 2>/dev/null
-	rm -f "/run/lock/vosfp${2//\//_}.lock" "/tmp/vosfp${2//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${2//\//_}.lock"
 }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 50 ms), bounded in time.
