@@ -56,7 +56,8 @@ static void usage(FILE *out, const char *argv0)
 		"  -V, --version      version\n"
 		"\n"
 		"Exit status: 0 success; 1 runtime failure (attach failed and was rolled back, kernel\n"
-		"refused); 2 usage error or invalid config.\n",
+		"refused); 2 usage error, invalid config, or a pin or lock directory another user\n"
+		"could change.\n",
 		argv0);
 }
 
