@@ -16,6 +16,8 @@ RUN apt-get update \
 WORKDIR /src
 # Only what `make all` and `make install` read (tests, benches and docs stay out of the image).
 COPY Makefile ./
+# The version's one source (the Makefile reads it for the agent's --version and the man pages).
+COPY debian/changelog debian/
 COPY bpf/ bpf/
 COPY agent/ agent/
 COPY tools/ tools/

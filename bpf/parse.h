@@ -1,11 +1,14 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/* parse.h - the L2/L3 parsers every vosfp BPF program shares (the XDP datapath, the TC guard,
- * and any later program): Ethernet + VLAN, IPv4, IPv6 and its extension headers, into a struct
- * frame. Bounds-checked against data_end, so they run on an XDP buffer and on a TC skb's linear
- * data alike. They only read: never change the frame, never decide a verdict. Include after
- * vmlinux.h and bpf_endian.h. */
+/* parse.h - the L2/L3/L4 parsers both vosfp programs share: Ethernet with up to two VLAN tags,
+ * IPv4 with options, IPv6 with its extension headers (bounded), and whether a port is one of the
+ * configured SIP ports. Direct packet access only (XDP's data/data_end, TC's skb->data/data_end);
+ * nothing here reads a map or decides a verdict. */
 #ifndef VOSFP_PARSE_H
 #define VOSFP_PARSE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "vosfp.h"
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86DD
@@ -25,6 +28,7 @@
 #define PROTO_UDP	17
 
 #define VLAN_MAX_DEPTH	2	/* 802.1ad outer + 802.1Q inner (QinQ) */
+
 
 struct vlan_tag {
 	__be16 tci;
@@ -179,6 +183,14 @@ static __always_inline int parse_ipv6(void *data, void *data_end, struct frame *
 	return PARSE_OK;
 }
 
+static __always_inline bool port_selected(const struct vosfp_config *cfg, const __u8 *bitmap,
+					  __u16 port, bool seed_default)
+{
+	if (!(cfg->flags & VOSFP_F_PORTS))
+		return seed_default && port == VOSFP_DEFAULT_SIP_PORT;
+	return bitmap[port >> 3] & (1 << (port & 7));
+}
+
 /* L2 then L3 into f: PARSE_SKIP for anything that is not a valid IPv4 or IPv6 header. */
 static __always_inline int parse_frame(void *data, void *data_end, struct frame *f)
 {
@@ -189,4 +201,4 @@ static __always_inline int parse_frame(void *data, void *data_end, struct frame 
 	return parse_ipv6(data, data_end, f);
 }
 
-#endif
+#endif /* VOSFP_PARSE_H */

@@ -12,7 +12,9 @@
  *     port: blocklisted source -> DROP BLOCKED, else PASS uncounted.
  *  3. L4: UDP/TCP to a configured SIP port, else PASS uncounted (truncated L4 too).
  *  4. Blocklisted source -> DROP BLOCKED (UDP and TCP).
- *  5. Auto-blocked source (VOSFP_F_AUTO_BLOCK), unless allowlisted -> DROP AUTO_BLOCKED (UDP and
+ *  5. Source under a live outside decision (VOSFP_F_DECISIONS: CrowdSec), unless allowlisted
+ *     -> DROP DECISION_DROPPED (UDP and TCP); an allowlisted one is counted and goes on.
+ *     Auto-blocked source (VOSFP_F_AUTO_BLOCK), unless allowlisted -> DROP AUTO_BLOCKED (UDP and
  *     TCP). TCP stops here: PASS, PASSED.
  *  6. Flood defence, for SIP requests (not responses) from sources not in the allowlist:
  *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED; over the source's rate
@@ -27,8 +29,9 @@
  * 10. PASS, PASSED.
  *
  * Why this order: static lists always win over dynamic state, so the blocklist comes first and
- * the allowlist overrides an auto-block. A source under an auto-block is dropped with one hash
- * lookup, before any payload is read: a blocked flood costs the least. Scanners are dropped
+ * the allowlist overrides a decision or an auto-block. A source under a decision or an
+ * auto-block is dropped with a few lookups, before any payload is read: a blocked flood costs
+ * the least. Scanners are dropped
  * before the rate limit so their requests use no tokens and the counters name the real cause.
  * The rate limit comes before the stealth and malformed checks so that a flood of junk requests
  * also drives a source into an auto-block. With every VOSFP_F_ flag of the flood defence clear
@@ -160,6 +163,31 @@ struct {
 	__type(value, vosfp_list_value);
 } scanner_tokens SEC(".maps");
 
+/* Outside decisions (bpf/vosfp.h): written by the agent's feed only, never by a list reload. */
+#define DECISION_MAP(name, maptype, keytype)				\
+	struct {							\
+		__uint(type, maptype);					\
+		__uint(max_entries, VOSFP_DECISIONS_MAX);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, keytype);					\
+		__type(value, struct vosfp_decision);			\
+	} name SEC(".maps")
+
+DECISION_MAP(dec_ips, BPF_MAP_TYPE_HASH, __u32);
+DECISION_MAP(dec_ips6, BPF_MAP_TYPE_HASH, struct vosfp_addr6);
+DECISION_MAP(dec_nets, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm4_key);
+DECISION_MAP(dec_nets6, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm6_key);
+SUMMARY(dec_v4_sum);
+SUMMARY(dec_v6_sum);
+SUMMARY(dec_v6_wide);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VOSFP_ORIGIN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_traffic);
+} dec_traffic SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, VOSFP_XSKS_DEFAULT_MAX);
@@ -241,14 +269,6 @@ static __always_inline bool is_allowed(const struct frame *f, const struct vosfp
 }
 
 /* ---- SIP ---- */
-
-static __always_inline bool port_selected(const struct vosfp_config *cfg, const __u8 *bitmap,
-					  __u16 port, bool seed_default)
-{
-	if (!(cfg->flags & VOSFP_F_PORTS))
-		return seed_default && port == VOSFP_DEFAULT_SIP_PORT;
-	return bitmap[port >> 3] & (1 << (port & 7));
-}
 
 #define IS_SIP_VERSION_AT(p, i)							\
 	((p)[(i)] == 'S' && (p)[(i) + 1] == 'I' && (p)[(i) + 2] == 'P' && (p)[(i) + 3] == '/' && \
@@ -744,57 +764,6 @@ static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
 	return action;
 }
 
-#define SOURCE_PASS	-1	/* not inspected traffic: pass, uncounted */
-#define SOURCE_INSPECT	-2	/* inspected, and the source alone does not decide */
-
-/* Steps 2-5 of the decision order on a parsed frame: what the source decides before any payload
- * is read. VOSFP_CNT_BLOCKED or VOSFP_CNT_AUTO_BLOCKED (drop, under that counter), SOURCE_PASS or
- * SOURCE_INSPECT. The XDP program and the TC guard both decide here, so the guard drops exactly
- * what XDP would drop at this point, on the same maps. */
-static __always_inline int source_verdict(void *data_end, const struct frame *f,
-					  const struct vosfp_config *cfg)
-{
-	__u16 dport;
-
-	if (f->portless)
-		return is_blocked(f, cfg) ? VOSFP_CNT_BLOCKED : SOURCE_PASS;
-	if (!f->l4)	/* parsers set it whenever the port is visible; says so to the verifier */
-		return SOURCE_PASS;
-
-	if (f->l4_proto == PROTO_UDP) {
-		struct udphdr *udp = (struct udphdr *)f->l4;
-
-		if ((void *)(udp + 1) > data_end)
-			return SOURCE_PASS;
-		dport = bpf_ntohs(udp->dest);
-		if (!port_selected(cfg, cfg->udp_ports, dport, true))
-			return SOURCE_PASS;
-	} else if (f->l4_proto == PROTO_TCP) {
-		struct tcphdr *tcp = (struct tcphdr *)f->l4;
-
-		if ((void *)(tcp + 1) > data_end)
-			return SOURCE_PASS;
-		dport = bpf_ntohs(tcp->dest);
-		if (!port_selected(cfg, cfg->tcp_ports, dport, false))
-			return SOURCE_PASS;
-	} else {
-		return SOURCE_PASS;
-	}
-
-	if (is_blocked(f, cfg))
-		return VOSFP_CNT_BLOCKED;
-	if ((cfg->flags & VOSFP_F_AUTO_BLOCK) && auto_blocks_may_be_live()) {
-		struct vosfp_src_key key;
-
-		/* The allowlist, a static list, wins over dynamic state even when it gained the
-		 * source after the block began (the entry then just expires). */
-		src_key(f, &key);
-		if (auto_block_active(&key) && !is_allowed(f, cfg))
-			return VOSFP_CNT_AUTO_BLOCKED;
-	}
-	return SOURCE_INSPECT;
-}
-
 static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_config *cfg,
 					const struct frame *f)
 {
@@ -868,6 +837,159 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 	return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 }
 
+/* ---- outside decisions (bpf/vosfp.h: dec_ips and the maps beside it) ---- */
+
+/* Is a decision near the source? Its summary bit: clear for every source no decision covers or
+ * shares a /24 (IPv4) or hashed /32 (IPv6, prefixes of /32 and longer; shorter ones by /24 in
+ * dec_v6_wide) with. One array read for a source under no decision. */
+static __always_inline bool decision_near(const struct frame *f)
+{
+	__u32 top, bit, word;
+	__u64 *bits;
+
+	if (!f->is_v6) {
+		bit = bpf_ntohl(f->saddr4) >> 8;
+		word = bit >> 6;
+		bits = bpf_map_lookup_elem(&dec_v4_sum, &word);
+		return bits && (*bits & (1ULL << (bit & 63)));
+	}
+	__builtin_memcpy(&top, f->saddr6.addr, sizeof(top));
+	top = bpf_ntohl(top);
+	bit = vosfp_v6_sum_bit(top);
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_sum, &word);
+	if (bits && (*bits & (1ULL << (bit & 63))))
+		return true;
+	bit = top >> 8;
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_wide, &word);
+	return bits && (*bits & (1ULL << (bit & 63)));
+}
+
+/* The origin + 1 of the live decision covering the source (key: v4-mapped for IPv4), or 0. The
+ * exact entry first, then the longest prefix: each holds the latest expiry of every decision
+ * covering it, so the one found settles it. A global function: verified once. */
+__noinline int decision_origin(struct vosfp_src_key *key)
+{
+	struct vosfp_decision *d;
+	__u64 head, mid;
+	__u32 a4;
+
+	if (!key)
+		return 0;
+	__builtin_memcpy(&head, key->addr, 8);
+	__builtin_memcpy(&mid, key->addr + 8, 4);
+	__builtin_memcpy(&a4, key->addr + 12, 4);
+	if (!head && (__u32)mid == bpf_htonl(0xFFFF)) {
+		struct vosfp_lpm4_key k4 = { .prefixlen = 32 };
+
+		d = bpf_map_lookup_elem(&dec_ips, &a4);
+		if (!d) {
+			__builtin_memcpy(k4.addr, &a4, 4);
+			d = bpf_map_lookup_elem(&dec_nets, &k4);
+		}
+	} else {
+		struct vosfp_lpm6_key k6 = { .prefixlen = 128 };
+
+		d = bpf_map_lookup_elem(&dec_ips6, key);
+		if (!d) {
+			__builtin_memcpy(k6.addr, key->addr, 16);
+			d = bpf_map_lookup_elem(&dec_nets6, &k6);
+		}
+	}
+	if (!d || bpf_ktime_get_coarse_ns() >= d->expires)
+		return 0;
+	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
+}
+
+/* The dec_traffic slot of the decision covering the source (bpf/vosfp.h: by origin, allowlisted
+ * sources in the upper half), or -1 when none does. */
+static __always_inline int decision_slot(const struct frame *f, const struct vosfp_config *cfg)
+{
+	struct vosfp_src_key key;
+	int origin;
+
+	if (!decision_near(f))
+		return -1;
+	src_key(f, &key);
+	origin = decision_origin(&key);
+	if (!origin)
+		return -1;
+	return origin - 1 + (is_allowed(f, cfg) ? VOSFP_ORIGIN_SLOTS : 0);
+}
+
+/* A frame under a decision, in dec_traffic (ctx as for count_frame). */
+static __always_inline void count_decision(void *ctx, bool tc, __u32 slot)
+{
+	struct vosfp_traffic *t = bpf_map_lookup_elem(&dec_traffic, &slot);
+	struct xdp_md *xdp = ctx;
+	struct __sk_buff *skb = ctx;
+
+	if (t) {
+		t->packets += 1;
+		t->bytes += tc ? skb->len : xdp->data_end - xdp->data;
+	}
+}
+
+#define SOURCE_PASS	-1	/* not inspected traffic: pass, uncounted */
+#define SOURCE_INSPECT	-2	/* inspected, and the source alone does not decide */
+
+/* What the source decides on a parsed frame before any payload is read (the blocklist, outside
+ * decisions, auto-blocks, on the inspected ports): VOSFP_CNT_BLOCKED, VOSFP_CNT_DECISION_DROPPED
+ * or VOSFP_CNT_AUTO_BLOCKED (drop, under that counter), SOURCE_PASS or SOURCE_INSPECT. *dec gets
+ * the dec_traffic slot of a decision covering the source (a drop, or an allowlisted pass), else
+ * -1. The XDP program and the TC guard both decide here, so the guard drops exactly what XDP
+ * would drop at this point, on the same maps. Static lists win over dynamic state: a decision or
+ * an auto-block never drops an allowlisted source. */
+static __always_inline int source_verdict(void *data_end, const struct frame *f,
+					  const struct vosfp_config *cfg, int *dec)
+{
+	__u16 dport;
+
+	if (f->portless)
+		return is_blocked(f, cfg) ? VOSFP_CNT_BLOCKED : SOURCE_PASS;
+	if (!f->l4)	/* parsers set it whenever the port is visible; says so to the verifier */
+		return SOURCE_PASS;
+
+	if (f->l4_proto == PROTO_UDP) {
+		struct udphdr *udp = (struct udphdr *)f->l4;
+
+		if ((void *)(udp + 1) > data_end)
+			return SOURCE_PASS;
+		dport = bpf_ntohs(udp->dest);
+		if (!port_selected(cfg, cfg->udp_ports, dport, true))
+			return SOURCE_PASS;
+	} else if (f->l4_proto == PROTO_TCP) {
+		struct tcphdr *tcp = (struct tcphdr *)f->l4;
+
+		if ((void *)(tcp + 1) > data_end)
+			return SOURCE_PASS;
+		dport = bpf_ntohs(tcp->dest);
+		if (!port_selected(cfg, cfg->tcp_ports, dport, false))
+			return SOURCE_PASS;
+	} else {
+		return SOURCE_PASS;
+	}
+
+	if (is_blocked(f, cfg))
+		return VOSFP_CNT_BLOCKED;
+	if (cfg->flags & VOSFP_F_DECISIONS) {
+		*dec = decision_slot(f, cfg);
+		if (*dec >= 0 && *dec < VOSFP_ORIGIN_SLOTS)
+			return VOSFP_CNT_DECISION_DROPPED;
+	}
+	if ((cfg->flags & VOSFP_F_AUTO_BLOCK) && auto_blocks_may_be_live()) {
+		struct vosfp_src_key key;
+
+		/* The allowlist, a static list, wins over dynamic state even when it gained the
+		 * source after the block began (the entry then just expires). */
+		src_key(f, &key);
+		if (auto_block_active(&key) && !is_allowed(f, cfg))
+			return VOSFP_CNT_AUTO_BLOCKED;
+	}
+	return SOURCE_INSPECT;
+}
+
 SEC("xdp")
 int sip_xdp_prog(struct xdp_md *ctx)
 {
@@ -876,14 +998,17 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	struct vosfp_config *cfg;
 	struct frame f = {};
 	__u32 zero = 0;
-	int v;
+	int v, dec = -1;
 
 	if (parse_frame(data, data_end, &f) != PARSE_OK)
 		return XDP_PASS;
 	cfg = bpf_map_lookup_elem(&sip_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
-	v = source_verdict(data_end, &f, cfg);
+	v = source_verdict(data_end, &f, cfg, &dec);
+	/* Under a decision: counted by origin, dropped or (allowlisted) passed on. */
+	if (dec >= 0)
+		count_decision(ctx, false, dec);
 	if (v != SOURCE_INSPECT)
 		return v == SOURCE_PASS ? XDP_PASS : count(ctx, v, XDP_DROP);
 	if (f.l4_proto == PROTO_TCP)
@@ -903,12 +1028,13 @@ int sip_xdp_prog(struct xdp_md *ctx)
 /* sip_tc_guard - a TC ingress filter the agent puts on an interface only while that interface
  * has no XDP program: the detach -> attach window of an XDP mode change (the kernel cannot hold
  * native and generic at once, and a link cannot change its mode) and of its undo in a rollback.
- * It drops what the XDP program would drop before reading any payload (steps 2-5: blocklist,
- * auto-block), on the same maps, and counts each drop as XDP would: same counter, same interface
- * slot, same frame length. It counts nothing else: what it passes is uncounted, as XDP leaves
- * traffic it never saw. In the instants where it and an XDP program both run, a frame XDP
- * passed reaches the guard on the same maps, so the guard passes it too: no frame is counted
- * twice. TC_ACT_UNSPEC, not TC_ACT_OK: other filters on the interface still run. */
+ * It drops what the XDP program would drop before reading any payload (blocklist, outside
+ * decisions, auto-blocks: source_verdict), on the same maps, and counts each drop as XDP would:
+ * same counter, same interface slot (and origin slot for a decision), same frame length. It
+ * counts nothing else: what it passes is uncounted, as XDP leaves traffic it never saw. In the
+ * instants where it and an XDP program both run, a frame XDP passed reaches the guard on the
+ * same maps, so the guard passes it too: no frame is counted twice. TC_ACT_UNSPEC, not
+ * TC_ACT_OK: other filters on the interface still run. */
 SEC("tc")
 int sip_tc_guard(struct __sk_buff *skb)
 {
@@ -916,7 +1042,7 @@ int sip_tc_guard(struct __sk_buff *skb)
 	struct vosfp_config *cfg;
 	void *data, *data_end;
 	struct frame f = {};
-	int v;
+	int v, dec = -1;
 
 	if (skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want);
@@ -930,9 +1056,13 @@ int sip_tc_guard(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&sip_config, &zero);
 	if (!cfg)
 		return TC_ACT_UNSPEC;
-	v = source_verdict(data_end, &f, cfg);
-	if (v != VOSFP_CNT_BLOCKED && v != VOSFP_CNT_AUTO_BLOCKED)
+	v = source_verdict(data_end, &f, cfg, &dec);
+	if (v != VOSFP_CNT_BLOCKED && v != VOSFP_CNT_DECISION_DROPPED && v != VOSFP_CNT_AUTO_BLOCKED)
 		return TC_ACT_UNSPEC;
+	/* Only drops: an allowlisted source under a decision XDP counted (dec_traffic) already when
+	 * both run; in the window it goes uncounted with everything the guard passes. */
+	if (v == VOSFP_CNT_DECISION_DROPPED && dec >= 0)
+		count_decision(skb, true, dec);
 	count_frame(skb, true, v);
 	return TC_ACT_SHOT;
 }

@@ -79,6 +79,19 @@ void autoblock_set_free(struct autoblock_set *s)
 	s->n = 0;
 }
 
+int autoblock_set_copy(struct autoblock_set *to, const struct autoblock_set *from)
+{
+	struct autoblock *v = malloc((from->n ? from->n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, from->v, from->n * sizeof(*v));
+	autoblock_set_free(to);
+	to->v = v;
+	to->n = from->n;
+	return 0;
+}
+
 int autoblock_set_equal(const struct autoblock_set *a, const struct autoblock_set *b)
 {
 	if (a->n != b->n)

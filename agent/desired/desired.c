@@ -139,16 +139,23 @@ static void build_runtime(const struct vosfp_sip_cfg *sip, struct vosfp_config *
 		rt->flags |= VOSFP_F_NO_MALFORMED;
 }
 
+/* Remember a file for the watcher, stamped before it is read: a change from then on shows. */
 static int remember_file(struct desired *s, const char *path)
 {
 	char **v = realloc(s->list_files, (s->list_file_count + 1) * sizeof(*v));
+	struct file_stamp *st;
 
 	if (!v)
 		return -ENOMEM;
 	s->list_files = v;
+	st = realloc(s->list_stamps, (s->list_file_count + 1) * sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	s->list_stamps = st;
 	v[s->list_file_count] = strdup(path);
 	if (!v[s->list_file_count])
 		return -ENOMEM;
+	file_stamp_take(path, &st[s->list_file_count]);
 	s->list_file_count++;
 	return 0;
 }
@@ -182,11 +189,45 @@ static void build_list(struct desired *s, const struct vosfp_list_cfg *l, struct
 		const char *name = optional ? l->optional_files[i - l->files_count] : l->files[i];
 		const char *path = resolve_list_path(s, name, buf, sizeof(buf));
 
-		list_file_read(path, optional, set, d);
 		if (remember_file(s, path))
 			diag_add(d, s->config_path, 0, "out of memory");
+		list_file_read(path, optional, set, d);
 	}
 	prefix_set_finish(set);
+}
+
+/* The crowdsec section: VOSFP_F_DECISIONS on, its files watched (a rotated key is read again). */
+static void build_crowdsec(const struct vosfp_crowdsec_cfg *c, struct desired *s, struct diag *d)
+{
+	struct desired_crowdsec *cs = &s->crowdsec;
+	char buf[PATH_MAX];
+
+	if (!c)
+		return;
+	cs->enabled = 1;
+	s->runtime.flags |= VOSFP_F_DECISIONS;
+	snprintf(cs->lapi_url, sizeof(cs->lapi_url), "%s", c->lapi_url);
+	snprintf(cs->api_key_file, sizeof(cs->api_key_file), "%s",
+		 resolve_list_path(s, c->api_key_file, buf, sizeof(buf)));
+	if (c->ca_file)
+		snprintf(cs->ca_file, sizeof(cs->ca_file), "%s", resolve_list_path(s, c->ca_file, buf, sizeof(buf)));
+	if (c->publish)
+		snprintf(cs->credentials_file, sizeof(cs->credentials_file), "%s",
+			 resolve_list_path(s, c->publish->credentials_file, buf, sizeof(buf)));
+	cs->poll_interval_s = c->poll_given ? c->poll_interval_seconds : VOSFP_CROWDSEC_POLL_DEFAULT;
+	cs->scopes = c->scopes_given ? 0 : 1u << VOSFP_SCOPE_IP | 1u << VOSFP_SCOPE_RANGE;
+	for (unsigned i = 0; i < c->scopes_count; i++)
+		cs->scopes |= 1u << c->scopes[i];
+	if (!c->types_given)
+		snprintf(cs->types[cs->type_count++], sizeof(cs->types[0]), "ban");
+	for (unsigned i = 0; i < c->types_count && i < DESIRED_CROWDSEC_TYPES; i++)
+		snprintf(cs->types[cs->type_count++], sizeof(cs->types[0]), "%s", c->types[i]);
+	for (unsigned i = 0; i < c->origins_count && i < DESIRED_CROWDSEC_ORIGINS; i++)
+		snprintf(cs->origins[cs->origin_count++], sizeof(cs->origins[0]), "%s", c->origins[i]);
+	cs->max_response_bytes = (size_t)(c->max_response_given ? c->max_response_mb
+								  : VOSFP_CROWDSEC_RESPONSE_MB_DEFAULT) << 20;
+	if (remember_file(s, cs->api_key_file) || (cs->credentials_file[0] && remember_file(s, cs->credentials_file)))
+		diag_add(d, s->config_path, 0, "out of memory");
 }
 
 static void check_limit(const struct config_file *cf, const char *list, const struct prefix_set *set,
@@ -202,6 +243,21 @@ static void check_limit(const struct config_file *cf, const char *list, const st
 		 set->n, key, max);
 }
 
+/* An invalid desired state keeps only the files it read, with their stamps: a daemon waiting for
+ * a valid edit must see a fix made in a list file as well as in the config. */
+static void desired_keep_files(struct desired *s)
+{
+	struct desired files = { .list_files = s->list_files, .list_stamps = s->list_stamps,
+				 .list_file_count = s->list_file_count, .config_stamp = s->config_stamp };
+
+	memcpy(files.config_path, s->config_path, sizeof(files.config_path));
+	s->list_files = NULL;
+	s->list_stamps = NULL;
+	s->list_file_count = 0;
+	desired_free(s);
+	*s = files;
+}
+
 int desired_build(const char *path, struct desired *s, struct diag *d)
 {
 	struct config_file cf;
@@ -209,6 +265,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	size_t before = d->count;
 
 	memset(s, 0, sizeof(*s));
+	file_stamp_take(path, &s->config_stamp);
 	if (config_load(path, &cf, d))
 		return -EINVAL;
 	c = cf.doc;
@@ -240,6 +297,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	if (c->metrics)
 		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);
 	build_defence(c, &s->runtime);
+	build_crowdsec(c->crowdsec, s, d);
 	if (c->auto_block && c->auto_block->persist_file && (s->runtime.flags & VOSFP_F_AUTO_BLOCK)) {
 		char buf[PATH_MAX];
 
@@ -264,7 +322,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	config_free(&cf);
 
 	if (d->count != before) {
-		desired_free(s);
+		desired_keep_files(s);
 		return -EINVAL;
 	}
 	return 0;
@@ -279,5 +337,6 @@ void desired_free(struct desired *s)
 	for (unsigned i = 0; i < s->list_file_count; i++)
 		free(s->list_files[i]);
 	free(s->list_files);
+	free(s->list_stamps);
 	memset(s, 0, sizeof(*s));
 }

@@ -290,19 +290,6 @@ static int write_file(const char *file, const struct autoblock_set *s)
 	return 0;
 }
 
-static int copy_set(struct autoblock_set *to, const struct autoblock_set *from)
-{
-	struct autoblock *v = malloc((from->n ? from->n : 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	memcpy(v, from->v, from->n * sizeof(*v));
-	autoblock_set_free(to);
-	to->v = v;
-	to->n = from->n;
-	return 0;
-}
-
 void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path)
 {
 	__u64 now = autoblock_now();
@@ -324,7 +311,7 @@ void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path)
 			log_msg(LOG_WARNING, "auto-block: cannot write %s: %s (tried again next second)",
 				w->persist, strerror(-ret));
 		else
-			w->file_valid = !copy_set(&w->written, &cur);
+			w->file_valid = !autoblock_set_copy(&w->written, &cur);
 	}
 	autoblock_set_free(&w->seen);
 	w->seen = cur;

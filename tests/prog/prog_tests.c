@@ -13,6 +13,7 @@ TCase *afxdp_tcase(void);
 TCase *iface_tcase(void);
 TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
+TCase *decision_tcase(void);
 TCase *guard_tcase(void);
 
 static int skipping_is_failure(void)
@@ -43,6 +44,7 @@ int main(void)
 	suite_add_tcase(s, iface_tcase());
 	suite_add_tcase(s, defence_tcase());
 	suite_add_tcase(s, scanner_tcase());
+	suite_add_tcase(s, decision_tcase());
 	suite_add_tcase(s, guard_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -87,6 +87,7 @@ START_TEST(test_bad_config)
 	}
 	ck_assert_msg(found, "%s: the expected message is missing (see above)", name);
 	diag_clear(&d);
+	desired_free(&s);	/* the names of the files read stay, for a waiting daemon's watcher */
 }
 END_TEST
 

@@ -10,6 +10,7 @@ TCase *txn_tcase(void);
 TCase *http_tcase(void);
 TCase *metrics_tcase(void);
 TCase *autoblock_tcase(void);
+TCase *feed_tcase(void);
 TCase *safe_path_tcase(void);
 
 int main(void)
@@ -26,6 +27,7 @@ int main(void)
 	suite_add_tcase(s, http_tcase());
 	suite_add_tcase(s, metrics_tcase());
 	suite_add_tcase(s, autoblock_tcase());
+	suite_add_tcase(s, feed_tcase());
 	suite_add_tcase(s, safe_path_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
