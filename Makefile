@@ -67,7 +67,8 @@ TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_sca
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
 	tests/prog/decision_test.c tests/prog/mapped_test.c tests/prog/answers_test.c \
-	tests/prog/answers_differential_test.c tests/prog/repeat_test.c agent/desired/scanner.c
+	tests/prog/answers_differential_test.c tests/prog/repeat_test.c tests/prog/guard_test.c \
+	agent/desired/scanner.c
 # The feed's parts without kernel or network: decisions, LAPI answers, the held set, alerts,
 # the secrets' files.
 FEED_SRCS := agent/feeds/decision.c agent/feeds/lapi_stream.c agent/feeds/decision_set.c \
@@ -79,12 +80,12 @@ CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
 	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/feed_test.c \
-	tests/unit/file_trust_test.c tests/unit/lists_test.c \
+	tests/unit/file_trust_test.c tests/unit/lists_test.c tests/unit/safe_path_test.c agent/safe_path.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c \
 	bench/decision_load.c agent/feeds/decision.c agent/feeds/decision_set.c agent/kernel/decision_map.c \
-	agent/kernel/apply.c agent/kernel/pins.c
+	agent/kernel/apply.c agent/kernel/pins.c agent/safe_path.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall deb print-%
@@ -93,7 +94,8 @@ AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c 
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
 	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c agent/kernel/egress.c \
 	agent/kernel/decision_map.c agent/feeds/lapi_client.c agent/feeds/lapi_worker.c \
-	agent/feeds/crowdsec_feed.c agent/feeds/crowdsec_check.c $(CONFIG_SRCS)
+	agent/feeds/crowdsec_feed.c agent/feeds/crowdsec_check.c $(CONFIG_SRCS) \
+	agent/kernel/guard.c agent/kernel/pin_repair.c agent/safe_path.c
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 

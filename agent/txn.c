@@ -47,8 +47,8 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 		case CHANGE_LINK_SWITCHED:
 			a = UNDO_SWITCH_BACK;
 			break;
-		case CHANGE_LINK_REPLACED:
-			a = UNDO_RESTORE_OLD_LINK;
+		case CHANGE_MODE_CHANGED:
+			a = UNDO_MODE_BACK;
 			break;
 		case CHANGE_LIST:
 			if (!c->count)
@@ -63,6 +63,12 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 			break;
 		case CHANGE_EGRESS_SWITCHED:
 			a = UNDO_EGRESS_SWITCH_BACK;
+			break;
+		case CHANGE_IFACE_SLOTS:
+			a = UNDO_RESTORE_IFACE_SLOTS;
+			break;
+		case CHANGE_PINS_MADE:
+			a = UNDO_UNPIN;
 			break;
 		default:
 			a = UNDO_RESTORE_RUNTIME;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sip_logic.bpf.c - the vosfp XDP datapath: drops blocklisted and auto-blocked sources, SIP
  * scanners, request floods, OPTIONS from unknown sources and malformed SIP at the NIC; passes
- * or AF_XDP-redirects the rest.
+ * or AF_XDP-redirects the rest. Beside it sip_tc_guard, the TC program that stands in for it
+ * while an interface changes XDP mode (steps 1-5 only; see its comment).
  * It must never drop what it cannot classify: unparseable or non-SIP traffic passes untouched.
  *
  * Decision order (first match decides; "uncounted" means no counter moves):
@@ -798,11 +799,16 @@ __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *
 /* ---- verdicts ---- */
 
 /* Only verdicts are counted, so uncounted traffic pays nothing for the per-interface figures;
- * a counted one pays two inlined array lookups (ifindex -> slot, then the slot's counter). */
-static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
+ * a counted one pays two inlined array lookups (ifindex -> slot, then the slot's counter).
+ * ctx is an XDP buffer or, for the TC guard (tc set), an skb; bytes are the whole frame, L2
+ * header included, either way. Its fields are read where they are used: read before the
+ * lookups, they stay live across them and the verifier tracks more states. */
+static __always_inline void count_frame(void *ctx, bool tc, __u32 idx)
 {
+	struct xdp_md *xdp = ctx;
+	struct __sk_buff *skb = ctx;
 	__u64 *c = bpf_map_lookup_elem(&xdp_counters, &idx);
-	__u32 ifindex = ctx->ingress_ifindex, key = VOSFP_IFACE_OTHER, *slot;
+	__u32 ifindex = tc ? skb->ingress_ifindex : xdp->ingress_ifindex, key = VOSFP_IFACE_OTHER, *slot;
 	struct vosfp_traffic *t;
 
 	if (c)
@@ -814,8 +820,13 @@ static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
 	t = bpf_map_lookup_elem(&iface_counters, &key);
 	if (t) {
 		t->packets += 1;
-		t->bytes += ctx->data_end - ctx->data;
+		t->bytes += tc ? skb->len : xdp->data_end - xdp->data;
 	}
+}
+
+static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
+{
+	count_frame(ctx, false, idx);
 	return action;
 }
 
@@ -957,31 +968,92 @@ __noinline int decision_origin(struct vosfp_src_key *key)
 	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
 }
 
-/* Drop a source under a live decision, unless the allowlist holds it: that one is counted beside
- * the drops and goes on (static lists win over dynamic state, as for auto-blocks). */
-static __always_inline bool decision_drops(struct xdp_md *ctx, const struct frame *f,
-					   const struct vosfp_config *cfg)
+/* The dec_traffic slot of the decision covering the source (bpf/vosfp.h: by origin, allowlisted
+ * sources in the upper half), or -1 when none does. */
+static __always_inline int decision_slot(const struct frame *f, const struct vosfp_config *cfg)
 {
 	struct vosfp_src_key key;
-	struct vosfp_traffic *t;
-	bool allowed;
-	__u32 slot;
 	int origin;
 
 	if (!decision_near(f))
-		return false;
+		return -1;
 	src_key(f, &key);
 	origin = decision_origin(&key);
 	if (!origin)
-		return false;
-	allowed = is_allowed(f, cfg);
-	slot = (__u32)(origin - 1) + (allowed ? VOSFP_ORIGIN_SLOTS : 0);
-	t = bpf_map_lookup_elem(&dec_traffic, &slot);
+		return -1;
+	return origin - 1 + (is_allowed(f, cfg) ? VOSFP_ORIGIN_SLOTS : 0);
+}
+
+/* A frame under a decision, in dec_traffic (ctx as for count_frame). */
+static __always_inline void count_decision(void *ctx, bool tc, __u32 slot)
+{
+	struct vosfp_traffic *t = bpf_map_lookup_elem(&dec_traffic, &slot);
+	struct xdp_md *xdp = ctx;
+	struct __sk_buff *skb = ctx;
+
 	if (t) {
 		t->packets += 1;
-		t->bytes += ctx->data_end - ctx->data;
+		t->bytes += tc ? skb->len : xdp->data_end - xdp->data;
 	}
-	return !allowed;
+}
+
+#define SOURCE_PASS	-1	/* not inspected traffic: pass, uncounted */
+#define SOURCE_INSPECT	-2	/* inspected, and the source alone does not decide */
+
+/* What the source decides on a parsed frame before any payload is read (the blocklist, outside
+ * decisions, auto-blocks, on the inspected ports): VOSFP_CNT_BLOCKED, VOSFP_CNT_DECISION_DROPPED
+ * or VOSFP_CNT_AUTO_BLOCKED (drop, under that counter), SOURCE_PASS or SOURCE_INSPECT. *dec gets
+ * the dec_traffic slot of a decision covering the source (a drop, or an allowlisted pass), else
+ * -1. The XDP program and the TC guard both decide here, so the guard drops exactly what XDP
+ * would drop at this point, on the same maps. Static lists win over dynamic state: a decision or
+ * an auto-block never drops an allowlisted source. */
+static __always_inline int source_verdict(void *data_end, const struct frame *f,
+					  const struct vosfp_config *cfg, int *dec)
+{
+	__u16 dport;
+
+	if (f->portless)
+		return is_blocked(f, cfg) ? VOSFP_CNT_BLOCKED : SOURCE_PASS;
+	if (!f->l4)	/* parsers set it whenever the port is visible; says so to the verifier */
+		return SOURCE_PASS;
+
+	if (f->l4_proto == PROTO_UDP) {
+		struct udphdr *udp = (struct udphdr *)f->l4;
+
+		if ((void *)(udp + 1) > data_end)
+			return SOURCE_PASS;
+		dport = bpf_ntohs(udp->dest);
+		if (!port_selected(cfg, cfg->udp_ports, dport, true))
+			return SOURCE_PASS;
+	} else if (f->l4_proto == PROTO_TCP) {
+		struct tcphdr *tcp = (struct tcphdr *)f->l4;
+
+		if ((void *)(tcp + 1) > data_end)
+			return SOURCE_PASS;
+		dport = bpf_ntohs(tcp->dest);
+		if (!port_selected(cfg, cfg->tcp_ports, dport, false))
+			return SOURCE_PASS;
+	} else {
+		return SOURCE_PASS;
+	}
+
+	if (is_blocked(f, cfg))
+		return VOSFP_CNT_BLOCKED;
+	if (cfg->flags & VOSFP_F_DECISIONS) {
+		*dec = decision_slot(f, cfg);
+		if (*dec >= 0 && *dec < VOSFP_ORIGIN_SLOTS)
+			return VOSFP_CNT_DECISION_DROPPED;
+	}
+	if ((cfg->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS)) && auto_blocks_may_be_live()) {
+		struct vosfp_src_key key;
+
+		/* The allowlist, a static list, wins over dynamic state even when it gained the
+		 * source after the block began (the entry then just expires). */
+		src_key(f, &key);
+		if (auto_block_active(&key) && !is_allowed(f, cfg))
+			return VOSFP_CNT_AUTO_BLOCKED;
+	}
+	return SOURCE_INSPECT;
 }
 
 SEC("xdp")
@@ -992,53 +1064,71 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	struct vosfp_config *cfg;
 	struct frame f = {};
 	__u32 zero = 0;
-	__u16 dport;
+	int v, dec = -1;
 
 	if (parse_frame(data, data_end, &f) != PARSE_OK)
 		return XDP_PASS;
-
 	cfg = bpf_map_lookup_elem(&sip_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
-	if (f.portless)
-		return is_blocked(&f, cfg) ? count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP) : XDP_PASS;
-	if (!f.l4)	/* parsers set it whenever the port is visible; says so to the verifier */
-		return XDP_PASS;
-
-	if (f.l4_proto == PROTO_UDP) {
-		struct udphdr *udp = (struct udphdr *)f.l4;
-
-		if ((void *)(udp + 1) > data_end)
-			return XDP_PASS;
-		dport = bpf_ntohs(udp->dest);
-		if (!port_selected(cfg, cfg->udp_ports, dport, true))
-			return XDP_PASS;
-	} else if (f.l4_proto == PROTO_TCP) {
-		struct tcphdr *tcp = (struct tcphdr *)f.l4;
-
-		if ((void *)(tcp + 1) > data_end)
-			return XDP_PASS;
-		dport = bpf_ntohs(tcp->dest);
-		if (!port_selected(cfg, cfg->tcp_ports, dport, false))
-			return XDP_PASS;
-	} else {
-		return XDP_PASS;
-	}
-
-	if (is_blocked(&f, cfg))
-		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
-	if ((cfg->flags & VOSFP_F_DECISIONS) && decision_drops(ctx, &f, cfg))
-		return count(ctx, VOSFP_CNT_DECISION_DROPPED, XDP_DROP);
-	if ((cfg->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS)) && auto_blocks_may_be_live()) {
-		struct vosfp_src_key key;
-
-		/* The allowlist, a static list, wins over dynamic state even when it gained the
-		 * source after the block began (the entry then just expires). */
-		src_key(&f, &key);
-		if (auto_block_active(&key) && !is_allowed(&f, cfg))
-			return count(ctx, VOSFP_CNT_AUTO_BLOCKED, XDP_DROP);
-	}
+	v = source_verdict(data_end, &f, cfg, &dec);
+	/* Under a decision: counted by origin, dropped or (allowlisted) passed on. */
+	if (dec >= 0)
+		count_decision(ctx, false, dec);
+	if (v != SOURCE_INSPECT)
+		return v == SOURCE_PASS ? XDP_PASS : count(ctx, v, XDP_DROP);
 	if (f.l4_proto == PROTO_TCP)
 		return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 	return classify_udp(ctx, cfg, &f);
+}
+
+/* ---- the TC guard ---- */
+
+#define TC_ACT_UNSPEC	-1	/* no verdict: the next filter, or the stack, decides */
+#define TC_ACT_SHOT	2
+
+/* Bytes of a frame the parsers may read (Ethernet, two VLAN tags, IPv6 and its usual extension
+ * headers, the ports): pulled into the skb's linear data when a driver left them in pages. */
+#define GUARD_PULL	256
+
+/* sip_tc_guard - a TC ingress filter the agent puts on an interface only while that interface
+ * has no XDP program: the detach -> attach window of an XDP mode change (the kernel cannot hold
+ * native and generic at once, and a link cannot change its mode) and of its undo in a rollback.
+ * It drops what the XDP program would drop before reading any payload (blocklist, outside
+ * decisions, auto-blocks: source_verdict), on the same maps, and counts each drop as XDP would:
+ * same counter, same interface slot (and origin slot for a decision), same frame length. It
+ * counts nothing else: what it passes is uncounted, as XDP leaves traffic it never saw. In the
+ * instants where it and an XDP program both run, a frame XDP passed reaches the guard on the
+ * same maps, so the guard passes it too: no frame is counted twice. TC_ACT_UNSPEC, not
+ * TC_ACT_OK: other filters on the interface still run. */
+SEC("tc")
+int sip_tc_guard(struct __sk_buff *skb)
+{
+	__u32 want = skb->len < GUARD_PULL ? skb->len : GUARD_PULL, zero = 0;
+	struct vosfp_config *cfg;
+	void *data, *data_end;
+	struct frame f = {};
+	int v, dec = -1;
+
+	if (skb->data_end - skb->data < want)
+		bpf_skb_pull_data(skb, want);
+	/* A new skb for the compiler: it must load data and data_end again (the pull moved them)
+	 * as plain context reads, never through an address it computed before. */
+	asm volatile("" : "+r"(skb));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (parse_frame(data, data_end, &f) != PARSE_OK)
+		return TC_ACT_UNSPEC;
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if (!cfg)
+		return TC_ACT_UNSPEC;
+	v = source_verdict(data_end, &f, cfg, &dec);
+	if (v != VOSFP_CNT_BLOCKED && v != VOSFP_CNT_DECISION_DROPPED && v != VOSFP_CNT_AUTO_BLOCKED)
+		return TC_ACT_UNSPEC;
+	/* Only drops: an allowlisted source under a decision XDP counted (dec_traffic) already when
+	 * both run; in the window it goes uncounted with everything the guard passes. */
+	if (v == VOSFP_CNT_DECISION_DROPPED && dec >= 0)
+		count_decision(skb, true, dec);
+	count_frame(skb, true, v);
+	return TC_ACT_SHOT;
 }

@@ -16,12 +16,13 @@
 #include "log.h"
 #include "plan.h"
 #include "pins.h"
+#include "safe_path.h"
 #include "summary.h"
 
 static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
-	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
+	dp->prog_fd = dp->guard_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
 	dp->egress_prog_fd = -1;
 	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
@@ -132,6 +133,8 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->prog_fd = bpf_program__fd(prog);
 	prog = bpf_object__find_program_by_name(dp->obj, EGRESS_PROG_NAME);
 	dp->egress_prog_fd = prog && want->egress ? bpf_program__fd(prog) : -1;
+	prog = bpf_object__find_program_by_name(dp->obj, "sip_tc_guard");
+	dp->guard_fd = prog ? bpf_program__fd(prog) : -1;	/* an older object has none */
 	dp->config_fd = map_fd(dp->obj, "sip_config");
 	dp->counters_fd = map_fd(dp->obj, "xdp_counters");
 	dp->xsks_fd = map_fd(dp->obj, "xsks_map");
@@ -164,36 +167,73 @@ fail:
 	return ret;
 }
 
-int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+/* Put back the pins datapath_pin replaced (old[i] -1: there was none), closing the fds. */
+static void unpin_replaced(const char *pin_path, char names[][64], int *old, int n)
 {
-	struct bpf_map *map;
 	char path[4352];
 
-	if (mkdir(want->pin_path, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", want->pin_path, strerror(errno));
-		return -errno;
+	for (int i = 0; i < n; i++) {
+		int ret = 0;
+
+		pins_map_path(pin_path, names[i], path, sizeof(path));
+		if (old[i] >= 0)
+			ret = pins_replace(old[i], path);
+		else if (unlink(path) && errno != ENOENT)
+			ret = -errno;
+		if (ret)
+			log_msg(LOG_ERR, "%s: cannot put the previous pin back: %s", path, strerror(-ret));
+		if (old[i] >= 0)
+			close(old[i]);
 	}
+}
+
+int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+{
+	char path[4352], names[DATAPATH_MAPS_MAX][64];
+	int old[DATAPATH_MAPS_MAX], n = 0, ret = 0;
+	struct bpf_map *map;
+
+	ret = safe_path_make_dir(want->pin_path, "pin_path", err, errlen);
+	if (ret)
+		return ret;
 	bpf_object__for_each_map(map, dp->obj) {
 		const char *name = bpf_map__name(map);
 
-		if (!strchr(name, '.') && bpf_map__fd(map) >= 0) {
-			pins_map_path(want->pin_path, name, path, sizeof(path));
-			/* A fresh map replaces the old pin; a reused one is pinned again, unchanged. */
-			unlink(path);
-			if (bpf_obj_pin(bpf_map__fd(map), path)) {
-				snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
-				return -errno;
-			}
+		if (strchr(name, '.') || bpf_map__fd(map) < 0)
+			continue;
+		if (n == DATAPATH_MAPS_MAX) {
+			ret = -E2BIG;
+			snprintf(err, errlen, "%s has more than %d maps", want->bpf_object, DATAPATH_MAPS_MAX);
+			break;
+		}
+		pins_map_path(want->pin_path, name, path, sizeof(path));
+		/* A fresh map replaces the old pin, a reused one is pinned again, unchanged; the old
+		 * one is kept until every pin is in place, to be put back on a failure. */
+		old[n] = bpf_obj_get(path);
+		snprintf(names[n++], sizeof(names[0]), "%s", name);
+		ret = pins_replace(bpf_map__fd(map), path);
+		if (ret) {
+			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(-ret));
+			break;
 		}
 	}
+	if (ret) {
+		unpin_replaced(want->pin_path, names, old, n);
+		return ret;
+	}
+	for (int i = 0; i < n; i++)
+		if (old[i] >= 0)
+			close(old[i]);
 	return 0;
 }
 
-int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+int datapath_pin_missing(const struct desired *want, struct datapath *dp, struct pin_list *made,
+			 char *err, size_t errlen)
 {
 	struct bpf_map *map;
 	char path[4352];
 
+	made->n = 0;
 	bpf_object__for_each_map(map, dp->obj) {
 		const char *name = bpf_map__name(map);
 
@@ -202,12 +242,26 @@ int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *
 		pins_map_path(want->pin_path, name, path, sizeof(path));
 		if (access(path, F_OK) == 0)
 			continue;
-		if (bpf_obj_pin(bpf_map__fd(map), path)) {
-			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
-			return -errno;
+		if (made->n == DATAPATH_MAPS_MAX || bpf_obj_pin(bpf_map__fd(map), path)) {
+			int ret = made->n == DATAPATH_MAPS_MAX ? -E2BIG : -errno;
+
+			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(-ret));
+			return ret;
 		}
+		snprintf(made->names[made->n++], sizeof(made->names[0]), "%s", name);
 	}
 	return 0;
+}
+
+void datapath_unpin(const char *pin_path, const struct pin_list *made)
+{
+	char path[4352];
+
+	for (int i = 0; i < made->n; i++) {
+		pins_map_path(pin_path, made->names[i], path, sizeof(path));
+		if (unlink(path) && errno != ENOENT)
+			log_msg(LOG_ERR, "%s: cannot remove the pin this run made: %s", path, strerror(errno));
+	}
 }
 
 void datapath_close(struct datapath *dp)

@@ -150,12 +150,17 @@ static __u32 value_size(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.value_size;
 }
 
-static int read_lists(const char *pin_path, const char *const *names, struct prefix_set *set,
-		      __u32 *size)
+static int read_lists(struct observed *o, const char *pin_path, const char *const *names,
+		      struct prefix_set *set, __u32 *size)
 {
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		int fd = open_pinned(pin_path, names[m]), err;
 
+		/* Its pin removed and beyond repair (kernel/pin_repair.h): new maps replace these. */
+		if (fd < 0 && errno == ENOENT) {
+			o->maps_outdated = 1;
+			continue;
+		}
 		if (fd < 0)
 			return -errno;
 		*size = map_size(fd);
@@ -195,7 +200,8 @@ static int read_links(const char *pin_path, struct observed *o)
 		struct observed_iface *oi, *v;
 		int fd;
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
+		/* ':' is in no interface name: a pin being replaced (pins.h). */
+		if (e->d_name[0] == '.' || strchr(e->d_name, ':') || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir_path, e->d_name);
 		fd = bpf_obj_get(path);
@@ -257,7 +263,7 @@ static int read_egress(const char *pin_path, struct observed *o)
 
 /* A summary array: 2 MB, read in one batch (or word by word where batches are refused). An
  * optional one an older object did not pin stays NULL: all zero, as the map made for it will be. */
-static int read_summary(const char *pin_path, enum summary_kind k, uint64_t **out)
+static int read_summary(struct observed *o, const char *pin_path, enum summary_kind k, uint64_t **out)
 {
 	static __u32 keys[SUMMARY_WORDS];
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -265,7 +271,9 @@ static int read_summary(const char *pin_path, enum summary_kind k, uint64_t **ou
 	uint64_t *words = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 	int fd = open_pinned(pin_path, summary_map_names[k]), err = 0;
 
-	if (fd < 0 && errno == ENOENT && summary_optional(k)) {
+	if (fd < 0 && errno == ENOENT) {
+		/* An older object's (optional) or a pin removed beyond repair: new maps then. */
+		o->maps_outdated |= !summary_optional(k);
 		free(words);
 		return 0;
 	}
@@ -313,9 +321,9 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 	} else if (bpf_map_lookup_elem(fd, &zero, &o->runtime))
 		log_msg(LOG_WARNING, "%s/sip_config: cannot read: %s", pin_path, strerror(errno));
 	close(fd);
-	err = read_lists(pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
+	err = read_lists(o, pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
-		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
+		err = read_lists(o, pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
 	if (!err)
 		err = read_scanners(pin_path, o);
 	if (!err) {
@@ -323,7 +331,7 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 		o->auto_block_max = pinned_size(pin_path, "auto_blocked");
 	}
 	for (int k = 0; !err && with_lists && k < SUMMARY_KINDS; k++)
-		err = read_summary(pin_path, (enum summary_kind)k, &o->summaries[k]);
+		err = read_summary(o, pin_path, (enum summary_kind)k, &o->summaries[k]);
 	if (!err)
 		err = read_links(pin_path, o);
 	if (!err)

@@ -229,6 +229,38 @@ else
 	fail "swap on new maps: egress $e1 -> $e1b: $out"
 fi
 
+# --- XDP mode changes beside the egress filter: the TC guard of the change must not take it away ----
+xdp_mode_of() { ip -o link show dev "$1" | sed -n 's/.* mtu [0-9]* \(xdp[a-z]*\) .*/\1/p'; }
+to_mode() {	# to_mode MODES SECTIONS: h1 declared with only these XDP modes
+	write_config "$h1" "$2"
+	sed -i "s/xdp_mode: \[native, generic\]/xdp_mode: [$1]/" "$work/vosfp.yaml"
+}
+write_config "$h1" "$ANSWERS"	# the default limits back (new maps): the mode alone changes next
+once
+e1=$(egress_id "$h1")
+to_mode generic "$ANSWERS"
+once
+if [ "$rc" -eq 0 ] && [ "$(xdp_mode_of "$h1")" = xdpgeneric ] && [ "$(egress_id "$h1")" = "$e1" ]; then
+	pass "native -> generic with the answer rule on: the egress filter (prog $e1) stays"
+else
+	fail "mode change beside the egress filter: rc=$rc mode '$(xdp_mode_of "$h1")' egress '$(egress_id "$h1")' (was $e1): $out"
+fi
+# The answer rule off, then on again in the same run as a mode change: the new filter is added
+# after the guard is gone, whatever qdisc the guard made and removed.
+to_mode generic ""
+once
+tc qdisc del dev "$h1" clsact 2>/dev/null	# no qdisc left: the guard makes its own
+to_mode native "$ANSWERS"
+once
+if [ "$rc" -eq 0 ] && [ "$(xdp_mode_of "$h1")" = xdp ] && [ -n "$(egress_id "$h1")" ] &&
+	grep -q "$h1: egress filter (answers) attached" <<<"$out"; then
+	pass "generic -> native and the answer rule on in one run: the egress filter attached and kept"
+else
+	fail "mode change + egress attach: rc=$rc mode '$(xdp_mode_of "$h1")' egress '$(egress_id "$h1")': $out"
+fi
+write_config "$h1" "$ANSWERS"
+once
+
 # --- repeat offenders, the history kept across a restart over fresh maps --------------------------
 persist="$work/auto_blocked.txt"
 REPEAT="answers:

@@ -119,10 +119,11 @@ fi
 
 prog_id() { xdp_prog_id "$edge" "$dev" 2>/dev/null; }	# (ip cannot name the peer netns here: quiet)
 prog_tag() { "$BPFTOOL" prog show id "$1" | sed -n 's/.* tag \([0-9a-f]*\).*/\1/p'; }
-# object_tag OBJ: the tag of OBJ's program, loaded alone into the private bpf filesystem.
+# object_tag OBJ: the tag of OBJ's XDP program (its first), loaded into the private bpf
+# filesystem. No "type xdp": it would force the object's TC guard program to XDP too.
 object_tag() {
 	local probe="$root/sys/fs/bpf/vosfp-deb-tag-probe" tag
-	"$BPFTOOL" prog load "$1" "$probe" type xdp 2>/dev/null || return 1
+	"$BPFTOOL" prog load "$1" "$probe" 2>/dev/null || return 1
 	tag=$("$BPFTOOL" prog show pinned "$probe" | sed -n 's/.* tag \([0-9a-f]*\).*/\1/p')
 	rm -f "$probe"
 	echo "$tag"

@@ -19,7 +19,7 @@ cleanup() {
 	stop_agent
 	"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
 	ip link del "$host" 2>/dev/null
 	cleanup_netns
 	rm -rf "$work"

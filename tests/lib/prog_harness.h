@@ -13,6 +13,7 @@ struct sip_logic;
 struct harness {
 	struct sip_logic *skel;
 	int prog_fd;
+	int guard_fd;				/* sip_tc_guard, the TC program of mode changes */
 	int block_fds[VOSFP_LIST_MAPS];		/* indexed by enum vosfp_list_map */
 	int allow_fds[VOSFP_LIST_MAPS];
 	int counters_fd;
@@ -53,6 +54,11 @@ int harness_run(struct harness *h, const uint8_t *frame, size_t len);
 /* Run one frame once as if received on ifindex (the test-run ctx's ingress_ifindex: the kernel
  * wants a device that exists, e.g. lo). */
 int harness_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex);
+
+/* Run one frame once through the TC guard as an skb received on ifindex (0: none); *verdict
+ * gets its TC action (-1 TC_ACT_UNSPEC: no verdict, 2 TC_ACT_SHOT: dropped). 0 or -errno. */
+int harness_guard_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex,
+			 int *verdict);
 
 /* Count packets received on ifindex in this slot (0: back to "other"). */
 int harness_set_iface_slot(struct harness *h, uint32_t ifindex, uint32_t slot);
