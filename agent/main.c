@@ -15,6 +15,7 @@
 #include "crowdsec_check.h"
 #include "crowdsec_feed.h"
 #include "desired.h"
+#include "hook_watch.h"
 #include "lists.h"
 #include "log.h"
 #include "metrics.h"
@@ -24,6 +25,7 @@
 #include "state.h"
 #include "stats.h"
 #include "watch.h"
+#include "xdp_census.h"
 
 /* From debian/changelog, through the Makefile: the package and --version never disagree. */
 #ifndef VOSFP_VERSION
@@ -106,6 +108,13 @@ static int dry_run(const char *config)
 			printf("metrics: GET /metrics on %s (served by the running agent)\n", want.metrics_listen);
 		plan_print(&p, &want, &have, stdout);
 		plan_free(&p);
+		for (unsigned i = 0; have.readable && i < want.iface_count; i++) {
+			char hook[1024];
+
+			xdp_census_report(want.pin_path, want.ifaces[i].name, hook, sizeof(hook));
+			printf("hook %s: %s (declared: %s)\n", want.ifaces[i].name, hook,
+			       attach_method_name(want.ifaces[i].method));
+		}
 		if (want.crowdsec.enabled) {
 			fflush(stdout);
 			crowdsec_dry_run(&want.crowdsec, VOSFP_VERSION, stdout);
@@ -174,6 +183,7 @@ struct daemon {
 	struct autoblock_watch blocks;
 	long long next_tick;			/* monotonic ms of the next auto-block reading */
 	struct feed *feed;			/* the crowdsec section's (its network is a thread's) */
+	struct hook_watch hooks;		/* the XDP attachments of the last good reconcile */
 	int feed_slot;				/* its eventfd's index in the pollfds, -1: none */
 };
 
@@ -228,10 +238,11 @@ static unsigned daemon_fill(void *ctx, struct pollfd *fds, unsigned max, long lo
 	return n;
 }
 
-static void daemon_serve(void *ctx, const struct pollfd *fds, unsigned n)
+static int daemon_serve(void *ctx, const struct pollfd *fds, unsigned n, char *why, unsigned whylen)
 {
 	struct daemon *dm = ctx;
 	long long now;
+	int lost = 0;
 
 	if (dm->metrics)
 		metrics_server_serve(dm->metrics, fds, n);
@@ -241,9 +252,11 @@ static void daemon_serve(void *ctx, const struct pollfd *fds, unsigned n)
 	if (now >= dm->next_tick) {
 		autoblock_watch_tick(&dm->blocks, dm->want->pin_path);
 		feed_tick(dm->feed, &dm->blocks.seen);
+		lost = hook_watch_check(&dm->hooks, dm->want, why, whylen);
 		/* From now, not from the missed deadline: a late tick never causes a burst of them. */
 		dm->next_tick = now + AUTOBLOCK_TICK_MS;
 	}
+	return lost;
 }
 
 /* Follow metrics.listen: open, move or close the endpoint. A bind that fails leaves the previous
@@ -295,6 +308,7 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 	rs->last_timestamp = seconds(CLOCK_REALTIME);
 	rs->last_ok = r == RECONCILE_OK;
 	if (r == RECONCILE_OK) {
+		hook_watch_reset(&dm->hooks, want);
 		rs->ok++;
 		rs->generation++;
 		/* The cache holds exactly what the maps hold now (reconcile moved want's lists in). */

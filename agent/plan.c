@@ -41,12 +41,16 @@ static int diff_sets(const struct prefix_set *want, const struct prefix_set *hav
 	return 0;
 }
 
+/* The interface's attachment; the one on the interface when a pin of each method is there (a
+ * method change interrupted before its commit). */
 static const struct observed_iface *find_observed(const struct observed *o, const char *name)
 {
+	const struct observed_iface *found = NULL;
+
 	for (unsigned i = 0; i < o->iface_count; i++)
-		if (!strcmp(o->ifaces[i].name, name))
-			return &o->ifaces[i];
-	return NULL;
+		if (!strcmp(o->ifaces[i].name, name) && (!found || o->ifaces[i].ours))
+			found = &o->ifaces[i];
+	return found;
 }
 
 static int mode_allowed(const struct desired_iface *d, enum vosfp_xdp_mode m)
@@ -111,9 +115,13 @@ static int plan_ifaces(const struct desired *want, const struct observed *have, 
 
 		snprintf(pi->name, sizeof(pi->name), "%s", d->name);
 		pi->want = d;
+		if (o) {
+			pi->have_method = o->method;
+			pi->have_mode = o->mode;
+		}
 		if (!o || !o->ours)
 			pi->action = IFACE_ATTACH;	/* a foreign program is refused at apply time */
-		else if (!mode_allowed(d, o->mode))
+		else if (!mode_allowed(d, o->mode) || o->method != d->method)
 			pi->action = IFACE_REATTACH;
 		else
 			pi->action = IFACE_KEEP;
@@ -129,6 +137,8 @@ static int plan_ifaces(const struct desired *want, const struct observed *have, 
 
 			snprintf(pi->name, sizeof(pi->name), "%s", o->name);
 			pi->action = IFACE_DETACH;
+			pi->have_method = o->method;
+			pi->have_mode = o->mode;
 		}
 	}
 	plan_egress(want, have, p);
@@ -288,6 +298,9 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 		if (pi->want && pi->action != IFACE_KEEP) {
 			fprintf(out, " (modes ");
 			print_modes(pi->want, out);
+			fprintf(out, ", %s", attach_method_name(pi->want->method));
+			if (pi->want->method == VOSFP_ATTACH_DISPATCHER)
+				fprintf(out, " at run priority %u", pi->want->run_priority);
 			fprintf(out, ")");
 		}
 		fprintf(out, "%s\n", egress_actions[pi->egress]);

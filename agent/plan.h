@@ -12,7 +12,9 @@
 struct observed_iface {
 	char name[16];
 	enum vosfp_xdp_mode mode;
-	int ours;			/* attached through a vosfp link (else: someone else's program) */
+	enum vosfp_attach_method method;	/* how vosfp attached it (which pin records it) */
+	int ours;			/* vosfp's attachment is on the interface (else: it was removed,
+					 * or someone else's program is there) */
 };
 
 /* An interface vosfp recorded an egress filter for (egress.h). */
@@ -59,7 +61,8 @@ enum iface_action {
 	IFACE_KEEP,
 	IFACE_ATTACH,		/* declared, not attached by us */
 	IFACE_DETACH,		/* attached by us, no longer declared */
-	IFACE_REATTACH,		/* declared with a mode list that excludes the current mode */
+	IFACE_REATTACH,		/* declared with a mode list that excludes the current mode, or
+				 * another attach method */
 };
 
 /* The egress filter (the answer rule) on an interface. */
@@ -75,6 +78,9 @@ struct plan_iface {
 	enum iface_action action;
 	enum egress_action egress;
 	const struct desired_iface *want;	/* NULL for IFACE_DETACH */
+	/* KEEP, REATTACH, DETACH: vosfp's attachment there now */
+	enum vosfp_attach_method have_method;
+	enum vosfp_xdp_mode have_mode;
 };
 
 struct plan {

@@ -3,10 +3,11 @@
  *  - interfaces first (new attaches, then atomic program switches), lists after, XDP mode
  *    changes after everything else that can fail, detaches last; any failure undoes what this
  *    run did, newest first;
- *  - new maps are filled before any interface switches to them (bpf_link_update is atomic);
+ *  - new maps are filled before any interface switches to them (atomic in either attach method,
+ *    kernel/xdp_hook.h);
  *  - no interface is ever without a filter: a mode change (and its undo) cannot be atomic, so
  *    the TC guard (kernel/guard.h) covers its detach -> attach window;
- *  - a program vosfp does not own is never replaced. */
+ *  - a program vosfp does not own is never replaced (kernel/xdp_census.h names it). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -24,7 +25,6 @@
 #include "egress.h"
 #include "guard.h"
 #include "iface_stats.h"
-#include "links.h"
 #include "log.h"
 #include "pin_repair.h"
 #include "pins.h"
@@ -34,12 +34,17 @@
 #include "state.h"
 #include "summary.h"
 #include "txn.h"
+#include "xdp_census.h"
+#include "xdp_hook.h"
 
 /* An interface this run touched: the fds an undo or the commit needs. */
 struct iface_rec {
 	const char *name;
 	int ifindex;
-	int link_fd;			/* the link this run created or switched, or -1 */
+	const struct desired_iface *want;	/* its declared settings (the dispatcher's run priority) */
+	const struct xdp_hook *hook;	/* the method of att_fd */
+	const struct xdp_hook *old_hook;	/* method changed: the method to go back to */
+	int att_fd;			/* the attachment this run created or switched, or -1 */
 	int old_prog_fd;		/* switched: the program to go back to, or -1 */
 	enum vosfp_xdp_mode old_mode;	/* mode changed: the mode to go back to */
 	enum vosfp_xdp_mode mode;
@@ -72,12 +77,10 @@ static long elapsed_ms(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static const struct observed_iface *observed_iface(const struct observed *o, const char *name)
+/* dp's program for a method: the dispatcher runs the freplace copy (datapath.h). */
+static int prog_for(const struct txn *t, const struct xdp_hook *h)
 {
-	for (unsigned i = 0; i < o->iface_count; i++)
-		if (!strcmp(o->ifaces[i].name, name))
-			return &o->ifaces[i];
-	return NULL;
+	return h->method == VOSFP_ATTACH_DISPATCHER ? t->dp.ext_prog_fd : t->dp.prog_fd;
 }
 
 static void record(struct txn *t, enum change_kind kind, unsigned slot, enum plan_op op, size_t count)
@@ -147,14 +150,17 @@ static long elapsed_us(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
-/* Move r's link, which runs dp's program, to the first mode of `to` the kernel takes. The kernel
- * holds no native and generic program at once and a link cannot change its mode: the old link
- * goes before the new one comes. The TC guard, on dp's maps, filters in between. Every mode of
- * `to` refused: the link comes back in its current mode (the refusal is the error). The new link
- * is pinned before the guard goes: from then on it outlives this process. */
-static int switch_mode(struct txn *t, struct iface_rec *r, const struct desired_iface *to)
+/* Move r's attachment, which runs dp's program, to the first mode of `to` the kernel takes, with
+ * to_hook's method. The kernel holds no native and generic program at once, a link cannot change
+ * its mode, and a bpf_link and a dispatcher cannot share the hook: the old attachment goes before
+ * the new one comes. The TC guard, on dp's maps, filters in between. Every mode of `to` refused:
+ * the attachment comes back as it was (the refusal is the error). The new one is pinned (and the
+ * other method's pin dropped) before the guard goes: from then on it outlives this process. */
+static int switch_mode(struct txn *t, struct iface_rec *r, const struct desired_iface *to,
+		       const struct xdp_hook *to_hook)
 {
-	struct desired_iface back = { .modes = { r->mode }, .mode_count = 1 };
+	struct desired_iface back = *to;
+	const struct xdp_hook *used_hook = to_hook;
 	enum vosfp_xdp_mode used;
 	struct timespec t0;
 	struct guard g;
@@ -173,23 +179,30 @@ static int switch_mode(struct txn *t, struct iface_rec *r, const struct desired_
 		return err;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	bpf_link_detach(r->link_fd);
-	err = link_attach(t->dp.prog_fd, to, &fd, &used, why, sizeof(why));
+	r->hook->take_off(r->ifindex, r->att_fd);
+	err = to_hook->attach(prog_for(t, to_hook), to, &fd, &used, why, sizeof(why));
 	if (err) {
-		snprintf(t->err, sizeof(t->err), "%s: cannot attach XDP (tried %s)", r->name, why);
-		snprintf(back.name, sizeof(back.name), "%s", r->name);
-		if (link_attach(t->dp.prog_fd, &back, &fd, &used, why_back, sizeof(why_back))) {
+		snprintf(t->err, sizeof(t->err), "%s: cannot attach XDP through the %s (tried %s)", r->name,
+			 to_hook->what, why);
+		back.modes[0] = r->mode;
+		back.mode_count = 1;
+		back.method = r->hook->method;
+		used_hook = r->hook;
+		if (r->hook->attach(prog_for(t, r->hook), &back, &fd, &used, why_back, sizeof(why_back))) {
 			log_msg(LOG_ERR, "%s: cannot attach XDP in its previous %s mode either (%s): the TC guard stays (blocklist and auto-block only) until the next reconcile",
 				r->name, xdp_mode_name(r->mode), why_back);
 			return err;
 		}
 	}
-	if (link_pin(t->want->pin_path, r->name, fd))
-		log_msg(LOG_ERR, "%s: cannot pin its link: %s (filtering stops when the agent exits)", r->name,
-			strerror(errno));
-	close(r->link_fd);
-	r->link_fd = fd;
+	if (used_hook->pin(t->want->pin_path, r->name, fd))
+		log_msg(LOG_ERR, "%s: cannot pin its XDP attachment: %s (filtering stops when the agent exits)",
+			r->name, strerror(errno));
+	if (used_hook != r->hook)
+		r->hook->unpin(t->want->pin_path, r->name);
+	close(r->att_fd);
+	r->att_fd = fd;
 	r->mode = used;
+	r->hook = used_hook;
 	r->guarded_us = elapsed_us(&t0);
 	if (guard_off(&g))
 		log_msg(LOG_ERR, "%s: cannot remove the TC guard: %s (the next reconcile retries)", r->name,
@@ -215,7 +228,7 @@ static void rollback(struct txn *t)
 {
 	struct undo_step steps[t->journal.n + 1];
 	size_t n = journal_undo(&t->journal, steps);
-	struct desired_iface back = { 0 };
+	struct desired_iface back;
 	char failed[sizeof(t->err)];
 	__u32 zero = 0;
 
@@ -231,19 +244,25 @@ static void rollback(struct txn *t)
 
 		switch (steps[i].action) {
 		case UNDO_CLOSE_LINK:
-			close(r->link_fd);
-			r->link_fd = -1;
+			r->hook->take_off(r->ifindex, r->att_fd);
+			if (r->hook->method == VOSFP_ATTACH_DISPATCHER)
+				r->hook->unpin(t->want->pin_path, r->name);
+			close(r->att_fd);
+			r->att_fd = -1;
 			break;
 		case UNDO_SWITCH_BACK:
-			if (bpf_link_update(r->link_fd, r->old_prog_fd, NULL))
+			if (r->hook->replace(r->want, r->ifindex, &r->att_fd, r->old_prog_fd, err, sizeof(err)))
 				log_msg(LOG_ERR, "%s: rollback could not restore the previous program: %s",
-					r->name, strerror(errno));
+					r->name, err);
+			else
+				r->hook->pin(t->want->pin_path, r->name, r->att_fd);
 			break;
 		case UNDO_MODE_BACK:
+			back = *r->want;
 			back.mode_count = 1;
 			back.modes[0] = r->old_mode;
-			snprintf(back.name, sizeof(back.name), "%s", r->name);
-			if (switch_mode(t, r, &back))
+			back.method = r->old_hook->method;
+			if (switch_mode(t, r, &back, r->old_hook))
 				log_msg(LOG_ERR, "rollback: %s", t->err);
 			else
 				log_msg(LOG_INFO, "%s: back to %s mode (XDP off for %ld us, the TC guard filtering)",
@@ -305,7 +324,9 @@ static struct iface_rec *new_rec(struct txn *t, const struct plan_iface *pi, uns
 	memset(r, 0, sizeof(*r));
 	r->name = pi->name;
 	r->ifindex = (int)if_nametoindex(pi->name);
-	r->old_prog_fd = r->link_fd = r->egress_old_prog_fd = -1;
+	r->old_prog_fd = r->att_fd = r->egress_old_prog_fd = -1;
+	r->want = pi->want;
+	r->hook = &xdp_hook_link;
 	return r;
 }
 
@@ -320,53 +341,104 @@ static struct iface_rec *rec_for(struct txn *t, const struct plan_iface *pi, uns
 	return new_rec(t, pi, slot);
 }
 
-/* A declared interface vosfp has not attached yet. */
+/* Is what runs on the interface in the way of method h? Anything is for a bpf_link (it needs the
+ * hook alone); only a program outside a libxdp dispatcher is for the dispatcher. */
+static int refuse_foreign(struct txn *t, const char *name, const struct xdp_hook *h)
+{
+	struct xdp_census c;
+	char what[768];
+
+	if (xdp_census_take(name, &c) || c.how == HOOK_EMPTY ||
+	    (h->method == VOSFP_ATTACH_DISPATCHER && c.how == HOOK_DISPATCHER))
+		return 0;
+	xdp_census_describe(&c, 0, what, sizeof(what));
+	if (c.how == HOOK_DISPATCHER)
+		snprintf(t->err, sizeof(t->err),
+			 "%s carries %s; vosfp's bpf_link needs the XDP hook alone and vosfp never replaces a program it did not attach: set xdp_attach.method: dispatcher to run beside them, or remove them (%s)",
+			 name, what, xdp_census_remedy(&c));
+	else
+		snprintf(t->err, sizeof(t->err),
+			 "%s carries %s%s, not attached by vosfp: vosfp never replaces a program it did not attach; %s",
+			 name, what,
+			 h->method == VOSFP_ATTACH_DISPATCHER ? ", which is not a libxdp dispatcher libxdp could add vosfp to" : "",
+			 xdp_census_remedy(&c));
+	return -EBUSY;
+}
+
+/* A declared interface vosfp has not attached yet. An attachment that outlives this process by
+ * itself (the dispatcher's) is pinned at once: one that a dying run left unnamed would have the
+ * next run add a second vosfp program beside it. */
 static int attach_iface(struct txn *t, const struct plan_iface *pi)
 {
-	unsigned slot, foreign = foreign_xdp_prog(t->want->pin_path, pi->name);
+	const struct xdp_hook *h = xdp_hook_of(pi->want->method);
+	unsigned slot;
 	struct iface_rec *r = new_rec(t, pi, &slot);
-	char why[512], id[32];
+	char why[512];
+	int ret = refuse_foreign(t, pi->name, h);
 
-	if (foreign) {
-		snprintf(id, sizeof(id), "%u", foreign);
-		return fail_iface(t, pi->name,
-				  "carries an XDP program vosfp does not own (prog id %s): refusing to replace it; remove it first (ip link set dev IFACE xdp off)",
-				  id);
-	}
-	if (link_attach(t->dp.prog_fd, pi->want, &r->link_fd, &r->mode, why, sizeof(why)))
+	if (ret)
+		return ret;
+	r->hook = h;
+	if (h->attach(prog_for(t, h), pi->want, &r->att_fd, &r->mode, why, sizeof(why)))
 		return fail_iface(t, pi->name, "cannot attach XDP (tried %s)", why);
 	r->created = 1;
 	record(t, CHANGE_LINK_CREATED, slot, 0, 0);
+	if (h->method == VOSFP_ATTACH_DISPATCHER && h->pin(t->want->pin_path, pi->name, r->att_fd))
+		return fail_iface(t, pi->name, "cannot pin vosfp's program in the dispatcher: %s", strerror(errno));
 	return 0;
 }
 
-/* Point the pinned link of an interface at dp's program, atomically (bpf_link_update). */
+/* Point the interface's pinned attachment at dp's program, atomically; pinned again at once (a
+ * dispatcher's attachment is a new program, a link's is the same link). */
 static int switch_program(struct txn *t, const struct plan_iface *pi, struct iface_rec *r, unsigned slot)
 {
-	int fd = link_open_pinned(t->want->pin_path, pi->name);
+	const struct xdp_hook *h = xdp_hook_of(pi->have_method);
+	int fd = h->open_pinned(t->want->pin_path, pi->name);
+	char why[512];
 
 	if (fd < 0)
-		return fail_iface(t, pi->name, "cannot open its pinned link: %s", strerror(-fd));
-	r->link_fd = fd;
-	r->old_prog_fd = link_prog_fd(fd);
-	if (bpf_link_update(fd, t->dp.prog_fd, NULL))
-		return fail_iface(t, pi->name, "cannot switch to the new program: %s", strerror(errno));
+		return fail_iface(t, pi->name, "cannot open its pinned XDP attachment: %s", strerror(-fd));
+	r->hook = h;
+	r->att_fd = fd;
+	r->old_prog_fd = xdp_hook_prog_fd(h, fd);
+	if (h->replace(pi->want, r->ifindex, &r->att_fd, prog_for(t, h), why, sizeof(why)))
+		return fail_iface(t, pi->name, "cannot switch to the new program: %s", why);
 	record(t, CHANGE_LINK_SWITCHED, slot, 0, 0);
+	if (h->pin(t->want->pin_path, pi->name, r->att_fd))
+		log_msg(LOG_ERR, "%s: cannot pin its XDP attachment again: %s", pi->name, strerror(errno));
 	return 0;
 }
 
 /* A kept interface: onto the new program when there is one (new maps or a new object). */
 static int keep_iface(struct txn *t, const struct plan_iface *pi)
 {
-	const struct observed_iface *oi = observed_iface(t->have, pi->name);
 	unsigned slot;
 	struct iface_rec *r;
 
 	if (!t->swap)
 		return 0;
 	r = new_rec(t, pi, &slot);
-	r->mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
+	r->mode = pi->have_mode;
 	return switch_program(t, pi, r, slot);
+}
+
+/* A dispatcher's mode is every one of its programs' mode, and a bpf_link needs the hook alone:
+ * with others beside vosfp in it, neither can change without touching them. */
+static int refuse_moving_others(struct txn *t, const struct plan_iface *pi)
+{
+	struct xdp_census c;
+	char what[768];
+
+	if (pi->have_method != VOSFP_ATTACH_DISPATCHER || xdp_census_take(pi->name, &c) ||
+	    c.how != HOOK_DISPATCHER || c.dispatcher.n < 2)
+		return 0;
+	xdp_census_describe(&c, 0, what, sizeof(what));
+	snprintf(t->err, sizeof(t->err),
+		 "%s carries %s: %s would move the other programs too; keep xdp_attach.method: dispatcher and xdp_mode with %s, or unload them first (xdp-loader unload %s --id ID)",
+		 pi->name, what,
+		 pi->want->method != VOSFP_ATTACH_DISPATCHER ? "leaving the dispatcher for a bpf_link" : "changing the XDP mode",
+		 xdp_mode_name(pi->have_mode), pi->name);
+	return -EBUSY;
 }
 
 /* An interface whose mode must change. Its link first runs dp's program (an atomic switch), so
@@ -374,16 +446,19 @@ static int keep_iface(struct txn *t, const struct plan_iface *pi)
  * then drops exactly what XDP would, and counts nothing twice. */
 static int change_mode(struct txn *t, const struct plan_iface *pi)
 {
-	const struct observed_iface *oi = observed_iface(t->have, pi->name);
 	unsigned slot;
-	struct iface_rec *r = new_rec(t, pi, &slot);
-	int ret;
+	struct iface_rec *r;
+	int ret = refuse_moving_others(t, pi);
 
+	if (ret)
+		return ret;
+	r = new_rec(t, pi, &slot);
 	ret = switch_program(t, pi, r, slot);
 	if (ret)
 		return ret;
-	r->mode = r->old_mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
-	ret = switch_mode(t, r, pi->want);
+	r->mode = r->old_mode = pi->have_mode;
+	r->old_hook = r->hook;
+	ret = switch_mode(t, r, pi->want, xdp_hook_of(pi->want->method));
 	if (ret)
 		return ret;
 	r->created = 1;
@@ -512,21 +587,36 @@ static int needs_program(const struct plan *p)
 	return p->new_maps || p->swap_program;
 }
 
+/* An attachment of one method is recorded by one pin: a pin of the other method for the same
+ * interface (an attachment someone removed, a method change) names nothing on the hook any more. */
+static void drop_other_pin(const char *pin_path, const struct iface_rec *r)
+{
+	const struct xdp_hook *other = r->hook == &xdp_hook_link ? &xdp_hook_dispatch : &xdp_hook_link;
+
+	if (!other->attached(pin_path, r->name))
+		other->unpin(pin_path, r->name);
+}
+
 /* Success: pin new links, release what undo would have needed, drop undeclared interfaces. */
 static void commit(struct txn *t)
 {
 	for (unsigned i = 0; i < t->rec_count; i++) {
 		struct iface_rec *r = &t->recs[i];
 
-		if (r->created && link_pin(t->want->pin_path, r->name, r->link_fd))
-			log_msg(LOG_ERR, "%s: cannot pin its link: %s (filtering stops when the agent exits)",
+		if (r->created && r->hook->pin(t->want->pin_path, r->name, r->att_fd))
+			log_msg(LOG_ERR, "%s: cannot pin its XDP attachment: %s (filtering stops when the agent exits)",
 				r->name, strerror(errno));
-		if (r->link_fd >= 0 && r->guarded_us)
-			log_msg(LOG_INFO, "%s: %s mode -> %s mode (XDP off for %ld us, the TC guard filtering)",
-				r->name, xdp_mode_name(r->old_mode), xdp_mode_name(r->mode), r->guarded_us);
-		else if (r->link_fd >= 0)
-			log_msg(LOG_INFO, "%s: %s (%s mode)", r->name,
-				r->created ? "attached" : "switched to the new program", xdp_mode_name(r->mode));
+		if (r->created)
+			drop_other_pin(t->want->pin_path, r);
+		if (r->att_fd >= 0 && r->guarded_us)
+			log_msg(LOG_INFO, "%s: %s mode -> %s mode%s%s (XDP off for %ld us, the TC guard filtering)",
+				r->name, xdp_mode_name(r->old_mode), xdp_mode_name(r->mode),
+				r->old_hook != r->hook ? ", now through the " : "",
+				r->old_hook != r->hook ? r->hook->what : "", r->guarded_us);
+		else if (r->att_fd >= 0)
+			log_msg(LOG_INFO, "%s: %s (%s mode, %s)", r->name,
+				r->created ? "attached" : "switched to the new program", xdp_mode_name(r->mode),
+				r->hook->what);
 		if (r->egress_changed && egress_pin(t->want->pin_path, r->name, t->dp.egress_prog_fd))
 			log_msg(LOG_ERR, "%s: cannot record its egress filter under %s: %s (vosfp --down will not find it)",
 				r->name, t->want->pin_path, strerror(errno));
@@ -538,8 +628,13 @@ static void commit(struct txn *t)
 		const struct plan_iface *pi = &t->plan->ifaces[i];
 
 		if (pi->action == IFACE_DETACH) {
-			link_unpin(t->want->pin_path, pi->name);
-			log_msg(LOG_INFO, "%s: detached (no longer declared)", pi->name);
+			int ret = xdp_hook_of(pi->have_method)->remove(t->want->pin_path, pi->name);
+
+			if (ret)
+				log_msg(LOG_ERR, "%s: cannot take vosfp's program off the interface: %s", pi->name,
+					strerror(-ret));
+			else
+				log_msg(LOG_INFO, "%s: detached (no longer declared)", pi->name);
 		}
 		/* Last, like every detach: the answer rule is off, or the interface undeclared. */
 		if (pi->egress == EGRESS_DETACH) {
@@ -557,8 +652,8 @@ static void commit(struct txn *t)
 static void release(struct txn *t)
 {
 	for (unsigned i = 0; i < t->rec_count; i++) {
-		if (t->recs[i].link_fd >= 0)
-			close(t->recs[i].link_fd);
+		if (t->recs[i].att_fd >= 0)
+			close(t->recs[i].att_fd);
 		if (t->recs[i].old_prog_fd >= 0)
 			close(t->recs[i].old_prog_fd);
 		if (t->recs[i].egress_old_prog_fd >= 0)
@@ -662,7 +757,7 @@ static void sweep_guards(const struct desired *want)
 		const char *name = want->ifaces[i].name;
 		int ret;
 
-		if (!link_attached(want->pin_path, name))
+		if (!xdp_hook_link.attached(want->pin_path, name) && !xdp_hook_dispatch.attached(want->pin_path, name))
 			continue;
 		ret = guard_sweep((int)if_nametoindex(name));
 		if (ret > 0)
@@ -736,15 +831,18 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
  * the pins, or point them elsewhere. Refused before anything changes. */
 static int pin_dir_refused(const char *config, const char *pin_path)
 {
-	char why[1024], links[4352];
+	char why[1024], links[4352], dispatch[4352];
 	int ret;
 
 	pins_links_dir(pin_path, links, sizeof(links));
+	pins_dispatch_dir(pin_path, dispatch, sizeof(dispatch));
 	ret = safe_path_parents(pin_path, "pin_path", why, sizeof(why));
 	if (!ret)
 		ret = safe_path_own_dir(pin_path, "pin_path", why, sizeof(why));
 	if (ret > 0)
 		ret = safe_path_own_dir(links, "pin_path's links directory", why, sizeof(why));
+	if (ret >= 0)
+		ret = safe_path_own_dir(dispatch, "pin_path's dispatch directory", why, sizeof(why));
 	if (ret >= 0)
 		return 0;
 	if (config)
@@ -924,6 +1022,40 @@ static void egress_down(const char *pin_path)
 	rmdir(dir_path);
 }
 
+/* Every program vosfp runs in a libxdp dispatcher: out of it (the other programs there keep
+ * running, in a dispatcher libxdp rebuilds without vosfp's), and the pin with it. */
+static int dispatch_down(const char *pin_path)
+{
+	char dir_path[4352];
+	struct dirent *e;
+	DIR *dir;
+	int n = 0;
+
+	pins_dispatch_dir(pin_path, dir_path, sizeof(dir_path));
+	dir = opendir(dir_path);
+	while (dir && (e = readdir(dir))) {
+		int ret;
+
+		if (e->d_name[0] == '.')
+			continue;
+		ret = xdp_hook_dispatch.remove(pin_path, e->d_name);
+		if (ret) {
+			log_msg(LOG_ERR, "%s: cannot take vosfp's program out of the libxdp dispatcher: %s", e->d_name,
+				strerror(-ret));
+			continue;
+		}
+		log_msg(LOG_INFO, "%s: detached (out of the libxdp dispatcher; the other programs there keep running)",
+			e->d_name);
+		n++;
+		if (guard_sweep((int)if_nametoindex(e->d_name)) > 0)
+			log_msg(LOG_INFO, "%s: TC guard removed", e->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(dir_path);
+	return n;
+}
+
 int reconcile_down(const char *pin_path)
 {
 	char dir_path[4352], path[4608];
@@ -952,6 +1084,7 @@ int reconcile_down(const char *pin_path)
 	if (dir)
 		closedir(dir);
 	rmdir(dir_path);
+	detached += dispatch_down(pin_path);
 	egress_down(pin_path);
 	dir = opendir(pin_path);
 	while (dir && (e = readdir(dir))) {

@@ -371,8 +371,8 @@ enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
 			if (change && until > quiet_until)
 				quiet_until = until;
 		}
-		if (w->src.serve)
-			w->src.serve(w->src.ctx, fds + 2, extra);
+		if (w->src.serve && w->src.serve(w->src.ctx, fds + 2, extra, why, whylen))
+			return WATCH_RELOAD;
 		if (quiet_until >= 0 && now_ms() >= quiet_until)
 			return WATCH_RELOAD;	/* quiet long enough: the edit is complete */
 	}

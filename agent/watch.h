@@ -16,11 +16,12 @@ struct watcher;
 
 /* More sockets served by the same poll (the metrics endpoint): fill gives the pollfds to wait on
  * and the earliest deadline of its own (monotonic ms, -1: none); serve handles their revents
- * (and its deadlines) after every wakeup. Neither may block. */
+ * (and its deadlines) after every wakeup, and returns 1 with why set to ask for a reconcile now
+ * (an XDP attachment gone). Neither may block. */
 #define WATCH_EXTRA_MAX 32
 struct watch_source {
 	unsigned (*fill)(void *ctx, struct pollfd *fds, unsigned max, long long *deadline_ms);
-	void (*serve)(void *ctx, const struct pollfd *fds, unsigned n);
+	int (*serve)(void *ctx, const struct pollfd *fds, unsigned n, char *why, unsigned whylen);
 	void *ctx;
 };
 

@@ -23,10 +23,39 @@ static const cyaml_schema_value_t mode_schema = {
 	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, enum vosfp_xdp_mode, mode_names, 3),
 };
 
+static const cyaml_strval_t method_names[] = {
+	{ "link", VOSFP_ATTACH_LINK },
+	{ "dispatcher", VOSFP_ATTACH_DISPATCHER },
+};
+
+static const cyaml_strval_t action_names[] = {
+	{ "aborted", VOSFP_XDP_ABORTED },
+	{ "drop", VOSFP_XDP_DROP },
+	{ "pass", VOSFP_XDP_PASS },
+	{ "tx", VOSFP_XDP_TX },
+	{ "redirect", VOSFP_XDP_REDIRECT },
+};
+
+static const cyaml_schema_value_t action_schema = {
+	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, enum vosfp_xdp_action, action_names, 5),
+};
+
+static const cyaml_schema_field_t attach_fields[] = {
+	CYAML_FIELD_ENUM_PTR("method", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
+			     struct vosfp_attach_cfg, method, method_names, 2),
+	CYAML_FIELD_UINT_PTR("run_priority", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_attach_cfg,
+			     run_priority),
+	CYAML_FIELD_SEQUENCE("chain_call_actions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_attach_cfg, chain_call_actions, &action_schema, 0, 5),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t iface_fields[] = {
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct vosfp_iface_cfg, name, 1, 15),
 	CYAML_FIELD_SEQUENCE("xdp_mode", CYAML_FLAG_POINTER, struct vosfp_iface_cfg, xdp_mode,
 			     &mode_schema, 1, 3),
+	CYAML_FIELD_MAPPING_PTR("xdp_attach", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_iface_cfg,
+				xdp_attach, attach_fields),
 	CYAML_FIELD_END
 };
 
@@ -208,6 +237,8 @@ static const cyaml_schema_field_t top_fields[] = {
 				struct vosfp_config_doc, metrics, metrics_fields),
 	CYAML_FIELD_MAPPING_PTR("crowdsec", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, crowdsec, crowdsec_fields),
+	CYAML_FIELD_MAPPING_PTR("xdp_attach", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_config_doc,
+				xdp_attach, attach_fields),
 	CYAML_FIELD_END
 };
 
@@ -481,6 +512,49 @@ static void validate_crowdsec(const struct vosfp_crowdsec_cfg *c, const struct y
 	check_words(y, d, "crowdsec.origins", c->origins, c->origins_count, 64);
 }
 
+/* One xdp_attach section (at key, e.g. "xdp_attach" or "interfaces[0].xdp_attach"). */
+static void validate_attach(const struct vosfp_attach_cfg *a, const char *key, const struct yamldoc *y,
+			    struct diag *d)
+{
+	char path[128];
+
+	for (unsigned i = 0; a && i < a->chain_call_actions_count; i++) {
+		enum vosfp_xdp_action act = a->chain_call_actions[i];
+
+		snprintf(path, sizeof(path), "%s.chain_call_actions[%u]", key, i);
+		for (unsigned k = 0; k < i; k++)
+			if (a->chain_call_actions[k] == act)
+				diag_add(d, y->file, yamldoc_line(y, path), "%s: '%s' is listed twice", path,
+					 action_names[act].str);
+		if (act != VOSFP_XDP_PASS)
+			diag_warn(d, y->file, yamldoc_line(y, path),
+				  "%s: '%s': the next program of the dispatcher runs after vosfp's %s verdict and may overrule it (vosfp's verdict is then not final)",
+				  path, action_names[act].str, action_names[act].str);
+	}
+}
+
+/* An interface attached through the dispatcher cannot be offloaded: libxdp runs a dispatcher in
+ * native or generic mode only. */
+static void validate_iface_attach(const struct vosfp_config_doc *c, unsigned i, const struct yamldoc *y,
+				  struct diag *d)
+{
+	const struct vosfp_iface_cfg *it = &c->interfaces[i];
+	const struct vosfp_attach_cfg *a = it->xdp_attach && it->xdp_attach->method ? it->xdp_attach : c->xdp_attach;
+	char path[96];
+
+	snprintf(path, sizeof(path), "interfaces[%u].xdp_attach", i);
+	validate_attach(it->xdp_attach, path, y, d);
+	if (!a || !a->method || *a->method != VOSFP_ATTACH_DISPATCHER)
+		return;
+	for (unsigned m = 0; m < it->xdp_mode_count; m++)
+		if (it->xdp_mode[m] == VOSFP_MODE_OFFLOAD) {
+			snprintf(path, sizeof(path), "interfaces[%u].xdp_mode[%u]", i, m);
+			diag_add(d, y->file, yamldoc_line(y, path),
+				 "%s: 'offload' cannot go with xdp_attach.method 'dispatcher' (libxdp's dispatcher runs in native or generic mode): use native or generic, or method 'link'",
+				 path);
+		}
+}
+
 /* The checks of meaning: everything libcyaml's types cannot say. */
 static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
 {
@@ -520,7 +594,9 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 					diag_add(d, f, yamldoc_line(y, path), "%s: mode '%s' is listed twice", path,
 						 mode_names[it->xdp_mode[m]].str);
 				}
+		validate_iface_attach(c, i, y, d);
 	}
+	validate_attach(c->xdp_attach, "xdp_attach", y, d);
 
 	for (unsigned i = 0; i < c->interface_files_count; i++) {
 		snprintf(path, sizeof(path), "interface_files[%u]", i);
@@ -640,6 +716,15 @@ static void note_given(struct vosfp_config_doc *doc, const struct yamldoc *y)
 	}
 	if (doc->scanners)
 		doc->scanners->user_agents_given = yamldoc_has(y, "scanners.user_agents");
+	if (doc->xdp_attach)
+		doc->xdp_attach->chain_given = yamldoc_has(y, "xdp_attach.chain_call_actions");
+	for (unsigned i = 0; i < doc->interfaces_count; i++) {
+		char key[96];
+
+		snprintf(key, sizeof(key), "interfaces[%u].xdp_attach.chain_call_actions", i);
+		if (doc->interfaces[i].xdp_attach)
+			doc->interfaces[i].xdp_attach->chain_given = yamldoc_has(y, key);
+	}
 	if (doc->crowdsec) {
 		doc->crowdsec->poll_given = yamldoc_has(y, "crowdsec.poll_interval_seconds");
 		doc->crowdsec->scopes_given = yamldoc_has(y, "crowdsec.scopes");

@@ -22,10 +22,38 @@ enum vosfp_xdp_mode {
 	VOSFP_MODE_OFFLOAD,
 };
 
+/* How vosfp's program sits on an interface's XDP hook (agent/kernel/xdp_hook.h). */
+enum vosfp_attach_method {
+	VOSFP_ATTACH_LINK,		/* a bpf_link: vosfp alone on the hook (the default) */
+	VOSFP_ATTACH_DISPATCHER,	/* one program of libxdp's multi-program dispatcher */
+};
+
+/* XDP verdicts by their kernel numbers (XDP_ABORTED = 0 ... XDP_REDIRECT = 4): the dispatcher's
+ * chain-call actions are a bitmap of them. */
+enum vosfp_xdp_action {
+	VOSFP_XDP_ABORTED, VOSFP_XDP_DROP, VOSFP_XDP_PASS, VOSFP_XDP_TX, VOSFP_XDP_REDIRECT,
+};
+
+/* xdp_attach: at the top (every interface) or in an interface (its own); what is absent is
+ * inherited (interface <- top <- defaults). */
+struct vosfp_attach_cfg {
+	enum vosfp_attach_method *method;
+	uint32_t *run_priority;			/* dispatcher: lower runs first */
+	enum vosfp_xdp_action *chain_call_actions;	/* dispatcher: verdicts after which the next
+							 * program runs */
+	unsigned chain_call_actions_count;
+	bool chain_given;			/* filled by config_load: [] differs from absent */
+};
+
+#define VOSFP_DEFAULT_RUN_PRIORITY 10		/* beside xdp-filter's 10, before libxdp's AF_XDP
+						 * program (20) and the default (50) */
+#define VOSFP_DEFAULT_CHAIN_CALL (1u << VOSFP_XDP_PASS)
+
 struct vosfp_iface_cfg {
 	char *name;
 	enum vosfp_xdp_mode *xdp_mode;		/* preference order */
 	unsigned xdp_mode_count;
+	struct vosfp_attach_cfg *xdp_attach;	/* NULL: the top-level one's */
 };
 
 struct vosfp_list_cfg {
@@ -157,6 +185,7 @@ struct vosfp_config_doc {
 	char *bpf_object;
 	struct vosfp_iface_cfg *interfaces;
 	unsigned interfaces_count;
+	struct vosfp_attach_cfg *xdp_attach;	/* NULL: every interface's defaults */
 	char **interface_files;			/* more interfaces, one per line (iface_file.h) */
 	unsigned interface_files_count;
 	struct vosfp_sip_cfg *sip;

@@ -16,6 +16,52 @@ const char *xdp_mode_name(enum vosfp_xdp_mode m)
 	return m <= VOSFP_MODE_OFFLOAD ? names[m] : "?";
 }
 
+const char *attach_method_name(enum vosfp_attach_method m)
+{
+	return m == VOSFP_ATTACH_DISPATCHER ? "dispatcher" : "link";
+}
+
+/* xdp_attach into an interface: each field from the interface's section when it has it, else from
+ * the top-level one, else the default. */
+static void resolve_attach(struct desired_iface *di, const struct vosfp_attach_cfg *own,
+			   const struct vosfp_attach_cfg *top)
+{
+	const struct vosfp_attach_cfg *from[] = { own, top };
+
+	di->method = VOSFP_ATTACH_LINK;
+	di->run_priority = VOSFP_DEFAULT_RUN_PRIORITY;
+	di->chain_call_actions = VOSFP_DEFAULT_CHAIN_CALL;
+	for (int k = 1; k >= 0; k--) {
+		const struct vosfp_attach_cfg *a = from[k];
+
+		if (!a)
+			continue;
+		if (a->method)
+			di->method = *a->method;
+		if (a->run_priority)
+			di->run_priority = *a->run_priority;
+		if (a->chain_given) {
+			di->chain_call_actions = 0;
+			for (unsigned i = 0; i < a->chain_call_actions_count; i++)
+				di->chain_call_actions |= 1u << a->chain_call_actions[i];
+		}
+	}
+}
+
+/* Interfaces of interface files take the top-level xdp_attach; their modes are checked here. */
+static void check_file_ifaces(const struct desired *s, unsigned yaml_count, struct diag *d)
+{
+	for (unsigned i = yaml_count; i < s->iface_count; i++) {
+		const struct desired_iface *di = &s->ifaces[i];
+
+		for (unsigned m = 0; di->method == VOSFP_ATTACH_DISPATCHER && m < di->mode_count; m++)
+			if (di->modes[m] == VOSFP_MODE_OFFLOAD)
+				diag_add(d, di->file, di->line,
+					 "%s: 'offload' cannot go with xdp_attach.method 'dispatcher' (libxdp's dispatcher runs in native or generic mode): use native or generic, or method 'link'",
+					 di->name);
+	}
+}
+
 int xdp_mode_parse(const char *name, enum vosfp_xdp_mode *m)
 {
 	for (enum vosfp_xdp_mode i = VOSFP_MODE_NATIVE; i <= VOSFP_MODE_OFFLOAD; i++)
@@ -340,6 +386,7 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 		snprintf(di->name, sizeof(di->name), "%s", c->interfaces[i].name);
 		di->mode_count = c->interfaces[i].xdp_mode_count;
 		memcpy(di->modes, c->interfaces[i].xdp_mode, di->mode_count * sizeof(di->modes[0]));
+		resolve_attach(di, c->interfaces[i].xdp_attach, c->xdp_attach);
 	}
 	s->iface_count = c->interfaces_count;
 	for (unsigned i = 0; s->ifaces && i < c->interface_files_count; i++) {
@@ -358,6 +405,10 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 		iface_file_read(s->list_files[s->list_file_count - 1], s, c->interfaces_count, d,
 				&(struct diag_ref){ cf.path, config_line(&cf, key), key });
 	}
+	for (unsigned i = c->interfaces_count; s->ifaces && i < s->iface_count; i++)
+		resolve_attach(&s->ifaces[i], NULL, c->xdp_attach);
+	if (s->ifaces)
+		check_file_ifaces(s, c->interfaces_count, d);
 	build_runtime(c->sip, &s->runtime);
 	if (c->metrics)
 		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);

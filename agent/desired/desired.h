@@ -15,6 +15,10 @@ struct desired_iface {
 	char name[16];
 	enum vosfp_xdp_mode modes[3];
 	unsigned mode_count;
+	enum vosfp_attach_method method;	/* xdp_attach resolved: the interface's, the top's, or
+						 * the defaults */
+	uint32_t run_priority;			/* dispatcher only */
+	uint32_t chain_call_actions;		/* dispatcher only: bit 1 << enum vosfp_xdp_action */
 	const char *file;			/* declared in an interface file: which (NULL: the YAML) */
 	int line;				/* and at which line */
 };
@@ -71,6 +75,7 @@ int desired_build(const char *path, struct desired *out, struct diag *d);
 void desired_free(struct desired *s);
 
 const char *xdp_mode_name(enum vosfp_xdp_mode m);
+const char *attach_method_name(enum vosfp_attach_method m);	/* "link", "dispatcher" */
 /* "native", "generic" or "offload" -> *m; -1 for anything else. */
 int xdp_mode_parse(const char *name, enum vosfp_xdp_mode *m);
 

@@ -12,7 +12,7 @@
 #include "autoblock_map.h"
 #include "datapath.h"
 #include "egress.h"
-#include "links.h"
+#include "xdp_hook.h"
 #include "log.h"
 #include "plan.h"
 #include "pins.h"
@@ -22,7 +22,7 @@
 static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
-	dp->prog_fd = dp->guard_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
+	dp->prog_fd = dp->ext_prog_fd = dp->guard_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
 	dp->egress_prog_fd = -1;
 	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
@@ -71,6 +71,64 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
 
 	return m ? bpf_map__fd(m) : -1;
+}
+
+static int wants_dispatcher(const struct desired *want)
+{
+	for (unsigned i = 0; i < want->iface_count; i++)
+		if (want->ifaces[i].method == VOSFP_ATTACH_DISPATCHER)
+			return 1;
+	return 0;
+}
+
+/* The dispatcher's copy of sip_xdp_prog: the object opened again, every map the loaded one's, only
+ * sip_xdp_prog loaded, as an extension of the loaded sip_xdp_prog (any program with a function of
+ * the same signature is a valid first target; libxdp links it into each dispatcher's slot). */
+static int load_ext(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int ret;
+
+	dp->ext_obj = bpf_object__open_file(want->bpf_object, NULL);
+	if (!dp->ext_obj) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s again: %s", want->bpf_object, strerror(-ret));
+		return ret;
+	}
+	bpf_object__for_each_map(map, dp->ext_obj) {
+		struct bpf_map *same = bpf_object__find_map_by_name(dp->obj, bpf_map__name(map));
+
+		if (same && (ret = bpf_map__reuse_fd(map, bpf_map__fd(same)))) {
+			snprintf(err, errlen, "cannot share map %s with the dispatcher's program: %s",
+				 bpf_map__name(map), strerror(-ret));
+			return ret;
+		}
+	}
+	bpf_object__for_each_program(prog, dp->ext_obj) {
+		if (strcmp(bpf_program__name(prog), "sip_xdp_prog")) {
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		bpf_program__set_type(prog, BPF_PROG_TYPE_EXT);
+		bpf_program__set_expected_attach_type(prog, 0);
+		ret = bpf_program__set_attach_target(prog, dp->prog_fd, "sip_xdp_prog");
+		if (ret) {
+			snprintf(err, errlen, "cannot target sip_xdp_prog: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	ret = bpf_object__load(dp->ext_obj);
+	if (ret) {
+		snprintf(err, errlen,
+			 "the kernel refused sip_xdp_prog as a freplace program, which libxdp's dispatcher needs: %s%s",
+			 strerror(-ret),
+			 ret == -EPERM ? " (this kernel refuses freplace and tracing programs: libxdp cannot run a dispatcher here either; use xdp_attach.method: link)" : "");
+		return ret;
+	}
+	prog = bpf_object__find_program_by_name(dp->ext_obj, "sip_xdp_prog");
+	dp->ext_prog_fd = prog ? bpf_program__fd(prog) : -1;
+	return dp->ext_prog_fd < 0 ? -ENOENT : 0;
 }
 
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
@@ -160,8 +218,11 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	}
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = map_fd(dp->obj, summary_map_names[k]);
+	if (wants_dispatcher(want) && (ret = load_ext(want, dp, err, errlen)))
+		goto fail;
 	return 0;
 fail:
+	bpf_object__close(dp->ext_obj);
 	bpf_object__close(dp->obj);
 	reset(dp);
 	return ret;
@@ -266,6 +327,7 @@ void datapath_unpin(const char *pin_path, const struct pin_list *made)
 
 void datapath_close(struct datapath *dp)
 {
+	bpf_object__close(dp->ext_obj);
 	if (dp->obj) {
 		bpf_object__close(dp->obj);
 	} else {
@@ -362,6 +424,7 @@ int datapath_outdated(const struct desired *want, const struct observed *have)
 	static char checked_path[PATH_MAX];
 	static struct timespec checked_mtime;
 	__u8 running[BPF_TAG_SIZE], declared[BPF_TAG_SIZE];
+	const struct xdp_hook *hook;
 	struct datapath dp;
 	struct stat st;
 	char err[512];
@@ -372,10 +435,11 @@ int datapath_outdated(const struct desired *want, const struct observed *have)
 	if (!strcmp(checked_path, want->bpf_object) && st.st_mtim.tv_sec == checked_mtime.tv_sec &&
 	    st.st_mtim.tv_nsec == checked_mtime.tv_nsec)
 		return 0;
-	link_fd = link_open_pinned(want->pin_path, have->ifaces[0].name);
+	hook = xdp_hook_of(have->ifaces[0].method);
+	link_fd = hook->open_pinned(want->pin_path, have->ifaces[0].name);
 	if (link_fd < 0)
 		return 0;
-	prog_fd = link_prog_fd(link_fd);
+	prog_fd = xdp_hook_prog_fd(hook, link_fd);
 	close(link_fd);
 	if (prog_fd < 0 || prog_tag(prog_fd, running)) {
 		if (prog_fd >= 0)

@@ -15,6 +15,10 @@ struct bpf_object;
 struct datapath {
 	struct bpf_object *obj;
 	int prog_fd;
+	/* sip_xdp_prog again, loaded as a freplace (BPF_PROG_TYPE_EXT) program on the same maps: what
+	 * libxdp's dispatcher runs (xdp_dispatch.h). -1 unless an interface uses the dispatcher. */
+	struct bpf_object *ext_obj;
+	int ext_prog_fd;
 	int egress_prog_fd;		/* sip_answers (egress.h); -1 without a program load, or in an
 					 * object from before it */
 	int guard_fd;			/* sip_tc_guard (kernel/guard.h); -1 in an older object */

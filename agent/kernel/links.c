@@ -1,5 +1,6 @@
-/* links.c - attach, pin, swap and detach XDP links. A pin is replaced in one step, never removed
- * first: a link held only by this process must outlive it once pinned. */
+/* links.c - attach, pin, swap and detach XDP links: the "link" method of xdp_hook.h. A pin is
+ * replaced in one step, never removed first: a link held only by this process must outlive it
+ * once pinned. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <linux/if_link.h>
 
 #include "links.h"
+#include "xdp_hook.h"
 #include "pins.h"
 #include "safe_path.h"
 
@@ -130,4 +132,52 @@ int link_attached(const char *pin_path, const char *ifname)
 	     !bpf_xdp_query(ifindex, 0, &q) && q.prog_id == info.prog_id;
 	close(fd);
 	return ok;
+}
+
+static int link_take_off(int ifindex, int fd)
+{
+	(void)ifindex;
+	return bpf_link_detach(fd) ? -errno : 0;
+}
+
+/* bpf_link_update: the kernel switches the program in one step. */
+static int link_replace(const struct desired_iface *di, int ifindex, int *fd, int new_prog_fd, char *why,
+			size_t len)
+{
+	(void)di;
+	(void)ifindex;
+	if (bpf_link_update(*fd, new_prog_fd, NULL)) {
+		int err = -errno;
+
+		snprintf(why, len, "%s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* The kernel detaches a link with its last holder: the pin is it, once the agent's fds are closed. */
+static int link_remove(const char *pin_path, const char *ifname)
+{
+	return link_unpin(pin_path, ifname);
+}
+
+const struct xdp_hook xdp_hook_link = {
+	.method = VOSFP_ATTACH_LINK,
+	.what = "bpf_link",
+	.attach = link_attach,
+	.take_off = link_take_off,
+	.replace = link_replace,
+	.pin = link_pin,
+	.open_pinned = link_open_pinned,
+	.remove = link_remove,
+	.unpin = link_unpin,
+	.prog_id = link_prog_id,
+	.attached = link_attached,
+};
+
+int xdp_hook_prog_fd(const struct xdp_hook *h, int fd)
+{
+	unsigned id = h->prog_id(fd);
+
+	return id ? bpf_prog_get_fd_by_id(id) : -1;
 }

@@ -44,6 +44,16 @@ void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t 
 	snprintf(buf, len, "%s/links/%s", pin_path, ifname);
 }
 
+void pins_dispatch_dir(const char *pin_path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/dispatch", pin_path);
+}
+
+void pins_dispatch_path(const char *pin_path, const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/dispatch/%s", pin_path, ifname);
+}
+
 void pins_egress_dir(const char *pin_path, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/egress", pin_path);

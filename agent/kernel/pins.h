@@ -1,6 +1,7 @@
 /* pins.h - where vosfp keeps its state in the bpf filesystem, so filtering and policy outlive the
  * agent: <pin_path>/<map name> for every map, <pin_path>/links/<ifname> for every XDP link,
- * <pin_path>/egress/<ifname> for the program of every egress filter (egress.h). */
+ * <pin_path>/dispatch/<ifname> for the program vosfp runs in an interface's libxdp dispatcher
+ * (xdp_dispatch.h), <pin_path>/egress/<ifname> for the program of every egress filter (egress.h). */
 #ifndef VOSFP_PINS_H
 #define VOSFP_PINS_H
 
@@ -15,6 +16,8 @@ extern const char *const pins_allow_maps[VOSFP_LIST_MAPS];
 void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len);
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_links_dir(const char *pin_path, char *buf, size_t len);
+void pins_dispatch_dir(const char *pin_path, char *buf, size_t len);
+void pins_dispatch_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_egress_dir(const char *pin_path, char *buf, size_t len);
 void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 

@@ -19,6 +19,7 @@
 #include "pins.h"
 #include "state.h"
 #include "summary.h"
+#include "xdp_hook.h"
 
 static int open_pinned(const char *pin_path, const char *name)
 {
@@ -183,35 +184,29 @@ static enum vosfp_xdp_mode mode_of(__u8 attach_mode)
 	return VOSFP_MODE_NATIVE;
 }
 
-static int read_links(const char *pin_path, struct observed *o)
+/* Every attachment vosfp pinned with hook's method (its pin directory): the interface, whether
+ * the attachment is on it now, and its mode. */
+static int read_attachments(const char *pin_path, const struct xdp_hook *hook, struct observed *o)
 {
-	char dir_path[4352], path[4608];
+	char dir_path[4352];
 	struct dirent *e;
 	DIR *dir;
 
-	pins_links_dir(pin_path, dir_path, sizeof(dir_path));
+	if (hook->method == VOSFP_ATTACH_DISPATCHER)
+		pins_dispatch_dir(pin_path, dir_path, sizeof(dir_path));
+	else
+		pins_links_dir(pin_path, dir_path, sizeof(dir_path));
 	dir = opendir(dir_path);
 	if (!dir)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(dir))) {
-		struct bpf_link_info info = { 0 };
-		__u32 len = sizeof(info);
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 		struct observed_iface *oi, *v;
-		int fd;
+		int ifindex;
 
 		/* ':' is in no interface name: a pin being replaced (pins.h). */
 		if (e->d_name[0] == '.' || strchr(e->d_name, ':') || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir_path, e->d_name);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP) {
-			close(fd);
-			continue;
-		}
-		close(fd);
 		v = realloc(o->ifaces, (o->iface_count + 1) * sizeof(*v));
 		if (!v)
 			break;
@@ -219,9 +214,12 @@ static int read_links(const char *pin_path, struct observed *o)
 		oi = &o->ifaces[o->iface_count++];
 		memset(oi, 0, sizeof(*oi));
 		memcpy(oi->name, e->d_name, strlen(e->d_name) + 1);
-		/* A link whose interface vanished is detached by the kernel: not ours any more. */
-		oi->ours = info.xdp.ifindex != 0;
-		if (oi->ours && bpf_xdp_query((int)info.xdp.ifindex, 0, &q) == 0)
+		oi->method = hook->method;
+		/* A link whose interface vanished, or that someone detached, a program taken out of
+		 * the dispatcher: not on the interface any more, and so not ours. */
+		oi->ours = hook->attached(pin_path, oi->name);
+		ifindex = (int)if_nametoindex(oi->name);
+		if (oi->ours && bpf_xdp_query(ifindex, 0, &q) == 0)
 			oi->mode = mode_of(q.attach_mode);
 	}
 	closedir(dir);
@@ -333,7 +331,9 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 	for (int k = 0; !err && with_lists && k < SUMMARY_KINDS; k++)
 		err = read_summary(o, pin_path, (enum summary_kind)k, &o->summaries[k]);
 	if (!err)
-		err = read_links(pin_path, o);
+		err = read_attachments(pin_path, &xdp_hook_link, o);
+	if (!err)
+		err = read_attachments(pin_path, &xdp_hook_dispatch, o);
 	if (!err)
 		err = read_egress(pin_path, o);
 	if (err) {

@@ -16,6 +16,9 @@ enum snapshot_family { SNAP_IPV4, SNAP_IPV6, SNAP_FAMILIES };
 struct snapshot_link {
 	char name[16];
 	enum vosfp_xdp_mode mode;
+	enum vosfp_attach_method method;
+	char hook[768];			/* how vosfp is attached and what else runs on the hook
+					 * (kernel/xdp_census.h) */
 };
 
 struct snapshot {

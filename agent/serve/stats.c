@@ -16,6 +16,7 @@
 #include "pins.h"
 #include "state.h"
 #include "stats.h"
+#include "xdp_census.h"
 
 /* Slots 0..n-1 of the pinned per-CPU counter map `name`, summed over CPUs into out. -ENOENT
  * (err untouched) when there is no such pin. */
@@ -134,6 +135,9 @@ static int read_links_and_lists(const char *pin_path, const size_t (*lists)[SNAP
 		if (!o.ifaces[i].ours)
 			continue;
 		memcpy(s->links[s->link_count].name, o.ifaces[i].name, sizeof(s->links->name));
+		s->links[s->link_count].method = o.ifaces[i].method;
+		xdp_census_report(pin_path, o.ifaces[i].name, s->links[s->link_count].hook,
+				  sizeof(s->links->hook));
 		s->links[s->link_count++].mode = o.ifaces[i].mode;
 	}
 	s->egress = calloc(o.egress_count + 1, sizeof(*s->egress));
@@ -286,6 +290,11 @@ void stats_write_text(const struct snapshot *s, FILE *out)
 			fprintf(out, "  %-15s %-8s (counted as %s)\n", s->links[k].name,
 				xdp_mode_name(s->links[k].mode), IFACE_OTHER_NAME);
 	}
+	fprintf(out, "\nXDP attachments:\n");
+	for (unsigned k = 0; k < s->link_count; k++)
+		fprintf(out, "  %-15s %-8s %s\n", s->links[k].name, xdp_mode_name(s->links[k].mode), s->links[k].hook);
+	if (!s->link_count)
+		fprintf(out, "  (none)\n");
 	fprintf(out, "\nList entries:");
 	for (int l = 0; l < SNAP_LISTS; l++)
 		for (int f = 0; f < SNAP_FAMILIES; f++)
@@ -383,7 +392,16 @@ void stats_write_json(const struct snapshot *s, FILE *out)
 		json_string(s->links[k].name, out);
 		fprintf(out, ": \"%s\"", xdp_mode_name(s->links[k].mode));
 	}
-	fprintf(out, "}, \"lists\": {");
+	fprintf(out, "}, \"attachments\": [");
+	for (unsigned k = 0; k < s->link_count; k++) {
+		fprintf(out, "%s{\"name\": ", k ? ", " : "");
+		json_string(s->links[k].name, out);
+		fprintf(out, ", \"method\": \"%s\", \"xdp_mode\": \"%s\", \"hook\": ",
+			attach_method_name(s->links[k].method), xdp_mode_name(s->links[k].mode));
+		json_string(s->links[k].hook, out);
+		fprintf(out, "}");
+	}
+	fprintf(out, "], \"lists\": {");
 	for (int l = 0; l < SNAP_LISTS; l++) {
 		fprintf(out, "%s\"%s\": {", l ? ", " : "", snapshot_list_names[l]);
 		for (int f = 0; f < SNAP_FAMILIES; f++)

@@ -1,0 +1,44 @@
+/* hook_watch.c - see hook_watch.h. Cheap enough for every tick: a bpf_link is two syscalls, a
+ * dispatcher one query and a walk of the kernel's links. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hook_watch.h"
+#include "log.h"
+#include "xdp_census.h"
+#include "xdp_hook.h"
+
+static unsigned slots(const struct hook_watch *w, const struct desired *want)
+{
+	unsigned n = (unsigned)sizeof(w->attached);
+
+	return want->iface_count < n ? want->iface_count : n;
+}
+
+void hook_watch_reset(struct hook_watch *w, const struct desired *want)
+{
+	memset(w, 0, sizeof(*w));
+	for (unsigned i = 0; i < slots(w, want); i++)
+		w->attached[i] = 1;
+}
+
+int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why, size_t len)
+{
+	int lost = 0;
+
+	for (unsigned i = 0; i < slots(w, want); i++) {
+		const struct desired_iface *di = &want->ifaces[i];
+		char now[1024];
+
+		if (!w->attached[i] || xdp_hook_of(di->method)->attached(want->pin_path, di->name))
+			continue;
+		w->attached[i] = 0;
+		xdp_census_report(want->pin_path, di->name, now, sizeof(now));
+		log_msg(LOG_WARNING, "%s: vosfp's XDP program is no longer attached (%s): something else removed it; attaching it again",
+			di->name, now);
+		if (!lost)
+			snprintf(why, len, "%s lost vosfp's XDP attachment", di->name);
+		lost = 1;
+	}
+	return lost;
+}
