@@ -200,7 +200,13 @@ $(OUT_DIR)/vosfp-send: tools/vosfp-send.c | $(OUT_DIR)
 	$(Q)$(CC) $(USER_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 	$(Q)$(call give_back,$@)
 
-build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests $(OUT_DIR)/san/vosfp-agent
+# An AF_XDP socket bound through libxdp, for coexist_test.sh.
+$(OUT_DIR)/tests/xsk_count: tests/tools/xsk_count.c
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(USER_LIBS)
+
+build-tests: all $(OUT_DIR)/tests/prog_tests $(OUT_DIR)/tests/unit_tests $(OUT_DIR)/san/vosfp-agent $(OUT_DIR)/tests/xsk_count
 
 deps:
 	$(Q)bash scripts/install-deps.sh
