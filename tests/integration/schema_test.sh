@@ -60,6 +60,7 @@ declare -A schema_blind=(
 	[bad/scanners-duplicate-token.yaml]="two tokens with one first word: case-insensitive word equality"
 	[bad/port-underscore.yaml]="5_060 is an integer to YAML 1.1; the agent takes plain decimal or 0x hex only"
 	[bad/repeat-max-below-duration.yaml]="auto_block.repeat.max_seconds below duration_seconds: two values compared"
+	[bad/xdp-attach-offload.yaml]="offload with the dispatcher: the method may come from the top-level xdp_attach, the mode from the interface"
 )
 
 # The first python3 that has the Debian packages python3-jsonschema and python3-yaml.

@@ -162,6 +162,45 @@ START_TEST(test_good_interface_files)
 }
 END_TEST
 
+/* xdp_attach resolved per interface: its own fields, then the top-level ones, then the defaults;
+ * interfaces from interface files take the top-level ones. */
+START_TEST(test_good_xdp_attach)
+{
+	static const struct {
+		const char *name;
+		enum vosfp_attach_method method;
+		uint32_t priority, chain;
+	} rows[] = {
+		{ "veth0", VOSFP_ATTACH_DISPATCHER, 20, 1u << VOSFP_XDP_PASS },	/* all from the top */
+		{ "veth1", VOSFP_ATTACH_LINK, 20, 1u << VOSFP_XDP_PASS },	/* its own method */
+		{ "veth2", VOSFP_ATTACH_DISPATCHER, 5, 0 },			/* own priority, chain [] */
+		{ "veth3", VOSFP_ATTACH_DISPATCHER, 20, 1u << VOSFP_XDP_PASS },	/* an interface file's */
+	};
+	struct desired s;
+	struct diag d = { 0 };
+
+	if (desired_build(CORPUS "/good/xdp-attach.yaml", &s, &d))
+		diag_print(&d, stderr);
+	ck_assert(!diag_failed(&d));
+	ck_assert_uint_eq(s.iface_count, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert_str_eq(s.ifaces[i].name, rows[i].name);
+		ck_assert_msg(s.ifaces[i].method == rows[i].method && s.ifaces[i].run_priority == rows[i].priority &&
+				      s.ifaces[i].chain_call_actions == rows[i].chain,
+			      "%s: method %d priority %u chain %#x, expected %d %u %#x", rows[i].name, s.ifaces[i].method,
+			      s.ifaces[i].run_priority, s.ifaces[i].chain_call_actions, rows[i].method, rows[i].priority,
+			      rows[i].chain);
+	}
+	desired_free(&s);
+	/* Absent: every interface through a bpf_link, the dispatcher's defaults ready. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/interface-files.yaml", &s, &d), 0);
+	for (unsigned i = 0; i < s.iface_count; i++)
+		ck_assert(s.ifaces[i].method == VOSFP_ATTACH_LINK && s.ifaces[i].run_priority == VOSFP_DEFAULT_RUN_PRIORITY &&
+			  s.ifaces[i].chain_call_actions == VOSFP_DEFAULT_CHAIN_CALL);
+	desired_free(&s);
+}
+END_TEST
+
 START_TEST(test_iface_line_parse)
 {
 	static const struct {
@@ -397,6 +436,7 @@ TCase *config_tcase(void)
 	tcase_add_loop_test(tc, test_bad_config, 0, bad_count);
 	tcase_add_test(tc, test_good_full);
 	tcase_add_test(tc, test_good_interface_files);
+	tcase_add_test(tc, test_good_xdp_attach);
 	tcase_add_test(tc, test_iface_line_parse);
 	tcase_add_test(tc, test_good_defaults);
 	tcase_add_test(tc, test_good_metrics);

@@ -316,6 +316,53 @@ START_TEST(test_interface_actions)
 }
 END_TEST
 
+/* The attach method is part of what is declared: another method re-attaches (under the guard); an
+ * attachment removed by someone else (not on the hook, pin still there) attaches anew, and when a
+ * pin of each method names the interface the one on the hook decides. */
+START_TEST(test_attach_method_actions)
+{
+	static const struct {
+		enum vosfp_attach_method want;
+		struct observed_iface seen[2];
+		unsigned seen_n;
+		enum iface_action action;
+		enum vosfp_attach_method have_method;
+	} rows[] = {
+		{ VOSFP_ATTACH_LINK, { { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_LINK, 1 } }, 1, IFACE_KEEP, VOSFP_ATTACH_LINK },
+		{ VOSFP_ATTACH_DISPATCHER, { { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_LINK, 1 } }, 1, IFACE_REATTACH, VOSFP_ATTACH_LINK },
+		{ VOSFP_ATTACH_LINK, { { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_DISPATCHER, 1 } }, 1, IFACE_REATTACH, VOSFP_ATTACH_DISPATCHER },
+		{ VOSFP_ATTACH_DISPATCHER, { { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_DISPATCHER, 1 } }, 1, IFACE_KEEP, VOSFP_ATTACH_DISPATCHER },
+		{ VOSFP_ATTACH_DISPATCHER, { { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_DISPATCHER, 0 } }, 1, IFACE_ATTACH, VOSFP_ATTACH_DISPATCHER },
+		{ VOSFP_ATTACH_LINK, { { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_LINK, 0 } }, 1, IFACE_ATTACH, VOSFP_ATTACH_LINK },
+		{ VOSFP_ATTACH_DISPATCHER,
+		  { { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_LINK, 0 }, { "e0", VOSFP_MODE_NATIVE, VOSFP_ATTACH_DISPATCHER, 1 } },
+		  2, IFACE_KEEP, VOSFP_ATTACH_DISPATCHER },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct desired_iface e0 = { .name = "e0", .modes = { VOSFP_MODE_NATIVE }, .mode_count = 1,
+					    .method = rows[i].want };
+		struct observed_iface seen[2];
+		struct desired want;
+		struct observed have;
+		struct plan p;
+
+		memcpy(seen, rows[i].seen, sizeof(seen));
+		base(&want, &have);
+		want.ifaces = &e0;
+		want.iface_count = 1;
+		have.ifaces = seen;
+		have.iface_count = rows[i].seen_n;
+		ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+		ck_assert_uint_eq(p.iface_count, 1);
+		ck_assert_msg(p.ifaces[0].action == rows[i].action && p.ifaces[0].have_method == rows[i].have_method,
+			      "row %zu: action %d (have method %d), expected %d (%d)", i, p.ifaces[0].action,
+			      p.ifaces[0].have_method, rows[i].action, rows[i].have_method);
+		plan_free(&p);
+	}
+}
+END_TEST
+
 /* The egress filter follows the answers section on every declared interface: attached where
  * missing (or recorded but gone), kept where there; with the section off, or on an interface no
  * longer declared, detached; a record left for an interface known only to egress goes too. */
@@ -626,6 +673,7 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_defence_change_is_runtime_only);
 	tcase_add_test(tc, test_outdated_maps_recreated);
 	tcase_add_test(tc, test_interface_actions);
+	tcase_add_test(tc, test_attach_method_actions);
 	tcase_add_test(tc, test_egress_actions);
 	tcase_add_test(tc, test_first_start);
 	tcase_add_test(tc, test_defence_map_sizes);
