@@ -298,9 +298,11 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 		if (pi->want && pi->action != IFACE_KEEP) {
 			fprintf(out, " (modes ");
 			print_modes(pi->want, out);
-			fprintf(out, ", %s", attach_method_name(pi->want->method));
+			/* The default method is said only when it changes. */
 			if (pi->want->method == VOSFP_ATTACH_DISPATCHER)
-				fprintf(out, " at run priority %u", pi->want->run_priority);
+				fprintf(out, ", dispatcher at run priority %u", pi->want->run_priority);
+			else if (pi->action == IFACE_REATTACH && pi->have_method != VOSFP_ATTACH_LINK)
+				fprintf(out, ", link");
 			fprintf(out, ")");
 		}
 		fprintf(out, "%s\n", egress_actions[pi->egress]);

@@ -15,7 +15,6 @@
 #include "links.h"
 #include "xdp_hook.h"
 #include "pins.h"
-#include "safe_path.h"
 
 static __u32 mode_flag(enum vosfp_xdp_mode m)
 {
@@ -57,17 +56,11 @@ int link_attach(int prog_fd, const struct desired_iface *di, int *link_fd,
 
 int link_pin(const char *pin_path, const char *ifname, int link_fd)
 {
-	char path[4352], why[1024];
-	int ret;
+	char dir[4352], path[4352];
 
-	pins_links_dir(pin_path, path, sizeof(path));
-	ret = safe_path_make_dir(path, "pin_path's links directory", why, sizeof(why));
-	if (ret) {
-		errno = -ret;
-		return ret;
-	}
+	pins_links_dir(pin_path, dir, sizeof(dir));
 	pins_link_path(pin_path, ifname, path, sizeof(path));
-	return pins_replace(link_fd, path);
+	return pins_replace_in(dir, "pin_path's links directory", link_fd, path);
 }
 
 int link_open_pinned(const char *pin_path, const char *ifname)
@@ -94,29 +87,6 @@ unsigned link_prog_id(int link_fd)
 	__u32 len = sizeof(info);
 
 	return bpf_obj_get_info_by_fd(link_fd, &info, &len) ? 0 : info.prog_id;
-}
-
-int link_prog_fd(int link_fd)
-{
-	unsigned id = link_prog_id(link_fd);
-
-	return id ? bpf_prog_get_fd_by_id(id) : -1;
-}
-
-unsigned foreign_xdp_prog(const char *pin_path, const char *ifname)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int ifindex = (int)if_nametoindex(ifname), fd;
-	unsigned ours = 0;
-
-	if (!ifindex || bpf_xdp_query(ifindex, 0, &q) || !q.prog_id)
-		return 0;
-	fd = link_open_pinned(pin_path, ifname);
-	if (fd >= 0) {
-		ours = link_prog_id(fd);
-		close(fd);
-	}
-	return q.prog_id == ours ? 0 : q.prog_id;
 }
 
 int link_attached(const char *pin_path, const char *ifname)

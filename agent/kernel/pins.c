@@ -82,6 +82,18 @@ int pins_replace(int fd, const char *path)
 	return 0;
 }
 
+int pins_replace_in(const char *dir, const char *what, int fd, const char *path)
+{
+	char why[1024];
+	int ret = safe_path_make_dir(dir, what, why, sizeof(why));
+
+	if (!ret)
+		ret = pins_replace(fd, path);
+	if (ret)
+		errno = -ret;
+	return ret;
+}
+
 /* The nearest existing ancestor of path (path itself if it exists) into buf. */
 static void nearest_existing(const char *path, char *buf, size_t len)
 {

@@ -29,6 +29,11 @@ void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_
 #define PINS_TMP_SUFFIX ":new"
 int pins_replace(int fd, const char *path);
 
+/* pins_replace into a subdirectory of pin_path (links/, dispatch/): the directory is made 0700
+ * first when missing, and refused when it is not the agent's own (safe_path.h; what names it in
+ * the message). 0 or -errno (errno set too). */
+int pins_replace_in(const char *dir, const char *what, int fd, const char *path);
+
 /* Where bpf filesystems are mounted by convention (systemd, bpftool, Cilium). */
 #define PINS_BPFFS_ROOT "/sys/fs/bpf"
 

@@ -16,7 +16,6 @@
 
 #include "log.h"
 #include "pins.h"
-#include "safe_path.h"
 #include "xdp_dispatch.h"
 #include "xdp_hook.h"
 
@@ -241,17 +240,11 @@ out:
 
 static int dispatch_pin(const char *pin_path, const char *ifname, int fd)
 {
-	char path[4352], why[1024];
-	int ret;
+	char dir[4352], path[4352];
 
-	pins_dispatch_dir(pin_path, path, sizeof(path));
-	ret = safe_path_make_dir(path, "pin_path's dispatch directory", why, sizeof(why));
-	if (ret) {
-		errno = -ret;
-		return ret;
-	}
+	pins_dispatch_dir(pin_path, dir, sizeof(dir));
 	pins_dispatch_path(pin_path, ifname, path, sizeof(path));
-	return pins_replace(fd, path);
+	return pins_replace_in(dir, "pin_path's dispatch directory", fd, path);
 }
 
 static int dispatch_open_pinned(const char *pin_path, const char *ifname)
