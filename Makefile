@@ -60,10 +60,10 @@ PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/dif
 	agent/desired/scanner.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
 	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
-	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c
+	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c agent/serve/admission.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
-	tests/unit/metrics_test.c tests/unit/autoblock_test.c \
+	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/admission_test.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c

@@ -10,6 +10,7 @@ TCase *txn_tcase(void);
 TCase *http_tcase(void);
 TCase *metrics_tcase(void);
 TCase *autoblock_tcase(void);
+TCase *admission_tcase(void);
 
 int main(void)
 {
@@ -25,6 +26,7 @@ int main(void)
 	suite_add_tcase(s, http_tcase());
 	suite_add_tcase(s, metrics_tcase());
 	suite_add_tcase(s, autoblock_tcase());
+	suite_add_tcase(s, admission_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
