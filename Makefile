@@ -69,7 +69,7 @@ BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verd
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
-.PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-%
+.PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-% fuzz fuzz-build
 
 AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
@@ -168,6 +168,42 @@ demo: deps
 bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o $(OUT_DIR)/bench/prog_bench
 	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o
 	$(Q)bash bench/agent_bench.sh
+
+# Fuzz targets (libFuzzer in clang, with ASan and UBSan): one per parser of outside input. A target
+# is tests/fuzz/NAME_fuzz.c (LLVMFuzzerTestOneInput calling that parser's public functions) with
+# its seeds in tests/fuzz/corpus/NAME/ (an optional dictionary: tests/fuzz/NAME.dict); adding one is
+# that file, its seeds and one FUZZ_TARGETS line below (tests/fuzz/README). `make fuzz` builds them
+# and runs each for FUZZ_SECONDS (tests/build/fuzz_test.sh, which make check runs with 15 s each);
+# `make fuzz FUZZ_SECONDS=600` for a longer hunt. What a target finds lands in build/fuzz/artifacts/.
+FUZZ_TARGETS := config
+FUZZ_TARGETS += list_file
+FUZZ_TARGETS += iface_file
+FUZZ_TARGETS += autoblock_persist
+FUZZ_TARGETS += http_request
+FUZZ_SECONDS ?= 15
+FUZZ_CC    ?= clang
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -I tests/fuzz
+# Every target links what the unit tests link (CONFIG_SRCS): a parser outside it is one more
+# FUZZ_SRCS line (and its libraries FUZZ_LIBS).
+FUZZ_SRCS  := $(CONFIG_SRCS) agent/desired/addr.c agent/serve/counters.c tests/fuzz/fuzz_file.c
+FUZZ_LIBS  := $(CONFIG_LIBS)
+FUZZ_OBJS   = $(patsubst %.c,$(OUT_DIR)/fuzz/obj/%.o,$(FUZZ_SRCS))
+# Made by a pattern rule, so make would delete them as intermediates after each link.
+.SECONDARY: $(FUZZ_OBJS)
+
+$(OUT_DIR)/fuzz/obj/%.o: %.c $(HEADERS) tests/fuzz/fuzz_file.h
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(USER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OUT_DIR)/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_OBJS) $(HEADERS) tests/fuzz/fuzz_file.h
+	$(call say,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(USER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
+
+fuzz-build: $(patsubst %,$(OUT_DIR)/fuzz/%_fuzz,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	$(Q)bash tests/build/fuzz_test.sh -o $(OUT_DIR) -s $(FUZZ_SECONDS)
 
 # Binary, object, scripts, example config (and /etc/vosfp.yaml if there is none), schema, systemd
 # unit, man pages. PREFIX and DESTDIR as usual; an operator's /etc/vosfp.yaml is never replaced.

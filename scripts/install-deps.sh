@@ -20,9 +20,10 @@ USAGE
 # sip-tester (sipp) and kamailio (real SIP peers: make demo and its test); openssh-server and
 # openssh-client (cluster_sync_blocklist.sh's test runs two sshd "nodes"); docker-compose
 # (validates docker-compose.yml: no engine needed); prometheus (its promtool checks the agent's
-# /metrics exposition in the metrics test).
+# /metrics exposition in the metrics test); libclang-rt-14-dev (libFuzzer and the sanitizers'
+# runtimes for clang 14: make fuzz, tests/build/fuzz_test.sh).
 PACKAGES=(
-	make gcc libc6-dev clang llvm pkg-config
+	make gcc libc6-dev clang llvm pkg-config libclang-rt-14-dev
 	bpftool libbpf-dev libxdp-dev xdp-tools
 	libcyaml-dev libyaml-dev check
 	iproute2 procps

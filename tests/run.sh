@@ -53,6 +53,7 @@ run_suite "scripts are shellcheck-clean" bash tests/build/shellcheck_test.sh
 run_suite "make install / uninstall" bash tests/build/install_test.sh
 run_suite "README keeps its promises" bash tests/build/readme_test.sh
 run_suite "make bench still runs (no timing asserted)" bash tests/build/bench_test.sh
+run_suite "fuzz targets, 15 s each (libFuzzer, ASan, UBSan)" bash tests/build/fuzz_test.sh -o "$out" -s 15
 for t in tests/integration/*_test.sh; do
 	run_suite "integration: $(basename "$t" .sh)" bash "$t"
 done
