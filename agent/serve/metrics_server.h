@@ -19,7 +19,8 @@
 					 * this long (TCP_DEFER_ACCEPT) */
 #define METRICS_LINGER_MS 500		/* after the response: reading what the client still sends,
 					 * so closing does not reset the connection under it */
-#define METRICS_EVICTION_REPORT_MS 60000	/* connections closed early: logged at most this often */
+#define METRICS_EVICTION_REPORT_MS 60000	/* connections closed early, descriptors short: each
+						 * logged at most this often */
 
 struct metrics_server;
 
