@@ -60,16 +60,18 @@ PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/dif
 	agent/desired/scanner.c
 CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent/desired/lists.c agent/desired/prefix_set.c agent/desired/summary.c \
 	agent/desired/desired.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
-	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c agent/serve/admission.c
+	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c
+CONFIG_SRCS += agent/serve/admission.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
-	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/admission_test.c \
+	tests/unit/metrics_test.c tests/unit/autoblock_test.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
+UNIT_TEST_SRCS += tests/unit/admission_test.c
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
-.PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-% fuzz fuzz-build
+.PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall print-%
 
 AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
@@ -200,6 +202,7 @@ $(OUT_DIR)/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_OBJS) $(HEADERS) tests/fuzz/f
 	$(call say,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(USER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
 
+.PHONY: fuzz fuzz-build
 fuzz-build: $(patsubst %,$(OUT_DIR)/fuzz/%_fuzz,$(FUZZ_TARGETS))
 
 fuzz: fuzz-build
