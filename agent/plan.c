@@ -208,12 +208,13 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 
 		if (op == PLAN_RUNTIME) {
 			if (p->runtime_changed)
-				fprintf(out, "%s: update (ports, stealth %s, malformed checks %s, rate limit %s, auto-block %s, scanners %s)\n",
+				fprintf(out, "%s: update (ports, stealth %s, malformed checks %s, rate limit %s, auto-block %s, scanners %s, crowdsec decisions %s)\n",
 					plan_op_name(op), want->runtime.flags & VOSFP_F_NO_STEALTH ? "off" : "on",
 					want->runtime.flags & VOSFP_F_NO_MALFORMED ? "off" : "on",
 					want->runtime.flags & VOSFP_F_RATE_LIMIT ? "on" : "off",
 					want->runtime.flags & VOSFP_F_AUTO_BLOCK ? "on" : "off",
-					want->runtime.flags & VOSFP_F_SCANNERS ? "on" : "off");
+					want->runtime.flags & VOSFP_F_SCANNERS ? "on" : "off",
+					want->runtime.flags & VOSFP_F_DECISIONS ? "on" : "off");
 			if (p->scanners_changed)
 				fprintf(out, "scanner tokens: %u (were %u)\n", want->scanner_count,
 					have->scanner_count);

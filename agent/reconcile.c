@@ -541,15 +541,24 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (desired_build(config, want, &d)) {
-		for (size_t i = 0; i < d.kept; i++)
-			log_msg(LOG_ERR, "%s", d.msgs[i]);
+	ret = desired_build(config, want, &d);
+	for (size_t i = 0; i < d.kept; i++)
+		log_msg(LOG_ERR, "%s", d.msgs[i]);
+	for (size_t i = 0; i < d.notes_kept; i++)
+		log_msg(LOG_WARNING, "%s", d.notes[i]);
+	if (ret)
 		log_msg(LOG_ERR, "%s: invalid (%zu problem%s): nothing changed", config, d.count,
 			d.count == 1 ? "" : "s");
-		diag_clear(&d);
+	diag_clear(&d);
+	if (ret)
+		return RECONCILE_INVALID;
+	ret = pins_ensure_bpffs(want->pin_path, mounted, why, sizeof(why));
+	/* -EINVAL: no bpf filesystem there and none of ours to mount: the config must change. */
+	if (ret == -EINVAL) {
+		log_msg(LOG_ERR, "%s:%d: pin_path: %s; nothing changed", config, want->pin_path_line, why);
 		return RECONCILE_INVALID;
 	}
-	if (pins_ensure_bpffs(want->pin_path, mounted, why, sizeof(why))) {
+	if (ret) {
 		log_msg(LOG_ERR, "pin_path %s", why);
 		return RECONCILE_FAILED;
 	}

@@ -1,7 +1,9 @@
 /* prog_bench.c - `make bench`: ns per packet of sip_xdp_prog for each verdict class, with a
  * 1,000,000-entry blocklist loaded, beside a trivial XDP_PASS/XDP_DROP program run in the same
  * process on the same frames. One class runs with the flood defence on (rate limit, auto-block,
- * scanner User-Agents): a 1400-byte INVITE whose User-Agent is the 11th of its 13 headers.
+ * scanner User-Agents): a 1400-byte INVITE whose User-Agent is the 11th of its 13 headers. The
+ * *_dec and decision_* classes run with 100,000 CrowdSec decisions in force (decision_load.h):
+ * a source under none beside the same frame without them, and sources under one.
  * It reports; it never fails on a missed target. It exits non-zero
  * only when loading fails or a frame takes another path than the one its row claims to measure. */
 #ifndef _GNU_SOURCE
@@ -21,6 +23,7 @@
 
 #include "addr.h"
 #include "bpf_errno.h"
+#include "decision_load.h"
 #include "floors.h"
 #include "frame.h"
 #include "prog_harness.h"
@@ -357,6 +360,7 @@ struct bench_class {
 	int action;		/* XDP action sip_xdp_prog must return */
 	int counter;		/* counter that must move by one, or -1: none may move */
 	int defence;		/* run with the flood defence on (defence_on below) */
+	int decisions;		/* run with the decisions in force (decisions_on below) */
 	struct frame_spec spec;
 	char src[INET6_ADDRSTRLEN];
 	uint8_t frame[FRAME_MAX];
@@ -484,7 +488,28 @@ static int pick_covered(const struct blocklist *bl, int v6, char *out)
 /* Where the User-Agent line of the bench's INVITE starts: the least a header search reads. */
 static uint32_t invite_ua_offset;
 
-static int classes_build(struct bench_class *c, int max, const struct blocklist *bl)
+/* A source for a decision row that the lists leave alone: the first candidate whose frame
+ * passes with the decisions off. */
+static int pick_decided(struct harness *h, struct bench_class *row, const struct decision_load *dl, int kind)
+{
+	for (int i = 0; i < dl->cand_n[kind]; i++) {
+		struct frame_spec spec = row->spec;
+		uint8_t frame[FRAME_MAX];
+		size_t len;
+
+		spec.src = dl->cand[kind][i];
+		len = frame_build(&spec, frame, sizeof(frame));
+		if (len && !harness_set_config(h, &summaries_on) && harness_run(h, frame, len) == XDP_PASS) {
+			snprintf(row->src, sizeof(row->src), "%s", spec.src);
+			return 0;
+		}
+	}
+	fprintf(stderr, "prog_bench: %s: every candidate source is on the blocklist\n", row->name);
+	return -ENOENT;
+}
+
+static int classes_build(struct harness *h, struct bench_class *c, int max, const struct blocklist *bl,
+			 const struct decision_load *dl)
 {
 	static char reg4[512], reg6[512], options[512], invite[1400 + 1];
 	size_t reg4_len = sip_register(reg4, sizeof(reg4), 4);
@@ -511,6 +536,16 @@ static int classes_build(struct bench_class *c, int max, const struct blocklist 
 		  .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
 		{ .name = "invite_v4_defence", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,
 		  .defence = 1, .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
+		{ .name = "register_v4_dec", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED, .decisions = 1,
+		  .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
+		{ .name = "register_v6_dec", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED, .decisions = 1,
+		  .spec = { .family = 6, .payload = reg6, .payload_len = reg6_len } },
+		{ .name = "decision_v4_exact", .action = XDP_DROP, .counter = VOSFP_CNT_DECISION_DROPPED,
+		  .decisions = 1, .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
+		{ .name = "decision_v4_range", .action = XDP_DROP, .counter = VOSFP_CNT_DECISION_DROPPED,
+		  .decisions = 1, .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
+		{ .name = "decision_v6_exact", .action = XDP_DROP, .counter = VOSFP_CNT_DECISION_DROPPED,
+		  .decisions = 1, .spec = { .family = 6, .payload = reg6, .payload_len = reg6_len } },
 		{ .name = "udp_v4_dns", .action = XDP_PASS, .counter = -1,
 		  .spec = { .family = 4, .dport = 53, .payload = reg4, .payload_len = 40 } },
 		{ .name = "tcp_v4_5060", .action = XDP_PASS, .counter = -1,
@@ -529,6 +564,12 @@ static int classes_build(struct bench_class *c, int max, const struct blocklist 
 		return -ENOENT;
 	}
 	for (int i = 0; i < n; i++) {
+		int kind = !strcmp(rows[i].name, "decision_v4_exact") ? DECISION_EXACT4 :
+			   !strcmp(rows[i].name, "decision_v4_range") ? DECISION_IN_RANGE4 :
+			   !strcmp(rows[i].name, "decision_v6_exact") ? DECISION_EXACT6 : -1;
+
+		if (kind >= 0 && pick_decided(h, &rows[i], dl, kind))
+			return -ENOENT;
 		c[i] = rows[i];
 		if (c[i].src[0])
 			c[i].spec.src = c[i].src;
@@ -971,7 +1012,16 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	return 0;
 }
 
-#define MAX_CLASSES 16
+#define MAX_CLASSES 20
+#define BENCH_DECISIONS 100000
+
+/* The decisions' classes: the lists and summaries as usual, VOSFP_F_DECISIONS on. */
+static struct vosfp_config decisions_on;
+
+static const struct vosfp_config *config_of(const struct bench_class *c)
+{
+	return c->defence ? &defence_on : c->decisions ? &decisions_on : &summaries_on;
+}
 
 static int run(const struct bench_opts *o)
 {
@@ -982,6 +1032,7 @@ static int run(const struct bench_opts *o)
 	struct floors floors = { 0 };
 	struct blocklist bl;
 	struct load_result load = { 0 };
+	struct decision_load dl;
 	struct harness h;
 	double gen_ms = now_ms();
 	int n = 0, err;
@@ -1006,7 +1057,11 @@ static int run(const struct bench_opts *o)
 	/* As the agent runs it: the summaries kept in step with the lists. */
 	if (!err)
 		err = harness_sync_summaries(&h);
-	if (!err && (n = classes_build(classes, MAX_CLASSES, &bl)) < 0)
+	if (!err)
+		err = decision_load(&h, BENCH_DECISIONS, &dl);
+	decisions_on = summaries_on;
+	decisions_on.flags |= VOSFP_F_DECISIONS;
+	if (!err && (n = classes_build(&h, classes, MAX_CLASSES, &bl, &dl)) < 0)
 		err = n;
 	if (!err)
 		err = defence_setup(&h);
@@ -1021,11 +1076,13 @@ static int run(const struct bench_opts *o)
 	       o->trials, sched_getcpu(), load_average());
 	print_load(&bl, &load);
 	print_summaries(&h);
+	printf("decisions: %u in force (%u IPv4 addresses, %u IPv4 /24s, %u IPv6) written in %.1f ms; "
+	       "dec_v4_sum %.2f%% of bits set\n\n", dl.count, dl.v4, dl.v4_ranges, dl.v6, dl.ms, dl.v4_sum_density);
 	print_header();
 	for (int i = 0; i < n && !err; i++) {
 		const struct target *base = classes[i].action == XDP_DROP ? &drop : &pass;
 
-		err = harness_set_config(&h, classes[i].defence ? &defence_on : &summaries_on);
+		err = harness_set_config(&h, config_of(&classes[i]));
 		if (!err)
 			err = verify(&h, base, &classes[i]);
 		if (!err)
@@ -1038,6 +1095,7 @@ static int run(const struct bench_opts *o)
 		goto out;
 
 	printf("\n");
+	printf("BENCH decisions entries=%u ms=%.1f v4_sum_density=%.2f\n", dl.count, dl.ms, dl.v4_sum_density);
 	printf("BENCH load entries=%u ms=%.1f", bl.total, load.total_ms);
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
 		printf(" %s=%u:%s", map_names[m], bl.maps[m].count, load.method[m]);

@@ -11,7 +11,9 @@
  *     port: blocklisted source -> DROP BLOCKED, else PASS uncounted.
  *  3. L4: UDP/TCP to a configured SIP port, else PASS uncounted (truncated L4 too).
  *  4. Blocklisted source -> DROP BLOCKED (UDP and TCP).
- *  5. Auto-blocked source (VOSFP_F_AUTO_BLOCK), unless allowlisted -> DROP AUTO_BLOCKED (UDP and
+ *  5. Source under a live outside decision (VOSFP_F_DECISIONS: CrowdSec), unless allowlisted
+ *     -> DROP DECISION_DROPPED (UDP and TCP); an allowlisted one is counted and goes on.
+ *     Auto-blocked source (VOSFP_F_AUTO_BLOCK), unless allowlisted -> DROP AUTO_BLOCKED (UDP and
  *     TCP). TCP stops here: PASS, PASSED.
  *  6. Flood defence, for SIP requests (not responses) from sources not in the allowlist:
  *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED; over the source's rate
@@ -26,8 +28,9 @@
  * 10. PASS, PASSED.
  *
  * Why this order: static lists always win over dynamic state, so the blocklist comes first and
- * the allowlist overrides an auto-block. A source under an auto-block is dropped with one hash
- * lookup, before any payload is read: a blocked flood costs the least. Scanners are dropped
+ * the allowlist overrides a decision or an auto-block. A source under a decision or an
+ * auto-block is dropped with a few lookups, before any payload is read: a blocked flood costs
+ * the least. Scanners are dropped
  * before the rate limit so their requests use no tokens and the counters name the real cause.
  * The rate limit comes before the stealth and malformed checks so that a flood of junk requests
  * also drives a source into an auto-block. With every VOSFP_F_ flag of the flood defence clear
@@ -38,25 +41,7 @@
 #include <bpf/bpf_endian.h>
 #include "vosfp.h"
 #include "swar.h"
-
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
-#define ETH_P_8021Q	0x8100
-#define ETH_P_8021AD	0x88A8
-
-#define IP_MF		0x2000
-#define IP_OFFSET	0x1FFF
-
-#define IPV6_HDR_HOP	0
-#define IPV6_HDR_ROUTE	43
-#define IPV6_HDR_FRAG	44
-#define IPV6_HDR_AH	51
-#define IPV6_HDR_DEST	60
-
-#define PROTO_TCP	6
-#define PROTO_UDP	17
-
-#define VLAN_MAX_DEPTH	2	/* 802.1ad outer + 802.1Q inner (QinQ) */
+#include "parse.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -177,167 +162,37 @@ struct {
 	__type(value, vosfp_list_value);
 } scanner_tokens SEC(".maps");
 
+/* Outside decisions (bpf/vosfp.h): written by the agent's feed only, never by a list reload. */
+#define DECISION_MAP(name, maptype, keytype)				\
+	struct {							\
+		__uint(type, maptype);					\
+		__uint(max_entries, VOSFP_DECISIONS_MAX);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, keytype);					\
+		__type(value, struct vosfp_decision);			\
+	} name SEC(".maps")
+
+DECISION_MAP(dec_ips, BPF_MAP_TYPE_HASH, __u32);
+DECISION_MAP(dec_ips6, BPF_MAP_TYPE_HASH, struct vosfp_addr6);
+DECISION_MAP(dec_nets, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm4_key);
+DECISION_MAP(dec_nets6, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm6_key);
+SUMMARY(dec_v4_sum);
+SUMMARY(dec_v6_sum);
+SUMMARY(dec_v6_wide);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VOSFP_ORIGIN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_traffic);
+} dec_traffic SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, VOSFP_XSKS_DEFAULT_MAX);
 	__type(key, __u32);
 	__type(value, __u32);
 } xsks_map SEC(".maps");
-
-/* ---- parsing ---- */
-
-struct vlan_tag {
-	__be16 tci;
-	__be16 proto;
-};
-
-/* What the parsers learn about one frame. The transport header is kept as a packet pointer
- * (the verifier keeps a spilled pointer's bounds, not those of a spilled offset); lengths are
- * offsets from the start of the frame. */
-struct frame {
-	__u8 *l4;		/* transport header */
-	__u32 l3_off;		/* IP header */
-	__u32 l4_off;
-	__u32 ip_end;		/* end of the IP datagram as its header declares it */
-	__u16 eth_proto;
-	__u8 l4_proto;
-	__u8 is_v6;
-	__u8 first_fragment;	/* more fragments follow this one (offset 0) */
-	__u8 portless;		/* non-first fragment or header chain too long: no port visible */
-	__u32 saddr4;
-	struct vosfp_addr6 saddr6;
-};
-
-enum parse_result { PARSE_OK, PARSE_SKIP };
-
-/* Header offsets never exceed this in a linear XDP frame (a page at most). */
-#define HDR_OFF_MAX 0x3FFF
-
-/* Every parse path (VLAN depth, IP options, each IPv6 extension header) reaches the transport
- * header with a different offset range; the verifier would walk the rest of the program once per
- * range. Masking through an opaque register gives every path the same range [0, HDR_OFF_MAX], so
- * their states merge. Callers have already rejected offsets above HDR_OFF_MAX: the mask changes
- * no value. */
-static __always_inline __u32 uniform_off(__u32 off)
-{
-	asm volatile("" : "+r"(off));
-	return off & HDR_OFF_MAX;
-}
-
-/* x & mask, computed even where the compiler knows x <= mask already: the verifier may have lost
- * that bound (a value spilled in 32 bits comes back unbounded), and the mask restores it. */
-static __always_inline __u32 opaque_mask(__u32 x, __u32 mask)
-{
-	asm volatile("" : "+r"(x));
-	return x & mask;
-}
-
-static __always_inline int parse_l2(void *data, void *data_end, struct frame *f)
-{
-	struct ethhdr *eth = data;
-	__u32 off = sizeof(*eth);
-	__u16 proto;
-
-	if ((void *)(eth + 1) > data_end)
-		return PARSE_SKIP;
-	proto = eth->h_proto;
-
-#pragma unroll
-	for (int i = 0; i < VLAN_MAX_DEPTH; i++) {
-		struct vlan_tag *tag = data + off;
-
-		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
-			break;
-		if ((void *)(tag + 1) > data_end)
-			return PARSE_SKIP;
-		proto = tag->proto;
-		off += sizeof(*tag);
-	}
-	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
-		return PARSE_SKIP;
-	f->eth_proto = proto;
-	f->l3_off = off;
-	return PARSE_OK;
-}
-
-static __always_inline int parse_ipv4(void *data, void *data_end, struct frame *f)
-{
-	struct iphdr *ip = data + f->l3_off;
-	__u32 hdr_len, tot_len;
-	__u16 frag;
-
-	if ((void *)(ip + 1) > data_end || ip->version != 4 || ip->ihl < 5)
-		return PARSE_SKIP;
-	hdr_len = ip->ihl * 4;
-	tot_len = bpf_ntohs(ip->tot_len);
-	if ((void *)ip + hdr_len > data_end || tot_len < hdr_len)
-		return PARSE_SKIP;
-
-	frag = bpf_ntohs(ip->frag_off);
-	f->portless = (frag & IP_OFFSET) != 0;
-	f->first_fragment = !f->portless && (frag & IP_MF);
-	f->l4_proto = ip->protocol;
-	f->l4_off = uniform_off(f->l3_off + hdr_len);
-	f->l4 = data + f->l4_off;
-	f->ip_end = f->l3_off + tot_len;
-	f->saddr4 = ip->saddr;
-	return PARSE_OK;
-}
-
-static __always_inline int parse_ipv6(void *data, void *data_end, struct frame *f)
-{
-	struct ipv6hdr *ip6 = data + f->l3_off;
-	__u32 off = f->l3_off + sizeof(*ip6);
-	__u8 next;
-
-	if ((void *)(ip6 + 1) > data_end || ip6->version != 6 || ip6->payload_len == 0)
-		return PARSE_SKIP;
-	__builtin_memcpy(f->saddr6.addr, &ip6->saddr, sizeof(f->saddr6.addr));
-	f->is_v6 = 1;
-	f->ip_end = off + bpf_ntohs(ip6->payload_len);
-	next = ip6->nexthdr;
-
-	/* Bounded walk: see VOSFP_IPV6_EXT_MAX for why this many is enough. */
-#pragma unroll
-	for (int i = 0; i < VOSFP_IPV6_EXT_MAX; i++) {
-		__u8 *ext = data + off;
-		__u32 len;
-
-		if (next != IPV6_HDR_HOP && next != IPV6_HDR_ROUTE && next != IPV6_HDR_DEST &&
-		    next != IPV6_HDR_AH && next != IPV6_HDR_FRAG)
-			break;
-		if ((void *)(ext + 8) > data_end)	/* every extension header is >= 8 bytes */
-			return PARSE_SKIP;
-		if (next == IPV6_HDR_FRAG) {
-			__u16 frag = (ext[2] << 8) | ext[3];
-
-			if (frag & 0xFFF8) {		/* fragment offset != 0 */
-				f->portless = 1;
-				return PARSE_OK;
-			}
-			f->first_fragment = frag & 1;	/* M flag */
-			len = 8;
-		} else if (next == IPV6_HDR_AH) {
-			len = (ext[1] + 2) * 4;
-		} else {
-			len = (ext[1] + 1) * 8;
-		}
-		next = ext[0];
-		off += len;
-		if (off > HDR_OFF_MAX)
-			return PARSE_SKIP;
-		off = uniform_off(off);
-	}
-	if (next == IPV6_HDR_HOP || next == IPV6_HDR_ROUTE || next == IPV6_HDR_DEST ||
-	    next == IPV6_HDR_AH || next == IPV6_HDR_FRAG) {
-		f->portless = 1;			/* chain longer than we walk */
-		return PARSE_OK;
-	}
-	f->l4_proto = next;
-	f->l4_off = off;
-	f->l4 = data + off;
-	return PARSE_OK;
-}
 
 /* ---- lists ---- */
 
@@ -413,14 +268,6 @@ static __always_inline bool is_allowed(const struct frame *f, const struct vosfp
 }
 
 /* ---- SIP ---- */
-
-static __always_inline bool port_selected(const struct vosfp_config *cfg, const __u8 *bitmap,
-					  __u16 port, bool seed_default)
-{
-	if (!(cfg->flags & VOSFP_F_PORTS))
-		return seed_default && port == VOSFP_DEFAULT_SIP_PORT;
-	return bitmap[port >> 3] & (1 << (port & 7));
-}
 
 #define IS_SIP_VERSION_AT(p, i)							\
 	((p)[(i)] == 'S' && (p)[(i) + 1] == 'I' && (p)[(i) + 2] == 'P' && (p)[(i) + 3] == '/' && \
@@ -979,6 +826,98 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 	return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 }
 
+/* ---- outside decisions (bpf/vosfp.h: dec_ips and the maps beside it) ---- */
+
+/* Is a decision near the source? Its summary bit: clear for every source no decision covers or
+ * shares a /24 (IPv4) or hashed /32 (IPv6, prefixes of /32 and longer; shorter ones by /24 in
+ * dec_v6_wide) with. One array read for a source under no decision. */
+static __always_inline bool decision_near(const struct frame *f)
+{
+	__u32 top, bit, word;
+	__u64 *bits;
+
+	if (!f->is_v6) {
+		bit = bpf_ntohl(f->saddr4) >> 8;
+		word = bit >> 6;
+		bits = bpf_map_lookup_elem(&dec_v4_sum, &word);
+		return bits && (*bits & (1ULL << (bit & 63)));
+	}
+	__builtin_memcpy(&top, f->saddr6.addr, sizeof(top));
+	top = bpf_ntohl(top);
+	bit = vosfp_v6_sum_bit(top);
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_sum, &word);
+	if (bits && (*bits & (1ULL << (bit & 63))))
+		return true;
+	bit = top >> 8;
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_wide, &word);
+	return bits && (*bits & (1ULL << (bit & 63)));
+}
+
+/* The origin + 1 of the live decision covering the source (key: v4-mapped for IPv4), or 0. The
+ * exact entry first, then the longest prefix: each holds the latest expiry of every decision
+ * covering it, so the one found settles it. A global function: verified once. */
+__noinline int decision_origin(struct vosfp_src_key *key)
+{
+	struct vosfp_decision *d;
+	__u64 head, mid;
+	__u32 a4;
+
+	if (!key)
+		return 0;
+	__builtin_memcpy(&head, key->addr, 8);
+	__builtin_memcpy(&mid, key->addr + 8, 4);
+	__builtin_memcpy(&a4, key->addr + 12, 4);
+	if (!head && (__u32)mid == bpf_htonl(0xFFFF)) {
+		struct vosfp_lpm4_key k4 = { .prefixlen = 32 };
+
+		d = bpf_map_lookup_elem(&dec_ips, &a4);
+		if (!d) {
+			__builtin_memcpy(k4.addr, &a4, 4);
+			d = bpf_map_lookup_elem(&dec_nets, &k4);
+		}
+	} else {
+		struct vosfp_lpm6_key k6 = { .prefixlen = 128 };
+
+		d = bpf_map_lookup_elem(&dec_ips6, key);
+		if (!d) {
+			__builtin_memcpy(k6.addr, key->addr, 16);
+			d = bpf_map_lookup_elem(&dec_nets6, &k6);
+		}
+	}
+	if (!d || bpf_ktime_get_coarse_ns() >= d->expires)
+		return 0;
+	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
+}
+
+/* Drop a source under a live decision, unless the allowlist holds it: that one is counted beside
+ * the drops and goes on (static lists win over dynamic state, as for auto-blocks). */
+static __always_inline bool decision_drops(struct xdp_md *ctx, const struct frame *f,
+					   const struct vosfp_config *cfg)
+{
+	struct vosfp_src_key key;
+	struct vosfp_traffic *t;
+	bool allowed;
+	__u32 slot;
+	int origin;
+
+	if (!decision_near(f))
+		return false;
+	src_key(f, &key);
+	origin = decision_origin(&key);
+	if (!origin)
+		return false;
+	allowed = is_allowed(f, cfg);
+	slot = (__u32)(origin - 1) + (allowed ? VOSFP_ORIGIN_SLOTS : 0);
+	t = bpf_map_lookup_elem(&dec_traffic, &slot);
+	if (t) {
+		t->packets += 1;
+		t->bytes += ctx->data_end - ctx->data;
+	}
+	return !allowed;
+}
+
 SEC("xdp")
 int sip_xdp_prog(struct xdp_md *ctx)
 {
@@ -1028,6 +967,8 @@ int sip_xdp_prog(struct xdp_md *ctx)
 
 	if (is_blocked(&f, cfg))
 		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
+	if ((cfg->flags & VOSFP_F_DECISIONS) && decision_drops(ctx, &f, cfg))
+		return count(ctx, VOSFP_CNT_DECISION_DROPPED, XDP_DROP);
 	if ((cfg->flags & VOSFP_F_AUTO_BLOCK) && auto_blocks_may_be_live()) {
 		struct vosfp_src_key key;
 

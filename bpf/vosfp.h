@@ -16,6 +16,7 @@ enum vosfp_counter {
 	VOSFP_CNT_RATE_LIMITED = 5,	/* SIP request over its source's rate limit */
 	VOSFP_CNT_AUTO_BLOCKED = 6,	/* source under a timed auto-block */
 	VOSFP_CNT_SCANNER_DROPPED = 7,	/* SIP request whose User-Agent is a scanner's */
+	VOSFP_CNT_DECISION_DROPPED = 8,	/* source under a live outside decision (CrowdSec) */
 	VOSFP_CNT_COUNT			/* number of counters in use */
 };
 
@@ -58,6 +59,7 @@ struct vosfp_iface_slot {
 #define VOSFP_F_SCANNERS	(1u << 6)	/* drop requests whose User-Agent is in scanner_tokens */
 #define VOSFP_F_V6_SUMMARY_BLOCK (1u << 7)	/* blocked_v6_sum/_wide cover the IPv6 blocklist */
 #define VOSFP_F_V6_SUMMARY_ALLOW (1u << 8)	/* allowed_v6_sum/_wide cover the IPv6 allowlist */
+#define VOSFP_F_DECISIONS	(1u << 9)	/* sources under a decision map entry are dropped */
 
 #define VOSFP_DEFAULT_SIP_PORT 5060
 #define VOSFP_PORT_BITMAP_BYTES (65536 / 8)
@@ -210,6 +212,39 @@ typedef __u8 vosfp_list_value;
 #define VOSFP_RATE_SOURCES_DEFAULT_MAX	65536	/* sources tracked; LRU: floods evict, never fill */
 #define VOSFP_AUTO_BLOCK_DEFAULT_MAX	65536
 #define VOSFP_SCANNER_TOKENS_MAX	256
+
+/* Decisions of outside feeds (agent/feeds/: the CrowdSec LAPI), in maps of their own that only the
+ * agent's feed writes: never the operator's list maps. Like the lists, exact addresses in hashes
+ * (dec_ips, dec_ips6) and prefixes in LPM tries (dec_nets, dec_nets6), keyed alike; the value
+ * carries the expiry the datapath checks itself, so a decision ends on time whatever the agent
+ * and the LAPI are doing. The agent stores in every entry the latest expiry of all the decisions
+ * covering that prefix (itself and every shorter one), so the longest match alone settles it:
+ * a live /16 still counts for a source whose /24 entry has expired. dec_v4_sum, dec_v6_sum and
+ * dec_v6_wide summarise the entries as the blocklist's summaries do (same layout and rule,
+ * VOSFP_V4_SUMMARY_WORDS words each): a clear bit settles "no decision" with one array read,
+ * so a source under none costs what it cost without the feed. An entry goes in after its bits,
+ * and its bits go after the entry. Read only under VOSFP_F_DECISIONS.
+ * dec_traffic (per-CPU array of struct vosfp_traffic): packets and bytes by the origin of the
+ * decision that matched, dropped (index origin) or passed because the source is allowlisted
+ * (VOSFP_ORIGIN_SLOTS + origin): the allowlist wins over every decision. */
+enum vosfp_origin {
+	VOSFP_ORIGIN_OTHER = 0,		/* an origin the agent has no name for */
+	VOSFP_ORIGIN_CROWDSEC = 1,	/* a CrowdSec security engine's scenario */
+	VOSFP_ORIGIN_CSCLI = 2,		/* an operator's cscli decisions add / import */
+	VOSFP_ORIGIN_LISTS = 3,		/* blocklists: the community's (CAPI) and subscribed ones */
+	VOSFP_ORIGIN_VOSFP = 4,		/* vosfp's own auto-blocks, published by a vosfp watcher */
+	VOSFP_ORIGINS
+};
+
+#define VOSFP_ORIGIN_SLOTS	8	/* room to append origins with the map's geometry kept */
+#define VOSFP_DECISIONS_MAX	1048576	/* per map; not preallocated */
+
+struct vosfp_decision {
+	__u64 expires;		/* ns, coarse clock: the latest expiry covering this prefix */
+	__u64 own_expires;	/* this prefix's own decision */
+	__u32 origin;		/* enum vosfp_origin of the decision `expires` comes from */
+	__u32 own_origin;
+};
 
 /* IPv6 extension headers walked before giving up on finding the transport header. Real SIP
  * traffic carries none or one; 6 covers hop-by-hop + destination + routing + fragment + AH

@@ -79,6 +79,19 @@ void autoblock_set_free(struct autoblock_set *s)
 	s->n = 0;
 }
 
+int autoblock_set_copy(struct autoblock_set *to, const struct autoblock_set *from)
+{
+	struct autoblock *v = malloc((from->n ? from->n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, from->v, from->n * sizeof(*v));
+	autoblock_set_free(to);
+	to->v = v;
+	to->n = from->n;
+	return 0;
+}
+
 int autoblock_set_equal(const struct autoblock_set *a, const struct autoblock_set *b)
 {
 	if (a->n != b->n)
@@ -150,14 +163,16 @@ int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, str
 		return 0;
 	n = strcspn(p, " \t");
 	if (n >= sizeof(addr)) {
-		snprintf(err, errlen, "address too long");
+		snprintf(err, errlen, "its first word is too long for an address");
 		return -1;
 	}
 	memcpy(addr, p, n);
 	addr[n] = 0;
 	memset(out, 0, sizeof(*out));
+	/* The reasons never quote the line: a file that is not ours (a link, a hand edit) must not
+	 * leak its words into the log. */
 	if (autoblock_key_parse(addr, &out->key)) {
-		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", addr);
+		snprintf(err, errlen, "its first word is not an IPv4 or IPv6 address");
 		return -1;
 	}
 	p += n;
@@ -177,8 +192,7 @@ int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, str
 
 		if (n >= sizeof(reason) || (memcpy(reason, p, n), reason[n] = 0,
 					    autoblock_reason_parse(reason, &out->reason, &out->method))) {
-			snprintf(err, errlen, "unknown reason '%.*s' (expected 'rate limit REGISTER|INVITE|OPTIONS|other')",
-				 (int)(n < 64 ? n : 64), p);
+			snprintf(err, errlen, "unknown reason (expected 'rate limit REGISTER|INVITE|OPTIONS|other')");
 			return -1;
 		}
 	}

@@ -44,6 +44,8 @@ unsigned long long autoblock_seconds_left(const struct autoblock *b, __u64 now);
 
 void autoblock_sort(struct autoblock_set *s);
 void autoblock_set_free(struct autoblock_set *s);
+/* to becomes a copy of from (its old entries freed): 0, or -ENOMEM with to unchanged. */
+int autoblock_set_copy(struct autoblock_set *to, const struct autoblock_set *from);
 /* Same sources with the same expiries (what the persist file would say is unchanged). */
 int autoblock_set_equal(const struct autoblock_set *a, const struct autoblock_set *b);
 
@@ -69,7 +71,7 @@ int autoblock_line_format(const struct autoblock *b, const struct autoblock_cloc
 
 /* Parse one line (no '\n'). 1: an entry still live at c, in *out (expiry converted to the coarse
  * monotonic clock); 0: a blank line, a comment or an expired entry (nothing to restore);
- * -1: malformed, the reason in err. */
+ * -1: malformed, the reason in err (which never quotes the line). */
 int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, struct autoblock *out,
 			 char *err, size_t errlen);
 

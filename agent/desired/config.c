@@ -10,6 +10,7 @@
 #include "config.h"
 #include "addr.h"
 #include "endpoint.h"
+#include "file_trust.h"
 #include "scanner.h"
 
 static const cyaml_strval_t mode_names[] = {
@@ -111,7 +112,7 @@ static const cyaml_schema_field_t auto_block_fields[] = {
 	CYAML_FIELD_UINT("duration_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg,
 			 duration_seconds),
 	CYAML_FIELD_STRING_PTR("persist_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_auto_block_cfg, persist_file, 1, 4000),
+			       struct vosfp_auto_block_cfg, persist_file, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_END
 };
 
@@ -123,12 +124,46 @@ static const cyaml_schema_field_t scanners_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_strval_t scope_names[] = {
+	{ "Ip", VOSFP_SCOPE_IP },
+	{ "Range", VOSFP_SCOPE_RANGE },
+};
+
+static const cyaml_schema_value_t scope_schema = {
+	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, enum vosfp_crowdsec_scope, scope_names, 2),
+};
+
+static const cyaml_schema_field_t publish_fields[] = {
+	CYAML_FIELD_STRING_PTR("credentials_file", CYAML_FLAG_POINTER, struct vosfp_crowdsec_publish_cfg,
+			       credentials_file, 1, 4000),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t crowdsec_fields[] = {
+	CYAML_FIELD_STRING_PTR("lapi_url", CYAML_FLAG_POINTER, struct vosfp_crowdsec_cfg, lapi_url, 1, 1000),
+	CYAML_FIELD_STRING_PTR("api_key_file", CYAML_FLAG_POINTER, struct vosfp_crowdsec_cfg, api_key_file, 1, 4000),
+	CYAML_FIELD_STRING_PTR("ca_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			       ca_file, 1, 4000),
+	CYAML_FIELD_UINT("poll_interval_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			 poll_interval_seconds),
+	CYAML_FIELD_SEQUENCE("scopes", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			     scopes, &scope_schema, 1, 2),
+	CYAML_FIELD_SEQUENCE("types", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			     types, &string_schema, 1, 16),
+	CYAML_FIELD_SEQUENCE("origins", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			     origins, &string_schema, 1, 32),
+	CYAML_FIELD_UINT("max_response_mb", CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg, max_response_mb),
+	CYAML_FIELD_MAPPING_PTR("publish", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+				publish, publish_fields),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, struct vosfp_config_doc, version),
 	CYAML_FIELD_STRING_PTR("pin_path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, pin_path, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, pin_path, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_STRING_PTR("bpf_object", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, bpf_object, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, bpf_object, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct vosfp_config_doc, interfaces,
 			     &iface_schema, 0, VOSFP_MAX_INTERFACES),
 	CYAML_FIELD_SEQUENCE("interface_files", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -149,6 +184,8 @@ static const cyaml_schema_field_t top_fields[] = {
 				struct vosfp_config_doc, scanners, scanners_fields),
 	CYAML_FIELD_MAPPING_PTR("metrics", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, metrics, metrics_fields),
+	CYAML_FIELD_MAPPING_PTR("crowdsec", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, crowdsec, crowdsec_fields),
 	CYAML_FIELD_END
 };
 
@@ -215,34 +252,13 @@ int config_line(const struct config_file *cf, const char *key_path)
 
 static int read_file(const char *path, unsigned char **buf, size_t *len, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0;
-	unsigned char *b;
+	char why[512];
+	int ret = trusted_read(path, 0, VOSFP_CONFIG_MAX_BYTES, (char **)buf, len, why, sizeof(why));
 
-	if (!f) {
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
-		return -errno;
-	}
-	b = malloc(cap);
-	while (b) {
-		size_t got = fread(b + n, 1, cap - n, f);
-
-		n += got;
-		if (n < cap)
-			break;
-		cap *= 2;
-		b = realloc(b, cap);
-	}
-	if (!b || ferror(f)) {
-		diag_add(d, path, 0, "cannot read: %s", b ? strerror(errno) : "out of memory");
-		free(b);
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	*buf = b;
-	*len = n;
-	return 0;
+	if (ret)
+		diag_add(d, path, 0, "cannot read the config: %s%s", why,
+			 ret == -EFBIG ? " (long address lists belong in list files: blocklist.files)" : "");
+	return ret;
 }
 
 static int has_duplicate_string(char **v, unsigned i)
@@ -339,6 +355,75 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 	}
 }
 
+/* A word of the LAPI's vocabulary (a decision type, an origin): letters, digits, '-', '_', '.'. */
+static int lapi_word(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > max)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return 0;
+	return 1;
+}
+
+/* The URL's shape only; whether it answers is for the feed (and --dry-run) to find out. */
+static const char *lapi_url_problem(const char *url)
+{
+	const char *host = !strncmp(url, "http://", 7) ? url + 7 : !strncmp(url, "https://", 8) ? url + 8 : NULL;
+
+	if (!host)
+		return "expected http:// or https:// followed by the LAPI's host and port, e.g. http://127.0.0.1:8080";
+	if (!*host || *host == '/' || *host == ':')
+		return "expected a host after the scheme, e.g. http://127.0.0.1:8080";
+	for (const char *c = url; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == '?' || *c == '#' || *c == '@' || *c == 0x7F)
+			return "no spaces, query, fragment or user@ in the URL (the key goes in api_key_file)";
+	return NULL;
+}
+
+static void check_words(const struct yamldoc *y, struct diag *d, const char *key, char **v, unsigned n,
+			size_t max)
+{
+	char path[96];
+
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s[%u]", key, i);
+		if (!lapi_word(v[i], max))
+			diag_add(d, y->file, yamldoc_line(y, path),
+				 "%s: '%s': expected a word of letters, digits, '-', '_' or '.' (at most %zu bytes)", path,
+				 v[i], max);
+		else if (has_duplicate_string(v, i))
+			diag_add(d, y->file, yamldoc_line(y, path), "%s: '%s' is listed twice", path, v[i]);
+	}
+}
+
+static void validate_crowdsec(const struct vosfp_crowdsec_cfg *c, const struct yamldoc *y, struct diag *d)
+{
+	const char *problem = lapi_url_problem(c->lapi_url);
+
+	if (problem)
+		diag_add(d, y->file, yamldoc_line(y, "crowdsec.lapi_url"), "crowdsec.lapi_url: '%s': %s", c->lapi_url,
+			 problem);
+	else if (c->ca_file && strncmp(c->lapi_url, "https://", 8))
+		diag_add(d, y->file, yamldoc_line(y, "crowdsec.ca_file"),
+			 "crowdsec.ca_file: a CA is for an https:// lapi_url, found '%s'", c->lapi_url);
+	check_range(y, d, "crowdsec.poll_interval_seconds", c->poll_interval_seconds, 1, VOSFP_CROWDSEC_POLL_MAX);
+	check_range(y, d, "crowdsec.max_response_mb", c->max_response_mb, 1, VOSFP_CROWDSEC_RESPONSE_MB_MAX);
+	for (unsigned i = 0; i < c->scopes_count; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (c->scopes[i] == c->scopes[j]) {
+				char path[64];
+
+				snprintf(path, sizeof(path), "crowdsec.scopes[%u]", i);
+				diag_add(d, y->file, yamldoc_line(y, path), "%s: '%s' is listed twice", path,
+					 scope_names[c->scopes[i]].str);
+			}
+	check_words(y, d, "crowdsec.types", c->types, c->types_count, 32);
+	check_words(y, d, "crowdsec.origins", c->origins, c->origins_count, 64);
+}
+
 /* The checks of meaning: everything libcyaml's types cannot say. */
 static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
 {
@@ -430,6 +515,8 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 	}
 
 	validate_defence(c, y, d);
+	if (c->crowdsec)
+		validate_crowdsec(c->crowdsec, y, d);
 
 	for (int b = 0; b < 2; b++) {
 		const struct vosfp_list_cfg *l = b ? c->blocklist : c->allowlist;
@@ -442,8 +529,16 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 			char err[256];
 
 			snprintf(path, sizeof(path), "%s.addresses[%u]", name, i);
-			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err)))
+			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err))) {
 				diag_add(d, f, yamldoc_line(y, path), "%s: %s", path, err);
+				continue;
+			}
+			if (vosfp_prefix_was_mapped(l->addresses[i], &p))
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_MAPPED_NOTE, path, l->addresses[i],
+					  vosfp_prefix_str(&p, err, sizeof(err)));
+			if (b && p.len == 0)
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_WHOLE_FAMILY_NOTE, path, l->addresses[i],
+					  p.family == 4 ? "IPv4" : "IPv6");
 		}
 		for (unsigned i = 0; i < l->files_count; i++) {
 			snprintf(path, sizeof(path), "%s.files[%u]", name, i);
@@ -477,6 +572,12 @@ static void note_given(struct vosfp_config_doc *doc, const struct yamldoc *y)
 	}
 	if (doc->scanners)
 		doc->scanners->user_agents_given = yamldoc_has(y, "scanners.user_agents");
+	if (doc->crowdsec) {
+		doc->crowdsec->poll_given = yamldoc_has(y, "crowdsec.poll_interval_seconds");
+		doc->crowdsec->scopes_given = yamldoc_has(y, "crowdsec.scopes");
+		doc->crowdsec->types_given = yamldoc_has(y, "crowdsec.types");
+		doc->crowdsec->max_response_given = yamldoc_has(y, "crowdsec.max_response_mb");
+	}
 }
 
 int config_load(const char *path, struct config_file *cf, struct diag *d)
@@ -489,6 +590,11 @@ int config_load(const char *path, struct config_file *cf, struct diag *d)
 	cyaml_err_t err;
 
 	memset(cf, 0, sizeof(*cf));
+	if (strlen(path) >= sizeof(cf->path)) {
+		diag_add(d, "config", 0, "'%.40s...': a path of %zu bytes, more than a path can be (%zu)", path,
+			 strlen(path), sizeof(cf->path) - 1);
+		return -ENAMETOOLONG;
+	}
 	snprintf(cf->path, sizeof(cf->path), "%s", path);
 	if (read_file(path, &buf, &len, d))
 		return -EINVAL;

@@ -99,6 +99,37 @@ struct vosfp_scanners_cfg {
 	bool user_agents_given;			/* filled by config_load: absent = the default list */
 };
 
+/* The CrowdSec feed (agent/feeds/); absent: off. */
+enum vosfp_crowdsec_scope { VOSFP_SCOPE_IP, VOSFP_SCOPE_RANGE };
+
+struct vosfp_crowdsec_publish_cfg {
+	char *credentials_file;			/* what `cscli machines add NAME -f FILE` writes */
+};
+
+struct vosfp_crowdsec_cfg {
+	char *lapi_url;				/* http:// or https:// */
+	char *api_key_file;			/* the bouncer key (`cscli bouncers add NAME`) */
+	char *ca_file;				/* https: the CA to trust instead of the system's */
+	uint32_t poll_interval_seconds;
+	enum vosfp_crowdsec_scope *scopes;
+	unsigned scopes_count;
+	char **types;				/* decision types enforced (dropped) */
+	unsigned types_count;
+	char **origins;				/* only decisions from these origins; absent: all */
+	unsigned origins_count;
+	uint32_t max_response_mb;
+	struct vosfp_crowdsec_publish_cfg *publish;
+	/* Filled by config_load: absent and empty differ. */
+	bool poll_given, scopes_given, types_given, max_response_given;
+};
+
+#define VOSFP_CROWDSEC_POLL_DEFAULT 10
+/* The LAPI counts any other read with the same key as the bouncer's pull once the last pull is a
+ * minute old (then the stream would skip what came between): a poll comes well within that. */
+#define VOSFP_CROWDSEC_POLL_MAX 50
+#define VOSFP_CROWDSEC_RESPONSE_MB_DEFAULT 32	/* ~200,000 decisions */
+#define VOSFP_CROWDSEC_RESPONSE_MB_MAX 1024
+
 /* Exactly the YAML document, as libcyaml fills it. */
 struct vosfp_config_doc {
 	uint32_t version;
@@ -116,8 +147,15 @@ struct vosfp_config_doc {
 	struct vosfp_rate_limit_cfg *rate_limit;
 	struct vosfp_auto_block_cfg *auto_block;
 	struct vosfp_scanners_cfg *scanners;
+	struct vosfp_crowdsec_cfg *crowdsec;
 };
 
+/* pin_path, bpf_object, persist_file, in bytes: room below PATH_MAX for what is joined to them
+ * (pins, links, ".tmp"), so no path is ever cut short. */
+#define VOSFP_PATH_FIELD_MAX 4000
+/* The config file itself: far more than any hand-written one, and a bound on what a file named
+ * by mistake (a log, a disk image) can make the agent hold. */
+#define VOSFP_CONFIG_MAX_BYTES (16u << 20)
 #define VOSFP_MAX_PORTS 64
 #define VOSFP_MAX_INTERFACES 64
 #define VOSFP_DEFAULT_BLOCKLIST_MAX 1048576

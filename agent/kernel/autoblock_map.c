@@ -4,12 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 
 #include "autoblock_map.h"
+#include "config.h"
+#include "file_trust.h"
 #include "log.h"
 #include "pins.h"
 
@@ -140,32 +143,45 @@ int autoblock_map_read(const char *pin_path, __u64 now, struct autoblock_set *ou
 }
 
 /* The persist file is the agent's own state, not operator policy: a bad line (a torn write from
- * before the atomic rename, a hand edit) costs that one entry, logged; it never stops the agent
- * or the other entries, unlike a bad line in a list file. */
+ * before the atomic rename, a hand edit) costs that one entry, logged without its content; it
+ * never stops the agent or the other entries, unlike a bad line in a list file. Opened as the
+ * agent opens any input (file_trust.h), and never through a symlink: a link to another file would
+ * make the agent read (and echo) that file, and then replace the link. */
 static void read_file(const char *file, struct autoblock_set *out)
 {
 	struct autoblock_clocks c;
-	size_t cap = 0;
-	char line[512];
-	int lineno = 0;
-	FILE *f = fopen(file, "r");
+	struct stat st;
+	size_t cap = 0, bad = 0;
+	char line[512], why[1024];
+	int lineno = 0, fd = trusted_open(file, TRUST_NOFOLLOW, &st, why, sizeof(why));
+	FILE *f;
 
 	memset(out, 0, sizeof(*out));
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			log_msg(LOG_WARNING, "auto-block: %s: %s; nothing restored", file, why);
+		return;
+	}
+	if ((unsigned long long)st.st_size > AUTOBLOCK_PERSIST_MAX_BYTES) {
+		log_msg(LOG_WARNING, "auto-block: %s: %lld bytes, more than %llu live blocks could take; nothing restored",
+			file, (long long)st.st_size, (unsigned long long)VOSFP_DEFENCE_MAP_MAX);
+		close(fd);
+		return;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
-		if (errno != ENOENT)
-			log_msg(LOG_WARNING, "auto-block: cannot read %s: %s; nothing restored", file, strerror(errno));
+		close(fd);
 		return;
 	}
 	autoblock_clocks_now(&c);
-	while (fgets(line, sizeof(line), f)) {
+	while (fgets(line, sizeof(line), f) && out->n < VOSFP_DEFENCE_MAP_MAX) {
 		struct autoblock b;
-		char why[160];
 		int r;
 
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
 		r = autoblock_line_parse(line, &c, &b, why, sizeof(why));
-		if (r < 0)
+		if (r < 0 && bad++ < AUTOBLOCK_LOG_CAP)
 			log_msg(LOG_WARNING, "%s:%d: %s; line skipped", file, lineno, why);
 		if (r > 0) {
 			struct vosfp_auto_block v = { .expires = b.expires, .reason = b.reason, .method = b.method };
@@ -174,6 +190,11 @@ static void read_file(const char *file, struct autoblock_set *out)
 				break;
 		}
 	}
+	if (ferror(f))
+		log_msg(LOG_WARNING, "auto-block: reading %s: %s; the entries before line %d restored", file,
+			strerror(errno), lineno);
+	if (bad > AUTOBLOCK_LOG_CAP)
+		log_msg(LOG_WARNING, "%s: ... and %zu more lines skipped", file, bad - AUTOBLOCK_LOG_CAP);
 	fclose(f);
 }
 
@@ -260,18 +281,36 @@ static void log_change(void *ctx, enum autoblock_change what, const struct autob
 }
 
 /* Whole file to a temp name beside it, then rename: a reader (or a crash) sees the old file or
- * the new one, never half of one. */
-static int write_file(const char *file, const struct autoblock_set *s)
+ * the new one, never half of one. The temp file is made new (O_EXCL, never through a link: what
+ * was there is removed first), mode 0600, in a directory only root can change; the rename
+ * replaces a link at the persist path rather than writing through it. */
+static int write_file(const char *file, const struct autoblock_set *s, char *why, size_t len)
 {
 	struct autoblock_clocks c;
-	char tmp[PATH_MAX + 16];
+	char tmp[PATH_MAX + 16], dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(file, '/');
+	int fd, ok, ret;
 	FILE *f;
-	int ok;
 
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) + !(slash - file) : 1, slash ? file : ".");
+	ret = trusted_dir(dir, real, why, len);
+	if (ret)
+		return ret;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+	if (unlink(tmp) && errno != ENOENT) {
+		ret = -errno;
+		snprintf(why, len, "removing the old temp file .tmp: %s", strerror(-ret));
+		return ret;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		snprintf(why, len, "creating the temp file .tmp: %s", strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return ret;
+	}
 	autoblock_clocks_now(&c);
 	for (size_t i = 0; i < s->n; i++) {
 		char line[160];
@@ -282,24 +321,17 @@ static int write_file(const char *file, const struct autoblock_set *s)
 	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = fclose(f) == 0 && ok;
 	if (!ok || rename(tmp, file)) {
-		int e = errno;
-
+		ret = -errno;
+		snprintf(why, len, "%s", strerror(-ret));
 		unlink(tmp);
-		return -e;
+		return ret;
 	}
-	return 0;
-}
-
-static int copy_set(struct autoblock_set *to, const struct autoblock_set *from)
-{
-	struct autoblock *v = malloc((from->n ? from->n : 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	memcpy(v, from->v, from->n * sizeof(*v));
-	autoblock_set_free(to);
-	to->v = v;
-	to->n = from->n;
+	/* The rename itself on disk: a power cut must not bring back the previous file. */
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 	return 0;
 }
 
@@ -318,13 +350,18 @@ void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path)
 	if (more)
 		log_msg(LOG_NOTICE, "... and %zu more auto-block change%s", more, more == 1 ? "" : "s");
 	if (w->persist[0] && (!w->file_valid || !autoblock_set_equal(&w->written, &cur))) {
-		int ret = write_file(w->persist, &cur);
+		char why[1024];
 
-		if (ret)
-			log_msg(LOG_WARNING, "auto-block: cannot write %s: %s (tried again next second)",
-				w->persist, strerror(-ret));
-		else
-			w->file_valid = !copy_set(&w->written, &cur);
+		/* Tried again every second, said once until the reason changes or it works. */
+		if (write_file(w->persist, &cur, why, sizeof(why))) {
+			if (strcmp(why, w->write_error))
+				log_msg(LOG_WARNING, "auto-block: cannot write %s: %s (tried again every second)",
+					w->persist, why);
+			snprintf(w->write_error, sizeof(w->write_error), "%s", why);
+		} else {
+			w->file_valid = !autoblock_set_copy(&w->written, &cur);
+			w->write_error[0] = '\0';
+		}
 	}
 	autoblock_set_free(&w->seen);
 	w->seen = cur;

@@ -27,10 +27,14 @@ struct autoblock_watch {
 	struct autoblock_set written;		/* what the persist file holds */
 	int file_valid;				/* written reflects the file */
 	char persist[PATH_MAX];			/* "" when not persisting */
+	char write_error[1024];			/* why the last write failed, "" after a success */
 };
 
 #define AUTOBLOCK_TICK_MS 1000
 #define AUTOBLOCK_LOG_CAP 20			/* lines per tick, then "... and N more" */
+/* The largest persist file worth reading: a line for each of the most live blocks a config can
+ * allow (VOSFP_DEFENCE_MAP_MAX), at most 80 bytes a line. */
+#define AUTOBLOCK_PERSIST_MAX_BYTES (VOSFP_DEFENCE_MAP_MAX * 80ULL)
 
 /* After every successful reconcile: take persist_file ("" for none) and, when it is new (the
  * first reconcile included), restore its live entries into the map. */

@@ -48,11 +48,13 @@ static int reuse(struct bpf_map *map, const char *pin_path)
 	return err;
 }
 
-/* Maps whose contents outlive a resize of the lists: counts, slot assignments, AF_XDP sockets. */
+/* Maps whose contents outlive a resize of the lists: counts, slot assignments, AF_XDP sockets,
+ * and the outside decisions (fixed sizes; only the feed writes them, never a list reload). */
 static int survives_new_maps(const char *name)
 {
 	static const char *const kept[] = { "xdp_counters", "xsks_map", "iface_slots", "iface_counters",
-					    "iface_names" };
+					    "iface_names", "dec_ips", "dec_ips6", "dec_nets", "dec_nets6",
+					    "dec_v4_sum", "dec_v6_sum", "dec_v6_wide", "dec_traffic" };
 
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		if (!strcmp(name, kept[i]))

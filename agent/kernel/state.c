@@ -134,7 +134,9 @@ static int read_scanners(const char *pin_path, struct observed *o)
 		prev = &key;
 	}
 	close(fd);
-	qsort(o->scanners, o->scanner_count, sizeof(*o->scanners), cmp_scanner_key);
+	/* An empty map leaves scanners NULL, and qsort's base must never be NULL (C11 7.22.5). */
+	if (o->scanner_count > 1)
+		qsort(o->scanners, o->scanner_count, sizeof(*o->scanners), cmp_scanner_key);
 	return 0;
 }
 

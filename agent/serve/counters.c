@@ -10,6 +10,7 @@ const struct vosfp_counter_info vosfp_counters[VOSFP_CNT_COUNT] = {
 	[VOSFP_CNT_RATE_LIMITED] = { "RATE_LIMITED", "rate_limited", "Rate limited (dropped)" },
 	[VOSFP_CNT_AUTO_BLOCKED] = { "AUTO_BLOCKED", "auto_blocked", "Auto-blocked (dropped)" },
 	[VOSFP_CNT_SCANNER_DROPPED] = { "SCANNER_DROPPED", "scanner_dropped", "Scanner User-Agent (dropped)" },
+	[VOSFP_CNT_DECISION_DROPPED] = { "DECISION_DROPPED", "decision_dropped", "Decision (CrowdSec) (dropped)" },
 };
 
 const char *vosfp_counter_name(int i)

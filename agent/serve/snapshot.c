@@ -6,6 +6,7 @@
 
 const char *const snapshot_list_names[SNAP_LISTS] = { "blocklist", "allowlist" };
 const char *const snapshot_family_names[SNAP_FAMILIES] = { "ipv4", "ipv6" };
+const char *const snapshot_scope_names[2] = { "ip", "range" };
 
 void snapshot_count_lists(const struct prefix_set *blocked, const struct prefix_set *allowed,
 			  size_t out[SNAP_LISTS][SNAP_FAMILIES])

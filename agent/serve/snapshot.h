@@ -29,7 +29,13 @@ struct snapshot {
 	size_t lists[SNAP_LISTS][SNAP_FAMILIES];	/* entries in the list maps */
 	struct autoblock_set blocks;			/* live auto-blocks, sorted by source */
 	__u64 now;					/* coarse monotonic ns they were read at */
+	/* Outside decisions (CrowdSec): 0 when the pins predate the decision maps. */
+	int decisions_present;
+	size_t decisions[VOSFP_ORIGINS][2];		/* in force, by origin and scope (0 ip, 1 range) */
+	struct vosfp_traffic decision_traffic[2][VOSFP_ORIGINS];	/* [0] dropped, [1] allowlisted */
 };
+
+extern const char *const snapshot_scope_names[2];	/* "ip", "range" */
 
 extern const char *const snapshot_list_names[SNAP_LISTS];	/* "blocklist", "allowlist" */
 extern const char *const snapshot_family_names[SNAP_FAMILIES];	/* "ipv4", "ipv6" */

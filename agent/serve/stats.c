@@ -12,6 +12,7 @@
 
 #include "autoblock_map.h"
 #include "counters.h"
+#include "decision_map.h"
 #include "pins.h"
 #include "state.h"
 #include "stats.h"
@@ -102,6 +103,33 @@ static int read_links_and_lists(const char *pin_path, const size_t (*lists)[SNAP
 	return 0;
 }
 
+/* The decisions in force (their own expiries, by origin and scope) and their traffic. */
+static int read_decisions(const char *pin_path, int count_held, struct snapshot *s, char *err, size_t errlen)
+{
+	struct decision_image img;
+	struct decision_set held;
+	struct decision_maps m;
+	int ret = decision_maps_open(pin_path, &m, err, errlen);
+
+	if (ret == -ENOENT)
+		return 0;	/* pins of an older object: nothing decided there */
+	if (ret)
+		return ret;
+	s->decisions_present = 1;
+	ret = decision_traffic_read(pin_path, s->decision_traffic);
+	if (!ret && count_held && !(ret = decision_maps_read(&m, &img))) {
+		ret = decision_set_from_image(&img, s->now, &held);
+		if (!ret)
+			decision_set_count(&held, s->decisions);
+		decision_set_free(&held);
+		decision_image_free(&img);
+	}
+	if (ret)
+		snprintf(err, errlen, "reading the decision maps under %s: %s", pin_path, strerror(-ret));
+	decision_maps_close(&m);
+	return ret;
+}
+
 int stats_collect(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES], struct snapshot *s,
 		  char *err, size_t errlen)
 {
@@ -117,6 +145,8 @@ int stats_collect(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES], st
 		s->now = autoblock_now();
 		ret = autoblock_map_read(pin_path, s->now, &s->blocks, err, errlen);
 	}
+	if (!ret)
+		ret = read_decisions(pin_path, lists == NULL, s, err, errlen);
 	if (ret)
 		snapshot_free(s);
 	return ret;
@@ -128,6 +158,35 @@ static const char *mode_of(const struct snapshot *s, const char *name)
 		if (!strcmp(s->links[i].name, name))
 			return xdp_mode_name(s->links[i].mode);
 	return NULL;
+}
+
+static size_t decisions_total(const struct snapshot *s)
+{
+	size_t n = 0;
+
+	for (int o = 0; o < VOSFP_ORIGINS; o++)
+		n += s->decisions[o][0] + s->decisions[o][1];
+	return n;
+}
+
+/* Decisions by origin: in force (ip / range), dropped and allowlisted (packets / bytes). */
+static void text_decisions(const struct snapshot *s, FILE *out)
+{
+	if (!s->decisions_present)
+		return;
+	fprintf(out, "\nDecisions (CrowdSec): %zu in force\n", decisions_total(s));
+	fprintf(out, "  %-9s %8s %8s %26s %26s\n", "origin", "ip", "range", "dropped (packets / bytes)",
+		"allowlisted, passed");
+	for (int o = 0; o < VOSFP_ORIGINS; o++) {
+		char dropped[48], passed[48];
+
+		snprintf(dropped, sizeof(dropped), "%llu / %llu", (unsigned long long)s->decision_traffic[0][o].packets,
+			 (unsigned long long)s->decision_traffic[0][o].bytes);
+		snprintf(passed, sizeof(passed), "%llu / %llu", (unsigned long long)s->decision_traffic[1][o].packets,
+			 (unsigned long long)s->decision_traffic[1][o].bytes);
+		fprintf(out, "  %-9s %8zu %8zu %26s %26s\n", decision_origin_name((uint8_t)o), s->decisions[o][0],
+			s->decisions[o][1], dropped, passed);
+	}
 }
 
 void stats_write_text(const struct snapshot *s, FILE *out)
@@ -180,6 +239,25 @@ void stats_write_text(const struct snapshot *s, FILE *out)
 			autoblock_reason(s->blocks.v[i].reason, s->blocks.v[i].method, reason, sizeof(reason)),
 			autoblock_seconds_left(&s->blocks.v[i], s->now));
 	}
+	text_decisions(s, out);
+}
+
+static void json_decisions(const struct snapshot *s, FILE *out)
+{
+	static const char *const kinds[2] = { "dropped", "allowlisted" };
+
+	fprintf(out, ", \"decisions\": {\"present\": %s, \"in_force\": %zu, \"by_origin\": {",
+		s->decisions_present ? "true" : "false", decisions_total(s));
+	for (int o = 0; o < VOSFP_ORIGINS; o++) {
+		fprintf(out, "%s\"%s\": {\"ip\": %zu, \"range\": %zu", o ? ", " : "", decision_origin_name((uint8_t)o),
+			s->decisions[o][0], s->decisions[o][1]);
+		for (int k = 0; k < 2; k++)
+			fprintf(out, ", \"%s\": {\"packets\": %llu, \"bytes\": %llu}", kinds[k],
+				(unsigned long long)s->decision_traffic[k][o].packets,
+				(unsigned long long)s->decision_traffic[k][o].bytes);
+		fprintf(out, "}");
+	}
+	fprintf(out, "}}");
 }
 
 static void json_verdicts(const struct vosfp_traffic *t, int bytes, FILE *out)
@@ -254,7 +332,9 @@ void stats_write_json(const struct snapshot *s, FILE *out)
 			autoblock_reason(b->reason, b->method, reason, sizeof(reason)),
 			autoblock_seconds_left(b, s->now), (unsigned long long)((b->expires - s->now) / 1000000));
 	}
-	fprintf(out, "]}\n");
+	fprintf(out, "]");
+	json_decisions(s, out);
+	fprintf(out, "}\n");
 }
 
 int stats_print(const char *pin_path, int json, FILE *out)

@@ -45,6 +45,18 @@ if ! make --no-print-directory -s OUT_DIR="$out" fuzz-build >"$out.fuzz-build.lo
 fi
 rm -f "$out.fuzz-build.log"
 
+# The inputs' files (tests/fuzz/fuzz_file.c): in memory when root (/dev/shm), else in the build
+# directory (the parsers trust a user's files only in a directory of that user). A target that
+# crashes leaves its directory behind: this one takes them all away.
+base=$out/fuzz
+[ "$(id -u)" -eq 0 ] && [ -d /dev/shm ] && base=/dev/shm
+if ! mkdir -p "$base" || ! TMPDIR=$(mktemp -d "$base/vosfp-fuzz-run.XXXXXX"); then
+	echo "FAIL: no directory for the inputs in $base"
+	exit 1
+fi
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+
 status=0
 for t in "${targets[@]}"; do
 	bin="$out/fuzz/${t}_fuzz" seeds="tests/fuzz/corpus/$t" corpus="$out/fuzz/corpus/$t"
@@ -81,7 +93,7 @@ for t in "${targets[@]}"; do
 		echo "PASS: fuzz $t: ${runs} executions in ${seconds} s (${rate}/s), corpus $(find "$corpus" -type f | wc -l) + $(find "$seeds" -type f | wc -l) seeds, peak RSS ${rss} MB"
 	else
 		echo "FAIL: fuzz $t: exit $rc after about ${runs} executions; the input is in $artifacts, the report in $log:"
-		grep -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|ALARM|out-of-memory|^ +#[0-9]+ |Test unit written|^artifact_prefix|deadly signal' "$log" | head -30
+		grep -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|ALARM|out-of-memory|^ +#[0-9]+ |Test unit written|^artifact_prefix|deadly signal|^fuzz_file:' "$log" | head -30
 		status=1
 	fi
 done

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_trust.h"
 #include "fuzz_file.h"
 
 static char dir[4096];
@@ -27,6 +29,31 @@ static void remove_dir(void)
 	rmdir(dir);
 }
 
+/* The parsers read only files file_trust.h trusts: in a directory it refuses, every input would
+ * be turned away at the door and the fuzzing would test nothing else. Say so and stop. */
+static void check_trusted(void)
+{
+	char probe[4352], why[512];
+	struct stat st;
+	int fd;
+
+	snprintf(probe, sizeof(probe), "%s/probe", dir);
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		perror("fuzz_file: probe");
+		abort();
+	}
+	close(fd);
+	fd = trusted_open(probe, 0, &st, why, sizeof(why));
+	unlink(probe);
+	if (fd < 0) {
+		fprintf(stderr, "fuzz_file: the parsers refuse files in %s (%s): set TMPDIR to a directory of yours\n",
+			dir, why);
+		exit(1);
+	}
+	close(fd);
+}
+
 const char *fuzz_path(const char *name)
 {
 	static char path[4352];
@@ -42,6 +69,7 @@ const char *fuzz_path(const char *name)
 			abort();
 		}
 		atexit(remove_dir);
+		check_trusted();
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return path;

@@ -28,9 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.ifaces[0].modes[0] = VOSFP_MODE_NATIVE;
 	s.ifaces[0].mode_count = 1;
 	s.iface_count = 1;
-	if (iface_file_read(first, &s, 1, &d) == 0 && diag_failed(&d))
+	if (iface_file_read(first, &s, 1, &d, NULL) == 0 && diag_failed(&d))
 		abort();
-	iface_file_read(second, &s, 1, &d);
+	iface_file_read(second, &s, 1, &d, NULL);
 	for (unsigned i = 0; i < s.iface_count; i++) {
 		if (!config_valid_ifname(s.ifaces[i].name) || s.ifaces[i].mode_count < 1 || s.ifaces[i].mode_count > 3)
 			abort();

@@ -1,7 +1,12 @@
 /* list_file_fuzz.c - libFuzzer target: the input as an allow/block list file through list_file_read,
- * as the agent reads one. Beyond no crash, leak or undefined behaviour: every entry accepted goes
- * back to the same prefix through its text (vosfp_prefix_str, then the parser) and through its map
- * key; and each line the IPv4 fast path accepts, the general parser accepts as the same prefix. */
+ * unbounded (as --check-list reads it) and bounded by a limit (as desired_build does, which then
+ * finishes the set and checks the limit itself). Beyond no crash, leak or undefined behaviour: a
+ * refusal says why; the bounded reading never holds more than 3/2 of the limit, refuses a file of
+ * more distinct entries than that, and otherwise holds the same entries as the unbounded one; every
+ * entry goes back to the same prefix through its text (vosfp_prefix_str, then the parser) and
+ * through its map key; and each line the IPv4 fast path accepts, the general parser accepts as the
+ * same prefix. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,25 +57,50 @@ static void check_fast_path(const uint8_t *data, size_t size)
 	}
 }
 
+/* Small, so that a few kilobytes of input go past it; list_file_read holds at most 3/2 of it
+ * (then drops duplicates, and refuses the file if still over). */
+#define LIMIT 16
+#define HELD_MAX (LIMIT + LIMIT / 2 + 1)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = fuzz_file_write("list.txt", data, size);
-	struct prefix_set set = { 0 };
-	struct diag d = { 0 };
-	long n = list_file_read(path, 0, &set, &d);
+	const struct list_bound bound = {
+		.max = LIMIT,
+		.list = "blocklist",
+		.limit = { .file = "vosfp.yaml", .line = 7, .key = "limits.blocklist_max" },
+	};
+	struct prefix_set all = { 0 }, bounded = { 0 };
+	struct diag d = { 0 }, db = { 0 };
+	long n = list_file_read(path, 0, &all, &d, NULL, NULL), nb;
 
 	if ((n < 0) != diag_failed(&d))
 		abort();	/* a failure without a reason, or a reason without a failure */
+	nb = list_file_read(path, 0, &bounded, &db, NULL, &bound);
+	if ((nb < 0) != diag_failed(&db))
+		abort();
 	if (n >= 0) {
-		prefix_set_finish(&set);
-		for (size_t i = 0; i < set.n; i++) {
-			check_round_trips(&set.v[i]);
-			if (i && prefix_cmp(&set.v[i - 1], &set.v[i]) >= 0)
+		prefix_set_finish(&all);
+		for (size_t i = 0; i < all.n; i++) {
+			check_round_trips(&all.v[i]);
+			if (i && prefix_cmp(&all.v[i - 1], &all.v[i]) >= 0)
 				abort();	/* a finished set is sorted and duplicate-free */
+		}
+		if (bounded.n > HELD_MAX)
+			abort();	/* held more than the bound allows */
+		if (nb >= 0) {
+			/* Taken: the same entries (its duplicates go when the caller finishes it). */
+			prefix_set_finish(&bounded);
+			if (bounded.n != all.n || (all.n && memcmp(bounded.v, all.v, all.n * sizeof(*all.v))))
+				abort();
+		} else if (nb != -E2BIG || all.n <= LIMIT) {
+			abort();	/* refused, and not for a file past the bound */
 		}
 	}
 	check_fast_path(data, size);
-	prefix_set_free(&set);
+	prefix_set_free(&all);
+	prefix_set_free(&bounded);
 	diag_clear(&d);
+	diag_clear(&db);
 	return 0;
 }

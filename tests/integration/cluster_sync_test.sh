@@ -145,7 +145,7 @@ traffic() {
 	local label=$1 src=$2 count=$3 idx=$4 want
 	want=$(($(pinned_counter "$pin" "$idx") + count))
 	ip netns exec "$tr" timeout 10 "$send" -s "$src" 198.18.20.65 5060 "$REGISTER" "$count"
-	if wait_for 3 counter_is "$idx" "$want"; then
+	if wait_for 20 counter_is "$idx" "$want"; then
 		pass "$label"
 	else
 		fail "$label: counter $idx = $(pinned_counter "$pin" "$idx"), expected $want"
@@ -242,7 +242,7 @@ if wait_for 10 test -e "$work/slow.started"; then
 	kill -TERM "$sync_pid"
 	wait "$sync_pid"
 	rc=$?
-	[ "$rc" -eq 143 ] && wait_for 3 eval '! our_ssh' && [ -z "$(ls -A "$work/tmp")" ] &&
+	[ "$rc" -eq 143 ] && wait_for 20 eval '! our_ssh' && [ -z "$(ls -A "$work/tmp")" ] &&
 		pass "TERM during the apply: exit 143, no ssh left running, temporary directory removed" ||
 		fail "TERM: exit $rc, ssh still running: $(pgrep -af -- "$work/client_key"), tmp: $(ls -A "$work/tmp")"
 else

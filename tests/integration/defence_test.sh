@@ -90,7 +90,7 @@ burst() {
 	c0=$(pinned_counter "$pin" "$idx")
 	ip netns exec "$ns" "$udp_send" -s "$src" 198.18.2.1 5060 "$text" "$count"
 	# Every datagram is counted once it has crossed the veth: wait for all of them, bounded.
-	wait_for 3 moved "$p0" "$idx" "$c0" "$((wpass + wcount))"
+	wait_for 20 moved "$p0" "$idx" "$c0" "$((wpass + wcount))"
 	dp=$(($(pinned_counter "$pin" "$C_PASSED") - p0))
 	dc=$(($(pinned_counter "$pin" "$idx") - c0))
 	if [ "$dp" -eq "$wpass" ] && [ "$dc" -eq "$wcount" ]; then
@@ -171,12 +171,12 @@ fi
 write_config "$SHORT_BLOCK"
 start_agent "$work/agent.log" || fail "the daemon did not start: $(cat "$work/agent.log")"
 burst "daemon: flood from .11: 2 passed, 1 RATE_LIMITED (starts a 2 s block)" 198.18.2.11 "$REG" 3 2 $C_RATE 1
-if wait_for 3 grep -q "198.18.2.11: auto-blocked for 2 s (rate limit REGISTER)" "$work/agent.log"; then
+if wait_for 20 grep -q "198.18.2.11: auto-blocked for 2 s (rate limit REGISTER)" "$work/agent.log"; then
 	pass "the daemon logged the block"
 else
 	fail "no block logged: $(cat "$work/agent.log")"
 fi
-if wait_for 5 grep -q "198.18.2.11: auto-block released (rate limit REGISTER, expired)" "$work/agent.log"; then
+if wait_for 20 grep -q "198.18.2.11: auto-block released (rate limit REGISTER, expired)" "$work/agent.log"; then
 	pass "the daemon logged the release when the block expired"
 else
 	fail "no release logged: $(cat "$work/agent.log")"
@@ -199,7 +199,7 @@ auto_block:
   duration_seconds: 600
   persist_file: $persist"
 # The daemon reloads (inotify) and writes the file on its next tick: no block yet, so empty.
-if wait_for 5 test -f "$persist" && [ ! -s "$persist" ]; then
+if wait_for 20 test -f "$persist" && [ ! -s "$persist" ]; then
 	pass "persist_file added by a reload: the file is written, empty"
 else
 	fail "persist file after the reload: $(cat "$persist" 2>&1)"
@@ -225,8 +225,8 @@ else
 	fail "--stats auto-blocks: $text"
 fi
 line_of_11() { grep -E "^198\.18\.2\.11 [0-9]+ rate limit REGISTER$" "$persist"; }
-if wait_for 3 grep -q "198.18.2.11: auto-blocked for 600 s (rate limit REGISTER)" "$work/agent.log" &&
-	wait_for 3 line_of_11; then
+if wait_for 20 grep -q "198.18.2.11: auto-blocked for 600 s (rate limit REGISTER)" "$work/agent.log" &&
+	wait_for 20 line_of_11; then
 	expiry=$(line_of_11 | cut -d' ' -f2)
 	left=$((expiry - $(date +%s)))
 	if [ "$left" -ge 598 ] && [ "$left" -le 600 ]; then

@@ -96,7 +96,7 @@ expect_exit "deploy.sh $host: exit 0" 0
 	fail "mode '$(xdp_mode "$host")', link pin: $(ls "$pin/links" 2>&1)"
 prog=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1)
 ip netns exec "$ns" "$VOSFP_ROOT/build/vosfp-send" -s 198.18.40.2 198.18.40.1 5060 "$OPTIONS" 25
-wait_for 3 counter_is $C_OPTIONS 25 && pass "25 OPTIONS from an unknown source: exactly 25 dropped (stealth)" ||
+wait_for 20 counter_is $C_OPTIONS 25 && pass "25 OPTIONS from an unknown source: exactly 25 dropped (stealth)" ||
 	fail "OPTIONS_DROPPED = $(pinned_counter "$pin" $C_OPTIONS), expected 25"
 
 sum=$(file_sum)
@@ -145,16 +145,16 @@ expect_exit "invalid config: refused with the agent's reason" 1 "broken.yaml"
 # --- a running agent applies the file change and never undoes deploy.sh ----------------------------
 "$agent" -c "$config" >"$work/agent.log" 2>&1 &
 daemon_pid=$!
-wait_for 5 grep -q "no change: 0 blocked, 0 allowed, 2 interfaces" "$work/agent.log" ||
+wait_for 20 grep -q "no change: 0 blocked, 0 allowed, 2 interfaces" "$work/agent.log" ||
 	fail "the daemon did not start: $(cat "$work/agent.log")"
 run_script deploy.sh "$slave"
 expect_exit "deploy.sh with a running agent: exit 0" 0
 # The daemon reconciles the file change itself, after deploy.sh's --once: 3 interfaces, no change.
-wait_for 5 grep -q "no change: 0 blocked, 0 allowed, 3 interfaces" "$work/agent.log" &&
+wait_for 20 grep -q "no change: 0 blocked, 0 allowed, 3 interfaces" "$work/agent.log" &&
 	[ "$(xdp_mode "$slave")" = xdp ] && kill -0 "$daemon_pid" && pass "running agent keeps the deployed interface" ||
 	fail "after the daemon's reconcile: mode '$(xdp_mode "$slave")'; log: $(tail -n 3 "$work/agent.log")"
 grep -v "^$big " "$ifaces" >"$work/new" && mv "$work/new" "$ifaces"
-wait_for 5 no_xdp "$big" && [ "$(xdp_mode "$host")" = xdp ] &&
+wait_for 20 no_xdp "$big" && [ "$(xdp_mode "$host")" = xdp ] &&
 	pass "line removed from the interface file: the running agent detached that interface only" ||
 	fail "after removing $big's line: $big '$(xdp_mode "$big")', $host '$(xdp_mode "$host")'"
 

@@ -135,7 +135,7 @@ fi
 # Every datagram sipp sent crossed the veth and got exactly one verdict: PASSED or RATE_LIMITED.
 sent=$((a_sent + b_sent))
 counted() { [ $(($(pinned_counter "$pin" "$C_PASSED") - passed0 + $(pinned_counter "$pin" "$C_RATE") - limited0)) -ge "$sent" ]; }
-wait_for 5 counted
+wait_for 20 counted
 passed=$(($(pinned_counter "$pin" $C_PASSED) - passed0)) limited=$(($(pinned_counter "$pin" $C_RATE) - limited0))
 if [ $((passed + limited)) -eq "$sent" ]; then
 	pass "PASSED $passed + RATE_LIMITED $limited = $sent, exactly what the two sipps sent"
@@ -164,7 +164,7 @@ fi
 # Kamailio saw exactly what XDP passed, and answered A's as well as B's.
 from() { grep -c "received REGISTER from $1\$" "$work/kamailio.log"; }
 kam_seen() { [ "$(from "$src_a")" -ge "$a_passed" ] && [ "$(from "$src_b")" -ge "$b_sent" ]; }
-wait_for 3 kam_seen
+wait_for 20 kam_seen
 if [ "$(from "$src_a")" -eq "$a_passed" ] && [ "$(from "$src_b")" -eq "$b_sent" ] && [ "$a_ok" -eq "$a_passed" ]; then
 	pass "Kamailio received exactly what XDP passed (A $a_passed, B $b_sent) and answered all of A's ($a_ok 200 OK)"
 else

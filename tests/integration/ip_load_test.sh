@@ -50,8 +50,11 @@ send 198.18.0.1 5060 '\r\n\r\n'
 send 198.18.0.1 5080 "$garbage"
 send 198.18.0.1 5080 "$options"
 
+counter_is() { [ "$(counter "$counters" "$1")" = "$2" ]; }
 expect() {
 	local got
+	# The verdicts of a veth's frames land in NAPI, maybe a moment after the sender returns.
+	wait_for 20 counter_is "$2" "$3"
 	got=$(counter "$counters" "$2")
 	if [ "$got" = "$3" ]; then
 		pass "ip-loaded object: $1 = $3"

@@ -121,7 +121,7 @@ traffic() {
 		want+="$((before[i] + (slots[i] == idx ? count : 0))) "
 	done
 	ip netns exec "$ns" timeout 10 "$udp_send" -s "$src" 198.18.30.1 5060 "$text" "$count"
-	if wait_for 3 counters_are "$want"; then
+	if wait_for 20 counters_are "$want"; then
 		pass "$label"
 	else
 		fail "$label: counters (OPTIONS PASSED BLOCKED MALFORMED) $(counters)- expected $want"
@@ -157,10 +157,10 @@ traffic "198.18.30.66 passes before the update" 198.18.30.66 "$REGISTER" 2 $C_PA
 removed=${shipped_v4[0]}
 updated=$(grep -vx -- "$removed" <<<"$original_blocklist"; echo 198.18.30.66)
 publish "$updated"
-wait_for 5 blocked 198.18.30.66 && pass "..data swap: the new entry 198.18.30.66 is in the pinned map" ||
+wait_for 20 blocked 198.18.30.66 && pass "..data swap: the new entry 198.18.30.66 is in the pinned map" ||
 	fail "..data swap not applied: $(tail -n 3 "$work/agent.log")"
 traffic "..data swap: REGISTER from 198.18.30.66 BLOCKED" 198.18.30.66 "$REGISTER" 4 $C_BLOCKED
-wait_for 5 not_blocked "$removed" && pass "..data swap: the removed entry $removed left the pinned map" ||
+wait_for 20 not_blocked "$removed" && pass "..data swap: the removed entry $removed left the pinned map" ||
 	fail "..data swap: $removed still pinned"
 [ "$(prog_id)" = "$prog" ] && kill -0 "$agent_pid" 2>/dev/null &&
 	pass "update applied by the running agent: same process, program $prog never detached" ||
@@ -169,7 +169,7 @@ wait_for 5 not_blocked "$removed" && pass "..data swap: the removed entry $remov
 # --- an invalid update: refused as a whole, last good state kept, agent still running ---------------
 publish "$(printf '%s\n198.18.30.77\n198.18.30.300' "$updated")"
 bad_line=$(($(wc -l <<<"$updated") + 2))
-wait_for 5 grep -q "blocklist.txt:$bad_line: '198.18.30.300'" "$work/agent.log" &&
+wait_for 20 grep -q "blocklist.txt:$bad_line: '198.18.30.300'" "$work/agent.log" &&
 	pass "invalid update refused, logged with file:line (blocklist.txt:$bad_line)" ||
 	fail "invalid update not reported: $(tail -n 3 "$work/agent.log")"
 not_blocked 198.18.30.77 && pass "invalid update: none of it applied (198.18.30.77, valid, not pinned)" ||
@@ -180,7 +180,7 @@ kill -0 "$agent_pid" 2>/dev/null && pass "agent keeps running after the invalid 
 
 # --- the next valid update applies again ----------------------------------------------------------
 publish "$(printf '%s\n198.18.30.77' "$updated")"
-wait_for 5 blocked 198.18.30.77 && traffic "valid update after an invalid one: 198.18.30.77 BLOCKED" 198.18.30.77 "$REGISTER" 2 $C_BLOCKED ||
+wait_for 20 blocked 198.18.30.77 && traffic "valid update after an invalid one: 198.18.30.77 BLOCKED" 198.18.30.77 "$REGISTER" 2 $C_BLOCKED ||
 	fail "valid update after an invalid one not applied"
 
 # --- SIGTERM (pod deleted, rolling update): exit 0, the filter stays ----------------------------------

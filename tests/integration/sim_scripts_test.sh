@@ -41,7 +41,7 @@ expect_stats() {
 	local label=$1 want
 	shift
 	want=$(stats "$@")
-	if wait_for 3 stats_are "$want"; then
+	if wait_for 20 stats_are "$want"; then
 		pass "$label"
 	else
 		fail "$label: got $(cd / && "$scripts/read_xdp_stats.sh" 2>&1 | tr '\n' ';'), expected $(tr '\n' ';' <<<"$want")"

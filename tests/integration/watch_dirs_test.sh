@@ -83,48 +83,51 @@ hup && hup && [ "$(awaited)" -eq 1 ] && pass "two reloads while it is still miss
 
 # --- (1) directory and file made in one command --------------------------------------------
 (cd "$work" && mkdir -p "$listdir" && printf '198.18.40.1\n' >"$list")
-wait_for 5 blocked 198.18.40.1 && pass "(1) mkdir -p + write in one go: entry applied without SIGHUP" ||
+wait_for 20 blocked 198.18.40.1 && pass "(1) mkdir -p + write in one go: entry applied without SIGHUP" ||
 	fail "(1) 198.18.40.1 not in blocked_ips: $(tail -3 "$work/agent.log")"
 
 # --- (2) the directory has its own watch now --------------------------------------------------
 printf '198.18.40.1\n198.18.40.2\n' >"$work/$list"
-wait_for 5 blocked 198.18.40.2 && pass "(2) a later edit in the new directory applied" ||
+wait_for 20 blocked 198.18.40.2 && pass "(2) a later edit in the new directory applied" ||
 	fail "(2) 198.18.40.2 not in blocked_ips: $(tail -3 "$work/agent.log")"
 
 # --- (3) the directory removed, then made again -------------------------------------------------
 rm -r "${work:?}/$listdir"
-wait_for 5 not_blocked 198.18.40.2 && not_blocked 198.18.40.1 &&
+wait_for 20 not_blocked 198.18.40.2 && not_blocked 198.18.40.1 &&
 	pass "(3) directory removed: the optional file's entries went" ||
 	fail "(3) entries of the removed file still in blocked_ips"
 hup && [ "$(awaited)" -eq 2 ] && pass "(4) removed again: logged once more, not per reload" ||
 	fail "(4) 'does not exist yet' logged $(awaited) times (expected 2)"
 (cd "$work" && mkdir "$listdir" && printf '198.18.40.3\n' >"$list")
-wait_for 5 blocked 198.18.40.3 && pass "(3) directory made again with a new entry: applied" ||
+wait_for 20 blocked 198.18.40.3 && pass "(3) directory made again with a new entry: applied" ||
 	fail "(3) 198.18.40.3 not in blocked_ips: $(tail -3 "$work/agent.log")"
 
 # --- the file removed first and its (now empty) directory later, in separate reloads: the
 # directory's own watch goes with it, and the set falls back to its parent -------------------------
+before=$(reconciles)
 rm "$work/$list"
-wait_for 5 not_blocked 198.18.40.3 || fail "removed file: 198.18.40.3 still blocked"
-# The map changes before the reload re-arms its watches; the directory must go after that.
-sleep 1
+wait_for 20 not_blocked 198.18.40.3 || fail "removed file: 198.18.40.3 still blocked"
+# The map changes before the reload re-arms its watches; the directory goes after its log line.
+wait_for 20 more_reconciles_than "$before"
 rmdir "$work/$listdir"
 awaited_is() { [ "$(awaited)" -eq "$1" ]; }
-wait_for 5 awaited_is 3 && pass "an empty directory removed on its own reloads, and is awaited again" ||
+wait_for 20 awaited_is 3 && pass "an empty directory removed on its own reloads, and is awaited again" ||
 	fail "removing $listdir alone went unnoticed: $(tail -3 "$work/agent.log")"
 (cd "$work" && mkdir "$listdir" && printf '198.18.40.4\n' >"$list")
-wait_for 5 blocked 198.18.40.4 && pass "...and made again later: applied" ||
+wait_for 20 blocked 198.18.40.4 && pass "...and made again later: applied" ||
 	fail "198.18.40.4 not in blocked_ips: $(tail -3 "$work/agent.log")"
 
 # --- one level at a time, each past the debounce: every step reloads and the watch goes deeper ---
 rm -r "${work:?}/state"
-wait_for 5 not_blocked 198.18.40.4 || fail "removed tree: 198.18.40.4 still blocked"
+wait_for 20 not_blocked 198.18.40.4 || fail "removed tree: 198.18.40.4 still blocked"
+before=$(reconciles)
 mkdir "$work/state"
-sleep 0.5
+wait_for 20 more_reconciles_than "$before"	# each level's reload is the event to wait for
+before=$(reconciles)
 mkdir "$work/$listdir"
-sleep 0.5
+wait_for 20 more_reconciles_than "$before"
 printf '198.18.40.5\n' >"$work/$list"
-wait_for 5 blocked 198.18.40.5 && pass "made one level at a time, each after a reload: applied" ||
+wait_for 20 blocked 198.18.40.5 && pass "made one level at a time, each after a reload: applied" ||
 	fail "198.18.40.5 not in blocked_ips: $(tail -3 "$work/agent.log")"
 [ "$(awaited)" -eq 4 ] && pass "(4) four disappearances, four 'does not exist yet' lines" ||
 	fail "(4) 'does not exist yet' logged $(awaited) times (expected 4)"
@@ -144,7 +147,7 @@ for gap in 0 0.05 0.09 0.1 0.11 0.15 0.2 0.03; do
 	printf '%s\n' "$addr" >"$work/$list.tmp"
 	sleep "$gap"
 	mv "$work/$list.tmp" "$work/$list"
-	wait_for 5 blocked "$addr" || missed="$missed $addr(gap $gap)"
+	wait_for 20 blocked "$addr" || missed="$missed $addr(gap $gap)"
 done
 [ -z "$missed" ] && pass "$rounds rounds of remove and re-create, steps 0-200 ms apart: every entry applied" ||
 	fail "entries never applied:$missed"

@@ -13,6 +13,8 @@ TCase *afxdp_tcase(void);
 TCase *iface_tcase(void);
 TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
+TCase *decision_tcase(void);
+TCase *mapped_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -42,6 +44,8 @@ int main(void)
 	suite_add_tcase(s, iface_tcase());
 	suite_add_tcase(s, defence_tcase());
 	suite_add_tcase(s, scanner_tcase());
+	suite_add_tcase(s, decision_tcase());
+	suite_add_tcase(s, mapped_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
