@@ -355,9 +355,16 @@ dpkg_in_root -r vosfp && [[ "$(status_of vosfp)" == "deinstall ok config-files"*
 	[ "$(prog_id)" = "$id_before" ] && [ ! -e "$root/var/lib/vosfp/pin-path" ] &&
 	pass "remove with a broken /etc/vosfp.yaml: goes on, says the pin path is unknown, the filter stays" ||
 	fail "remove with a broken conffile: $(status_of vosfp), prog '$(prog_id)'; $(tail -3 "$deb_root_log")"
-# Reinstalled over the kept filter, fixed, and removed again: this time the pin path is recorded.
+# Reinstalled over the kept filter, fixed (with the answer rule on, so an egress filter runs too),
+# and removed again: this time the pin path is recorded.
 dpkg_in_root -i /tmp/new.deb || fail "reinstall after remove: $(tail -3 "$deb_root_log")"
-printf '%s\n' "$good_config" >"$root/etc/vosfp.yaml"
+printf '%s\nanswers: {}\n' "$good_config" >"$root/etc/vosfp.yaml"
+conffile_sum=$(sha256sum <"$root/etc/vosfp.yaml")
+egress_on() { ip netns exec "$edge" tc filter show dev "$dev" egress | grep -q "sip_answers"; }
+start_agent "$work/agent-answers.log" || exit 1
+stop_agent
+egress_on && pass "the answer rule on: an egress filter runs on $dev" ||
+	fail "no egress filter on $dev: $(tail -3 "$work/agent-answers.log")"
 dpkg_in_root -r vosfp && [ "$(prog_id)" = "$id_before" ] && [ -e "$pins/blocked_ips" ] &&
 	[ "$(cat "$root/var/lib/vosfp/pin-path")" = "$pin" ] &&
 	pass "remove: the filter stays (program $id_before, pins in place), its pin path recorded for purge" ||
@@ -369,8 +376,8 @@ wait_for 20 counter_is $C_BLOCKED $((before + 100)) && pass "after remove the bl
 [ "$(sha256sum <"$root/etc/vosfp.yaml")" = "$conffile_sum" ] && [ -d "$root/var/lib/vosfp" ] &&
 	[[ "$(status_of vosfp)" == "deinstall ok config-files"* ]] &&
 	pass "remove keeps /etc/vosfp.yaml and /var/lib/vosfp ($(status_of vosfp))" || fail "remove: $(status_of vosfp)"
-dpkg_in_root --purge vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] &&
-	pass "purge: the filter is taken down (no XDP on $dev, no pins)" ||
+dpkg_in_root --purge vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] && ! egress_on &&
+	pass "purge: the filter is taken down (no XDP and no egress filter on $dev, no pins)" ||
 	fail "purge: prog '$(prog_id)', pins left: $(find "$pins" 2>/dev/null | head -3)"
 [ ! -e "$root/etc/vosfp.yaml" ] && [ ! -e "$root/var/lib/vosfp" ] && purged vosfp &&
 	pass "purge removes /etc/vosfp.yaml and /var/lib/vosfp" || fail "purge: $(status_of vosfp); $(ls -d "$root"/etc/vosfp.yaml "$root"/var/lib/vosfp 2>&1)"
