@@ -61,11 +61,14 @@ endif
 give_back = [ -z "$${SUDO_UID:-}" ] || chown "$$SUDO_UID:$$SUDO_GID" $(OUT_DIR) $(1)
 
 TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_scanner.c tests/lib/verdict_table.c \
+	tests/lib/reference_answers.c \
 	tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/serve/counters.c agent/desired/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
-	tests/prog/decision_test.c tests/prog/mapped_test.c agent/desired/scanner.c
+	tests/prog/decision_test.c tests/prog/mapped_test.c tests/prog/answers_test.c \
+	tests/prog/answers_differential_test.c tests/prog/repeat_test.c tests/prog/guard_test.c \
+	agent/desired/scanner.c
 # The feed's parts without kernel or network: decisions, LAPI answers, the held set, alerts,
 # the secrets' files.
 FEED_SRCS := agent/feeds/decision.c agent/feeds/lapi_stream.c agent/feeds/decision_set.c \
@@ -78,22 +81,23 @@ CONFIG_SRCS += agent/serve/admission.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
 	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/feed_test.c \
-	tests/unit/file_trust_test.c tests/unit/lists_test.c \
+	tests/unit/file_trust_test.c tests/unit/lists_test.c tests/unit/safe_path_test.c agent/safe_path.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
 UNIT_TEST_SRCS += tests/unit/admission_test.c
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c \
 	bench/decision_load.c agent/feeds/decision.c agent/feeds/decision_set.c agent/kernel/decision_map.c \
-	agent/kernel/apply.c agent/kernel/pins.c
+	agent/kernel/apply.c agent/kernel/pins.c agent/safe_path.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall deb print-%
 
 AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
-	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c \
+	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c agent/kernel/egress.c \
 	agent/kernel/decision_map.c agent/feeds/lapi_client.c agent/feeds/lapi_worker.c \
-	agent/feeds/crowdsec_feed.c agent/feeds/crowdsec_check.c $(CONFIG_SRCS)
+	agent/feeds/crowdsec_feed.c agent/feeds/crowdsec_check.c $(CONFIG_SRCS) \
+	agent/kernel/guard.c agent/kernel/pin_repair.c agent/safe_path.c
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 
@@ -113,11 +117,32 @@ $(VMLINUX_H): | $(OUT_DIR)
 	$(Q)$(BPFTOOL) btf dump file $(KERNEL_BTF) format c > $@.tmp && mv -f $@.tmp $@
 	$(Q)$(call give_back,$@)
 
-$(SIP_PROG): $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/vosfp.h $(BPF_DIR)/swar.h $(BPF_DIR)/parse.h $(VMLINUX_H) | $(OUT_DIR)
+BPF_SRCS := $(BPF_DIR)/sip_logic.bpf.c $(BPF_DIR)/sip_answers.bpf.c $(wildcard $(BPF_DIR)/*.h)
+
+# bpf_object OUT,FLAGS: the object's two programs (XDP ingress, TC egress) compiled apart and
+# linked into one (bpftool gen object), so they share every map and load, pin and swap as one.
+# FLAGS go to the egress program (the test build's clock).
+define bpf_object
+	$(Q)rm -f $(1) $(1).xdp.o $(1).tc.o
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $(BPF_DIR)/sip_logic.bpf.c -o $(1).xdp.o
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(2) -c $(BPF_DIR)/sip_answers.bpf.c -o $(1).tc.o
+	$(Q)$(BPFTOOL) gen object $(1) $(1).xdp.o $(1).tc.o
+	$(Q)rm -f $(1).xdp.o $(1).tc.o
+	$(Q)$(call give_back,$(1))
+endef
+
+$(SIP_PROG): $(BPF_SRCS) $(VMLINUX_H) | $(OUT_DIR)
 	$(call say,CLANG,$@)
-	$(Q)rm -f $@
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-	$(Q)$(call give_back,$@)
+	$(call bpf_object,$@,)
+
+# For the answer rule's differential test only: the egress program's clock is a map the test sets.
+$(OUT_DIR)/sip_logic_tclock.bpf.o: $(BPF_SRCS) $(VMLINUX_H) | $(OUT_DIR)
+	$(call say,CLANG,$@)
+	$(call bpf_object,$@,-DVOSFP_TEST_CLOCK)
+
+$(OUT_DIR)/sip_logic_tclock.skel.h: $(OUT_DIR)/sip_logic_tclock.bpf.o
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sip_logic_tclock > $@.tmp && mv -f $@.tmp $@
 
 $(SIP_SKEL): $(SIP_PROG)
 	$(call say,GEN,$@)
@@ -129,7 +154,7 @@ $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o: $(OUT_DIR)/%.bpf.o: bench/%.bpf
 	$(Q)rm -f $@
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT_DIR)/tests/prog_tests: $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(HEADERS) $(SIP_SKEL)
+$(OUT_DIR)/tests/prog_tests: $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(HEADERS) $(SIP_SKEL) $(OUT_DIR)/sip_logic_tclock.skel.h
 	$(call say,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(PROG_TEST_SRCS) $(TEST_LIB_SRCS) $(USER_LIBS) $(CHECK_LIBS)

@@ -65,7 +65,8 @@ static void usage(FILE *out, const char *argv0)
 		"  -V, --version      version\n"
 		"\n"
 		"Exit status: 0 success; 1 runtime failure (attach failed and was rolled back, kernel\n"
-		"refused); 2 usage error or invalid config.\n",
+		"refused); 2 usage error, invalid config, or a pin or lock directory another user\n"
+		"could change.\n",
 		argv0);
 }
 
@@ -383,7 +384,7 @@ static int run(const char *config)
 		return stop ? EXIT_OK : EXIT_RUNTIME;
 	}
 	metrics_follow(&dm);
-	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist, want.runtime.repeat_within_ms);
 	autoblock_watch_tick(&dm.blocks, want.pin_path);	/* blocks already in place: logged once */
 	feed_follow(dm.feed, &want);
 	feed_tick(dm.feed, &dm.blocks.seen);
@@ -414,7 +415,8 @@ static int run(const char *config)
 				desired_free(&want);
 				want = next;
 				metrics_follow(&dm);
-				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist,
+						       want.runtime.repeat_within_ms);
 				feed_follow(dm.feed, &want);
 				feed_tick(dm.feed, &dm.blocks.seen);
 			} else {
@@ -578,10 +580,13 @@ int main(int argc, char **argv)
 	}
 	case MODE_DOWN: {
 		char pin_path[4096];
+		int ret;
 
 		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
 			return EXIT_USAGE;
-		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
+		ret = reconcile_down(pin_path);
+		/* > 0: a pin directory that is not the agent's own, refused */
+		return ret > 0 ? EXIT_USAGE : ret ? EXIT_RUNTIME : EXIT_OK;
 	}
 	case MODE_PIN_PATH: {
 		char pin_path[4096];

@@ -68,7 +68,7 @@ cleanup() {
 	[ -n "$work" ] && [ -e "$work/vosfp.yaml" ] && "$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
 	# the agent's reconcile lock for this pin path
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
 	ip link del "$host" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	[ -n "$work" ] && rm -rf "$work"

@@ -3,7 +3,8 @@
  * process on the same frames. One class runs with the flood defence on (rate limit, auto-block,
  * scanner User-Agents): a 1400-byte INVITE whose User-Agent is the 11th of its 13 headers. The
  * *_dec and decision_* classes run with 100,000 CrowdSec decisions in force (decision_load.h):
- * a source under none beside the same frame without them, and sources under one.
+ * a source under none beside the same frame without them, and sources under one. Last, the
+ * egress program (sip_answers) per SIP response, beside a trivial TC program (trivial_tc).
  * It reports; it never fails on a missed target. It exits non-zero
  * only when loading fails or a frame takes another path than the one its row claims to measure. */
 #ifndef _GNU_SOURCE
@@ -589,6 +590,8 @@ struct target {
 	const char *name;
 	struct harness *h;	/* set for sip_xdp_prog */
 	int fd;			/* otherwise */
+	int tc;			/* a TC program: its return code (TC_ACT_UNSPEC is -1) is not an
+				 * error; target_run returns 0 for it */
 };
 
 static int target_run(const struct target *t, const uint8_t *frame, size_t len, uint32_t repeat,
@@ -603,7 +606,7 @@ static int target_run(const struct target *t, const uint8_t *frame, size_t len, 
 		return -errno;
 	if (kernel_ns)
 		*kernel_ns = opts.duration;
-	return (int)opts.retval;
+	return t->tc ? 0 : (int)opts.retval;
 }
 
 /* This thread's CPU time: unlike the wall clock it stops while other tasks run on this CPU, as
@@ -897,6 +900,138 @@ static int trivial_open(const char *path, struct bpf_object **obj, struct target
 	return 0;
 }
 
+/* ---- the egress program (sip_answers): ns per response beside trivial_tc ---- */
+
+#define TC_ACT_UNSPEC (-1)
+
+struct egress_class {
+	const char *name;
+	int counter;		/* the answer counter that must move by one, -1: none */
+	struct frame_spec spec;	/* from the server (198.18.0.1:5060) to the peer */
+	char payload[1600];
+	uint8_t frame[FRAME_MAX];
+	size_t len;
+};
+
+/* A response as Kamailio sends one: status, then Via, From, To, Call-ID (the 5th line), CSeq,
+ * maybe an authentication challenge, and body_len bytes of SDP. */
+static size_t sip_response(char *buf, size_t cap, const char *status, size_t body_len)
+{
+	size_t n = (size_t)snprintf(buf, cap,
+		"%s\r\n"
+		"Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bK776asdhds;rport=5062;received=198.18.0.2\r\n"
+		"From: <sip:1001@198.18.0.1>;tag=1928301774\r\n"
+		"To: <sip:1001@198.18.0.1>;tag=a6c85cf\r\n"
+		"Call-ID: a84b4c76e66710@198.18.0.2\r\n"
+		"CSeq: 2 REGISTER\r\n"
+		"WWW-Authenticate: Digest realm=\"198.18.0.1\", nonce=\"Z1x2Y3w4Z1x2Y3w4\"\r\n"
+		"Server: kamailio (5.6.3 (x86_64/linux))\r\n"
+		"Content-Length: %zu\r\n\r\n", status, body_len);
+
+	for (size_t i = 0; i < body_len && n + 1 < cap; i++)
+		buf[n++] = "v=0 o=- c=IN IP4 198.18.0.2 m=audio 4000 RTP/AVP 0 a=rtpmap:0 PCMU/8000\r\n"[i % 72];
+	return n;
+}
+
+static int egress_classes_build(struct egress_class *c, int max)
+{
+	static const struct {
+		const char *name, *status;
+		int counter, family, proto;
+		uint16_t sport;
+		size_t body;
+	} rows[] = {
+		{ "answer_200_v4", "SIP/2.0 200 OK", VOSFP_ANS_RESPONSES, 4, 17, 5060, 0 },
+		{ "answer_200_v6", "SIP/2.0 200 OK", VOSFP_ANS_RESPONSES, 6, 17, 5060, 0 },
+		{ "answer_200_v4_1400", "SIP/2.0 200 OK", VOSFP_ANS_RESPONSES, 4, 17, 5060, 900 },
+		{ "answer_100_v4", "SIP/2.0 100 Trying", VOSFP_ANS_RESPONSES, 4, 17, 5060, 0 },
+		{ "answer_404_v4", "SIP/2.0 404 Not Found", VOSFP_ANS_NOT_FOUND, 4, 17, 5060, 0 },
+		{ "answer_401_v4", "SIP/2.0 401 Unauthorized", VOSFP_ANS_CHALLENGES, 4, 17, 5060, 0 },
+		{ "answer_401_v6_tcp", "SIP/2.0 401 Unauthorized", VOSFP_ANS_CHALLENGES, 6, 6, 5060, 0 },
+		{ "udp_v4_other_port", "SIP/2.0 200 OK", -1, 4, 17, 5070, 0 },
+	};
+	int n = sizeof(rows) / sizeof(rows[0]);
+
+	if (n > max)
+		return -E2BIG;
+	for (int i = 0; i < n; i++) {
+		c[i] = (struct egress_class){ .name = rows[i].name, .counter = rows[i].counter };
+		c[i].spec = (struct frame_spec){ .family = rows[i].family, .proto = rows[i].proto,
+						 .src = rows[i].family == 4 ? "198.18.0.1" : "2001:db8::1",
+						 .dst = rows[i].family == 4 ? "198.18.0.2" : "2001:db8::2",
+						 .sport = rows[i].sport, .dport = 5062, .payload = c[i].payload };
+		c[i].spec.payload_len = sip_response(c[i].payload, sizeof(c[i].payload), rows[i].status,
+						     rows[i].body);
+		c[i].len = frame_build(&c[i].spec, c[i].frame, sizeof(c[i].frame));
+		if (!c[i].len)
+			return -EINVAL;
+	}
+	return n;
+}
+
+/* Once, checked: the program reads the frame as its row says (the counter moves) and returns
+ * TC_ACT_UNSPEC; the baseline runs. */
+static int egress_verify(struct harness *h, const struct target *base, const struct egress_class *c)
+{
+	uint64_t before[VOSFP_COUNTER_SLOTS], after[VOSFP_COUNTER_SLOTS];
+	int ret;
+
+	if (harness_answer_counters(h, before))
+		return -EIO;
+	ret = harness_run_egress(h, c->frame, c->len);
+	if (harness_answer_counters(h, after))
+		return -EIO;
+	if (ret != TC_ACT_UNSPEC || target_run(base, c->frame, c->len, 1, NULL) != 0 ||
+	    (c->counter >= 0 && after[c->counter] != before[c->counter] + 1) ||
+	    (c->counter < 0 && after[VOSFP_ANS_RESPONSES] != before[VOSFP_ANS_RESPONSES])) {
+		fprintf(stderr, "prog_bench: %s: sip_answers returned %d, counter %d did not move as expected\n",
+			c->name, ret, c->counter);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The answer rule on, its limits off: every run of a class does the same work (a 401 in one
+ * call is the same refused attempt again, never a block). */
+static int run_egress(struct harness *h, int trivial_tc_fd, const struct bench_opts *o)
+{
+	static struct egress_class c[8];
+	struct vosfp_config cfg = { .flags = VOSFP_F_PORTS | VOSFP_F_ANSWERS };
+	struct target prog = { .name = "sip_answers", .fd = bpf_program__fd(h->skel->progs.sip_answers), .tc = 1 };
+	struct target base = { .name = "trivial_tc", .fd = trivial_tc_fd, .tc = 1 };
+	int n = egress_classes_build(c, 8), err = n < 0 ? n : 0;
+
+	cfg.udp_ports[5060 / 8] |= 1u << (5060 % 8);
+	cfg.tcp_ports[5060 / 8] |= 1u << (5060 % 8);
+	cfg.answers_window_ms = cfg.answers_challenge_ms = 60000;
+	cfg.auto_block_ms = 60000;
+	if (!err)
+		err = harness_set_config(h, &cfg);
+	if (err)
+		return err;
+	printf("\negress: sip_answers per response leaving a SIP port, beside trivial_tc (TC, same run)\n");
+	printf("%-19s %8s %9s  %-11s %11s %8s %6s\n", "class", "ns/pkt", "kernel_ns", "baseline",
+	       "baseline_ns", "extra", "ratio");
+	for (int i = 0; i < n && !err; i++) {
+		struct bench_class bc = { .name = c[i].name, .len = c[i].len };
+		struct result r;
+
+		memcpy(bc.frame, c[i].frame, c[i].len);
+		err = egress_verify(h, &base, &c[i]);
+		if (!err)
+			err = measure(&prog, &base, &bc, o, &r);
+		if (err)
+			break;
+		printf("%-19s %8.2f %9u  %-11s %11.2f %8.2f %6.2f\n", c[i].name, r.prog.ns, r.prog.kernel_ns,
+		       base.name, r.base.ns, r.prog.ns - r.base.ns, r.prog.ns / r.base.ns);
+		printf("BENCH egress class=%s bytes=%zu ns=%.2f kernel_ns=%u baseline=%s baseline_ns=%.2f "
+		       "extra_ns=%.2f ratio=%.2f\n", c[i].name, c[i].len, r.prog.ns, r.prog.kernel_ns,
+		       base.name, r.base.ns, r.prog.ns - r.base.ns, r.prog.ns / r.base.ns);
+		fflush(stdout);
+	}
+	return err;
+}
+
 static int allowlist_load(struct harness *h)
 {
 	for (size_t i = 0; i < sizeof(allowlist) / sizeof(allowlist[0]); i++) {
@@ -1106,6 +1241,11 @@ static int run(const struct bench_opts *o)
 		print_machine(&classes[i], base, &results[i]);
 	}
 	err = run_floors(&floors, classes, n, &pass, &drop, o);
+	if (!err) {
+		struct bpf_program *tc = bpf_object__find_program_by_name(trivial, "trivial_tc");
+
+		err = tc ? run_egress(&h, bpf_program__fd(tc), o) : -ENOENT;
+	}
 out:
 	if (err)
 		fprintf(stderr, "prog_bench: aborted (%s)\n", strerror(err < 0 ? -err : err));

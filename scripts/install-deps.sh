@@ -17,7 +17,7 @@ USAGE
 # (tests/integration/schema_test.sh checks configs against schemas/vosfp.schema.json);
 # the shellcheck package (the scripts must stay clean); util-linux (runuser, taskset, flock);
 # man-db, groff-base and binutils (the install test renders the man pages, reads the binary);
-# sip-tester (sipp) and kamailio (real SIP peers: make demo and its test); openssh-server and
+# sip-tester (sipp), kamailio and sipvicious (real SIP peers and attack tools: make demo and the tests); openssh-server and
 # openssh-client (cluster_sync_blocklist.sh's test runs two sshd "nodes"); docker-compose
 # (validates docker-compose.yml: no engine needed); prometheus (its promtool checks the agent's
 # /metrics exposition in the metrics test); build-essential, dpkg-dev, debhelper and git (make deb
@@ -34,7 +34,7 @@ PACKAGES=(
 	python3-jsonschema python3-yaml
 	shellcheck util-linux
 	man-db groff-base binutils
-	sip-tester kamailio openssh-server openssh-client docker-compose
+	sip-tester kamailio sipvicious openssh-server openssh-client docker-compose
 	prometheus
 	build-essential dpkg-dev debhelper git lintian
 	libcurl4-openssl-dev libjson-c-dev crowdsec curl

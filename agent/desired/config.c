@@ -105,6 +105,24 @@ static const cyaml_schema_field_t rate_limit_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t repeat_fields[] = {
+	CYAML_FIELD_UINT("within_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_repeat_cfg, within_seconds),
+	CYAML_FIELD_UINT("factor", CYAML_FLAG_OPTIONAL, struct vosfp_repeat_cfg, factor),
+	CYAML_FIELD_UINT("max_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_repeat_cfg, max_seconds),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t answers_fields[] = {
+	CYAML_FIELD_BOOL_PTR("enabled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_answers_cfg, enabled),
+	CYAML_FIELD_UINT("window_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg, window_seconds),
+	CYAML_FIELD_UINT("auth_failures", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg, auth_failures),
+	CYAML_FIELD_UINT("not_found", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg, not_found),
+	CYAML_FIELD_UINT("challenge_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg,
+			 challenge_seconds),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t auto_block_fields[] = {
 	CYAML_FIELD_BOOL_PTR("enabled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct vosfp_auto_block_cfg, enabled),
@@ -113,6 +131,8 @@ static const cyaml_schema_field_t auto_block_fields[] = {
 			 duration_seconds),
 	CYAML_FIELD_STRING_PTR("persist_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			       struct vosfp_auto_block_cfg, persist_file, 1, VOSFP_PATH_FIELD_MAX),
+	CYAML_FIELD_MAPPING_PTR("repeat", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_auto_block_cfg, repeat, repeat_fields),
 	CYAML_FIELD_END
 };
 
@@ -182,6 +202,8 @@ static const cyaml_schema_field_t top_fields[] = {
 				struct vosfp_config_doc, auto_block, auto_block_fields),
 	CYAML_FIELD_MAPPING_PTR("scanners", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, scanners, scanners_fields),
+	CYAML_FIELD_MAPPING_PTR("answers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, answers, answers_fields),
 	CYAML_FIELD_MAPPING_PTR("metrics", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, metrics, metrics_fields),
 	CYAML_FIELD_MAPPING_PTR("crowdsec", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -293,6 +315,38 @@ static bool enabled(const bool *flag)
 	return !flag || *flag;
 }
 
+/* answers, and auto_block.repeat (which serves every auto-block, the answer rule's too). */
+static void validate_answers(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
+{
+	const struct vosfp_answers_cfg *a = c->answers;
+	const struct vosfp_repeat_cfg *r = c->auto_block ? c->auto_block->repeat : NULL;
+
+	if (a) {
+		check_range(y, d, "answers.window_seconds", a->window_seconds, 1, VOSFP_ANSWERS_WINDOW_MAX);
+		check_range(y, d, "answers.auth_failures", a->auth_failures, 0, VOSFP_ANSWERS_COUNT_MAX);
+		check_range(y, d, "answers.not_found", a->not_found, 0, VOSFP_ANSWERS_COUNT_MAX);
+		check_range(y, d, "answers.challenge_seconds", a->challenge_seconds, 1, VOSFP_CHALLENGE_MAX);
+		if (yamldoc_has(y, "answers.auth_failures") && yamldoc_has(y, "answers.not_found") &&
+		    !a->auth_failures && !a->not_found)
+			diag_add(d, y->file, yamldoc_line(y, "answers"),
+				 "answers: auth_failures and not_found are both 0: nothing would ever be blocked (remove the section, or set answers.enabled: false)");
+		/* The answer rule's only outcome is an auto-block. */
+		if (enabled(a->enabled) && c->auto_block && !enabled(c->auto_block->enabled))
+			diag_add(d, y->file, yamldoc_line(y, "auto_block.enabled"),
+				 "auto_block.enabled: false turns off the blocks the answers section makes: set answers.enabled: false too, or remove auto_block.enabled");
+	}
+	if (r) {
+		uint32_t duration = c->auto_block->duration_seconds ? c->auto_block->duration_seconds
+								    : VOSFP_DEFAULT_AUTO_BLOCK_DURATION;
+
+		check_range(y, d, "auto_block.repeat.within_seconds", r->within_seconds, 1,
+			    VOSFP_AUTO_BLOCK_DURATION_MAX);
+		check_range(y, d, "auto_block.repeat.factor", r->factor, 2, VOSFP_REPEAT_FACTOR_MAX);
+		check_range(y, d, "auto_block.repeat.max_seconds", r->max_seconds, duration,
+			    VOSFP_AUTO_BLOCK_DURATION_MAX);
+	}
+}
+
 /* rate_limit, auto_block, scanners. */
 static void validate_defence(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
 {
@@ -321,10 +375,12 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 			    VOSFP_AUTO_BLOCK_AFTER_MAX);
 		check_range(y, d, "auto_block.duration_seconds", c->auto_block->duration_seconds, 1,
 			    VOSFP_AUTO_BLOCK_DURATION_MAX);
-		/* Auto-blocks are made by the rate limit: without it the setting would do nothing. */
-		if (enabled(c->auto_block->enabled) && !(c->rate_limit && enabled(c->rate_limit->enabled)))
+		/* Auto-blocks are made by the rate limit, the scanner check and the answer rule:
+		 * without one of them the setting would do nothing. */
+		if (enabled(c->auto_block->enabled) && !(c->rate_limit && enabled(c->rate_limit->enabled)) &&
+		    !(c->answers && enabled(c->answers->enabled)) && !(c->scanners && enabled(c->scanners->enabled)))
 			diag_add(d, f, yamldoc_line(y, "auto_block"),
-				 "auto_block: needs rate_limit (a source is auto-blocked for staying over its rate limit): add a rate_limit section or set auto_block.enabled: false");
+				 "auto_block: needs rate_limit, scanners or answers (a source is auto-blocked for staying over its rate limit, for a scanner's User-Agent, or for the answers the SIP server gives it): add one of those sections or set auto_block.enabled: false");
 		/* The agent writes PATH.tmp and renames it over PATH: a directory cannot be that. */
 		if (c->auto_block->persist_file) {
 			const char *pf = c->auto_block->persist_file;
@@ -334,6 +390,7 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 					 "auto_block.persist_file: expected a file, found the directory '%s'", pf);
 		}
 	}
+	validate_answers(c, y, d);
 	for (unsigned i = 0; c->scanners && i < c->scanners->user_agents_count; i++) {
 		const char *ua = c->scanners->user_agents[i];
 		struct vosfp_scanner_key k, prev;
@@ -569,6 +626,17 @@ static void note_given(struct vosfp_config_doc *doc, const struct yamldoc *y)
 	if (doc->auto_block) {
 		doc->auto_block->after_given = yamldoc_has(y, "auto_block.after_seconds");
 		doc->auto_block->duration_given = yamldoc_has(y, "auto_block.duration_seconds");
+	}
+	if (doc->auto_block && doc->auto_block->repeat) {
+		doc->auto_block->repeat->within_given = yamldoc_has(y, "auto_block.repeat.within_seconds");
+		doc->auto_block->repeat->factor_given = yamldoc_has(y, "auto_block.repeat.factor");
+		doc->auto_block->repeat->max_given = yamldoc_has(y, "auto_block.repeat.max_seconds");
+	}
+	if (doc->answers) {
+		doc->answers->window_given = yamldoc_has(y, "answers.window_seconds");
+		doc->answers->auth_given = yamldoc_has(y, "answers.auth_failures");
+		doc->answers->not_found_given = yamldoc_has(y, "answers.not_found");
+		doc->answers->challenge_given = yamldoc_has(y, "answers.challenge_seconds");
 	}
 	if (doc->scanners)
 		doc->scanners->user_agents_given = yamldoc_has(y, "scanners.user_agents");

@@ -66,6 +66,40 @@ static struct vosfp_rate rate_of(uint32_t rate, uint32_t burst, bool burst_given
 	return (struct vosfp_rate){ .rate = rate, .burst = burst_given ? burst : rate ? rate : 1 };
 }
 
+static uint32_t given_or(bool given, uint32_t v, uint32_t def)
+{
+	return given ? v : def;
+}
+
+/* answers and auto_block.repeat into the runtime config: the rule's limits, the duration of
+ * every auto-block and the repeat offenders' growth. */
+static void build_answers(const struct vosfp_config_doc *c, struct vosfp_config *rt)
+{
+	const struct vosfp_answers_cfg *a = c->answers;
+	const struct vosfp_auto_block_cfg *ab = c->auto_block;
+	const struct vosfp_repeat_cfg *r = ab ? ab->repeat : NULL;
+	uint32_t duration = ab ? given_or(ab->duration_given, ab->duration_seconds,
+					  VOSFP_DEFAULT_AUTO_BLOCK_DURATION) : VOSFP_DEFAULT_AUTO_BLOCK_DURATION;
+
+	if (a && on(a->enabled)) {
+		rt->flags |= VOSFP_F_ANSWERS;
+		rt->answers_window_ms = given_or(a->window_given, a->window_seconds, VOSFP_DEFAULT_ANSWERS_WINDOW) * 1000u;
+		rt->answers_challenge_ms = given_or(a->challenge_given, a->challenge_seconds,
+						    VOSFP_DEFAULT_CHALLENGE) * 1000u;
+		rt->auth_failures_max = given_or(a->auth_given, a->auth_failures, VOSFP_DEFAULT_AUTH_FAILURES);
+		rt->not_found_max = given_or(a->not_found_given, a->not_found, VOSFP_DEFAULT_NOT_FOUND);
+		rt->auto_block_ms = duration * 1000u;
+	}
+	if (r && (rt->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS))) {
+		uint32_t max = given_or(r->max_given, r->max_seconds, VOSFP_DEFAULT_REPEAT_MAX);
+
+		/* ms in a __u32: config.c's bounds (VOSFP_AUTO_BLOCK_DURATION_MAX) keep them below 2^32. */
+		rt->repeat_within_ms = given_or(r->within_given, r->within_seconds, VOSFP_DEFAULT_REPEAT_WITHIN) * 1000u;
+		rt->repeat_factor = given_or(r->factor_given, r->factor, VOSFP_DEFAULT_REPEAT_FACTOR);
+		rt->repeat_max_ms = (max > duration ? max : duration) * 1000u;
+	}
+}
+
 /* rate_limit, auto_block and scanners into the runtime config (the token set is separate). */
 static void build_defence(const struct vosfp_config_doc *c, struct vosfp_config *rt)
 {
@@ -84,16 +118,17 @@ static void build_defence(const struct vosfp_config_doc *c, struct vosfp_config 
 		for (int m = 0; m < VOSFP_METHODS; m++)
 			rt->rate[m] = per[m] ? rate_of(per[m]->rate, per[m]->burst, per[m]->burst_given)
 					     : rate_of(rate, rl->burst, rl->burst_given);
-		if (ab && on(ab->enabled)) {
-			rt->flags |= VOSFP_F_AUTO_BLOCK;
-			rt->auto_block_after_ms = (ab->after_given ? ab->after_seconds
-								   : VOSFP_DEFAULT_AUTO_BLOCK_AFTER) * 1000u;
-			rt->auto_block_ms = (ab->duration_given ? ab->duration_seconds
-								: VOSFP_DEFAULT_AUTO_BLOCK_DURATION) * 1000u;
-		}
 	}
 	if (c->scanners && on(c->scanners->enabled))
 		rt->flags |= VOSFP_F_SCANNERS;
+	/* The XDP program's own blocks: a source over its rate limit, or a scanner. */
+	if (ab && on(ab->enabled) && (rt->flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_SCANNERS))) {
+		rt->flags |= VOSFP_F_AUTO_BLOCK;
+		rt->auto_block_after_ms = (ab->after_given ? ab->after_seconds
+							   : VOSFP_DEFAULT_AUTO_BLOCK_AFTER) * 1000u;
+		rt->auto_block_ms = (ab->duration_given ? ab->duration_seconds
+							: VOSFP_DEFAULT_AUTO_BLOCK_DURATION) * 1000u;
+	}
 }
 
 static int cmp_scanner_key(const void *a, const void *b)
@@ -328,8 +363,11 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 	if (c->metrics)
 		snprintf(s->metrics_listen, sizeof(s->metrics_listen), "%s", c->metrics->listen);
 	build_defence(c, &s->runtime);
+	build_answers(c, &s->runtime);
+	s->egress = (s->runtime.flags & VOSFP_F_ANSWERS) != 0;
 	build_crowdsec(&cf, s, d);
-	if (c->auto_block && c->auto_block->persist_file && (s->runtime.flags & VOSFP_F_AUTO_BLOCK)) {
+	if (c->auto_block && c->auto_block->persist_file &&
+	    (s->runtime.flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS))) {
 		resolve_path(s, &cf, "auto_block.persist_file", c->auto_block->persist_file,
 			     s->autoblock_persist, sizeof(s->autoblock_persist), d);
 	}

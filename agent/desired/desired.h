@@ -53,6 +53,8 @@ struct desired {
 	char metrics_listen[72];		/* metrics.listen, "" when metrics are off */
 	char autoblock_persist[PATH_MAX];	/* auto_block.persist_file resolved, "" when auto-blocks
 						 * are off or not kept */
+	int egress;				/* the answer rule is on: the egress program is attached to
+						 * every interface (egress.h) */
 	struct desired_crowdsec crowdsec;
 	char **list_files;			/* every list and interface file named, for the watcher
 						 * (and the crowdsec key and credentials: a new key is

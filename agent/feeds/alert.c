@@ -15,6 +15,9 @@ static const struct {
 	const char *scenario;
 } scenario_of[] = {
 	{ VOSFP_REASON_RATE, "vosfp/sip-flood" },
+	{ VOSFP_REASON_AUTH_FAILURES, "vosfp/sip-bruteforce" },
+	{ VOSFP_REASON_ENUMERATION, "vosfp/sip-enumeration" },
+	{ VOSFP_REASON_SCANNER, "vosfp/sip-scanner" },
 };
 
 #define ROWS (sizeof(scenario_of) / sizeof(scenario_of[0]))

@@ -213,5 +213,6 @@ static int cmp_decision(const void *a, const void *b)
 
 void decision_sort(struct decision *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_decision);
+	if (n)	/* v may be NULL then, and qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_decision);
 }

@@ -162,7 +162,7 @@ int decision_maps_read(const struct decision_maps *m, struct decision_image *out
 		ret = read_map(m->fd[i], (enum vosfp_list_map)i, out, &cap);
 	if (ret)
 		decision_image_free(out);
-	else
+	else if (out->n)	/* qsort(NULL, 0) is undefined: no decision held is the common case */
 		qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
 	return ret;
 }

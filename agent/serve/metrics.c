@@ -121,6 +121,22 @@ void metrics_write(const struct snapshot *s, const struct reload_stats *r, FILE 
 	family(out, "vosfp_dynamic_blocks", "gauge",
 	       "Sources under a timed auto-block right now (unexpired entries of the auto_blocked map).");
 	fprintf(out, "vosfp_dynamic_blocks %zu\n", s->blocks.n);
+	family(out, "vosfp_auto_blocks", "gauge",
+	       "Sources under a timed auto-block right now, by reason (rate-limit, auth-failures, enumeration).");
+	for (__u32 r = 1; r < VOSFP_REASONS; r++)
+		fprintf(out, "vosfp_auto_blocks{reason=\"%s\"} %zu\n", autoblock_reason_key(r),
+			snapshot_blocks_by_reason(s, r));
+	family(out, "vosfp_answers_total", "counter",
+	       "SIP responses the egress program read for the answer rule, and what the rule made of them (answer=responses: all of them).");
+	for (int i = 0; s->has_answers && i < VOSFP_ANS_COUNT; i++)
+		fprintf(out, "vosfp_answers_total{answer=\"%s\"} %llu\n", vosfp_answer_counters[i].key, s->answers[i]);
+	family(out, "vosfp_egress_attached", "gauge",
+	       "1 for each interface the egress program (the answer rule) is attached to.");
+	for (unsigned k = 0; k < s->egress_count; k++) {
+		fprintf(out, "vosfp_egress_attached{interface=");
+		label_value(s->egress[k], out);
+		fprintf(out, "} 1\n");
+	}
 	if (s->decisions_present)
 		decisions(s, out);
 	family(out, "vosfp_xdp_mode", "gauge",

@@ -31,10 +31,20 @@ const char *snapshot_action(int counter)
 	}
 }
 
+size_t snapshot_blocks_by_reason(const struct snapshot *s, __u32 r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->blocks.n; i++)
+		n += s->blocks.v[i].reason == r;
+	return n;
+}
+
 void snapshot_free(struct snapshot *s)
 {
 	free(s->ifaces);
 	free(s->links);
+	free(s->egress);
 	autoblock_set_free(&s->blocks);
 	memset(s, 0, sizeof(*s));
 }

@@ -46,6 +46,14 @@ if grep -Eq "^BENCH decisions entries=[0-9]+ ms=[0-9.]+ v4_sum_density=[0-9.]+$"
 else
 	fail "the decisions' load line missing or malformed"
 fi
+for c in answer_200_v4 answer_200_v6 answer_200_v4_1400 answer_100_v4 answer_404_v4 answer_401_v4 \
+	answer_401_v6_tcp udp_v4_other_port; do
+	if grep -Eq "^BENCH egress class=$c bytes=[0-9]+ ns=[0-9.]+ .* baseline=trivial_tc .* ratio=[0-9.]+$" <<<"$log"; then
+		pass "egress row $c"
+	else
+		fail "egress row $c missing or malformed"
+	fi
+done
 for f in floor_parse floor_blocked floor_defence; do
 	if grep -Eq "^BENCH floor name=$f .* ratio=[0-9.]+ target=[0-9.]+ status=(above|below)$" <<<"$log"; then
 		pass "floor $f"

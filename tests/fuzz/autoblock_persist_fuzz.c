@@ -1,16 +1,17 @@
 /* autoblock_persist_fuzz.c - libFuzzer target: the input as the auto-block persist file, each line
- * through autoblock_line_parse as the agent restores blocks at start. Beyond no crash, leak or
- * undefined behaviour: a malformed line says why; an entry restored is written back
- * (autoblock_line_format) as a line that parses to the same source, reason and expiry, so the
- * file the agent writes is one it reads back unchanged. */
+ * through autoblock_line_parse as the agent restores blocks and their history at start. Beyond no
+ * crash, leak or undefined behaviour: a malformed line says why; a live entry expires after now,
+ * a history entry (expired, kept for its repeats) before; and what autoblock_line_format writes of
+ * an entry parses back to the same entry (source, reason, repeats, expiry), so the file the agent
+ * writes is one it reads back unchanged. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "autoblock.h"
 #include "fuzz_file.h"
 
-/* Fixed clocks: a run is reproducible from its input alone. */
-static const struct autoblock_clocks clocks = { .realtime_s = 1700000000, .mono_ns = 5000000000000ULL };
+/* Fixed clocks (a day of uptime): a run is reproducible from its input alone. */
+static const struct autoblock_clocks clocks = { .realtime_s = 1700000000, .mono_ns = 86400000000000ULL };
 
 static void check_line(const char *line)
 {
@@ -22,16 +23,20 @@ static void check_line(const char *line)
 		abort();	/* refused without a reason */
 	if (r <= 0)
 		return;
-	if (b.expires <= clocks.mono_ns)
-		abort();	/* restored although already expired */
-	n = autoblock_line_format(&b, &clocks, again, sizeof(again));
+	if (r == 1 ? b.expires <= clocks.mono_ns : r != AUTOBLOCK_LINE_HISTORY || b.expires > clocks.mono_ns || !b.expires)
+		abort();	/* live but expired, or history not expired */
+	n = autoblock_line_format(&b, &clocks, 1, again, sizeof(again));
 	if (n <= 0 || (size_t)n >= sizeof(again) || again[n - 1] != '\n')
 		abort();
 	again[n - 1] = 0;
-	if (autoblock_line_parse(again, &clocks, &back, err, sizeof(err)) != 1 ||
+	if (autoblock_line_parse(again, &clocks, &back, err, sizeof(err)) != r ||
 	    memcmp(&b.key, &back.key, sizeof(b.key)) || b.reason != back.reason || b.method != back.method ||
-	    b.expires != back.expires)
+	    b.repeats != back.repeats)
 		abort();	/* what the agent writes, it would read back otherwise */
+	/* A history expiry from before the monotonic clock began (before boot) is held as 1 ns, at
+	 * boot, and written back as the boot's time: that one cannot come back as it was. */
+	if (b.expires != back.expires && b.expires != 1)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

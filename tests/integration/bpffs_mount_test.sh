@@ -18,7 +18,8 @@ require_root "mounting a bpf filesystem"
 agent="$VOSFP_ROOT/build/vosfp-agent"
 work=$(mktemp -d /tmp/vosfp-bpffs-test.XXXXXX)
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+# The reconcile locks of this test's pin paths (/run/vosfp is the host's, not the namespace's).
+trap 'rm -f /run/vosfp/vosfp_sys_fs_bpf_vosfp-bpffs-test.lock "/run/vosfp/vosfp${work//\//_}_pins_vosfp.lock"; rm -rf "$work"' EXIT
 [ -x "$agent" ] || { fail "$agent not built (make)"; exit 1; }
 host_fs_before=$(stat -f -c %T /sys/fs/bpf)
 

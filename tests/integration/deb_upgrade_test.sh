@@ -119,10 +119,11 @@ fi
 
 prog_id() { xdp_prog_id "$edge" "$dev" 2>/dev/null; }	# (ip cannot name the peer netns here: quiet)
 prog_tag() { "$BPFTOOL" prog show id "$1" | sed -n 's/.* tag \([0-9a-f]*\).*/\1/p'; }
-# object_tag OBJ: the tag of OBJ's program, loaded alone into the private bpf filesystem.
+# object_tag OBJ: the tag of OBJ's XDP program (its first), loaded into the private bpf
+# filesystem. No "type xdp": it would force the object's TC guard program to XDP too.
 object_tag() {
 	local probe="$root/sys/fs/bpf/vosfp-deb-tag-probe" tag
-	"$BPFTOOL" prog load "$1" "$probe" type xdp 2>/dev/null || return 1
+	"$BPFTOOL" prog load "$1" "$probe" 2>/dev/null || return 1
 	tag=$("$BPFTOOL" prog show pinned "$probe" | sed -n 's/.* tag \([0-9a-f]*\).*/\1/p')
 	rm -f "$probe"
 	echo "$tag"
@@ -332,7 +333,7 @@ dpkg_in_root -i /tmp/new.deb || fail "dpkg -i (again) with a broken conffile: $(
 stop_agent
 id_before=$(prog_id)
 start_agent "$work/agent-invalid.log" "invalid at start" || exit 1
-grep -q "/etc/vosfp.yaml:3: not valid YAML" "$work/agent-invalid.log" && [ "$(prog_id)" = "$id_before" ] &&
+grep -q "/etc/vosfp.yaml:2: not valid YAML" "$work/agent-invalid.log" && [ "$(prog_id)" = "$id_before" ] &&
 	pinned_has_v4 "$pins" blocked_ips 198.19.169.2 && kill -0 "$agent_pid" &&
 	pass "broken conffile at restart: file:line logged, agent waits, the pinned policy stays" ||
 	fail "broken conffile at restart: $(tail -3 "$work/agent-invalid.log")"
@@ -354,9 +355,16 @@ dpkg_in_root -r vosfp && [[ "$(status_of vosfp)" == "deinstall ok config-files"*
 	[ "$(prog_id)" = "$id_before" ] && [ ! -e "$root/var/lib/vosfp/pin-path" ] &&
 	pass "remove with a broken /etc/vosfp.yaml: goes on, says the pin path is unknown, the filter stays" ||
 	fail "remove with a broken conffile: $(status_of vosfp), prog '$(prog_id)'; $(tail -3 "$deb_root_log")"
-# Reinstalled over the kept filter, fixed, and removed again: this time the pin path is recorded.
+# Reinstalled over the kept filter, fixed (with the answer rule on, so an egress filter runs too),
+# and removed again: this time the pin path is recorded.
 dpkg_in_root -i /tmp/new.deb || fail "reinstall after remove: $(tail -3 "$deb_root_log")"
-printf '%s\n' "$good_config" >"$root/etc/vosfp.yaml"
+printf '%s\nanswers: {}\n' "$good_config" >"$root/etc/vosfp.yaml"
+conffile_sum=$(sha256sum <"$root/etc/vosfp.yaml")
+egress_on() { ip netns exec "$edge" tc filter show dev "$dev" egress | grep -q "sip_answers"; }
+start_agent "$work/agent-answers.log" || exit 1
+stop_agent
+egress_on && pass "the answer rule on: an egress filter runs on $dev" ||
+	fail "no egress filter on $dev: $(tail -3 "$work/agent-answers.log")"
 dpkg_in_root -r vosfp && [ "$(prog_id)" = "$id_before" ] && [ -e "$pins/blocked_ips" ] &&
 	[ "$(cat "$root/var/lib/vosfp/pin-path")" = "$pin" ] &&
 	pass "remove: the filter stays (program $id_before, pins in place), its pin path recorded for purge" ||
@@ -368,8 +376,8 @@ wait_for 20 counter_is $C_BLOCKED $((before + 100)) && pass "after remove the bl
 [ "$(sha256sum <"$root/etc/vosfp.yaml")" = "$conffile_sum" ] && [ -d "$root/var/lib/vosfp" ] &&
 	[[ "$(status_of vosfp)" == "deinstall ok config-files"* ]] &&
 	pass "remove keeps /etc/vosfp.yaml and /var/lib/vosfp ($(status_of vosfp))" || fail "remove: $(status_of vosfp)"
-dpkg_in_root --purge vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] &&
-	pass "purge: the filter is taken down (no XDP on $dev, no pins)" ||
+dpkg_in_root --purge vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] && ! egress_on &&
+	pass "purge: the filter is taken down (no XDP and no egress filter on $dev, no pins)" ||
 	fail "purge: prog '$(prog_id)', pins left: $(find "$pins" 2>/dev/null | head -3)"
 [ ! -e "$root/etc/vosfp.yaml" ] && [ ! -e "$root/var/lib/vosfp" ] && purged vosfp &&
 	pass "purge removes /etc/vosfp.yaml and /var/lib/vosfp" || fail "purge: $(status_of vosfp); $(ls -d "$root"/etc/vosfp.yaml "$root"/var/lib/vosfp 2>&1)"

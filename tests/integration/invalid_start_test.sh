@@ -126,7 +126,7 @@ agent_pid=""
 before=$(pinned_state)
 printf 'version: 1\ninterfaces: [\n' >"$work/vosfp.yaml"
 start_waiting "started with a config that is not YAML"
-logged "vosfp.yaml:3: not valid YAML" && pass "the broken config is reported as file:line" ||
+logged "vosfp.yaml:2: not valid YAML" && pass "the broken config is reported as file:line" ||
 	fail "no file:line for the broken config: $(head -3 "$work/agent.log")"
 [ "$(pinned_state)" = "$before" ] && pass "nothing changed while waiting" ||
 	fail "pinned state changed while waiting: $(pinned_state | tr '\n' ' ')"

@@ -48,8 +48,10 @@ printf '%s\nmetrics:\n  listen: 127.0.0.1:%s\n' "$head" "$port" >"$work/plain.ya
 printf '198.19.160.9\n2001:db8:a0::/48\n198.19.161.0/24\n' >"$work/block.txt"
 printf '%s generic\n' "$peer" >"$work/ifaces.txt"
 mkdir "$work/state"
-# A live auto-block to restore, and a line that does not parse.
-printf '198.19.160.50 %s rate limit INVITE\nnot-an-address 1 x\n' "$(($(date +%s) + 600))" >"$work/state/blocked.txt"
+# A live auto-block to restore, a line that does not parse and (repeat offenders) an expired
+# one kept for its history.
+printf '198.19.160.50 %s rate limit INVITE\nnot-an-address 1 x\n198.19.160.51 %s auth-failures repeat=2\n' \
+	"$(($(date +%s) + 600))" "$(($(date +%s) - 60))" >"$work/state/blocked.txt"
 cat >"$work/full.yaml" <<CFG
 $head
 interface_files: [ifaces.txt]
@@ -63,6 +65,8 @@ rate_limit:
   rate: 5
 auto_block:
   persist_file: state/blocked.txt
+  repeat: {}
+answers: {}
 scanners: {}
 metrics:
   listen: 127.0.0.1:$port
@@ -114,8 +118,9 @@ modes "$work/plain.yaml"
 daemon "$work/plain.yaml"
 modes "$work/full.yaml"
 daemon "$work/full.yaml"
-grep -q "auto-block: restored 1 of 1 live entry" "$work/err" && grep -q "$peer: attached" "$work/once-full.err" &&
-	pass "full: the daemon restored the auto-block and attached the interface file's interface" ||
+grep -q "auto-block: restored 1 of 1 live entry" "$work/err" && grep -q "restored the repeat history of 1 source from" "$work/err" &&
+	grep -q "$peer: attached" "$work/once-full.err" &&
+	pass "full: the daemon restored the auto-block and the repeat history, attached the interface file's interface" ||
 	fail "full: daemon log: $(head -n 5 "$work/err")"
 "$agent" --check-list --canonical "$work/block.txt" >/dev/null 2>"$work/err"; clean "--check-list --canonical" 0 $?
 "$agent" --down -c "$work/full.yaml" 2>"$work/err"; clean "--down" 0 $?

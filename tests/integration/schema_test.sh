@@ -59,6 +59,7 @@ declare -A schema_blind=(
 	[bad/two-documents.yaml]="two YAML documents: the loader refuses the stream before any schema sees it"
 	[bad/scanners-duplicate-token.yaml]="two tokens with one first word: case-insensitive word equality"
 	[bad/port-underscore.yaml]="5_060 is an integer to YAML 1.1; the agent takes plain decimal or 0x hex only"
+	[bad/repeat-max-below-duration.yaml]="auto_block.repeat.max_seconds below duration_seconds: two values compared"
 )
 
 # The first python3 that has the Debian packages python3-jsonschema and python3-yaml.

@@ -126,13 +126,14 @@ static struct vosfp_traffic traffic(__u32 slot)
 
 /* One REGISTER from src over proto (17 UDP to 5060, 6 TCP to 5061): the action, and the one
  * counter that moved by one (-1 none, -2 several); *len gets the frame length. */
+static uint8_t frame[FRAME_MAX];	/* the last frame send_from built */
+
 static int send_from(const char *src, int proto, int *moved, size_t *len)
 {
 	struct frame_spec s = { .family = strchr(src, ':') ? 6 : 4, .src = src, .proto = proto,
 				.dport = proto == 6 ? 5061 : 5060, .payload = register_msg,
 				.payload_len = sizeof(register_msg) - 1 };
 	uint64_t before[VOSFP_COUNTER_SLOTS], after[VOSFP_COUNTER_SLOTS];
-	uint8_t frame[FRAME_MAX];
 	int action;
 
 	*len = frame_build(&s, frame, sizeof(frame));
@@ -147,8 +148,37 @@ static int send_from(const char *src, int proto, int *moved, size_t *len)
 	return action;
 }
 
+/* The same frame through the TC guard of mode changes (tests/prog/guard_test.c): a drop XDP made
+ * for its source is the guard's too, with the same counter and dec_traffic slot; anything else
+ * passes it (TC_ACT_UNSPEC) and it counts nothing, not even an allowlisted decision's traffic. */
+static void guard_agrees(const char *src, size_t len, int counter, int slot)
+{
+	int drop = counter == VOSFP_CNT_DECISION_DROPPED || counter == VOSFP_CNT_BLOCKED, verdict;
+	struct vosfp_traffic before[2 * VOSFP_ORIGIN_SLOTS], after;
+	uint64_t c0[VOSFP_COUNTER_SLOTS], c1[VOSFP_COUNTER_SLOTS];
+
+	for (__u32 i = 0; i < 2 * VOSFP_ORIGIN_SLOTS; i++)
+		before[i] = traffic(i);
+	ck_assert_int_eq(harness_counters(&h, c0, VOSFP_COUNTER_SLOTS), 0);
+	ck_assert_int_eq(harness_guard_run_on(&h, frame, len, 0, &verdict), 0);
+	ck_assert_int_eq(harness_counters(&h, c1, VOSFP_COUNTER_SLOTS), 0);
+	ck_assert_msg(verdict == (drop ? 2 : -1), "%s: guard verdict %d, expected %d", src, verdict, drop ? 2 : -1);
+	for (int i = 0; i < VOSFP_COUNTER_SLOTS; i++)
+		ck_assert_msg(c1[i] - c0[i] == (drop && i == counter), "%s: the guard moved counter %d by %llu", src, i,
+			      (unsigned long long)(c1[i] - c0[i]));
+	for (__u32 i = 0; i < 2 * VOSFP_ORIGIN_SLOTS; i++) {
+		int hit = drop && (int)i == slot;
+
+		after = traffic(i);
+		ck_assert_msg(after.packets - before[i].packets == (uint64_t)hit &&
+			      after.bytes - before[i].bytes == (hit ? len : 0),
+			      "%s: the guard moved dec_traffic[%u] by %llu packets", src, i,
+			      (unsigned long long)(after.packets - before[i].packets));
+	}
+}
+
 /* src sends one UDP REGISTER: expect the verdict, the counter, and which dec_traffic slot moved
- * by that frame (-1: none may move). */
+ * by that frame (-1: none may move); the guard agrees. */
 static void expect(const char *src, int action, int counter, int slot)
 {
 	struct vosfp_traffic before[2 * VOSFP_ORIGIN_SLOTS], after;
@@ -170,6 +200,7 @@ static void expect(const char *src, int action, int counter, int slot)
 			ck_assert_msg(after.packets == before[i].packets, "%s: dec_traffic[%u] moved", src, i);
 		}
 	}
+	guard_agrees(src, len, counter, slot);
 }
 
 START_TEST(test_address_and_range_v4)

@@ -15,6 +15,10 @@ TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
 TCase *decision_tcase(void);
 TCase *mapped_tcase(void);
+TCase *answers_tcase(void);
+TCase *answers_differential_tcase(void);
+TCase *repeat_tcase(void);
+TCase *guard_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -46,6 +50,10 @@ int main(void)
 	suite_add_tcase(s, scanner_tcase());
 	suite_add_tcase(s, decision_tcase());
 	suite_add_tcase(s, mapped_tcase());
+	suite_add_tcase(s, answers_tcase());
+	suite_add_tcase(s, answers_differential_tcase());
+	suite_add_tcase(s, repeat_tcase());
+	suite_add_tcase(s, guard_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

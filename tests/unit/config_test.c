@@ -264,6 +264,13 @@ START_TEST(test_good_flood_defence)
 	ck_assert_uint_eq(s.scanner_count, 0);
 	desired_free(&s);
 
+	/* Scanners alone make timed blocks: auto_block needs no rate limit for them. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/scanners-auto-block.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
+			  VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, 600000);
+	desired_free(&s);
+
 	ck_assert_int_eq(desired_build(CORPUS "/good/flood-defence-defaults.yaml", &s, &d), 0);
 	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
 			  VOSFP_F_RATE_LIMIT | VOSFP_F_SCANNERS);
@@ -293,6 +300,49 @@ START_TEST(test_good_flood_defence)
 	ck_assert_int_eq(desired_build(CORPUS "/good/minimal.yaml", &s, &d), 0);
 	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS), 0);
 	ck_assert_uint_eq(s.scanner_count, 0);
+	desired_free(&s);
+}
+END_TEST
+
+/* The answer rule and repeat offenders into the runtime config: explicit values, then every
+ * default; an answers section alone blocks (for auto_block's default duration) without a rate
+ * limit, and turns the egress program on. */
+START_TEST(test_good_answers)
+{
+	struct desired s;
+	struct diag d = { 0 };
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/answers.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_ANSWERS | VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK), VOSFP_F_ANSWERS);
+	ck_assert_int_eq(s.egress, 1);
+	ck_assert_uint_eq(s.runtime.answers_window_ms, 30000);
+	ck_assert_uint_eq(s.runtime.auth_failures_max, 3);
+	ck_assert_uint_eq(s.runtime.not_found_max, 0);
+	ck_assert_uint_eq(s.runtime.answers_challenge_ms, 5000);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, 120000);
+	ck_assert_uint_eq(s.runtime.repeat_within_ms, 3600000);
+	ck_assert_uint_eq(s.runtime.repeat_factor, 4);
+	ck_assert_uint_eq(s.runtime.repeat_max_ms, 86400000);
+	ck_assert_str_eq(s.autoblock_persist, CORPUS "/good/state/auto_blocked.txt");
+	desired_free(&s);
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/answers-defaults.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & VOSFP_F_ANSWERS, VOSFP_F_ANSWERS);
+	ck_assert_uint_eq(s.runtime.answers_window_ms, VOSFP_DEFAULT_ANSWERS_WINDOW * 1000);
+	ck_assert_uint_eq(s.runtime.auth_failures_max, VOSFP_DEFAULT_AUTH_FAILURES);
+	ck_assert_uint_eq(s.runtime.not_found_max, VOSFP_DEFAULT_NOT_FOUND);
+	ck_assert_uint_eq(s.runtime.answers_challenge_ms, VOSFP_DEFAULT_CHALLENGE * 1000);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, VOSFP_DEFAULT_AUTO_BLOCK_DURATION * 1000);
+	ck_assert_uint_eq(s.runtime.repeat_within_ms, VOSFP_DEFAULT_REPEAT_WITHIN * 1000);
+	ck_assert_uint_eq(s.runtime.repeat_factor, VOSFP_DEFAULT_REPEAT_FACTOR);
+	ck_assert_uint_eq(s.runtime.repeat_max_ms, VOSFP_DEFAULT_REPEAT_MAX * 1000u);
+	desired_free(&s);
+
+	/* Without the section: no egress program, no answer fields. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/flood-defence.yaml", &s, &d), 0);
+	ck_assert_int_eq(s.egress, 0);
+	ck_assert_uint_eq(s.runtime.flags & VOSFP_F_ANSWERS, 0);
+	ck_assert_uint_eq(s.runtime.auth_failures_max + s.runtime.repeat_within_ms, 0);
 	desired_free(&s);
 }
 END_TEST
@@ -360,5 +410,6 @@ TCase *config_tcase(void)
 	tcase_add_test(tc, test_good_with_warnings);
 	tcase_add_test(tc, test_example_config_is_valid);
 	tcase_add_test(tc, test_good_flood_defence);
+	tcase_add_test(tc, test_good_answers);
 	return tc;
 }

@@ -68,6 +68,15 @@ static void sample_snapshot(struct snapshot *s, struct iface_traffic ifaces[3], 
 	s->decisions[VOSFP_ORIGIN_LISTS][1] = 3;
 	s->decision_traffic[0][VOSFP_ORIGIN_VOSFP] = (struct vosfp_traffic){ 9, 801 };
 	s->decision_traffic[1][VOSFP_ORIGIN_CSCLI] = (struct vosfp_traffic){ 2, 180 };
+	/* The answer rule: its counters, its filter on veth0, and one block it made. */
+	static struct autoblock block = { .reason = VOSFP_REASON_AUTH_FAILURES, .expires = 1 };
+	static char egress[1][16] = { "veth0" };
+	s->has_answers = 1;
+	s->answers[VOSFP_ANS_RESPONSES] = 42;
+	s->answers[VOSFP_ANS_BLOCKED_AUTH] = 1;
+	s->egress = egress;
+	s->egress_count = 1;
+	s->blocks = (struct autoblock_set){ &block, 1 };
 }
 
 static const struct reload_stats sample_reloads = {
@@ -91,7 +100,14 @@ static const char *const expected_lines[] = {
 	"vosfp_list_entries{list=\"blocklist\",family=\"ipv4\"} 1000000",
 	"vosfp_list_entries{list=\"blocklist\",family=\"ipv6\"} 0",
 	"vosfp_list_entries{list=\"allowlist\",family=\"ipv6\"} 2",
-	"vosfp_dynamic_blocks 0",
+	"vosfp_dynamic_blocks 1",
+	"vosfp_auto_blocks{reason=\"rate-limit\"} 0",
+	"vosfp_auto_blocks{reason=\"auth-failures\"} 1",
+	"vosfp_auto_blocks{reason=\"enumeration\"} 0",
+	"vosfp_answers_total{answer=\"responses\"} 42",
+	"vosfp_answers_total{answer=\"blocked_auth_failures\"} 1",
+	"vosfp_answers_total{answer=\"not_found\"} 0",
+	"vosfp_egress_attached{interface=\"veth0\"} 1",
 	"vosfp_xdp_mode{interface=\"veth0\",mode=\"native\"} 1",
 	"vosfp_xdp_mode{interface=\"veth1\",mode=\"generic\"} 1",
 	"vosfp_reloads_total{result=\"ok\"} 3",
@@ -159,19 +175,20 @@ START_TEST(test_sample_counts)
 		{ "vosfp_decisions{", 2 * VOSFP_ORIGINS },
 		{ "vosfp_decision_packets_total{", 2 * VOSFP_ORIGINS },
 		{ "vosfp_crowdsec_decisions_set_aside_total{", LAPI_SKIPS },
+		{ "vosfp_answers_total{", VOSFP_ANS_COUNT },
 	};
 	struct iface_traffic ifaces[3];
 	struct snapshot_link links[2];
 	struct snapshot s;
 	char *text, *line, *save = NULL;
-	int counts[9] = { 0 };
+	int counts[10] = { 0 };
 
 	sample_snapshot(&s, ifaces, links);
 	text = render(&s, &sample_reloads);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		for (size_t f = 0; f < 9; f++)
+		for (size_t f = 0; f < 10; f++)
 			counts[f] += !strncmp(line, families[f].prefix, strlen(families[f].prefix));
-	for (size_t f = 0; f < 9; f++)
+	for (size_t f = 0; f < 10; f++)
 		ck_assert_msg(counts[f] == families[f].count, "%s: %d samples, expected %d", families[f].prefix,
 			      counts[f], families[f].count);
 	free(text);
@@ -221,7 +238,7 @@ START_TEST(test_format_rules)
 			      (line[strlen(current)] == '{' || line[strlen(current)] == ' '),
 			      "sample outside its family (%s): %s", current, line);
 	}
-	ck_assert_int_eq(nseen, 11 + 3 + 7);
+	ck_assert_int_eq(nseen, 11 + 3 + 7 + 3);
 	free(text);
 }
 END_TEST
@@ -236,6 +253,8 @@ START_TEST(test_no_interfaces)
 	ck_assert(has_line(text, "# TYPE vosfp_packets_total counter"));
 	ck_assert_ptr_null(strstr(text, "vosfp_packets_total{"));
 	ck_assert_ptr_null(strstr(text, "vosfp_xdp_mode{"));
+	ck_assert_ptr_null(strstr(text, "vosfp_answers_total{"));	/* no answer_counters pinned */
+	ck_assert(has_line(text, "vosfp_auto_blocks{reason=\"enumeration\"} 0"));
 	ck_assert(has_line(text, "vosfp_config_generation 0"));
 	free(text);
 }

@@ -13,6 +13,7 @@ TCase *autoblock_tcase(void);
 TCase *feed_tcase(void);
 TCase *file_trust_tcase(void);
 TCase *lists_tcase(void);
+TCase *safe_path_tcase(void);
 TCase *admission_tcase(void);
 
 int main(void)
@@ -32,6 +33,7 @@ int main(void)
 	suite_add_tcase(s, feed_tcase());
 	suite_add_tcase(s, file_trust_tcase());
 	suite_add_tcase(s, lists_tcase());
+	suite_add_tcase(s, safe_path_tcase());
 	suite_add_tcase(s, admission_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
