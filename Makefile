@@ -77,11 +77,13 @@ CONFIG_SRCS := agent/desired/config.c agent/desired/yamldoc.c agent/diag.c agent
 	agent/desired/desired.c agent/desired/file_stamp.c agent/desired/iface_file.c agent/plan.c agent/txn.c agent/serve/snapshot.c agent/desired/endpoint.c \
 	agent/serve/http.c agent/serve/metrics.c agent/desired/scanner.c agent/desired/autoblock.c \
 	agent/desired/file_trust.c $(FEED_SRCS)
+CONFIG_SRCS += agent/serve/admission.c
 UNIT_TEST_SRCS := tests/unit/unit_tests.c tests/unit/addr_test.c tests/unit/reference_test.c \
 	tests/unit/config_test.c tests/unit/plan_test.c tests/unit/txn_test.c tests/unit/http_test.c \
 	tests/unit/metrics_test.c tests/unit/autoblock_test.c tests/unit/feed_test.c \
 	tests/unit/file_trust_test.c tests/unit/lists_test.c tests/unit/safe_path_test.c agent/safe_path.c \
 	agent/desired/addr.c agent/serve/counters.c tests/lib/frame.c tests/lib/reference.c tests/lib/verdict_table.c $(CONFIG_SRCS)
+UNIT_TEST_SRCS += tests/unit/admission_test.c
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c \
 	bench/decision_load.c agent/feeds/decision.c agent/feeds/decision_set.c agent/kernel/decision_map.c \
@@ -237,6 +239,43 @@ bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o $(OUT_DIR)/bench/prog
 # install_man PAGE,SECTION: man/PAGE into its section, with the version (debian/changelog's) filled in.
 install_man = install -d $(DESTDIR)$(MANDIR)/man$(2) && sed 's|@VERSION@|$(VERSION)|g' man/$(1) \
 	>$(DESTDIR)$(MANDIR)/man$(2)/$(1) && chmod 0644 $(DESTDIR)$(MANDIR)/man$(2)/$(1)
+
+# Fuzz targets (libFuzzer in clang, with ASan and UBSan): one per parser of outside input. A target
+# is tests/fuzz/NAME_fuzz.c (LLVMFuzzerTestOneInput calling that parser's public functions) with
+# its seeds in tests/fuzz/corpus/NAME/ (an optional dictionary: tests/fuzz/NAME.dict); adding one is
+# that file, its seeds and one FUZZ_TARGETS line below (tests/fuzz/README). `make fuzz` builds them
+# and runs each for FUZZ_SECONDS (tests/build/fuzz_test.sh, which make check runs with 15 s each);
+# `make fuzz FUZZ_SECONDS=600` for a longer hunt. What a target finds lands in build/fuzz/artifacts/.
+FUZZ_TARGETS := config
+FUZZ_TARGETS += list_file
+FUZZ_TARGETS += iface_file
+FUZZ_TARGETS += autoblock_persist
+FUZZ_TARGETS += http_request
+FUZZ_SECONDS ?= 15
+FUZZ_CC    ?= clang
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -I tests/fuzz
+# Every target links what the unit tests link (CONFIG_SRCS): a parser outside it is one more
+# FUZZ_SRCS line (and its libraries FUZZ_LIBS).
+FUZZ_SRCS  := $(CONFIG_SRCS) agent/desired/addr.c agent/serve/counters.c tests/fuzz/fuzz_file.c
+FUZZ_LIBS  := $(CONFIG_LIBS) $(JSON_LIBS)
+FUZZ_OBJS   = $(patsubst %.c,$(OUT_DIR)/fuzz/obj/%.o,$(FUZZ_SRCS))
+# Made by a pattern rule, so make would delete them as intermediates after each link.
+.SECONDARY: $(FUZZ_OBJS)
+
+$(OUT_DIR)/fuzz/obj/%.o: %.c $(HEADERS) tests/fuzz/fuzz_file.h
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(USER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(OUT_DIR)/fuzz/%_fuzz: tests/fuzz/%_fuzz.c $(FUZZ_OBJS) $(HEADERS) tests/fuzz/fuzz_file.h
+	$(call say,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(USER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(patsubst %,$(OUT_DIR)/fuzz/%_fuzz,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	$(Q)bash tests/build/fuzz_test.sh -o $(OUT_DIR) -s $(FUZZ_SECONDS)
 
 # Binary, object, scripts, example config (and /etc/vosfp.yaml if there is none), schema, systemd
 # unit, man pages. PREFIX and DESTDIR as usual; an operator's /etc/vosfp.yaml is never replaced.

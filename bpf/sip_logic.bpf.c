@@ -18,7 +18,8 @@
  *     program sip_answers.bpf.c makes from the server's answers), unless allowlisted -> DROP
  *     AUTO_BLOCKED (UDP and TCP). TCP stops here: PASS, PASSED.
  *  6. Flood defence, for SIP requests (not responses) from sources not in the allowlist:
- *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED; over the source's rate
+ *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED (and, with VOSFP_F_AUTO_BLOCK,
+ *     a timed auto-block of the source, reason scanner); over the source's rate
  *     limit for the request's method (VOSFP_F_RATE_LIMIT) -> DROP RATE_LIMITED, and a source
  *     over its limit for auto_block_after_ms gets a timed auto-block.
  *  7. Stealth: UDP payload "OPTIONS " from a source not in the allowlist -> DROP OPTIONS_DROPPED.
@@ -870,8 +871,15 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 
 			allowed = is_allowed(f, cfg);
 			if (!allowed && (cfg->flags & VOSFP_F_SCANNERS) &&
-			    is_scanner(ctx, f->l4_off + sizeof(*udp), seen))
+			    is_scanner(ctx, f->l4_off + sizeof(*udp), seen)) {
+				/* A scanner is no peer: with timed blocks on, its next packets are
+				 * dropped before any payload is read (and its block is published). */
+				if (cfg->flags & VOSFP_F_AUTO_BLOCK) {
+					src_key(f, &key);
+					vosfp_auto_block(&key, VOSFP_REASON_SCANNER, method, bpf_ktime_get_coarse_ns());
+				}
 				return count(ctx, VOSFP_CNT_SCANNER_DROPPED, XDP_DROP);
+			}
 			src_key(f, &key);
 			if (!allowed && (cfg->flags & VOSFP_F_RATE_LIMIT) && over_limit(cfg, &key, method))
 				return count(ctx, VOSFP_CNT_RATE_LIMITED, XDP_DROP);

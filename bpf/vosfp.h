@@ -137,6 +137,7 @@ enum vosfp_block_reason {
 	VOSFP_REASON_RATE = 1,		/* over its rate limit for auto_block_after_ms (XDP) */
 	VOSFP_REASON_AUTH_FAILURES = 2,	/* the server refused its credentials auth_failures_max times */
 	VOSFP_REASON_ENUMERATION = 3,	/* the server answered "no such user" not_found_max times */
+	VOSFP_REASON_SCANNER = 4,	/* a scanner's User-Agent (XDP, with VOSFP_F_AUTO_BLOCK) */
 	VOSFP_REASONS			/* one past the last: user space names each (autoblock.c) */
 };
 

@@ -24,9 +24,10 @@ USAGE
 # builds the package from a commit with dpkg-buildpackage, which wants build-essential;
 # Rules-Requires-Root: no, so no fakeroot) and lintian (the package test); libcurl4-openssl-dev
 # and libjson-c-dev (the agent's CrowdSec feed: HTTP(S) and JSON); crowdsec and curl (the
-# CrowdSec tests run their own Local API).
+# CrowdSec tests run their own Local API); libclang-rt-14-dev (libFuzzer and the sanitizers'
+# runtimes for clang 14: make fuzz, tests/build/fuzz_test.sh).
 PACKAGES=(
-	make gcc libc6-dev clang llvm pkg-config
+	make gcc libc6-dev clang llvm pkg-config libclang-rt-14-dev
 	bpftool libbpf-dev libxdp-dev xdp-tools
 	libcyaml-dev libyaml-dev check
 	iproute2 procps

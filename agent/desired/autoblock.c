@@ -25,6 +25,7 @@ static const char *const reason_keys[VOSFP_REASONS] = {
 	[VOSFP_REASON_RATE] = "rate-limit",
 	[VOSFP_REASON_AUTH_FAILURES] = "auth-failures",
 	[VOSFP_REASON_ENUMERATION] = "enumeration",
+	[VOSFP_REASON_SCANNER] = "scanner",
 };
 
 const char *autoblock_reason_key(__u32 reason)

@@ -406,12 +406,12 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 			    VOSFP_AUTO_BLOCK_AFTER_MAX);
 		check_range(y, d, "auto_block.duration_seconds", c->auto_block->duration_seconds, 1,
 			    VOSFP_AUTO_BLOCK_DURATION_MAX);
-		/* Auto-blocks are made by the rate limit and the answer rule: without either the
-		 * setting would do nothing. */
+		/* Auto-blocks are made by the rate limit, the scanner check and the answer rule:
+		 * without one of them the setting would do nothing. */
 		if (enabled(c->auto_block->enabled) && !(c->rate_limit && enabled(c->rate_limit->enabled)) &&
-		    !(c->answers && enabled(c->answers->enabled)))
+		    !(c->answers && enabled(c->answers->enabled)) && !(c->scanners && enabled(c->scanners->enabled)))
 			diag_add(d, f, yamldoc_line(y, "auto_block"),
-				 "auto_block: needs rate_limit or answers (a source is auto-blocked for staying over its rate limit, or for the answers the SIP server gives it): add one of those sections or set auto_block.enabled: false");
+				 "auto_block: needs rate_limit, scanners or answers (a source is auto-blocked for staying over its rate limit, for a scanner's User-Agent, or for the answers the SIP server gives it): add one of those sections or set auto_block.enabled: false");
 		/* The agent writes PATH.tmp and renames it over PATH: a directory cannot be that. */
 		if (c->auto_block->persist_file) {
 			const char *pf = c->auto_block->persist_file;

@@ -164,16 +164,17 @@ static void build_defence(const struct vosfp_config_doc *c, struct vosfp_config 
 		for (int m = 0; m < VOSFP_METHODS; m++)
 			rt->rate[m] = per[m] ? rate_of(per[m]->rate, per[m]->burst, per[m]->burst_given)
 					     : rate_of(rate, rl->burst, rl->burst_given);
-		if (ab && on(ab->enabled)) {
-			rt->flags |= VOSFP_F_AUTO_BLOCK;
-			rt->auto_block_after_ms = (ab->after_given ? ab->after_seconds
-								   : VOSFP_DEFAULT_AUTO_BLOCK_AFTER) * 1000u;
-			rt->auto_block_ms = (ab->duration_given ? ab->duration_seconds
-								: VOSFP_DEFAULT_AUTO_BLOCK_DURATION) * 1000u;
-		}
 	}
 	if (c->scanners && on(c->scanners->enabled))
 		rt->flags |= VOSFP_F_SCANNERS;
+	/* The XDP program's own blocks: a source over its rate limit, or a scanner. */
+	if (ab && on(ab->enabled) && (rt->flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_SCANNERS))) {
+		rt->flags |= VOSFP_F_AUTO_BLOCK;
+		rt->auto_block_after_ms = (ab->after_given ? ab->after_seconds
+							   : VOSFP_DEFAULT_AUTO_BLOCK_AFTER) * 1000u;
+		rt->auto_block_ms = (ab->duration_given ? ab->duration_seconds
+							: VOSFP_DEFAULT_AUTO_BLOCK_DURATION) * 1000u;
+	}
 }
 
 static int cmp_scanner_key(const void *a, const void *b)

@@ -17,6 +17,7 @@ static const struct {
 	{ VOSFP_REASON_RATE, "vosfp/sip-flood" },
 	{ VOSFP_REASON_AUTH_FAILURES, "vosfp/sip-bruteforce" },
 	{ VOSFP_REASON_ENUMERATION, "vosfp/sip-enumeration" },
+	{ VOSFP_REASON_SCANNER, "vosfp/sip-scanner" },
 };
 
 #define ROWS (sizeof(scenario_of) / sizeof(scenario_of[0]))

@@ -131,35 +131,60 @@ object_tag() {
 counter() { pinned_counter "$pins" "$1"; }
 
 # policy_maps: every pinned map that holds policy, as "name id" lines. Counters and the
-# datapath's own LRU and socket maps change with traffic and are left out.
+# datapath's own LRU and socket maps (rate and answer state, auto-blocks and their history: the
+# agent's persist file keeps those) change with traffic and are left out.
 policy_maps() {
 	local f
 	for f in "$pins"/*; do
 		[ -d "$f" ] && continue		# links/: the XDP links, checked by program id
 		case ${f##*/} in
-		xdp_counters | iface_counters | rate_state | auto_blocked | auto_block_horizon | xsks_map) continue ;;
+		xdp_counters | iface_counters | dec_traffic | rate_state | auto_blocked | auto_block_horizon | \
+			auto_block_history | answer_* | xsks_map) continue ;;
 		esac
 		echo "${f##*/} $("$BPFTOOL" map show pinned "$f" | sed -n '1s/^\([0-9]*\):.*/\1/p')"
 	done
 }
 # dump_policy DIR: one file per policy map: a hash or trie's entries, sorted (the lists: their
-# order may differ in a new map); an array's digest and size (the summaries, up to 786,432 slots,
-# in index order).
+# order may differ in a new map); a small array's values in hex, one line per key (sip_config:
+# same_policy checks it field by field); any other map's digest and size (the summaries, up to
+# 786,432 slots, in index order).
 dump_policy() {
-	local name id
+	local name id type size
 	mkdir -p "$1"
 	while read -r name id; do
-		case $("$BPFTOOL" map show id "$id" | sed -n '1s/^[0-9]*: \([a-z_]*\) .*/\1/p') in
+		read -r type size < <("$BPFTOOL" map show id "$id" |
+			sed -n '1s/^[0-9]*: \([a-z_]*\) .*/\1/p; s/.*max_entries \([0-9]*\).*/\1/p' | paste -sd' ')
+		case $type in
 		hash | lpm_trie)
 			"$BPFTOOL" -j map dump id "$id" |
 				python3 -c 'import json,sys; [print(json.dumps(e, sort_keys=True)) for e in json.load(sys.stdin)]' |
 				sort >"$1/$name" ;;
-		*)
+		*) if [ "$type" = array ] && [ "$size" -le 16 ]; then
+			"$BPFTOOL" -j map dump id "$id" | python3 -c 'import json, sys
+for e in json.load(sys.stdin):
+    print(" ".join(e["key"]), "".join(b[2:].zfill(2) for b in e["value"]))' >"$1/$name"
+		else
 			"$BPFTOOL" map dump id "$id" | awk '/"key"/ { n++ } { print } END { printf "slots %d\n", n >"/dev/stderr" }' \
 				2>"$1/$name.slots" | sha256sum >"$1/$name"
-			cat "$1/$name.slots" >>"$1/$name" && rm "$1/$name.slots" ;;
+			cat "$1/$name.slots" >>"$1/$name" && rm "$1/$name.slots"
+		fi ;;
 		esac
 	done < <(policy_maps)
+}
+# same_policy BEFORE AFTER: 0 if map dump AFTER keeps BEFORE. A small array's value may have
+# grown when the new object appended fields (struct vosfp_config does, for each new section):
+# the old bytes must be kept and the appended ones zero, as their features are off until the
+# operator's config turns them on.
+same_policy() {
+	cmp -s "$1" "$2" && return 0
+	python3 - "$1" "$2" <<'PY'
+import sys
+old, new = (dict(l.rsplit(" ", 1) for l in open(f).read().splitlines()) for f in sys.argv[1:])
+ok = old.keys() == new.keys() and all(
+    len(new[k]) > len(old[k]) and new[k].startswith(old[k]) and set(new[k][len(old[k]):]) <= {"0"}
+    for k in old)
+sys.exit(0 if ok else 1)
+PY
 }
 
 # --- the receiver: a UDP socket behind the interface, counting datagrams per source ----------
@@ -314,13 +339,13 @@ else
 		fail "object changed ($old_tag -> $new_tag) but prog $old_id -> '$new_id' (tag $(prog_tag "$new_id"))"
 fi
 dump_policy "$work/after"
-missing=0
+differ=()
 for f in "$work/before"/*; do
-	[ -f "$work/after/${f##*/}" ] && cmp -s "$f" "$work/after/${f##*/}" || missing=$((missing + 1))
+	[ -f "$work/after/${f##*/}" ] && same_policy "$f" "$work/after/${f##*/}" || differ+=("${f##*/}")
 done
 maps=("$work/before"/*)
-[ "$missing" -eq 0 ] && pass "every map keeps every entry (${#maps[@]} policy maps: $entries_before list entries, $slots_before summary slots)" ||
-	fail "$missing policy map(s) differ after the upgrade: $(diff -r "$work/before" "$work/after" | head -5)"
+[ "${#differ[@]}" -eq 0 ] && pass "every map keeps every entry (${#maps[@]} policy maps: $entries_before list entries, $slots_before summary slots)" ||
+	fail "${#differ[@]} policy map(s) differ after the upgrade: ${differ[*]}: $(for m in "${differ[@]}"; do diff "$work/before/$m" "$work/after/$m" 2>&1 | head -4; done)"
 [ "$(sha256sum <"$root/etc/vosfp.yaml")" = "$conffile_sum" ] && pass "the operator's /etc/vosfp.yaml is untouched" ||
 	fail "/etc/vosfp.yaml changed by the upgrade"
 [[ "$(status_of vosfp)" == "install ok installed $(dpkg-deb -f "$new_deb" Version)" ]] && pass "dpkg: $(status_of vosfp)" ||
@@ -355,9 +380,16 @@ dpkg_in_root -r vosfp && [[ "$(status_of vosfp)" == "deinstall ok config-files"*
 	[ "$(prog_id)" = "$id_before" ] && [ ! -e "$root/var/lib/vosfp/pin-path" ] &&
 	pass "remove with a broken /etc/vosfp.yaml: goes on, says the pin path is unknown, the filter stays" ||
 	fail "remove with a broken conffile: $(status_of vosfp), prog '$(prog_id)'; $(tail -3 "$deb_root_log")"
-# Reinstalled over the kept filter, fixed, and removed again: this time the pin path is recorded.
+# Reinstalled over the kept filter, fixed (with the answer rule on, so an egress filter runs too),
+# and removed again: this time the pin path is recorded.
 dpkg_in_root -i /tmp/new.deb || fail "reinstall after remove: $(tail -3 "$deb_root_log")"
-printf '%s\n' "$good_config" >"$root/etc/vosfp.yaml"
+printf '%s\nanswers: {}\n' "$good_config" >"$root/etc/vosfp.yaml"
+conffile_sum=$(sha256sum <"$root/etc/vosfp.yaml")
+egress_on() { ip netns exec "$edge" tc filter show dev "$dev" egress | grep -q "sip_answers"; }
+start_agent "$work/agent-answers.log" || exit 1
+stop_agent
+egress_on && pass "the answer rule on: an egress filter runs on $dev" ||
+	fail "no egress filter on $dev: $(tail -3 "$work/agent-answers.log")"
 dpkg_in_root -r vosfp && [ "$(prog_id)" = "$id_before" ] && [ -e "$pins/blocked_ips" ] &&
 	[ "$(cat "$root/var/lib/vosfp/pin-path")" = "$pin" ] &&
 	pass "remove: the filter stays (program $id_before, pins in place), its pin path recorded for purge" ||
@@ -369,8 +401,8 @@ wait_for 20 counter_is $C_BLOCKED $((before + 100)) && pass "after remove the bl
 [ "$(sha256sum <"$root/etc/vosfp.yaml")" = "$conffile_sum" ] && [ -d "$root/var/lib/vosfp" ] &&
 	[[ "$(status_of vosfp)" == "deinstall ok config-files"* ]] &&
 	pass "remove keeps /etc/vosfp.yaml and /var/lib/vosfp ($(status_of vosfp))" || fail "remove: $(status_of vosfp)"
-dpkg_in_root --purge vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] &&
-	pass "purge: the filter is taken down (no XDP on $dev, no pins)" ||
+dpkg_in_root --purge vosfp && [ -z "$(prog_id)" ] && [ ! -e "$pins" ] && ! egress_on &&
+	pass "purge: the filter is taken down (no XDP and no egress filter on $dev, no pins)" ||
 	fail "purge: prog '$(prog_id)', pins left: $(find "$pins" 2>/dev/null | head -3)"
 [ ! -e "$root/etc/vosfp.yaml" ] && [ ! -e "$root/var/lib/vosfp" ] && purged vosfp &&
 	pass "purge removes /etc/vosfp.yaml and /var/lib/vosfp" || fail "purge: $(status_of vosfp); $(ls -d "$root"/etc/vosfp.yaml "$root"/var/lib/vosfp 2>&1)"

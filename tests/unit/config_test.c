@@ -303,6 +303,13 @@ START_TEST(test_good_flood_defence)
 	ck_assert_uint_eq(s.scanner_count, 0);
 	desired_free(&s);
 
+	/* Scanners alone make timed blocks: auto_block needs no rate limit for them. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/scanners-auto-block.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
+			  VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, 600000);
+	desired_free(&s);
+
 	ck_assert_int_eq(desired_build(CORPUS "/good/flood-defence-defaults.yaml", &s, &d), 0);
 	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
 			  VOSFP_F_RATE_LIMIT | VOSFP_F_SCANNERS);

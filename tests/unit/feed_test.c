@@ -478,6 +478,7 @@ START_TEST(alerts_posted)
 	/* The answer rule's reasons have scenarios of their own. */
 	ck_assert_str_eq(alert_scenario(VOSFP_REASON_AUTH_FAILURES), "vosfp/sip-bruteforce");
 	ck_assert_str_eq(alert_scenario(VOSFP_REASON_ENUMERATION), "vosfp/sip-enumeration");
+	ck_assert_str_eq(alert_scenario(VOSFP_REASON_SCANNER), "vosfp/sip-scanner");
 	/* What comes back under these scenarios is class vosfp; the login names every one. */
 	for (size_t i = 0; i < n; i++)
 		ck_assert_uint_eq(decision_origin_class(DECISION_OWN_ORIGIN, names[i]), VOSFP_ORIGIN_VOSFP);

@@ -14,6 +14,7 @@ TCase *feed_tcase(void);
 TCase *file_trust_tcase(void);
 TCase *lists_tcase(void);
 TCase *safe_path_tcase(void);
+TCase *admission_tcase(void);
 
 int main(void)
 {
@@ -33,6 +34,7 @@ int main(void)
 	suite_add_tcase(s, file_trust_tcase());
 	suite_add_tcase(s, lists_tcase());
 	suite_add_tcase(s, safe_path_tcase());
+	suite_add_tcase(s, admission_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
