@@ -38,6 +38,9 @@ RX=198.19.192.1 TX=198.19.192.2 BLOCKED=198.19.192.66 UNKNOWN=198.19.192.9
 
 in_rx() { nsenter --net="/run/netns/$rx" "$@"; }
 run_agent() { in_rx "$agent" "$@"; }
+# For `... &`: the subshell becomes nsenter and nsenter the program, so $! is the program's pid
+# (through in_rx, $! would be a subshell whose stop leaves the program running).
+bg_in_rx() { exec nsenter --net="/run/netns/$rx" "$@"; }
 
 cleanup() {
 	stop_pid "$xsk_pid"
@@ -134,7 +137,7 @@ rc=$?
 run_agent --down -c "$work/other.yaml" >/dev/null 2>&1
 
 # --- 2 and 3. the link method: what --stats says; removed by someone else, put back ----------------
-run_agent -c "$work/link.yaml" >"$work/agent.log" 2>&1 &
+bg_in_rx "$agent" -c "$work/link.yaml" >"$work/agent.log" 2>&1 &
 daemon_pid=$!
 wait_for 20 grep -q "reconciled in" "$work/agent.log" || { fail "the daemon did not start: $(cat "$work/agent.log")"; exit 1; }
 link_id=$(bpftool link show pinned "$pin/links/cxa0" | sed -n 's/^\([0-9]*\): xdp.*/\1/p')
@@ -178,6 +181,8 @@ send_from "$BLOCKED" 5060 'OPTIONS sip:x SIP/2.0\r\n\r\n' 10
 wait_for 5 counted_blocked $((before + 10)) && pass "after the reattach: 10 from the blocklisted source dropped, counted on the same maps" ||
 	fail "after the reattach: BLOCKED +$(($(blocked) - before)), expected 10"
 stop_pid "$daemon_pid"
+! pgrep -f -- "$agent -c $work/link.yaml" >/dev/null && pass "the daemon stopped (no vosfp-agent on link.yaml left)" ||
+	fail "a vosfp-agent on link.yaml still runs after stopping pid $daemon_pid: $(pgrep -af -- "$agent -c $work/link.yaml")"
 daemon_pid=""
 run_agent --down -c "$work/link.yaml" >/dev/null 2>&1
 
@@ -220,7 +225,7 @@ both_verdicts() {
 # Order 1: xdp-filter first, then vosfp joins its dispatcher.
 in_rx xdp-filter load -m native -f udp cxa0 && filter_loaded=1 && in_rx xdp-filter port -p udp 9999 ||
 	{ fail "xdp-filter load: $(in_rx xdp-filter status 2>&1 | head -3)"; exit 1; }
-run_agent -c "$work/disp.yaml" >"$work/agent.log" 2>&1 &
+bg_in_rx "$agent" -c "$work/disp.yaml" >"$work/agent.log" 2>&1 &
 daemon_pid=$!
 wait_for 20 grep -q "reconciled in" "$work/agent.log" || { fail "the daemon did not start: $(cat "$work/agent.log")"; exit 1; }
 status=$(in_rx xdp-loader status cxa0)
@@ -249,7 +254,7 @@ wait_for 10 back_in && grep -q "cxa0: vosfp's XDP program is no longer attached"
 
 # An AF_XDP socket bound through libxdp (its own XDP program, added to the dispatcher) on queue 0.
 if [ -x "$xsk_count" ]; then
-	in_rx "$xsk_count" cxa0 0 20 >"$work/xsk" 2>&1 &
+	bg_in_rx "$xsk_count" cxa0 0 20 >"$work/xsk" 2>&1 &
 	xsk_pid=$!
 	wait_for 10 grep -q ready "$work/xsk" || fail "xsk_count did not bind: $(cat "$work/xsk")"
 	pb=$(passed)
