@@ -251,7 +251,7 @@ foreign=$(ip -d link show dev "${host}f" | sed -n 's/.*prog\/xdp id \([0-9]*\).*
 sed "s/^interfaces:/interfaces:\n  - name: ${host}f\n    xdp_mode: [generic]/" "$work/vosfp.yaml.good" >"$work/foreign.yaml"
 out=$("$agent" --once -c "$work/foreign.yaml" 2>&1)
 rc=$?
-[ $rc -eq 1 ] && grep -q "${host}f: carries an XDP program vosfp does not own (prog id $foreign)" <<<"$out" &&
+[ $rc -eq 1 ] && grep -q "${host}f carries prog $foreign sip_xdp_prog, attached through netlink (generic), not attached by vosfp" <<<"$out" &&
 	pass "a foreign XDP program is refused (exit 1, named)" || fail "foreign program: rc=$rc $out"
 [ "$(ip -d link show dev "${host}f" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')" = "$foreign" ] &&
 	pass "the foreign program is left in place" || fail "the foreign program was replaced"
