@@ -244,6 +244,7 @@ FUZZ_TARGETS += list_file
 FUZZ_TARGETS += iface_file
 FUZZ_TARGETS += autoblock_persist
 FUZZ_TARGETS += http_request
+FUZZ_TARGETS += lapi_stream
 FUZZ_SECONDS ?= 15
 FUZZ_CC    ?= clang
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -I tests/fuzz
