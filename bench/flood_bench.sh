@@ -38,10 +38,11 @@ fi
 [[ $rounds =~ ^[1-9]$ ]] || { echo "flood_bench: -r wants 1..9 rounds" >&2; exit 2; }
 
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-agent="$root/build/vosfp-agent"
-object="$root/build/sip_logic.bpf.o"
-bench="$root/build/bench/flood_bench"
-trivial="$root/build/trivial.bpf.o"
+out=${VOSFP_OUT_DIR:-$root/build}
+agent="$out/vosfp-agent"
+object="$out/sip_logic.bpf.o"
+bench="$out/bench/flood_bench"
+trivial="$out/trivial.bpf.o"
 PYTHON=${PYTHON:-$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || true)}
 
 die() { echo "flood_bench: $*" >&2; exit 1; }
