@@ -13,12 +13,12 @@ Flood a veth (run as root, after make bench's build) and print Mpps per drop cla
 XDP_DROP program on the same veth in the same run.
   -n ENTRIES  blocklist entries the agent loads (default 1000000)
   -d SECONDS  timed window per flood (default 1)
-  -r ROUNDS   floods per program and class, taking turns; the best counts (default 3)
+  -r ROUNDS   floods per program and class, taking turns; the best counts (default 5)
 Exit status: 0 measured (whether or not a target was met); 1 something did not work; 2 usage.
 EOF
 }
 
-entries=1000000 seconds=1 rounds=3
+entries=1000000 seconds=1 rounds=5
 while getopts "n:d:r:h" opt; do
 	case $opt in
 	n) entries=$OPTARG ;;
