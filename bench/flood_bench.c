@@ -552,14 +552,18 @@ static void print_row(const struct flood_class *c, size_t bytes, const struct ro
 		      const struct rounds *drop, int by_wall)
 {
 	double ratio = drop->best > 0 ? sip->best / drop->best : 0;
+	/* What sip_xdp_prog adds to each packet's whole trip (sending included), in ns. */
+	double extra = sip->best > 0 && drop->best > 0 ? 1e3 / sip->best - 1e3 / drop->best : 0;
 	const char *status = ratio >= TARGET_RATIO ? "ok" : "over";
 
-	printf("%-13s %-38s %5zu %6.3f (%5.3f) %6.3f (%5.3f) %6.3f %6.2f %-6s\n", c->name, c->what,
-	       bytes, sip->best, sip->worst, drop->best, drop->worst, ratio, TARGET_RATIO, status);
+	printf("%-13s %-38s %5zu %6.3f (%5.3f) %6.3f (%5.3f) %6.1f %6.3f %6.2f %-6s\n", c->name,
+	       c->what, bytes, sip->best, sip->worst, drop->best, drop->worst, extra, ratio,
+	       TARGET_RATIO, status);
 	printf("BENCH flood class=%s bytes=%zu mpps=%.3f drop_mpps=%.3f ratio=%.3f target=%.2f status=%s "
-	       "basis=%s mpps_worst=%.3f drop_mpps_worst=%.3f wall_mpps=%.3f drop_wall_mpps=%.3f "
+	       "extra_ns=%.1f basis=%s mpps_worst=%.3f drop_mpps_worst=%.3f wall_mpps=%.3f drop_wall_mpps=%.3f "
 	       "cpu_mpps=%.3f drop_cpu_mpps=%.3f packets=%llu drop_packets=%llu sent=%llu drop_sent=%llu\n",
-	       c->name, bytes, sip->best, drop->best, ratio, TARGET_RATIO, status, by_wall ? "wall" : "cpu",
+	       c->name, bytes, sip->best, drop->best, ratio, TARGET_RATIO, status, extra,
+	       by_wall ? "wall" : "cpu",
 	       sip->worst, drop->worst, sip->best_wall, drop->best_wall, sip->best_cpu, drop->best_cpu,
 	       (unsigned long long)sip->counted, (unsigned long long)drop->counted,
 	       (unsigned long long)sip->sent, (unsigned long long)drop->sent);
@@ -581,10 +585,12 @@ int main(int argc, char **argv)
 	err = setup(&r, &o, &drop_obj);
 	if (!err)
 		printf("\nflood: one sender, native XDP on %s (veth); %s\n"
-		       "Mpps %s: the best (worst) of %d floods of %.1f s per program, taking turns\n"
-		       "%-13s %-38s %5s %14s %14s %6s %6s %-6s\n", o.recv_dev, o.title,
+		       "Mpps %s: the best (worst) of %d floods of %.1f s per program, taking turns;\n"
+		       "+ns: what sip_xdp_prog adds to a packet's whole trip (send, veth, XDP), from the bests\n"
+		       "%-13s %-38s %5s %14s %14s %6s %6s %6s %-6s\n", o.recv_dev, o.title,
 		       o.by_wall ? "by the wall clock" : "per second of CPU the flood had (sender + softirq)",
-		       o.rounds, o.seconds, "class", "frames", "bytes", "vosfp", "XDP_DROP", "ratio", "target", "status");
+		       o.rounds, o.seconds, "class", "frames", "bytes", "vosfp", "XDP_DROP", "+ns", "ratio",
+		       "target", "status");
 	for (int i = optind; !err && i < argc; i++) {
 		char *src = strchr(argv[i], '=') + 1, payload[1024];
 		const struct flood_class *c;

@@ -61,16 +61,11 @@ work="" agent_pid=""
 
 cleanup() {
 	set +e
-	if [ -n "$agent_pid" ]; then
-		kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-	fi
-	[ -n "$work" ] && [ -e "$work/vosfp.yaml" ] && [ -e "/run/netns/$rx_ns" ] &&
-		nsenter --net="/run/netns/$rx_ns" "$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
-	rm -rf "$pin" 2>/dev/null
-	# the agent's reconcile lock for this pin path
-	rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
+	[ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+	# Deleting the namespaces deletes their veths, and with them every XDP attachment.
 	ip netns del "$tx_ns" 2>/dev/null
 	ip netns del "$rx_ns" 2>/dev/null
+	rm -rf "$pin" "/run/vosfp/vosfp${pin//\//_}.lock" 2>/dev/null
 	[ -n "$work" ] && rm -rf "$work"
 }
 trap cleanup EXIT
