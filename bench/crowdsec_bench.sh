@@ -142,16 +142,23 @@ inc_parse=$(sed -n 's/.*parsed in \([0-9.]*\) ms.*/\1/p' <<<"$line")
 inc_apply=$(sed -n 's/.*applied in \([0-9.]*\) ms.*/\1/p' <<<"$line")
 inc_e2e=$(awk -v a="$(cat "$work/poll.t")" -v b="$done_at" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
 
+# status VALUE TARGET: whether a figure met its target (the targets of issue 11 are for the
+# default sizes; other -n/-c values are compared with them all the same).
+status() { [ "$1" -le "$2" ] && echo met || echo MISSED; }
 read -r load _ </proc/loadavg
+extra_kb=$((peak_kb - base_kb))
+st_startup=$(status "$e2e" 1000) st_inc=$(status "$inc_e2e" 50) st_rss=$(status "$extra_kb" 40960)
 printf '\nvosfp CrowdSec feed bench: %s-decision startup answer (%s bytes), %s changes; load average %s\n' \
 	"$decisions" "$(stat -c %s "$work/startup.json")" "$changes" "$load"
-printf '%-34s %10s %10s %10s %12s %14s\n' "figure" "fetch_ms" "parse_ms" "apply_ms" "end_to_end" "target"
-printf '%-34s %10s %10s %10s %9s ms %14s\n' "startup: $in_force in force" "$fetch" "$parse" "$apply" "$e2e" "<= 1000 ms"
-printf '%-34s %10s %10s %10s %9s ms %14s\n' "incremental: $((changes / 2)) new, $((changes / 2)) deleted" \
-	"$inc_fetch" "$inc_parse" "$inc_apply" "$inc_e2e" "<= 50 ms"
-printf '%-34s %10s KB (peak %s KB over a baseline of %s KB) %s\n' "extra peak RSS" "$((peak_kb - base_kb))" "$peak_kb" \
-	"$base_kb" "target <= 40960 KB"
-echo "(end to end: from the request's arrival at the LAPI to the log line saying it is in force, 10 ms resolution)"
-echo "BENCH crowdsec startup decisions=$in_force fetch_ms=$fetch parse_ms=$parse apply_ms=$apply end_to_end_ms=$e2e target_ms=1000"
-echo "BENCH crowdsec incremental changes=$changes fetch_ms=$inc_fetch parse_ms=$inc_parse apply_ms=$inc_apply end_to_end_ms=$inc_e2e target_ms=50"
-echo "BENCH crowdsec rss extra_kb=$((peak_kb - base_kb)) peak_kb=$peak_kb base_kb=$base_kb target_kb=40960"
+printf '%-34s %10s %10s %10s %12s %12s %7s\n' "figure" "fetch_ms" "parse_ms" "apply_ms" "end_to_end" "target" "status"
+printf '%-34s %10s %10s %10s %9s ms %12s %7s\n' "startup: $in_force in force" "$fetch" "$parse" "$apply" "$e2e" \
+	"<= 1000 ms" "$st_startup"
+printf '%-34s %10s %10s %10s %9s ms %12s %7s\n' "incremental: $((changes / 2)) new, $((changes / 2)) deleted" \
+	"$inc_fetch" "$inc_parse" "$inc_apply" "$inc_e2e" "<= 50 ms" "$st_inc"
+printf '%-34s %10s KB (peak %s KB over a baseline of %s KB) target <= 40960 KB %s\n' "extra peak RSS" "$extra_kb" \
+	"$peak_kb" "$base_kb" "$st_rss"
+echo "(end to end: from the request's arrival at the LAPI to the log line saying it is in force, 10 ms resolution;"
+echo " on a shared host the load average above counts: the figures are wall-clock times)"
+echo "BENCH crowdsec startup decisions=$in_force fetch_ms=$fetch parse_ms=$parse apply_ms=$apply end_to_end_ms=$e2e target_ms=1000 status=$st_startup load=$load"
+echo "BENCH crowdsec incremental changes=$changes fetch_ms=$inc_fetch parse_ms=$inc_parse apply_ms=$inc_apply end_to_end_ms=$inc_e2e target_ms=50 status=$st_inc load=$load"
+echo "BENCH crowdsec rss extra_kb=$extra_kb peak_kb=$peak_kb base_kb=$base_kb target_kb=40960 status=$st_rss"
