@@ -101,6 +101,7 @@ crowdsec:
   max_response_mb: 64
 EOF
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+: >"$work/agent.log"	# there before the agent's shell opens it: read at once below
 "$agent" -c "$work/vosfp.yaml" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 
