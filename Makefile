@@ -69,6 +69,7 @@ PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/dif
 	tests/prog/decision_test.c tests/prog/mapped_test.c tests/prog/answers_test.c \
 	tests/prog/answers_differential_test.c tests/prog/repeat_test.c tests/prog/guard_test.c \
 	agent/desired/scanner.c
+PROG_TEST_SRCS += agent/kernel/apply.c
 # The feed's parts without kernel or network: decisions, LAPI answers, the held set, alerts,
 # the secrets' files.
 FEED_SRCS := agent/feeds/decision.c agent/feeds/lapi_stream.c agent/feeds/decision_set.c \

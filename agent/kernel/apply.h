@@ -35,6 +35,8 @@ enum summary_phase {
 	SUMMARY_GROW,		/* old | new: before blocklist entries are added */
 	SUMMARY_FINAL,		/* new: once the entries are where they belong */
 	SUMMARY_UNDO,		/* old again */
+	SUMMARY_SHRINK,		/* new, after GROW: only where old has bits new lacks (GROW wrote
+				 * old|new, which is new everywhere else) */
 };
 
 /* Bring a summary map (fd) from `old` towards `new` for one phase. */

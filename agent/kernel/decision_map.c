@@ -231,7 +231,7 @@ int decision_maps_write(const struct decision_maps *m, const struct decision_ima
 	if (!ret)
 		ret = write_entries(m, remove, 0, err, errlen);
 	if (!ret)
-		ret = summaries(m, old, new, SUMMARY_FINAL, err, errlen);
+		ret = summaries(m, old, new, SUMMARY_SHRINK, err, errlen);
 	return ret;
 }
 
