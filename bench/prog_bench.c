@@ -45,6 +45,8 @@ struct bench_opts {
 	int trials;		/* the median of these is reported */
 	const char *trivial_obj;
 	const char *floor_obj;
+	const char *compare_obj;	/* -c: another build of sip_xdp_prog, measured beside it */
+	const char *only;		/* -k: only the classes whose name contains this */
 };
 
 /* ---- deterministic PRNG (splitmix64): the same list, hence the same tries, on every run ---- */
@@ -627,41 +629,44 @@ static int trial(const struct target *t, const struct bench_class *c, uint32_t r
 }
 
 struct result {
-	struct sample prog, base;	/* medians */
+	struct sample prog, base, other;	/* medians; other: the -c build, if any */
 };
 
-/* Trials of the program and its baseline alternate, so frequency drift and noisy neighbours hit
- * both alike. */
-static int measure(const struct target *prog, const struct target *base,
+/* The median of n trials of one target. */
+static struct sample median_of(double *ns, uint32_t *kernel_ns, int n)
+{
+	qsort(ns, n, sizeof(double), cmp_double);
+	qsort(kernel_ns, n, sizeof(uint32_t), cmp_u32);
+	return (struct sample){ ns[n / 2], kernel_ns[n / 2] };
+}
+
+/* Trials of the program, its baseline (and the build it is compared with, if any) alternate, so
+ * frequency drift and noisy neighbours hit all of them alike. */
+static int measure(const struct target *prog, const struct target *base, const struct target *other,
 		   const struct bench_class *c, const struct bench_opts *o, struct result *r)
 {
-	double pns[o->trials], bns[o->trials];
-	uint32_t pk[o->trials], bk[o->trials];
+	const struct target *t[3] = { prog, base, other };
+	int n = other ? 3 : 2;
+	double ns[3][o->trials];
+	uint32_t kns[3][o->trials];
 	struct sample s;
-	int err;
+	int err = 0;
 
 	/* Warm-up: caches, branch predictors, the trie's hot path. */
-	err = trial(prog, c, o->repeat / 10, &s);
-	if (!err)
-		err = trial(base, c, o->repeat / 10, &s);
+	for (int k = 0; k < n && !err; k++)
+		err = trial(t[k], c, o->repeat / 10, &s);
+	for (int i = 0; i < o->trials && !err; i++)
+		for (int k = 0; k < n && !err; k++) {
+			err = trial(t[k], c, o->repeat, &s);
+			ns[k][i] = s.ns;
+			kns[k][i] = s.kernel_ns;
+		}
 	if (err)
 		return err;
-	for (int i = 0; i < o->trials; i++) {
-		if ((err = trial(prog, c, o->repeat, &s)))
-			return err;
-		pns[i] = s.ns;
-		pk[i] = s.kernel_ns;
-		if ((err = trial(base, c, o->repeat, &s)))
-			return err;
-		bns[i] = s.ns;
-		bk[i] = s.kernel_ns;
-	}
-	qsort(pns, o->trials, sizeof(double), cmp_double);
-	qsort(bns, o->trials, sizeof(double), cmp_double);
-	qsort(pk, o->trials, sizeof(uint32_t), cmp_u32);
-	qsort(bk, o->trials, sizeof(uint32_t), cmp_u32);
-	r->prog = (struct sample){ pns[o->trials / 2], pk[o->trials / 2] };
-	r->base = (struct sample){ bns[o->trials / 2], bk[o->trials / 2] };
+	r->prog = median_of(ns[0], kns[0], o->trials);
+	r->base = median_of(ns[1], kns[1], o->trials);
+	if (other)
+		r->other = median_of(ns[2], kns[2], o->trials);
 	return 0;
 }
 
@@ -742,6 +747,17 @@ static void print_row(const struct bench_class *c, const struct target *base,
 	       r->prog.ns - r->base.ns, ratio, target_of(c), ratio <= target_of(c) ? "ok" : "over");
 }
 
+/* -c: the other build's median from the same rounds, and this build's time as a share of it. */
+static void print_compare(const struct bench_class *c, const struct result *r, int machine)
+{
+	if (machine)
+		printf("BENCH compare class=%s ns=%.2f other_ns=%.2f ratio=%.3f\n", c->name, r->prog.ns,
+		       r->other.ns, r->prog.ns / r->other.ns);
+	else
+		printf("%-19s %-7s %8.2f  (-c build, same rounds; this build %.3fx of it)\n", "",
+		       "other", r->other.ns, r->prog.ns / r->other.ns);
+}
+
 static void print_machine(const struct bench_class *c, const struct target *base,
 			  const struct result *r)
 {
@@ -799,15 +815,17 @@ static int run_floors(const struct floors *fl, const struct bench_class *classes
 		int ret, err;
 		double ratio;
 
-		if (!c)
-			return -ENOENT;
+		if (!c) {	/* left out by -k */
+			r[i].prog.ns = 0;
+			continue;
+		}
 		ret = target_run(&t, c->frame, c->len, 1, NULL);
 		if (ret != f->action) {
 			fprintf(stderr, "prog_bench: %s on %s's frame returned %d, expected %s\n",
 				t.name, c->name, ret, action_name(f->action));
 			return -EINVAL;
 		}
-		if ((err = measure(&t, base, c, o, &r[i])))
+		if ((err = measure(&t, base, NULL, c, o, &r[i])))
 			return err;
 		ratio = r[i].prog.ns / r[i].base.ns;
 		printf("%-19s %-7s %8.2f  %-13s %11.2f %6.2f %6.1f  %-18s %s\n", t.name,
@@ -820,6 +838,8 @@ static int run_floors(const struct floors *fl, const struct bench_class *classes
 		const struct floor_row *f = &floor_rows[i];
 		double ratio = r[i].prog.ns / r[i].base.ns;
 
+		if (!r[i].prog.ns)
+			continue;
 		printf("BENCH floor name=%s frame=%s ns=%.2f baseline_ns=%.2f ratio=%.2f target=%.1f "
 		       "status=%s\n", floor_prog_names[f->prog], f->frame_of, r[i].prog.ns,
 		       r[i].base.ns, ratio, f->target, ratio > f->target ? "above" : "below");
@@ -935,6 +955,40 @@ static double load_average(void)
 	return load;
 }
 
+/* -c: another build of sip_xdp_prog (e.g. the one before a change), loaded on the harness's own
+ * maps wherever a map of the same name exists, so both builds meet the same lists. A map only the
+ * other build has is created empty. */
+static int compare_open(struct harness *h, const char *path, struct bpf_object **obj,
+			struct target *t)
+{
+	struct bpf_program *p;
+	struct bpf_map *m;
+	int err = 0;
+
+	*obj = bpf_object__open_file(path, NULL);
+	if (!*obj) {
+		fprintf(stderr, "prog_bench: cannot open %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_map(m, *obj) {
+		const char *name = bpf_map__name(m);
+		struct bpf_map *ours = bpf_object__find_map_by_name(h->skel->obj, name);
+
+		if (!strchr(name, '.') && ours && (err = bpf_map__reuse_fd(m, bpf_map__fd(ours))))
+			break;
+	}
+	if (!err)
+		err = bpf_object__load(*obj);
+	p = err ? NULL : bpf_object__find_program_by_name(*obj, "sip_xdp_prog");
+	if (!p) {
+		fprintf(stderr, "prog_bench: cannot load sip_xdp_prog of %s on the bench's maps: %s\n",
+			path, strerror(err ? -err : ENOENT));
+		return err ? err : -ENOENT;
+	}
+	*t = (struct target){ .name = "compared", .fd = bpf_program__fd(p) };
+	return 0;
+}
+
 static void usage(FILE *out, const char *argv0)
 {
 	fprintf(out,
@@ -945,6 +999,9 @@ static void usage(FILE *out, const char *argv0)
 		"  -n ENTRIES  blocklist size (default 1000000)\n"
 		"  -r REPEAT   runs per trial, >= 1000 (default 1000000)\n"
 		"  -t TRIALS   trials per figure, the median is reported (default 5)\n"
+		"  -c OBJ      also measure OBJ's sip_xdp_prog (another build) on the same maps,\n"
+		"              its trials interleaved with this build's (A/B in one run)\n"
+		"  -k TEXT     only the classes whose name contains TEXT (and their floors)\n"
 		"exit: 0 measured (targets met or not), 1 load failure or wrong verdict, 2 usage\n",
 		argv0);
 }
@@ -954,8 +1011,10 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	int opt;
 
 	*o = (struct bench_opts){ .entries = 1000000, .repeat = 1000000, .trials = 5 };
-	while ((opt = getopt(argc, argv, "n:r:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:t:c:k:h")) != -1) {
 		switch (opt) {
+		case 'c': o->compare_obj = optarg; break;
+		case 'k': o->only = optarg; break;
 		case 'n': o->entries = strtoul(optarg, NULL, 10); break;
 		case 'r': o->repeat = strtoul(optarg, NULL, 10); break;
 		case 't': o->trials = atoi(optarg); break;
@@ -977,8 +1036,8 @@ static int run(const struct bench_opts *o)
 {
 	static struct bench_class classes[MAX_CLASSES];
 	struct result results[MAX_CLASSES];
-	struct target prog, pass, drop;
-	struct bpf_object *trivial = NULL;
+	struct target prog, pass, drop, other = { 0 };
+	struct bpf_object *trivial = NULL, *compared = NULL;
 	struct floors floors = { 0 };
 	struct blocklist bl;
 	struct load_result load = { 0 };
@@ -1013,8 +1072,18 @@ static int run(const struct bench_opts *o)
 	if (!err)
 		err = floors_open(&floors, o->floor_obj, h.block_fds[VOSFP_LIST_EXACT4],
 				  bpf_map__fd(h.skel->maps.rate_state), invite_ua_offset);
+	if (!err && o->compare_obj)
+		err = compare_open(&h, o->compare_obj, &compared, &other);
 	if (err)
 		goto out;
+	if (o->only) {
+		int kept = 0;
+
+		for (int i = 0; i < n; i++)
+			if (strstr(classes[i].name, o->only))
+				classes[kept++] = classes[i];
+		n = kept;
+	}
 
 	printf("vosfp prog bench: %u-entry blocklist (generated in %.0f ms), %u runs per trial, "
 	       "median of %d trials, CPU %d, load average %.2f\n\n", bl.total, gen_ms, o->repeat,
@@ -1028,10 +1097,17 @@ static int run(const struct bench_opts *o)
 		err = harness_set_config(&h, classes[i].defence ? &defence_on : &summaries_on);
 		if (!err)
 			err = verify(&h, base, &classes[i]);
+		if (!err && o->compare_obj && target_run(&other, classes[i].frame, classes[i].len, 1, NULL) !=
+						 classes[i].action) {
+			fprintf(stderr, "prog_bench: %s: the -c build returns another verdict\n", classes[i].name);
+			err = -EINVAL;
+		}
 		if (!err)
-			err = measure(&prog, base, &classes[i], o, &results[i]);
+			err = measure(&prog, base, o->compare_obj ? &other : NULL, &classes[i], o, &results[i]);
 		if (!err)
 			print_row(&classes[i], base, &results[i]);
+		if (!err && o->compare_obj)
+			print_compare(&classes[i], &results[i], 0);
 		fflush(stdout);
 	}
 	if (err)
@@ -1046,12 +1122,15 @@ static int run(const struct bench_opts *o)
 		const struct target *base = classes[i].action == XDP_DROP ? &drop : &pass;
 
 		print_machine(&classes[i], base, &results[i]);
+		if (o->compare_obj)
+			print_compare(&classes[i], &results[i], 1);
 	}
 	err = run_floors(&floors, classes, n, &pass, &drop, o);
 out:
 	if (err)
 		fprintf(stderr, "prog_bench: aborted (%s)\n", strerror(err < 0 ? -err : err));
 	bpf_object__close(trivial);
+	bpf_object__close(compared);
 	floors_close(&floors);
 	harness_close(&h);
 	blocklist_free(&bl);
