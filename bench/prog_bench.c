@@ -45,7 +45,9 @@ struct bench_opts {
 	int trials;		/* the median of these is reported */
 	const char *trivial_obj;
 	const char *floor_obj;
+	const char *sip_obj;		/* this build's object (its skeleton is built in) */
 	const char *compare_obj;	/* -c: another build of sip_xdp_prog, measured beside it */
+	int images;			/* -i: loaded copies of each build, trials spread over them */
 	const char *only;		/* -k: only the classes whose name contains this */
 };
 
@@ -552,6 +554,17 @@ struct target {
 	int fd;			/* otherwise */
 };
 
+/* One build of a program, loaded as several images: where the JIT places an image moves its
+ * cost by a few percent (two loads of one object differ by up to ~8% here), so trials cycle
+ * through the images. */
+#define IMAGES_MAX 8
+
+struct build {
+	struct target img[IMAGES_MAX];
+	struct bpf_object *obj[IMAGES_MAX];	/* images loaded from a file (not the skeleton's) */
+	int n;
+};
+
 static int target_run(const struct target *t, const uint8_t *frame, size_t len, uint32_t repeat,
 		      uint32_t *kernel_ns)
 {
@@ -642,10 +655,11 @@ static struct sample median_of(double *ns, uint32_t *kernel_ns, int n)
 
 /* Trials of the program, its baseline (and the build it is compared with, if any) alternate, so
  * frequency drift and noisy neighbours hit all of them alike. */
-static int measure(const struct target *prog, const struct target *base, const struct target *other,
+static int measure(const struct build *prog, const struct target *base, const struct build *other,
 		   const struct bench_class *c, const struct bench_opts *o, struct result *r)
 {
-	const struct target *t[3] = { prog, base, other };
+	const struct build only_base = { .img = { *base }, .n = 1 };
+	const struct build *b[3] = { prog, &only_base, other };
 	int n = other ? 3 : 2;
 	double ns[3][o->trials];
 	uint32_t kns[3][o->trials];
@@ -653,11 +667,12 @@ static int measure(const struct target *prog, const struct target *base, const s
 	int err = 0;
 
 	/* Warm-up: caches, branch predictors, the trie's hot path. */
-	for (int k = 0; k < n && !err; k++)
-		err = trial(t[k], c, o->repeat / 10, &s);
+	for (int k = 0; k < n; k++)
+		for (int i = 0; i < b[k]->n && !err; i++)
+			err = trial(&b[k]->img[i], c, o->repeat / 10, &s);
 	for (int i = 0; i < o->trials && !err; i++)
 		for (int k = 0; k < n && !err; k++) {
-			err = trial(t[k], c, o->repeat, &s);
+			err = trial(&b[k]->img[i % b[k]->n], c, o->repeat, &s);
 			ns[k][i] = s.ns;
 			kns[k][i] = s.kernel_ns;
 		}
@@ -825,7 +840,9 @@ static int run_floors(const struct floors *fl, const struct bench_class *classes
 				t.name, c->name, ret, action_name(f->action));
 			return -EINVAL;
 		}
-		if ((err = measure(&t, base, NULL, c, o, &r[i])))
+		const struct build one = { .img = { t }, .n = 1 };
+
+		if ((err = measure(&one, base, NULL, c, o, &r[i])))
 			return err;
 		ratio = r[i].prog.ns / r[i].base.ns;
 		printf("%-19s %-7s %8.2f  %-13s %11.2f %6.2f %6.1f  %-18s %s\n", t.name,
@@ -955,11 +972,10 @@ static double load_average(void)
 	return load;
 }
 
-/* -c: another build of sip_xdp_prog (e.g. the one before a change), loaded on the harness's own
- * maps wherever a map of the same name exists, so both builds meet the same lists. A map only the
- * other build has is created empty. */
-static int compare_open(struct harness *h, const char *path, struct bpf_object **obj,
-			struct target *t)
+/* An image of sip_xdp_prog from path (this build's object, or another build's for -c: the one
+ * before a change), loaded on the harness's own maps wherever a map of the same name exists, so
+ * every image meets the same lists. A map only the other build has is created empty. */
+static int image_open(struct harness *h, const char *path, struct bpf_object **obj, struct target *t)
 {
 	struct bpf_program *p;
 	struct bpf_map *m;
@@ -985,8 +1001,31 @@ static int compare_open(struct harness *h, const char *path, struct bpf_object *
 			path, strerror(err ? -err : ENOENT));
 		return err ? err : -ENOENT;
 	}
-	*t = (struct target){ .name = "compared", .fd = bpf_program__fd(p) };
+	*t = (struct target){ .name = "sip_xdp_prog", .fd = bpf_program__fd(p) };
 	return 0;
+}
+
+/* This build: the harness's program and images - 1 more from its object; the other build (-c):
+ * images from its object. */
+static int builds_open(struct harness *h, const struct bench_opts *o, struct build *self,
+		       struct build *other)
+{
+	int err = 0;
+
+	self->img[0] = (struct target){ .name = "sip_xdp_prog", .h = h };
+	for (self->n = 1; self->n < o->images && !err; self->n++)
+		err = image_open(h, o->sip_obj, &self->obj[self->n], &self->img[self->n]);
+	for (other->n = 0; o->compare_obj && other->n < o->images && !err; other->n++)
+		err = image_open(h, o->compare_obj, &other->obj[other->n], &other->img[other->n]);
+	return err;
+}
+
+static void builds_close(struct build *self, struct build *other)
+{
+	for (int i = 0; i < IMAGES_MAX; i++) {
+		bpf_object__close(self->obj[i]);
+		bpf_object__close(other->obj[i]);
+	}
 }
 
 static void usage(FILE *out, const char *argv0)
@@ -1001,6 +1040,8 @@ static void usage(FILE *out, const char *argv0)
 		"  -t TRIALS   trials per figure, the median is reported (default 5)\n"
 		"  -c OBJ      also measure OBJ's sip_xdp_prog (another build) on the same maps,\n"
 		"              its trials interleaved with this build's (A/B in one run)\n"
+		"  -i IMAGES   load each build this many times, trials spread over the copies\n"
+		"              (1-8, default 1; the JIT's placement moves an image's cost by a few %%)\n"
 		"  -k TEXT     only the classes whose name contains TEXT (and their floors)\n"
 		"exit: 0 measured (targets met or not), 1 load failure or wrong verdict, 2 usage\n",
 		argv0);
@@ -1010,9 +1051,10 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 {
 	int opt;
 
-	*o = (struct bench_opts){ .entries = 1000000, .repeat = 1000000, .trials = 5 };
-	while ((opt = getopt(argc, argv, "n:r:t:c:k:h")) != -1) {
+	*o = (struct bench_opts){ .entries = 1000000, .repeat = 1000000, .trials = 5, .images = 1 };
+	while ((opt = getopt(argc, argv, "n:r:t:c:k:i:h")) != -1) {
 		switch (opt) {
+		case 'i': o->images = atoi(optarg); break;
 		case 'c': o->compare_obj = optarg; break;
 		case 'k': o->only = optarg; break;
 		case 'n': o->entries = strtoul(optarg, NULL, 10); break;
@@ -1023,8 +1065,9 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 		}
 	}
 	if (argc - optind != 3 || o->repeat < 1000 || o->trials < 1 || o->trials > 101 ||
-	    o->entries >= BENCH_MAP_MAX)
+	    o->entries >= BENCH_MAP_MAX || o->images < 1 || o->images > IMAGES_MAX)
 		return -EINVAL;
+	o->sip_obj = argv[optind];
 	o->trivial_obj = argv[optind + 1];
 	o->floor_obj = argv[optind + 2];
 	return 0;
@@ -1036,8 +1079,9 @@ static int run(const struct bench_opts *o)
 {
 	static struct bench_class classes[MAX_CLASSES];
 	struct result results[MAX_CLASSES];
-	struct target prog, pass, drop, other = { 0 };
-	struct bpf_object *trivial = NULL, *compared = NULL;
+	struct target pass, drop;
+	struct build prog = { 0 }, other = { 0 };
+	struct bpf_object *trivial = NULL;
 	struct floors floors = { 0 };
 	struct blocklist bl;
 	struct load_result load = { 0 };
@@ -1054,7 +1098,6 @@ static int run(const struct bench_opts *o)
 		blocklist_free(&bl);
 		return EXIT_RUNTIME;
 	}
-	prog = (struct target){ .name = "sip_xdp_prog", .h = &h };
 	err = trivial_open(o->trivial_obj, &trivial, &pass, &drop);
 	if (!err)
 		err = harness_set_config(&h, &summaries_on);
@@ -1072,8 +1115,8 @@ static int run(const struct bench_opts *o)
 	if (!err)
 		err = floors_open(&floors, o->floor_obj, h.block_fds[VOSFP_LIST_EXACT4],
 				  bpf_map__fd(h.skel->maps.rate_state), invite_ua_offset);
-	if (!err && o->compare_obj)
-		err = compare_open(&h, o->compare_obj, &compared, &other);
+	if (!err)
+		err = builds_open(&h, o, &prog, &other);
 	if (err)
 		goto out;
 	if (o->only) {
@@ -1086,8 +1129,9 @@ static int run(const struct bench_opts *o)
 	}
 
 	printf("vosfp prog bench: %u-entry blocklist (generated in %.0f ms), %u runs per trial, "
-	       "median of %d trials, CPU %d, load average %.2f\n\n", bl.total, gen_ms, o->repeat,
-	       o->trials, sched_getcpu(), load_average());
+	       "median of %d trials over %d image%s of each program, CPU %d, load average %.2f\n\n",
+	       bl.total, gen_ms, o->repeat, o->trials, o->images, o->images == 1 ? "" : "s",
+	       sched_getcpu(), load_average());
 	print_load(&bl, &load);
 	print_summaries(&h);
 	print_header();
@@ -1097,11 +1141,12 @@ static int run(const struct bench_opts *o)
 		err = harness_set_config(&h, classes[i].defence ? &defence_on : &summaries_on);
 		if (!err)
 			err = verify(&h, base, &classes[i]);
-		if (!err && o->compare_obj && target_run(&other, classes[i].frame, classes[i].len, 1, NULL) !=
-						 classes[i].action) {
-			fprintf(stderr, "prog_bench: %s: the -c build returns another verdict\n", classes[i].name);
-			err = -EINVAL;
-		}
+		for (int k = 0; k < other.n && !err; k++)
+			if (target_run(&other.img[k], classes[i].frame, classes[i].len, 1, NULL) != classes[i].action) {
+				fprintf(stderr, "prog_bench: %s: the -c build returns another verdict\n",
+					classes[i].name);
+				err = -EINVAL;
+			}
 		if (!err)
 			err = measure(&prog, base, o->compare_obj ? &other : NULL, &classes[i], o, &results[i]);
 		if (!err)
@@ -1130,7 +1175,7 @@ out:
 	if (err)
 		fprintf(stderr, "prog_bench: aborted (%s)\n", strerror(err < 0 ? -err : err));
 	bpf_object__close(trivial);
-	bpf_object__close(compared);
+	builds_close(&prog, &other);
 	floors_close(&floors);
 	harness_close(&h);
 	blocklist_free(&bl);
