@@ -128,6 +128,25 @@ SUMMARY(allowed_v6_sum);
 SUMMARY(blocked_v6_wide);
 SUMMARY(allowed_v6_wide);
 
+/* The IPv6 blocklist's prefix index (bpf/vosfp.h): the /24s its short prefixes cover whole, the
+ * prefix lengths near each /32, and its prefixes in a hash (probed by length, never walked). */
+SUMMARY(blocked_v6_full);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VOSFP_V6_LEN_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u64);
+} blocked_v6_len SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VOSFP_BLOCKLIST_DEFAULT_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vosfp_lpm6_key);
+	__type(value, vosfp_list_value);
+} blocked_nets6_h SEC(".maps");
+
 /* Flood defence state. LRU: a flood from spoofed sources evicts old entries instead of filling
  * the map, so a real source's state can be lost (it starts again with a full bucket) but no new
  * source is ever refused. Shared by all CPUs: a per-source limit must see every CPU's packets. */
@@ -193,28 +212,107 @@ static __always_inline bool listed4(void *near, void *full, void *exact, void *p
 	return bpf_map_lookup_elem(prefixes, &key) != NULL;
 }
 
+static __always_inline bool bit_set(void *summary, __u32 bit)
+{
+	__u32 word = bit >> 6;
+	__u64 *bits = bpf_map_lookup_elem(summary, &word);
+
+	return bits && (*bits & (1ULL << (bit & 63)));
+}
+
+enum { PROBE_MISS, PROBE_HIT, PROBE_ASK_TRIE };
+
+/* Is addr inside a prefix of prefix_hash (blocked_nets6_h) of a length that blocked_v6_len's
+ * `bucket` lists? One hash probe per length: {L, addr's first L bits}. A full bucket
+ * (VOSFP_V6_LENS_MORE): the trie must decide. */
+static __always_inline int probe_lengths(void *lens, void *prefix_hash, __u32 bucket,
+					 const struct vosfp_addr6 *addr)
+{
+	__u64 *word = bpf_map_lookup_elem(lens, &bucket), w;
+	__u32 a[4];
+
+	if (!word)
+		return PROBE_ASK_TRIE;
+	w = *word;
+	if (!w)
+		return PROBE_MISS;
+	if ((w & 0xFF) == VOSFP_V6_LENS_MORE)
+		return PROBE_ASK_TRIE;
+	__builtin_memcpy(a, addr->addr, sizeof(a));
+	for (int i = 0; i < VOSFP_V6_LENS; i++) {
+		struct vosfp_lpm6_key key;
+		__u32 len = (w >> (8 * i)) & 0xFF, *k = (__u32 *)&key;
+
+		if (!len)
+			break;
+		k[0] = len;
+#pragma unroll
+		for (int j = 0; j < 4; j++) {
+			__s32 bits = (__s32)len - 32 * j;
+			__u32 mask = bits >= 32 ? ~0u : bits <= 0 ? 0 : ~0u << (32 - bits);
+
+			k[1 + j] = a[j] & bpf_htonl(mask);
+		}
+		if (bpf_map_lookup_elem(prefix_hash, &key))
+			return PROBE_HIT;
+	}
+	return PROBE_MISS;
+}
+
+/* The blocklist's prefix index (bpf/vosfp.h) for a source whose v6_sum bit is near32: PROBE_HIT
+ * listed, PROBE_MISS not, PROBE_ASK_TRIE the exact hash and the trie must decide. Entries of /32
+ * and longer set the v6_sum bit: only then are the /32's bucket and the exact hash probed. Shorter
+ * ones set the /24's v6_wide bit: only then are v6_full and the /24's bucket looked at. */
+static __always_inline int indexed6(void *wide, void *exact, void *full, void *lens, void *prefix_hash,
+				    const struct vosfp_addr6 *addr, __u32 top32, bool near32)
+{
+	__u32 b32 = vosfp_v6_len_bucket(top32), b24 = vosfp_v6_len_bucket24(top32);
+	int r;
+
+	if (near32) {
+		r = probe_lengths(lens, prefix_hash, b32, addr);
+		if (r != PROBE_MISS)
+			return r;
+		if (bpf_map_lookup_elem(exact, addr))
+			return PROBE_HIT;
+	}
+	if (!bit_set(wide, top32 >> 8))
+		return PROBE_MISS;
+	if (bit_set(full, top32 >> 8))
+		return PROBE_HIT;
+	if (near32 && b24 == b32)
+		return PROBE_MISS;	/* probed above */
+	return probe_lengths(lens, prefix_hash, b24, addr);
+}
+
 /* Under `flag` (bpf/vosfp.h): the /32's hashed bit first (entries of /32 and longer, the usual
- * ones), then the /24's direct bit (shorter entries); both clear settles "not listed". */
+ * ones), then the /24's direct bit (shorter entries); both clear settles "not listed". With the
+ * blocklist's prefix index (full, lens, prefix_hash: NULL for the allowlist, whose branch then
+ * compiles away) under VOSFP_F_V6_PREFIX_INDEX too, the trie is walked only for a full bucket. */
 static __always_inline bool listed6(void *sum, void *wide, __u32 flag, void *exact, void *prefixes,
+				    void *full, void *lens, void *prefix_hash,
 				    const struct vosfp_addr6 *addr, const struct vosfp_config *cfg)
 {
 	struct vosfp_lpm6_key key = { .prefixlen = 128 };
 
 	if (cfg->flags & flag) {
 		__u32 top32, bit, word;
+		bool near32;
 		__u64 *bits;
+		int r;
 
 		__builtin_memcpy(&top32, addr->addr, sizeof(top32));
 		top32 = bpf_ntohl(top32);
 		bit = vosfp_v6_sum_bit(top32);
 		word = bit >> 6;
 		bits = bpf_map_lookup_elem(sum, &word);
-		if (bits && !(*bits & (1ULL << (bit & 63)))) {
-			bit = top32 >> 8;
-			word = bit >> 6;
-			bits = bpf_map_lookup_elem(wide, &word);
-			if (bits && !(*bits & (1ULL << (bit & 63))))
-				return false;
+		near32 = !bits || (*bits & (1ULL << (bit & 63)));
+		if (lens && (cfg->flags & VOSFP_F_V6_PREFIX_INDEX)) {
+			r = indexed6(wide, exact, full, lens, prefix_hash, addr, top32, near32);
+			if (r != PROBE_ASK_TRIE)
+				return r == PROBE_HIT;
+		} else if (!near32 && !bit_set(wide, top32 >> 8)) {
+			return false;
 		}
 	}
 	if (bpf_map_lookup_elem(exact, addr))
@@ -227,7 +325,8 @@ static __always_inline bool is_blocked(const struct frame *f, const struct vosfp
 {
 	if (f->is_v6)
 		return listed6(&blocked_v6_sum, &blocked_v6_wide, VOSFP_F_V6_SUMMARY_BLOCK, &blocked_ips6,
-			       &blocked_nets6, &f->saddr6, cfg);
+			       &blocked_nets6, &blocked_v6_full, &blocked_v6_len, &blocked_nets6_h,
+			       &f->saddr6, cfg);
 	return listed4(&blocked_v4_sum, &blocked_v4_full, &blocked_ips, &blocked_nets, f->saddr4, cfg);
 }
 
@@ -235,7 +334,7 @@ static __always_inline bool is_allowed(const struct frame *f, const struct vosfp
 {
 	if (f->is_v6)
 		return listed6(&allowed_v6_sum, &allowed_v6_wide, VOSFP_F_V6_SUMMARY_ALLOW, &allowed_ips6,
-			       &allowed_nets6, &f->saddr6, cfg);
+			       &allowed_nets6, NULL, NULL, NULL, &f->saddr6, cfg);
 	return listed4(&allowed_v4_sum, NULL, &allowed_ips, &allowed_nets, f->saddr4, cfg);
 }
 

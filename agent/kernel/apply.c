@@ -107,10 +107,11 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 	return ret;
 }
 
-/* Write the words of a summary a phase needs: GROW old|new where new adds bits, FINAL
- * new where it differs from old, UNDO old wherever the two differ. All in one batch: a first
- * start with a big list changes most of the 262144 words. */
-int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase)
+/* Write the words of a summary a phase needs: GROW old and new together (summary_grow) where
+ * that differs from old, FINAL new where it differs from old, UNDO old wherever the two differ.
+ * All in one batch: a first start with a big list changes most of the 262144 words. */
+int apply_summary(int fd, enum summary_kind k, const uint64_t *old, const uint64_t *new,
+		  enum summary_phase phase)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
 	__u32 *keys = malloc(SUMMARY_WORDS * sizeof(*keys));
@@ -123,10 +124,15 @@ int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary
 		goto out;
 	}
 	for (__u32 i = 0; i < SUMMARY_WORDS; i++) {
-		if (old[i] == new[i] || (phase == SUMMARY_GROW && !(new[i] & ~old[i])))
+		uint64_t grown;
+
+		if (old[i] == new[i])
+			continue;
+		grown = phase == SUMMARY_GROW ? summary_grow(k, old[i], new[i]) : 0;
+		if (phase == SUMMARY_GROW && grown == old[i])
 			continue;
 		keys[n] = i;
-		values[n++] = phase == SUMMARY_GROW ? old[i] | new[i] : phase == SUMMARY_FINAL ? new[i] : old[i];
+		values[n++] = phase == SUMMARY_GROW ? grown : phase == SUMMARY_FINAL ? new[i] : old[i];
 	}
 	count = n;
 	if (n && bpf_map_update_batch(fd, keys, values, &count, &opts)) {

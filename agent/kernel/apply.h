@@ -25,13 +25,16 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 int apply_scanners(int fd, const struct vosfp_scanner_key *want, unsigned n,
 		   const struct vosfp_scanner_key *have, unsigned m);
 
+#include "summary.h"
+
 enum summary_phase {
-	SUMMARY_GROW,		/* old | new: before blocklist entries are added */
+	SUMMARY_GROW,		/* old and new (summary_grow): before blocklist entries are added */
 	SUMMARY_FINAL,		/* new: once the entries are where they belong */
 	SUMMARY_UNDO,		/* old again */
 };
 
-/* Bring a summary map (fd) from `old` towards `new` for one phase. */
-int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase);
+/* Bring a summary map (fd, of kind k) from `old` towards `new` for one phase. */
+int apply_summary(int fd, enum summary_kind k, const uint64_t *old, const uint64_t *new,
+		  enum summary_phase phase);
 
 #endif

@@ -29,12 +29,16 @@ static int open_pinned(const char *pin_path, const char *name)
 
 #define LOOKUP_BATCH 65536
 
-/* Hash maps: a million keys in a few batch syscalls. 1 = done, 0 = not supported here. */
+/* Hash maps (keys laid out as list map m's): a million keys in a few batch syscalls. 1 = done,
+ * 0 = not supported here. */
 static int read_list_batch(int fd, enum vosfp_list_map m, struct prefix_set *set)
 {
 	static __u8 keys[LOOKUP_BATCH * VOSFP_LIST_KEY_MAX];
 	static vosfp_list_value values[LOOKUP_BATCH];
-	struct vosfp_prefix probe = { .family = m == VOSFP_LIST_EXACT4 ? 4 : 6, .len = m == VOSFP_LIST_EXACT4 ? 32 : 128 };
+	struct vosfp_prefix probe = {
+		.family = m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_NETS4 ? 4 : 6,
+		.len = m == VOSFP_LIST_EXACT4 ? 32 : m == VOSFP_LIST_EXACT6 ? 128 : 0,
+	};
 	__u8 scratch[VOSFP_LIST_KEY_MAX];
 	size_t key_size = vosfp_prefix_key(&probe, scratch);
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -61,19 +65,20 @@ static int read_list_batch(int fd, enum vosfp_list_map m, struct prefix_set *set
 	}
 }
 
-static int read_list(int fd, enum vosfp_list_map m, struct prefix_set *set)
+/* is_hash: a hash map (the exact ones, the prefix index), read in batches where the kernel can. */
+static int read_list(int fd, enum vosfp_list_map m, int is_hash, struct prefix_set *set)
 {
 	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
 	struct vosfp_prefix p;
 	void *prev = NULL;
 
-	if (m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_EXACT6) {
+	if (is_hash) {
 		int ret = read_list_batch(fd, m, set);
 
 		if (ret)
 			return ret < 0 ? ret : 0;
 	}
-	/* LPM tries: one key at a time. */
+	/* LPM tries (and hashes without batches): one key at a time. */
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		vosfp_prefix_from_key(m, next, &p);
 		if (prefix_set_add(set, &p))
@@ -156,7 +161,7 @@ static int read_lists(const char *pin_path, const char *const *names, struct pre
 		if (fd < 0)
 			return -errno;
 		*size = map_size(fd);
-		err = set ? read_list(fd, m, set) : 0;
+		err = set ? read_list(fd, m, m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_EXACT6, set) : 0;
 		close(fd);
 		if (err)
 			return err;
@@ -164,6 +169,22 @@ static int read_lists(const char *pin_path, const char *const *names, struct pre
 	if (set)
 		prefix_set_finish(set);
 	return 0;
+}
+
+/* blocked_nets6_h (bpf/vosfp.h), when pinned; its contents only with_lists. */
+static int read_blocked_index(const char *pin_path, struct observed *o, int with_lists)
+{
+	int fd = open_pinned(pin_path, pins_block_index_map), err = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	o->blocked_index_pinned = 1;
+	if (with_lists)
+		err = read_list(fd, VOSFP_LIST_NETS6, 1, &o->blocked_index);
+	close(fd);
+	if (!err)
+		prefix_set_finish(&o->blocked_index);
+	return err;
 }
 
 static enum vosfp_xdp_mode mode_of(__u8 attach_mode)
@@ -280,6 +301,8 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 	err = read_lists(pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
 		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
+	if (!err)
+		err = read_blocked_index(pin_path, o, with_lists);
 	if (!err)
 		err = read_scanners(pin_path, o);
 	if (!err) {
