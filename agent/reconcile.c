@@ -415,6 +415,7 @@ static int execute(struct txn *t)
 	t->swap = p->new_maps || p->swap_program;
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
 		t->index_fds.fd[m] = m == VOSFP_LIST_NETS6 ? t->dp.block_index_fd : -1;
+	t->index_fds.index_keys = 1;
 	t->recs = calloc(p->iface_count + 1, sizeof(*t->recs));
 	if (!t->recs) {
 		datapath_close(&t->dp);

@@ -212,9 +212,11 @@ static inline __u32 vosfp_v6_sum_bit(__u32 top32)
  *    word its v6_sum bit lies in), one of /25 to /31 in the bucket of its /24 (that of the /24's
  *    first /32), probed only for sources whose v6_wide bit is set. Sharing a bucket only costs
  *    probes: a probe finds only a prefix that covers the source.
- *  - blocked_nets6_h: every prefix of blocked_nets6 (shorter than /128) again, in a HASH with the
- *    same key (struct vosfp_lpm6_key, host bits zero): a length L of the source's bucket is one
- *    lookup of {L, the source's first L bits}.
+ *  - blocked_nets6_h: every prefix of blocked_nets6 (shorter than /128) again, in a HASH keyed by
+ *    its "marked address" (struct vosfp_addr6): its first address with the bit just past the
+ *    prefix set, so the 16 bytes name the length too (2001:db8::/32 -> 2001:db8:8000::). A length
+ *    L of the source's bucket is one lookup of the source's first L bits, marked: the same 16-byte
+ *    key an exact lookup hashes (a 20-byte key with the length beside it cost ~5 ns more a probe).
  * Exact addresses (/128) stay in blocked_ips6. Read only under VOSFP_F_V6_PREFIX_INDEX together
  * with VOSFP_F_V6_SUMMARY_BLOCK; the agent sets it once the three are filled. The trie keeps every
  * prefix too: it decides for a full bucket and for whoever writes the lists without the agent. */

@@ -63,6 +63,16 @@ static int write_keys(int fd, const __u8 *keys, size_t key_size, size_t n, int a
 	return 0;
 }
 
+/* p's key in its map of fds (key: VOSFP_LIST_KEY_MAX bytes); returns the key's size. */
+static size_t list_key(const struct list_fds *fds, const struct vosfp_prefix *p, __u8 *key)
+{
+	if (fds->index_keys && vosfp_prefix_map(p) == VOSFP_LIST_NETS6) {
+		vosfp_prefix_index_key(p, key);
+		return sizeof(struct vosfp_addr6);
+	}
+	return vosfp_prefix_key(p, key);
+}
+
 int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, size_t *done,
 	       char *err, size_t errlen)
 {
@@ -78,7 +88,7 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 		__u8 scratch[VOSFP_LIST_KEY_MAX];
 
 		probe.len = m == VOSFP_LIST_EXACT4 ? 32 : m == VOSFP_LIST_EXACT6 ? 128 : 0;
-		key_size[m] = vosfp_prefix_key(&probe, scratch);
+		key_size[m] = list_key(fds, &probe, scratch);
 		keys[m] = malloc(counts[m] * key_size[m] + 1);
 		if (!keys[m])
 			ret = -ENOMEM;
@@ -87,17 +97,21 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 	for (size_t i = 0; !ret && i < s->n; i++) {
 		enum vosfp_list_map m = vosfp_prefix_map(&s->v[i]);
 
-		vosfp_prefix_key(&s->v[i], keys[m] + counts[m]++ * key_size[m]);
+		list_key(fds, &s->v[i], keys[m] + counts[m]++ * key_size[m]);
 	}
 	for (int m = 0; !ret && m < VOSFP_LIST_MAPS; m++) {
 		size_t before = *done;
 
 		ret = write_keys(fds->fd[m], keys[m], key_size[m], counts[m], add, done);
 		if (ret) {
+			const __u8 *key = keys[m] + (*done - before) * key_size[m];
 			struct vosfp_prefix p;
 			char text[VOSFP_PREFIX_STRLEN];
 
-			vosfp_prefix_from_key(m, keys[m] + (*done - before) * key_size[m], &p);
+			if (fds->index_keys && m == VOSFP_LIST_NETS6)
+				vosfp_prefix_from_index_key(key, &p);
+			else
+				vosfp_prefix_from_key(m, key, &p);
 			snprintf(err, errlen, "%s %s: %s", add ? "adding" : "removing",
 				 vosfp_prefix_str(&p, text, sizeof(text)), strerror(-ret));
 		}

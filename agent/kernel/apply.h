@@ -9,9 +9,12 @@
 #include "prefix_set.h"
 #include "scanner.h"
 
-/* The four maps of one list (block or allow), indexed by enum vosfp_list_map. */
+/* The four maps of one list (block or allow), indexed by enum vosfp_list_map. index_keys: the
+ * v6 prefixes' map is the blocklist's prefix index (blocked_nets6_h), keyed by marked addresses
+ * (vosfp_prefix_index_key), not the trie's keys. */
 struct list_fds {
 	int fd[VOSFP_LIST_MAPS];
+	int index_keys;
 };
 
 /* Add (add=1) or delete every prefix of s. On failure returns a negative errno with the first

@@ -114,6 +114,10 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		is_block = !is_summary && !strncmp(name, "blocked_", 8);
 		is_allow = !is_summary && !strncmp(name, "allowed_", 8);
 
+		/* The object's own data (.rodata: constant tables) is never pinned, and bpffs refuses
+		 * to even look a dotted name up (EPERM). */
+		if (strchr(name, '.'))
+			continue;
 		if (how == DP_REUSE_PINS || survives_new_maps(name)) {
 			ret = reuse(map, want->pin_path);
 			if (ret) {

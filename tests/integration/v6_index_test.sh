@@ -60,14 +60,16 @@ blocklist:
 CFG
 }
 
-# index_prefixes: the keys of the pinned blocked_nets6_h, as sorted prefix text.
+# index_prefixes: the keys of the pinned blocked_nets6_h, as sorted prefix text (a key is the
+# prefix's first address with the bit just past the prefix set: bpf/vosfp.h).
 index_prefixes() {
 	"$BPFTOOL" -j map dump pinned "$pin/blocked_nets6_h" | python3 -c '
 import ipaddress, json, sys
 out = []
 for e in json.load(sys.stdin):
-    k = bytes(int(b, 16) for b in e["key"])
-    out.append(str(ipaddress.IPv6Network((k[4:20], int.from_bytes(k[:4], "little")))))
+    k = int.from_bytes(bytes(int(b, 16) for b in e["key"]), "big")
+    last = 127 - ((k & -k).bit_length() - 1)
+    out.append(str(ipaddress.IPv6Network((k & ~(1 << (127 - last)), last))))
 print(" ".join(sorted(out)))'
 }
 

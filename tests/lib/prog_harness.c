@@ -172,8 +172,10 @@ static int list_update(const int *fds, int mirror_fd, const struct vosfp_prefix 
 
 	vosfp_prefix_key(p, key);
 	err = key_update(fds[m], key, add);
-	if (!err && m == VOSFP_LIST_NETS6 && mirror_fd >= 0)
+	if (!err && m == VOSFP_LIST_NETS6 && mirror_fd >= 0) {
+		vosfp_prefix_index_key(p, key);
 		err = key_update(mirror_fd, key, add);
+	}
 	return err;
 }
 
@@ -272,8 +274,13 @@ static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		vosfp_prefix_from_key(m, next, &p);
 		summary_add(&p, blocklist, sums);
-		if (mirror_fd >= 0 && key_update(mirror_fd, next, 1))
-			return -errno;
+		if (mirror_fd >= 0) {
+			__u8 index_key[sizeof(struct vosfp_addr6)];
+
+			vosfp_prefix_index_key(&p, index_key);
+			if (key_update(mirror_fd, index_key, 1))
+				return -errno;
+		}
 		memcpy(key, next, sizeof(key));
 		prev = key;
 	}
@@ -308,6 +315,33 @@ int harness_sync_summaries(struct harness *h)
 	}
 	return err;
 }
+int harness_snapshot(struct harness *h, uint64_t *saved[SUMMARY_KINDS])
+{
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		saved[k] = malloc(SUMMARY_BYTES);
+		if (!saved[k]) {
+			while (k--)
+				free(saved[k]);
+			return -ENOMEM;
+		}
+		memcpy(saved[k], h->sums[k], SUMMARY_BYTES);
+	}
+	return 0;
+}
+
+int harness_restore(struct harness *h, uint64_t *saved[SUMMARY_KINDS])
+{
+	int err = 0;
+
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		if (!err)
+			err = write_summary(h->sum_fds[k], saved[k], h->sums[k]);
+		free(h->sums[k]);
+		h->sums[k] = saved[k];
+	}
+	return err;
+}
+
 int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
 		       uint32_t *ns_per_run)
 {
