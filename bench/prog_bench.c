@@ -321,6 +321,9 @@ static int blocklist_load(struct harness *h, const struct blocklist *bl, struct 
 /* As the agent runs it: every summary in use. */
 static const struct vosfp_config summaries_on = { .flags = HARNESS_SUMMARIES };
 
+/* With the flood defence on: set up by defence_setup. */
+static struct vosfp_config defence_on;
+
 /* How much a summary can settle: the share of its bits set (a source meeting a set bit goes on
  * to the hash and the trie). */
 static double summary_density(const uint64_t *words)
@@ -653,36 +656,49 @@ static struct sample median_of(double *ns, uint32_t *kernel_ns, int n)
 	return (struct sample){ ns[n / 2], kernel_ns[n / 2] };
 }
 
-/* Trials of the program, its baseline (and the build it is compared with, if any) alternate, so
- * frequency drift and noisy neighbours hit all of them alike. */
-static int measure(const struct build *prog, const struct target *base, const struct build *other,
-		   const struct bench_class *c, const struct bench_opts *o, struct result *r)
+/* One figure: a build run on a class's frame; its median once measured. */
+struct item {
+	const struct build *b;
+	const struct bench_class *c;
+	struct sample med;
+};
+
+/* The trials of every item alternate, round after round, so frequency drift and noisy neighbours
+ * hit all of them alike; a build's trials cycle through its images. */
+static int measure_items(struct item *it, int n, const struct bench_opts *o)
 {
-	const struct build only_base = { .img = { *base }, .n = 1 };
-	const struct build *b[3] = { prog, &only_base, other };
-	int n = other ? 3 : 2;
-	double ns[3][o->trials];
-	uint32_t kns[3][o->trials];
+	double ns[n][o->trials];
+	uint32_t kns[n][o->trials];
 	struct sample s;
 	int err = 0;
 
 	/* Warm-up: caches, branch predictors, the trie's hot path. */
 	for (int k = 0; k < n; k++)
-		for (int i = 0; i < b[k]->n && !err; i++)
-			err = trial(&b[k]->img[i], c, o->repeat / 10, &s);
+		for (int i = 0; i < it[k].b->n && !err; i++)
+			err = trial(&it[k].b->img[i], it[k].c, o->repeat / 10, &s);
 	for (int i = 0; i < o->trials && !err; i++)
 		for (int k = 0; k < n && !err; k++) {
-			err = trial(&b[k]->img[i % b[k]->n], c, o->repeat, &s);
+			err = trial(&it[k].b->img[i % it[k].b->n], it[k].c, o->repeat, &s);
 			ns[k][i] = s.ns;
 			kns[k][i] = s.kernel_ns;
 		}
-	if (err)
-		return err;
-	r->prog = median_of(ns[0], kns[0], o->trials);
-	r->base = median_of(ns[1], kns[1], o->trials);
-	if (other)
-		r->other = median_of(ns[2], kns[2], o->trials);
-	return 0;
+	for (int k = 0; k < n && !err; k++)
+		it[k].med = median_of(ns[k], kns[k], o->trials);
+	return err;
+}
+
+/* A class: the program, its baseline (and the build it is compared with, if any), on its frame. */
+static int measure(const struct build *prog, const struct target *base, const struct build *other,
+		   const struct bench_class *c, const struct bench_opts *o, struct result *r)
+{
+	const struct build only_base = { .img = { *base }, .n = 1 };
+	struct item it[3] = { { .b = prog, .c = c }, { .b = &only_base, .c = c }, { .b = other, .c = c } };
+	int err = measure_items(it, other ? 3 : 2, o);
+
+	r->prog = it[0].med;
+	r->base = it[1].med;
+	r->other = it[2].med;
+	return err;
 }
 
 static const char *action_name(int action)
@@ -864,6 +880,207 @@ static int run_floors(const struct floors *fl, const struct bench_class *classes
 	return 0;
 }
 
+/* ---- goals: each class held to its reference, both measured in the same rounds ---- */
+
+/* Issue 14's targets: a class against a sibling class, a floor or a program with less to do,
+ * never against a figure from another run. */
+#define GOAL_V6_PREFIX	1.3	/* blocked_v6_prefix <= 1.3 x blocked_v6_exact, every length */
+#define GOAL_DEFENCE	2.0	/* the defence INVITE <= 2 x the same INVITE with the defence off */
+#define GOAL_NON_SIP_NS	2.0	/* non-SIP UDP <= floor_parse + 2 ns */
+
+static void print_goal(const char *name, const struct item *c, const struct item *ref,
+		       const char *ref_name, int extra)
+{
+	double v = extra ? c->med.ns - ref->med.ns : c->med.ns / ref->med.ns;
+	double target = extra ? GOAL_NON_SIP_NS : !strcmp(name, "defence") ? GOAL_DEFENCE : GOAL_V6_PREFIX;
+	const char *status = v <= target ? "ok" : "over";
+
+	printf("%-10s %-19s %8.2f  %-29s %8.2f  %s%6.2f%s  %s%.1f%s  %s\n", name, c->c->name, c->med.ns,
+	       ref_name, ref->med.ns, extra ? "+" : "", v, extra ? " ns" : "x  ", extra ? "<= +" : "<= ",
+	       target, extra ? " ns" : "x  ", status);
+	printf("BENCH goal name=%s class=%s ns=%.2f reference=%s reference_ns=%.2f %s=%.2f target=%.2f "
+	       "status=%s\n", name, c->c->name, c->med.ns, ref_name, ref->med.ns, extra ? "extra_ns" : "ratio",
+	       v, target, status);
+}
+
+static int run_goals(struct harness *h, const struct build *prog, const struct build *plain,
+		     const struct floors *fl, const struct bench_class *classes, int n,
+		     const struct bench_opts *o)
+{
+	const struct bench_class *prefix = class_named(classes, n, "blocked_v6_prefix"),
+				 *exact = class_named(classes, n, "blocked_v6_exact"),
+				 *defence = class_named(classes, n, "invite_v4_defence"),
+				 *dns = class_named(classes, n, "udp_v4_dns");
+	const struct build floor = { .img = { { .name = "floor_parse", .fd = fl->fds[FLOOR_PARSE] } }, .n = 1 };
+	struct item it[2];
+	int err = 0;
+
+	printf("\ngoals: each class against its reference, measured in the same rounds\n");
+	printf("%-10s %-19s %8s  %-29s %8s  %-10s  %-10s  %s\n", "goal", "class", "ns/pkt", "reference",
+	       "ns/pkt", "measured", "target", "status");
+	if (prefix && exact) {
+		it[0] = (struct item){ .b = prog, .c = prefix };
+		it[1] = (struct item){ .b = prog, .c = exact };
+		err = harness_set_config(h, &summaries_on);
+		if (!err && !(err = measure_items(it, 2, o)))
+			print_goal("v6_prefix", &it[0], &it[1], exact->name, 0);
+	}
+	if (!err && defence) {
+		/* The same frame through an image whose own config has the defence off. */
+		it[0] = (struct item){ .b = prog, .c = defence };
+		it[1] = (struct item){ .b = plain, .c = defence };
+		err = harness_set_config(h, &defence_on);
+		if (!err && !(err = measure_items(it, 2, o)))
+			print_goal("defence", &it[0], &it[1], "the same INVITE, defence off", 0);
+	}
+	if (!err && dns) {
+		it[0] = (struct item){ .b = prog, .c = dns };
+		it[1] = (struct item){ .b = &floor, .c = dns };
+		err = harness_set_config(h, &summaries_on);
+		if (!err && !(err = measure_items(it, 2, o)))
+			print_goal("non_sip", &it[0], &it[1], "floor_parse", 1);
+	}
+	fflush(stdout);
+	return err;
+}
+
+/* ---- every IPv6 prefix length: a source covered by one blocked prefix of that length ---- */
+
+static void flip_bit(uint8_t *a, unsigned i)
+{
+	a[i / 8] ^= 0x80 >> (i % 8);
+}
+
+/* Is addr covered by the generated list (its v6 prefixes, /16 to /64, or a host)? */
+static int generated_covers(const struct blocklist *bl, const uint8_t *addr)
+{
+	uint8_t key[VOSFP_LIST_KEY_MAX];
+
+	if (keyset_has(&bl->maps[VOSFP_LIST_EXACT6], addr))
+		return 1;
+	for (int len = list_mix[VOSFP_LIST_NETS6].min_len; len <= list_mix[VOSFP_LIST_NETS6].max_len; len++) {
+		struct vosfp_prefix p = { .family = 6, .len = (__u8)len };
+
+		memcpy(p.addr, addr, 16);
+		clear_host_bits(&p);
+		vosfp_prefix_key(&p, key);
+		if (keyset_has(&bl->maps[VOSFP_LIST_NETS6], key))
+			return 1;
+	}
+	return 0;
+}
+
+/* For each length L, one blocked prefix P_L = B/L alone beside the generated list: B lies in
+ * 2001:db8::/32, which the generator keeps clear, and the source S_L inside P_L is drawn again
+ * until no generated entry covers it, so P_L alone decides. P_L is taken out again (and the
+ * summaries restored) before the next length. A length found over the target is measured twice
+ * more (the same source) and keeps the median of the three: on a shared host one trial series in
+ * 129 can meet a burst of other work. */
+#define SWEEP_LENGTHS 129
+#define SWEEP_AGAIN 2
+
+struct sweep_point {
+	char src[INET6_ADDRSTRLEN];
+	double ns, exact_ns, ratio;
+};
+
+static int sweep_length(struct harness *h, const struct build *prog, const struct bench_class *exact,
+			const struct blocklist *bl, const struct target *drop, const struct bench_opts *o,
+			int len, uint64_t r, struct sweep_point *pt)
+{
+	static const uint8_t b[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x5e, 0xed, 0x5e, 0xed,
+				       0x5e, 0xed, 0x5e, 0xed, 0x5e, 0xed, 0x5e, 0xed };
+	static struct bench_class c;
+	struct vosfp_prefix p = { .family = 6, .len = (__u8)len };
+	uint64_t *saved[SUMMARY_KINDS];
+	struct item it[2];
+	uint8_t a[16];
+	int err;
+
+	memcpy(p.addr, b, 16);
+	clear_host_bits(&p);
+	do {	/* host bits that no generated entry covers (the same for every r) */
+		uint64_t x = r;
+
+		memcpy(a, p.addr, 16);
+		for (int i = len; i < 128; i++)
+			if ((x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 63)
+				flip_bit(a, i);
+		r = x;
+	} while (generated_covers(bl, a));
+	if ((err = harness_snapshot(h, saved)))
+		return err;
+	err = harness_block(h, &p);
+	c = *exact;
+	c.name = "blocked_v6_len";
+	addr_text(6, a, c.src);
+	c.spec.src = c.src;
+	c.len = frame_build(&c.spec, c.frame, sizeof(c.frame));
+	if (!err)
+		err = verify(h, drop, &c);
+	it[0] = (struct item){ .b = prog, .c = &c };
+	it[1] = (struct item){ .b = prog, .c = exact };
+	if (!err)
+		err = measure_items(it, 2, o);
+	if (!err)
+		err = harness_unlist(h, 1, &p);
+	if (harness_restore(h, saved) && !err)
+		err = -EIO;
+	memcpy(pt->src, c.src, sizeof(pt->src));
+	pt->ns = it[0].med.ns;
+	pt->exact_ns = it[1].med.ns;
+	pt->ratio = pt->ns / pt->exact_ns;
+	return err;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+	return cmp_double(&((const struct sweep_point *)a)->ratio, &((const struct sweep_point *)b)->ratio);
+}
+
+static int run_v6_sweep(struct harness *h, const struct build *prog, const struct bench_class *exact,
+			const struct blocklist *bl, const struct target *drop, const struct bench_opts *o)
+{
+	struct bench_opts quick = *o;
+	struct sweep_point pt[SWEEP_LENGTHS];
+	double worst = 0;
+	int worst_len = 0, again = 0, err;
+
+	quick.repeat = o->repeat / 10 > 1000 ? o->repeat / 10 : 1000;
+	err = harness_set_config(h, &summaries_on);
+	printf("\nIPv6 prefix lengths 0-128: a source covered by one blocked prefix of that length, against "
+	       "blocked_v6_exact in the same rounds (%u runs per trial): ratio\n", quick.repeat);
+	for (int len = 0; len < SWEEP_LENGTHS && !err; len++) {
+		err = sweep_length(h, prog, exact, bl, drop, &quick, len, 0x5eed + len, &pt[len]);
+		if (!err && pt[len].ratio > GOAL_V6_PREFIX) {
+			struct sweep_point three[1 + SWEEP_AGAIN] = { pt[len] };
+
+			for (int k = 1; k <= SWEEP_AGAIN && !err; k++)
+				err = sweep_length(h, prog, exact, bl, drop, &quick, len, 0x5eed + len, &three[k]);
+			qsort(three, 1 + SWEEP_AGAIN, sizeof(three[0]), cmp_point);
+			pt[len] = three[SWEEP_AGAIN / 2];
+			again++;
+		}
+		if (err)
+			break;
+		if (pt[len].ratio > worst) {
+			worst = pt[len].ratio;
+			worst_len = len;
+		}
+		printf("BENCH v6len len=%d source=%s ns=%.2f exact_ns=%.2f ratio=%.3f\n", len, pt[len].src,
+		       pt[len].ns, pt[len].exact_ns, pt[len].ratio);
+	}
+	if (err)
+		return err;
+	for (int len = 0; len < SWEEP_LENGTHS; len++)
+		printf("  /%-3d %5.2f%s", len, pt[len].ratio, len % 8 == 7 || len == SWEEP_LENGTHS - 1 ? "\n" : "");
+	printf("%d length%s over %.2f measured twice more (median of three kept)\n", again, again == 1 ? "" : "s",
+	       GOAL_V6_PREFIX);
+	printf("BENCH goal name=v6_prefix_every_length worst_len=%d ratio=%.2f target=%.2f remeasured=%d status=%s\n",
+	       worst_len, worst, GOAL_V6_PREFIX, again, worst <= GOAL_V6_PREFIX ? "ok" : "over");
+	return 0;
+}
+
 /* ---- setup ---- */
 
 static int trivial_open(const char *path, struct bpf_object **obj, struct target *pass,
@@ -919,7 +1136,6 @@ static int allowlist_load(struct harness *h)
  * over millions of runs from one source, yet every run does the whole accounting (lookup,
  * division, compare-and-swap) a real limit does. The User-Agent is searched for and looked up
  * like any other. */
-static struct vosfp_config defence_on;
 
 static int defence_setup(struct harness *h)
 {
@@ -974,9 +1190,12 @@ static double load_average(void)
 
 /* An image of sip_xdp_prog from path (this build's object, or another build's for -c: the one
  * before a change), loaded on the harness's own maps wherever a map of the same name exists, so
- * every image meets the same lists. A map only the other build has is created empty. */
-static int image_open(struct harness *h, const char *path, struct bpf_object **obj, struct target *t)
+ * every image meets the same lists. A map only the other build has is created empty. With own_cfg,
+ * the image has a sip_config of its own holding it (the same lists under another config). */
+static int image_open(struct harness *h, const char *path, struct bpf_object **obj, struct target *t,
+		      const struct vosfp_config *own_cfg)
 {
+	__u32 zero = 0;
 	struct bpf_program *p;
 	struct bpf_map *m;
 	int err = 0;
@@ -990,11 +1209,16 @@ static int image_open(struct harness *h, const char *path, struct bpf_object **o
 		const char *name = bpf_map__name(m);
 		struct bpf_map *ours = bpf_object__find_map_by_name(h->skel->obj, name);
 
+		if (own_cfg && !strcmp(name, "sip_config"))
+			continue;
 		if (!strchr(name, '.') && ours && (err = bpf_map__reuse_fd(m, bpf_map__fd(ours))))
 			break;
 	}
 	if (!err)
 		err = bpf_object__load(*obj);
+	if (!err && own_cfg &&
+	    bpf_map_update_elem(bpf_map__fd(bpf_object__find_map_by_name(*obj, "sip_config")), &zero, own_cfg, 0))
+		err = -errno;
 	p = err ? NULL : bpf_object__find_program_by_name(*obj, "sip_xdp_prog");
 	if (!p) {
 		fprintf(stderr, "prog_bench: cannot load sip_xdp_prog of %s on the bench's maps: %s\n",
@@ -1006,25 +1230,28 @@ static int image_open(struct harness *h, const char *path, struct bpf_object **o
 }
 
 /* This build: the harness's program and images - 1 more from its object; the other build (-c):
- * images from its object. */
+ * images from its object; plain: this build's images with a config of their own, the defence off. */
 static int builds_open(struct harness *h, const struct bench_opts *o, struct build *self,
-		       struct build *other)
+		       struct build *other, struct build *plain)
 {
 	int err = 0;
 
+	for (plain->n = 0; plain->n < o->images && !err; plain->n++)
+		err = image_open(h, o->sip_obj, &plain->obj[plain->n], &plain->img[plain->n], &summaries_on);
 	self->img[0] = (struct target){ .name = "sip_xdp_prog", .h = h };
 	for (self->n = 1; self->n < o->images && !err; self->n++)
-		err = image_open(h, o->sip_obj, &self->obj[self->n], &self->img[self->n]);
+		err = image_open(h, o->sip_obj, &self->obj[self->n], &self->img[self->n], NULL);
 	for (other->n = 0; o->compare_obj && other->n < o->images && !err; other->n++)
-		err = image_open(h, o->compare_obj, &other->obj[other->n], &other->img[other->n]);
+		err = image_open(h, o->compare_obj, &other->obj[other->n], &other->img[other->n], NULL);
 	return err;
 }
 
-static void builds_close(struct build *self, struct build *other)
+static void builds_close(struct build *self, struct build *other, struct build *plain)
 {
 	for (int i = 0; i < IMAGES_MAX; i++) {
 		bpf_object__close(self->obj[i]);
 		bpf_object__close(other->obj[i]);
+		bpf_object__close(plain->obj[i]);
 	}
 }
 
@@ -1080,7 +1307,7 @@ static int run(const struct bench_opts *o)
 	static struct bench_class classes[MAX_CLASSES];
 	struct result results[MAX_CLASSES];
 	struct target pass, drop;
-	struct build prog = { 0 }, other = { 0 };
+	struct build prog = { 0 }, other = { 0 }, plain = { 0 };
 	struct bpf_object *trivial = NULL;
 	struct floors floors = { 0 };
 	struct blocklist bl;
@@ -1116,7 +1343,7 @@ static int run(const struct bench_opts *o)
 		err = floors_open(&floors, o->floor_obj, h.block_fds[VOSFP_LIST_EXACT4],
 				  bpf_map__fd(h.skel->maps.rate_state), invite_ua_offset);
 	if (!err)
-		err = builds_open(&h, o, &prog, &other);
+		err = builds_open(&h, o, &prog, &other, &plain);
 	if (err)
 		goto out;
 	if (o->only) {
@@ -1171,11 +1398,17 @@ static int run(const struct bench_opts *o)
 			print_compare(&classes[i], &results[i], 1);
 	}
 	err = run_floors(&floors, classes, n, &pass, &drop, o);
+	if (!err)
+		err = run_goals(&h, &prog, &plain, &floors, classes, n, o);
+	/* Last: it adds a prefix of every length, ::/0 included, to the blocklist. -k names it
+	 * blocked_v6_len. */
+	if (!err && class_named(classes, n, "blocked_v6_exact") && (!o->only || strstr("blocked_v6_len", o->only)))
+		err = run_v6_sweep(&h, &prog, class_named(classes, n, "blocked_v6_exact"), &bl, &drop, o);
 out:
 	if (err)
 		fprintf(stderr, "prog_bench: aborted (%s)\n", strerror(err < 0 ? -err : err));
 	bpf_object__close(trivial);
-	builds_close(&prog, &other);
+	builds_close(&prog, &other, &plain);
 	floors_close(&floors);
 	harness_close(&h);
 	blocklist_free(&bl);

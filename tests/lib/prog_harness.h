@@ -51,6 +51,12 @@ int harness_sync_summaries(struct harness *h);
 #define HARNESS_SUMMARIES (VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW | \
 			   VOSFP_F_V6_PREFIX_INDEX)
 
+/* The summaries as they are now (saved: SUMMARY_KINDS arrays, allocated here), and back to them
+ * (the maps and the harness's copy; saved is freed): harness_unlist leaves the summaries as they
+ * were, so entries listed and unlisted in between leave them exactly as saved. */
+int harness_snapshot(struct harness *h, uint64_t *saved[SUMMARY_KINDS]);
+int harness_restore(struct harness *h, uint64_t *saved[SUMMARY_KINDS]);
+
 /* Run one frame once; returns the XDP action or a negative errno. */
 int harness_run(struct harness *h, const uint8_t *frame, size_t len);
 
