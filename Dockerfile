@@ -6,16 +6,19 @@
 FROM debian:12 AS build
 # What `make all` needs: a C compiler and libc headers (agent, vosfp-send), clang/llvm (the BPF
 # object), bpftool (vmlinux.h and the skeleton), and the -dev packages pkg-config asks for
-# (libbpf, libxdp: the Makefile links both; libcyaml, libyaml: the config parser).
+# (libbpf, libxdp: the Makefile links both; libcyaml, libyaml: the config parser; libcurl and
+# json-c: the CrowdSec feed).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       make gcc libc6-dev clang llvm pkg-config bpftool \
-      libbpf-dev libxdp-dev libcyaml-dev libyaml-dev \
+      libbpf-dev libxdp-dev libcyaml-dev libyaml-dev libcurl4-openssl-dev libjson-c-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 # Only what `make all` and `make install` read (tests, benches and docs stay out of the image).
 COPY Makefile ./
+# The version's one source (the Makefile reads it for the agent's --version and the man pages).
+COPY debian/changelog debian/
 COPY bpf/ bpf/
 COPY agent/ agent/
 COPY tools/ tools/
@@ -39,10 +42,11 @@ RUN make all PREFIX=/usr/local KERNEL_BTF="$KERNEL_BTF" \
 # --- runtime stage --------------------------------------------------------------------------------
 FROM debian:12-slim
 # The agent links libbpf1, libcyaml1 and libyaml-0-2 (libelf1 and zlib1g come with libbpf1; libxdp
-# is linked --as-needed and not needed). iproute2 and bpftool are for the operator scripts.
+# is linked --as-needed and not needed), libcurl4 and libjson-c5 (the CrowdSec feed; ca-certificates
+# for an https LAPI without a ca_file). iproute2 and bpftool are for the operator scripts.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libbpf1 libcyaml1 libyaml-0-2 iproute2 bpftool \
+      libbpf1 libcyaml1 libyaml-0-2 libcurl4 libjson-c5 ca-certificates iproute2 bpftool \
  && rm -rf /var/lib/apt/lists/*
 
 # Agent (sbin), vosfp-send (bin), the XDP object (lib/vosfp), and the scripts, schema and

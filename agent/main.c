@@ -12,6 +12,8 @@
 #include <bpf/libbpf.h>
 
 #include "autoblock_map.h"
+#include "crowdsec_check.h"
+#include "crowdsec_feed.h"
 #include "desired.h"
 #include "lists.h"
 #include "log.h"
@@ -23,11 +25,14 @@
 #include "stats.h"
 #include "watch.h"
 
-#define VOSFP_VERSION "0.1.0"
+/* From debian/changelog, through the Makefile: the package and --version never disagree. */
+#ifndef VOSFP_VERSION
+#error "VOSFP_VERSION comes from debian/changelog: build with make"
+#endif
 
 enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-enum mode { MODE_RUN, MODE_DRY_RUN, MODE_ONCE, MODE_STATS, MODE_DOWN, MODE_CHECK_LIST };
+enum mode { MODE_RUN, MODE_DRY_RUN, MODE_ONCE, MODE_STATS, MODE_DOWN, MODE_CHECK_LIST, MODE_PIN_PATH };
 
 static void usage(FILE *out, const char *argv0)
 {
@@ -39,12 +44,16 @@ static void usage(FILE *out, const char *argv0)
 		"  (none)        reconcile, then watch the config and list files and keep reconciling;\n"
 		"                with metrics.listen in the config, serve GET /metrics (Prometheus)\n"
 		"  -n, --dry-run validate the config and print the plan against the live kernel state;\n"
-		"                changes nothing; without privileges it plans against an empty kernel\n"
+		"                changes nothing; without privileges it plans against an empty kernel;\n"
+		"                with a crowdsec section, says whether the LAPI answers the key\n"
 		"      --once    reconcile once and exit\n"
-		"      --stats   print the counters, in total and per interface, list sizes and\n"
-		"                live auto-blocks (source, reason, time left)\n"
+		"      --stats   print the counters, in total and per interface, list sizes,\n"
+		"                live auto-blocks (source, reason, time left) and CrowdSec\n"
+		"                decisions by origin\n"
 		"                (--json for JSON)\n"
 		"      --down    detach from every interface, unpin, remove state\n"
+		"      --pin-path  print the pin path the config names (for scripts and packaging);\n"
+		"                exit 2 if the config cannot be read\n"
 		"      --check-list FILE...  validate list files (one address or CIDR per line);\n"
 		"                changes nothing, needs no privileges (for scripts and editors);\n"
 		"                --canonical prints the valid entries, canonical, on stdout\n"
@@ -56,7 +65,8 @@ static void usage(FILE *out, const char *argv0)
 		"  -V, --version      version\n"
 		"\n"
 		"Exit status: 0 success; 1 runtime failure (attach failed and was rolled back, kernel\n"
-		"refused); 2 usage error or invalid config.\n",
+		"refused); 2 usage error, invalid config, or a pin or lock directory another user\n"
+		"could change.\n",
 		argv0);
 }
 
@@ -73,8 +83,11 @@ static int dry_run(const char *config)
 		fprintf(stderr, "%s: invalid, nothing would change (%zu problem%s)\n", config, d.count,
 			d.count == 1 ? "" : "s");
 		diag_clear(&d);
+		desired_free(&want);
 		return EXIT_USAGE;
 	}
+	diag_print(&d, stderr);	/* the warnings of a valid config */
+	diag_clear(&d);
 	if (access(want.bpf_object, R_OK))
 		fprintf(stderr, "warning: bpf_object %s: %s: a real run would fail\n", want.bpf_object,
 			strerror(errno));
@@ -93,6 +106,10 @@ static int dry_run(const char *config)
 			printf("metrics: GET /metrics on %s (served by the running agent)\n", want.metrics_listen);
 		plan_print(&p, &want, &have, stdout);
 		plan_free(&p);
+		if (want.crowdsec.enabled) {
+			fflush(stdout);
+			crowdsec_dry_run(&want.crowdsec, VOSFP_VERSION, stdout);
+		}
 	}
 	observed_free(&have);
 	desired_free(&want);
@@ -141,9 +158,9 @@ static enum reconcile_result watched_reconcile(struct watcher *w, const char *co
 			files[i + 1] = files_of->list_files[i];
 		watcher_set(w, files, files_of->list_file_count + 1);
 	}
-	/* An invalid config left nothing read to compare (want is empty); the config's own watch,
-	 * armed all along, sees its next edit. */
-	*raced = r != RECONCILE_INVALID && changed_since_read(config, want);
+	/* An invalid config keeps the stamps of what was read (desired_build): a fix that raced the
+	 * read, or came before a list file's new watch, asks for another round as well. */
+	*raced = changed_since_read(config, want);
 	return r;
 }
 
@@ -156,6 +173,8 @@ struct daemon {
 	struct reload_stats reloads;
 	struct autoblock_watch blocks;
 	long long next_tick;			/* monotonic ms of the next auto-block reading */
+	struct feed *feed;			/* the crowdsec section's (its network is a thread's) */
+	int feed_slot;				/* its eventfd's index in the pollfds, -1: none */
 };
 
 static int render_metrics(void *ctx, FILE *out)
@@ -166,11 +185,17 @@ static int render_metrics(void *ctx, FILE *out)
 	int ret = stats_collect(dm->want->pin_path, (const size_t (*)[SNAP_FAMILIES])dm->lists, &s, err,
 				sizeof(err));
 
+	struct feed_status fs;
+
 	if (ret) {
 		log_msg(LOG_WARNING, "metrics: %s", err);
 		return ret;
 	}
+	/* The decisions in force are the feed's to count: it holds them. */
+	feed_get_status(dm->feed, &fs);
+	memcpy(s.decisions, fs.held, sizeof(s.decisions));
 	metrics_write(&s, &dm->reloads, out);
+	metrics_write_feed(&fs, out);
 	snapshot_free(&s);
 	return 0;
 }
@@ -192,7 +217,12 @@ static unsigned daemon_fill(void *ctx, struct pollfd *fds, unsigned max, long lo
 
 	*deadline_ms = -1;
 	if (dm->metrics)
-		n = metrics_server_pollfds(dm->metrics, fds, max, deadline_ms);
+		n = metrics_server_pollfds(dm->metrics, fds, max - 1, deadline_ms);
+	dm->feed_slot = -1;
+	if (feed_fd(dm->feed) >= 0) {
+		dm->feed_slot = (int)n;
+		fds[n++] = (struct pollfd){ .fd = feed_fd(dm->feed), .events = POLLIN };
+	}
 	if (*deadline_ms < 0 || dm->next_tick < *deadline_ms)
 		*deadline_ms = dm->next_tick;
 	return n;
@@ -205,9 +235,12 @@ static void daemon_serve(void *ctx, const struct pollfd *fds, unsigned n)
 
 	if (dm->metrics)
 		metrics_server_serve(dm->metrics, fds, n);
+	if (dm->feed_slot >= 0 && (unsigned)dm->feed_slot < n && fds[dm->feed_slot].revents)
+		feed_serve(dm->feed);
 	now = mono_ms();
 	if (now >= dm->next_tick) {
 		autoblock_watch_tick(&dm->blocks, dm->want->pin_path);
+		feed_tick(dm->feed, &dm->blocks.seen);
 		/* From now, not from the missed deadline: a late tick never causes a burst of them. */
 		dm->next_tick = now + AUTOBLOCK_TICK_MS;
 	}
@@ -275,10 +308,47 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desired *want)
 {
 	metrics_server_close(dm->metrics);
+	feed_free(dm->feed);
 	autoblock_watch_free(&dm->blocks);
 	list_cache_drop(cache);
 	desired_free(want);
 	watcher_free(dm->w);
+}
+
+/* The daemon started on an invalid config (an edit the previous agent never applied, found by an
+ * upgrade's restart or a reboot): nothing changes, so what is pinned keeps filtering, never an
+ * empty policy; each change of the config or a list file it names is tried, as a running agent
+ * would, until one is valid. *stop says SIGTERM/SIGINT came first. */
+static enum reconcile_result await_valid_config(struct daemon *dm, const char *config, struct desired *want,
+						struct list_cache *cache, int *raced, int *stop)
+{
+	enum reconcile_result r = RECONCILE_INVALID;
+	char why[128];
+
+	log_msg(LOG_WARNING, "%s: invalid at start (the lines above say where): nothing changed, whatever "
+		"is pinned keeps filtering; waiting for a valid edit", config);
+	*stop = 0;
+	while (r == RECONCILE_INVALID) {
+		enum watch_event ev = WATCH_RELOAD;
+
+		if (*raced)
+			snprintf(why, sizeof(why), "a file changed while it was being read");
+		else
+			ev = watcher_wait(dm->w, why, sizeof(why));
+		if (ev == WATCH_STOP) {
+			log_msg(LOG_INFO, "%s: exiting; filtering stays in place (vosfp-agent --down removes it)", why);
+			*stop = 1;
+			return r;
+		}
+		if (ev == WATCH_ERROR) {
+			log_msg(LOG_ERR, "watching failed: %s", strerror(errno));
+			return RECONCILE_FAILED;
+		}
+		log_msg(LOG_INFO, "reload: %s", why);
+		desired_free(want);
+		r = counted_reconcile(dm, config, NULL, want, cache, raced);
+	}
+	return r;
 }
 
 /* Foreground daemon: reconcile, then reconcile again on every change until told to stop. */
@@ -286,12 +356,12 @@ static int run(const char *config)
 {
 	struct desired want, next;
 	struct list_cache cache = { 0 };
-	struct daemon dm = { .w = watcher_new(), .want = &want };
+	struct daemon dm = { .w = watcher_new(), .want = &want, .feed = feed_new(VOSFP_VERSION), .feed_slot = -1 };
 	struct watch_source src = { .fill = daemon_fill, .serve = daemon_serve, .ctx = &dm };
 	struct watcher *w = dm.w;
 	enum reconcile_result r;
 	char why[128];
-	int raced;
+	int raced, stop = 0;
 
 	/* A reload of a million-entry list allocates tens of MB of short-lived arrays; handing them
 	 * back to the kernel after each reload makes the next one page-fault them in again (costly
@@ -299,19 +369,25 @@ static int run(const char *config)
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);	/* glibc's maximum */
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 
-	if (!w) {
+	if (!w || !dm.feed) {
 		log_msg(LOG_ERR, "cannot set up inotify/signals: %s", strerror(errno));
+		feed_free(dm.feed);
+		watcher_free(w);
 		return EXIT_RUNTIME;
 	}
 	watcher_set(w, &config, 1);
 	r = counted_reconcile(&dm, config, NULL, &want, &cache, &raced);
+	if (r == RECONCILE_INVALID)
+		r = await_valid_config(&dm, config, &want, &cache, &raced, &stop);
 	if (r != RECONCILE_OK) {
 		daemon_free(&dm, &cache, &want);
-		return r == RECONCILE_INVALID ? EXIT_USAGE : EXIT_RUNTIME;
+		return stop ? EXIT_OK : EXIT_RUNTIME;
 	}
 	metrics_follow(&dm);
-	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist, want.runtime.repeat_within_ms);
 	autoblock_watch_tick(&dm.blocks, want.pin_path);	/* blocks already in place: logged once */
+	feed_follow(dm.feed, &want);
+	feed_tick(dm.feed, &dm.blocks.seen);
 	dm.next_tick = mono_ms() + AUTOBLOCK_TICK_MS;
 	watcher_set_source(w, &src);
 	for (;;) {
@@ -339,7 +415,10 @@ static int run(const char *config)
 				desired_free(&want);
 				want = next;
 				metrics_follow(&dm);
-				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist);
+				autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist,
+						       want.runtime.repeat_within_ms);
+				feed_follow(dm.feed, &want);
+				feed_tick(dm.feed, &dm.blocks.seen);
 			} else {
 				desired_free(&next);
 				if (dm.metrics == NULL && want.metrics_listen[0])
@@ -371,7 +450,7 @@ static int pin_path_of(const char *config, char *out, size_t len, int strict)
 
 	if (!loaded && strict) {
 		diag_print(&d, stderr);
-		log_msg(LOG_ERR, "%s: cannot tell which pin path to remove; nothing changed (give a valid config, e.g. one with only version: 1, interfaces: [] and its pin_path)",
+		log_msg(LOG_ERR, "%s: cannot tell which pin path it names; nothing changed (give a valid config, e.g. one with only version: 1, interfaces: [] and its pin_path)",
 			config);
 		diag_clear(&d);
 		return -1;
@@ -399,7 +478,7 @@ static int check_lists(const char *const *files, unsigned count, int canonical)
 		struct prefix_set set = { 0 };
 		char buf[VOSFP_PREFIX_STRLEN];
 
-		list_file_read(files[i], 0, &set, &d);
+		list_file_read(files[i], 0, &set, &d, NULL, NULL);
 		for (size_t k = 0; canonical && k < set.n; k++)
 			printf("%s\n", vosfp_prefix_str(&set.v[k], buf, sizeof(buf)));
 		valid += set.n;
@@ -423,6 +502,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "down", no_argument, NULL, 'd' },
 		{ "check-list", no_argument, NULL, 'l' },
+		{ "pin-path", no_argument, NULL, 'P' },
 		{ "canonical", no_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -452,6 +532,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			mode = MODE_CHECK_LIST, modes++;
+			break;
+		case 'P':
+			mode = MODE_PIN_PATH, modes++;
 			break;
 		case 'C':
 			canonical = 1;
@@ -497,10 +580,21 @@ int main(int argc, char **argv)
 	}
 	case MODE_DOWN: {
 		char pin_path[4096];
+		int ret;
 
 		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
 			return EXIT_USAGE;
-		return reconcile_down(pin_path) ? EXIT_RUNTIME : EXIT_OK;
+		ret = reconcile_down(pin_path);
+		/* > 0: a pin directory that is not the agent's own, refused */
+		return ret > 0 ? EXIT_USAGE : ret ? EXIT_RUNTIME : EXIT_OK;
+	}
+	case MODE_PIN_PATH: {
+		char pin_path[4096];
+
+		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
+			return EXIT_USAGE;
+		printf("%s\n", pin_path);
+		return EXIT_OK;
 	}
 	case MODE_CHECK_LIST:
 		return check_lists((const char *const *)argv + optind, (unsigned)(argc - optind), canonical);

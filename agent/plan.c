@@ -82,9 +82,51 @@ static int mode_allowed(const struct desired_iface *d, enum vosfp_xdp_mode m)
 	return 0;
 }
 
+static const struct observed_egress *find_egress(const struct observed *o, const char *name)
+{
+	for (unsigned i = 0; i < o->egress_count; i++)
+		if (!strcmp(o->egress[i].name, name))
+			return &o->egress[i];
+	return NULL;
+}
+
+static struct plan_iface *find_planned(struct plan *p, const char *name)
+{
+	for (unsigned i = 0; i < p->iface_count; i++)
+		if (!strcmp(p->ifaces[i].name, name))
+			return &p->ifaces[i];
+	return NULL;
+}
+
+/* The egress filter follows the answers section on every declared interface; a recorded one
+ * anywhere else goes (an interface only egress still names is detached as a whole). */
+static void plan_egress(const struct desired *want, const struct observed *have, struct plan *p)
+{
+	for (unsigned i = 0; i < p->iface_count; i++) {
+		struct plan_iface *pi = &p->ifaces[i];
+		const struct observed_egress *e = find_egress(have, pi->name);
+		int wanted = want->egress && pi->action != IFACE_DETACH;
+
+		if (wanted)
+			pi->egress = e && e->attached ? EGRESS_KEEP : EGRESS_ATTACH;
+		else
+			pi->egress = e ? EGRESS_DETACH : EGRESS_NONE;
+	}
+	for (unsigned i = 0; i < have->egress_count; i++) {
+		struct plan_iface *pi;
+
+		if (find_planned(p, have->egress[i].name))
+			continue;
+		pi = &p->ifaces[p->iface_count++];
+		snprintf(pi->name, sizeof(pi->name), "%s", have->egress[i].name);
+		pi->action = IFACE_DETACH;
+		pi->egress = EGRESS_DETACH;
+	}
+}
+
 static int plan_ifaces(const struct desired *want, const struct observed *have, struct plan *p)
 {
-	p->ifaces = calloc(want->iface_count + have->iface_count + 1, sizeof(*p->ifaces));
+	p->ifaces = calloc(want->iface_count + have->iface_count + have->egress_count + 1, sizeof(*p->ifaces));
 	if (!p->ifaces)
 		return -ENOMEM;
 	for (unsigned i = 0; i < want->iface_count; i++) {
@@ -114,6 +156,7 @@ static int plan_ifaces(const struct desired *want, const struct observed *have, 
 			pi->action = IFACE_DETACH;
 		}
 	}
+	plan_egress(want, have, p);
 	return 0;
 }
 
@@ -178,7 +221,8 @@ int plan_empty(const struct plan *p)
 		if (p->lists[op].n)
 			return 0;
 	for (unsigned i = 0; i < p->iface_count; i++)
-		if (p->ifaces[i].action != IFACE_KEEP)
+		if (p->ifaces[i].action != IFACE_KEEP || p->ifaces[i].egress == EGRESS_ATTACH ||
+		    p->ifaces[i].egress == EGRESS_DETACH)
 			return 0;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		if (p->summary_changed[k])
@@ -207,6 +251,7 @@ void observed_free(struct observed *o)
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		free(o->summaries[k]);
 	free(o->ifaces);
+	free(o->egress);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -219,6 +264,9 @@ static void print_modes(const struct desired_iface *d, FILE *out)
 void plan_print(const struct plan *p, const struct desired *want, const struct observed *have, FILE *out)
 {
 	static const char *const actions[] = { "keep", "attach", "detach", "re-attach" };
+	static const char *const egress_actions[] = { "", ", egress filter (answers) kept",
+						      ", egress filter (answers): attach",
+						      ", egress filter (answers): detach" };
 	char buf[VOSFP_PREFIX_STRLEN];
 
 	if (!have->readable)
@@ -236,12 +284,15 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 
 		if (op == PLAN_RUNTIME) {
 			if (p->runtime_changed)
-				fprintf(out, "%s: update (ports, stealth %s, malformed checks %s, rate limit %s, auto-block %s, scanners %s)\n",
+				fprintf(out, "%s: update (ports, stealth %s, malformed checks %s, rate limit %s, auto-block %s, scanners %s, crowdsec decisions %s, answers %s, repeat offenders %s)\n",
 					plan_op_name(op), want->runtime.flags & VOSFP_F_NO_STEALTH ? "off" : "on",
 					want->runtime.flags & VOSFP_F_NO_MALFORMED ? "off" : "on",
 					want->runtime.flags & VOSFP_F_RATE_LIMIT ? "on" : "off",
 					want->runtime.flags & VOSFP_F_AUTO_BLOCK ? "on" : "off",
-					want->runtime.flags & VOSFP_F_SCANNERS ? "on" : "off");
+					want->runtime.flags & VOSFP_F_SCANNERS ? "on" : "off",
+					want->runtime.flags & VOSFP_F_DECISIONS ? "on" : "off",
+					want->runtime.flags & VOSFP_F_ANSWERS ? "on" : "off",
+					want->runtime.repeat_within_ms ? "on" : "off");
 			if (p->scanners_changed)
 				fprintf(out, "scanner tokens: %u (were %u)\n", want->scanner_count,
 					have->scanner_count);
@@ -267,7 +318,7 @@ void plan_print(const struct plan *p, const struct desired *want, const struct o
 			print_modes(pi->want, out);
 			fprintf(out, ")");
 		}
-		fprintf(out, "\n");
+		fprintf(out, "%s\n", egress_actions[pi->egress]);
 	}
 	if (plan_empty(p))
 		fprintf(out, "nothing to change: the kernel matches %s\n", want->config_path);

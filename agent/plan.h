@@ -15,6 +15,12 @@ struct observed_iface {
 	int ours;			/* attached through a vosfp link (else: someone else's program) */
 };
 
+/* An interface vosfp recorded an egress filter for (egress.h). */
+struct observed_egress {
+	char name[16];
+	int attached;			/* the filter at vosfp's handle runs the recorded program */
+};
+
 /* What the kernel holds now, as read from the pins (or nothing, when unreadable). */
 struct observed {
 	int readable;			/* 0: state could not be read (e.g. not root) */
@@ -30,6 +36,8 @@ struct observed {
 	uint32_t rate_sources_max, auto_block_max;	/* 0: no such pin (an older object's) */
 	struct observed_iface *ifaces;
 	unsigned iface_count;
+	struct observed_egress *egress;
+	unsigned egress_count;
 	uint64_t *summaries[SUMMARY_KINDS];	/* summaries in the kernel, by enum summary_kind;
 						 * NULL when not read or not pinned (then: all zero) */
 	/* blocked_nets6_h, the blocklist's v6 prefixes again (the prefix index, bpf/vosfp.h):
@@ -60,9 +68,18 @@ enum iface_action {
 	IFACE_REATTACH,		/* declared with a mode list that excludes the current mode */
 };
 
+/* The egress filter (the answer rule) on an interface. */
+enum egress_action {
+	EGRESS_NONE,		/* neither wanted nor there */
+	EGRESS_KEEP,		/* wanted and there (switched too when the program is) */
+	EGRESS_ATTACH,
+	EGRESS_DETACH,		/* there (or recorded) and no longer wanted */
+};
+
 struct plan_iface {
 	char name[16];
 	enum iface_action action;
+	enum egress_action egress;
 	const struct desired_iface *want;	/* NULL for IFACE_DETACH */
 };
 

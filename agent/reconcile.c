@@ -1,9 +1,14 @@
 /* reconcile.c - the transaction. Rules that keep a host safe while it runs:
  *  - nothing changes until the whole desired state is valid;
- *  - interfaces first, lists after, detaches last; any failure undoes what this run did;
+ *  - interfaces first (new attaches, then atomic program switches), lists after, XDP mode
+ *    changes after everything else that can fail, detaches last; any failure undoes what this
+ *    run did, newest first;
  *  - new maps are filled before any interface switches to them (bpf_link_update is atomic);
+ *  - no interface is ever without a filter: a mode change (and its undo) cannot be atomic, so
+ *    the TC guard (kernel/guard.h) covers its detach -> attach window;
  *  - a program vosfp does not own is never replaced. */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +21,16 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "egress.h"
+#include "guard.h"
 #include "iface_stats.h"
 #include "links.h"
 #include "log.h"
+#include "pin_repair.h"
 #include "pins.h"
 #include "plan.h"
 #include "reconcile.h"
+#include "safe_path.h"
 #include "state.h"
 #include "summary.h"
 #include "txn.h"
@@ -29,11 +38,15 @@
 /* An interface this run touched: the fds an undo or the commit needs. */
 struct iface_rec {
 	const char *name;
+	int ifindex;
 	int link_fd;			/* the link this run created or switched, or -1 */
-	int old_prog_fd;		/* switched/replaced: the program to go back to, or -1 */
-	enum vosfp_xdp_mode old_mode;	/* replaced: the mode to go back to */
+	int old_prog_fd;		/* switched: the program to go back to, or -1 */
+	enum vosfp_xdp_mode old_mode;	/* mode changed: the mode to go back to */
 	enum vosfp_xdp_mode mode;
-	int created;
+	int created;			/* a new link: pinned at commit */
+	long guarded_us;		/* mode changed: how long XDP was off (the guard on) */
+	int egress_changed;		/* its egress filter was added or switched: pin it */
+	int egress_old_prog_fd;		/* switched: the program to go back to, or -1 */
 };
 
 struct txn {
@@ -47,6 +60,8 @@ struct txn {
 	struct journal journal;
 	int swap;			/* kept interfaces switch to the program loaded here */
 	int runtime_recorded;		/* CHANGE_RUNTIME journaled: its one undo restores it whole */
+	struct iface_slots_undo slots_undo;	/* CHANGE_IFACE_SLOTS: what the slot maps held */
+	struct pin_list pins_made;	/* CHANGE_PINS_MADE */
 	char err[1024];
 };
 
@@ -132,23 +147,62 @@ static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
 	return op == PLAN_BLOCK_ADD || op == PLAN_BLOCK_DEL ? &t->dp.block : &t->dp.allow;
 }
 
-static void restore_old_link(struct txn *t, struct iface_rec *r)
+static long elapsed_us(const struct timespec *t0)
 {
-	struct desired_iface old = { .modes = { r->old_mode }, .mode_count = 1 };
-	enum vosfp_xdp_mode used;
-	char why[256];
-	int fd;
+	struct timespec t1;
 
-	if (r->link_fd >= 0)
-		close(r->link_fd);	/* not pinned yet: this detaches the new one */
-	r->link_fd = -1;
-	snprintf(old.name, sizeof(old.name), "%s", r->name);
-	if (r->old_prog_fd < 0 || link_attach(r->old_prog_fd, &old, &fd, &used, why, sizeof(why))) {
-		log_msg(LOG_ERR, "%s: rollback could not re-attach the previous program", r->name);
-		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* Move r's link, which runs dp's program, to the first mode of `to` the kernel takes. The kernel
+ * holds no native and generic program at once and a link cannot change its mode: the old link
+ * goes before the new one comes. The TC guard, on dp's maps, filters in between. Every mode of
+ * `to` refused: the link comes back in its current mode (the refusal is the error). The new link
+ * is pinned before the guard goes: from then on it outlives this process. */
+static int switch_mode(struct txn *t, struct iface_rec *r, const struct desired_iface *to)
+{
+	struct desired_iface back = { .modes = { r->mode }, .mode_count = 1 };
+	enum vosfp_xdp_mode used;
+	struct timespec t0;
+	struct guard g;
+	char why[512], why_back[256];
+	int fd = -1, err;
+
+	if (t->dp.guard_fd < 0) {
+		snprintf(t->err, sizeof(t->err),
+			 "%s: %.512s has no sip_tc_guard program (an older object): changing the XDP mode would leave the interface unfiltered for an instant; declare this version's object",
+			 r->name, t->want->bpf_object);
+		return -EOPNOTSUPP;
 	}
-	link_pin(t->want->pin_path, r->name, fd);
-	close(fd);
+	err = guard_on(&g, r->ifindex, t->dp.guard_fd, why, sizeof(why));
+	if (err) {
+		snprintf(t->err, sizeof(t->err), "%s: %s: the XDP mode is not changed without it", r->name, why);
+		return err;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bpf_link_detach(r->link_fd);
+	err = link_attach(t->dp.prog_fd, to, &fd, &used, why, sizeof(why));
+	if (err) {
+		snprintf(t->err, sizeof(t->err), "%s: cannot attach XDP (tried %s)", r->name, why);
+		snprintf(back.name, sizeof(back.name), "%s", r->name);
+		if (link_attach(t->dp.prog_fd, &back, &fd, &used, why_back, sizeof(why_back))) {
+			log_msg(LOG_ERR, "%s: cannot attach XDP in its previous %s mode either (%s): the TC guard stays (blocklist and auto-block only) until the next reconcile",
+				r->name, xdp_mode_name(r->mode), why_back);
+			return err;
+		}
+	}
+	if (link_pin(t->want->pin_path, r->name, fd))
+		log_msg(LOG_ERR, "%s: cannot pin its link: %s (filtering stops when the agent exits)", r->name,
+			strerror(errno));
+	close(r->link_fd);
+	r->link_fd = fd;
+	r->mode = used;
+	r->guarded_us = elapsed_us(&t0);
+	if (guard_off(&g))
+		log_msg(LOG_ERR, "%s: cannot remove the TC guard: %s (the next reconcile retries)", r->name,
+			strerror(errno));
+	return err;
 }
 
 /* Bring the scanner tokens from one side's set to the other's (to = 1: have -> want). New maps
@@ -169,7 +223,12 @@ static void rollback(struct txn *t)
 {
 	struct undo_step steps[t->journal.n + 1];
 	size_t n = journal_undo(&t->journal, steps);
+	struct desired_iface back = { 0 };
+	char failed[sizeof(t->err)];
 	__u32 zero = 0;
+
+	/* Undo steps that fail write t->err: the transaction's own error is the one reported. */
+	memcpy(failed, t->err, sizeof(failed));
 
 	for (size_t i = 0; i < n; i++) {
 		const struct change *c = &t->journal.v[steps[i].change];
@@ -188,8 +247,15 @@ static void rollback(struct txn *t)
 				log_msg(LOG_ERR, "%s: rollback could not restore the previous program: %s",
 					r->name, strerror(errno));
 			break;
-		case UNDO_RESTORE_OLD_LINK:
-			restore_old_link(t, r);
+		case UNDO_MODE_BACK:
+			back.mode_count = 1;
+			back.modes[0] = r->old_mode;
+			snprintf(back.name, sizeof(back.name), "%s", r->name);
+			if (switch_mode(t, r, &back))
+				log_msg(LOG_ERR, "rollback: %s", t->err);
+			else
+				log_msg(LOG_INFO, "%s: back to %s mode (XDP off for %ld us, the TC guard filtering)",
+					r->name, xdp_mode_name(r->mode), r->guarded_us);
 			break;
 		case UNDO_LIST_ADD:
 		case UNDO_LIST_DEL:
@@ -204,6 +270,23 @@ static void rollback(struct txn *t)
 			if (move_scanners(t, 0))
 				log_msg(LOG_ERR, "rollback of the scanner tokens incomplete: %s", strerror(errno));
 			break;
+		case UNDO_EGRESS_DETACH:
+			if (egress_detach(r->name))
+				log_msg(LOG_ERR, "%s: rollback could not remove the egress filter", r->name);
+			break;
+		case UNDO_EGRESS_SWITCH_BACK:
+			if (r->egress_old_prog_fd < 0 || egress_replace(r->name, r->egress_old_prog_fd))
+				log_msg(LOG_ERR, "%s: rollback could not restore the egress filter's program", r->name);
+			break;
+		case UNDO_RESTORE_IFACE_SLOTS:
+			if (iface_slots_restore(t->dp.iface_slots_fd, t->dp.iface_names_fd, t->dp.iface_counters_fd,
+						&t->slots_undo))
+				log_msg(LOG_ERR, "rollback of the per-interface counter slots incomplete: %s",
+					strerror(errno));
+			break;
+		case UNDO_UNPIN:
+			datapath_unpin(t->want->pin_path, &t->pins_made);
+			break;
 		case UNDO_RESTORE_SUMMARY:
 			if (apply_summary(t->dp.summary_fd[c->slot], (enum summary_kind)c->slot,
 					  t->plan->summary_old[c->slot], t->plan->summary_new[c->slot], SUMMARY_UNDO))
@@ -212,6 +295,7 @@ static void rollback(struct txn *t)
 			break;
 		}
 	}
+	memcpy(t->err, failed, sizeof(failed));
 }
 
 static int fail_iface(struct txn *t, const char *name, const char *fmt, const char *detail)
@@ -222,60 +306,153 @@ static int fail_iface(struct txn *t, const char *name, const char *fmt, const ch
 	return -EIO;
 }
 
-static int change_iface(struct txn *t, const struct plan_iface *pi)
+static struct iface_rec *new_rec(struct txn *t, const struct plan_iface *pi, unsigned *slot)
 {
-	const struct observed_iface *oi = observed_iface(t->have, pi->name);
-	unsigned slot = t->rec_count++;
-	struct iface_rec *r = &t->recs[slot];
-	char why[512], id[32];
-	unsigned foreign;
-	int fd;
+	struct iface_rec *r = &t->recs[*slot = t->rec_count++];
 
 	memset(r, 0, sizeof(*r));
 	r->name = pi->name;
-	r->old_prog_fd = r->link_fd = -1;
+	r->ifindex = (int)if_nametoindex(pi->name);
+	r->old_prog_fd = r->link_fd = r->egress_old_prog_fd = -1;
+	return r;
+}
 
-	if (pi->action == IFACE_KEEP) {
-		if (!t->swap)
-			return 0;
-		/* New maps or a new object: switch the running link to the new program atomically. */
-		fd = link_open_pinned(t->want->pin_path, pi->name);
-		if (fd < 0)
-			return fail_iface(t, pi->name, "cannot open its pinned link: %s", strerror(-fd));
-		r->link_fd = fd;
-		r->old_prog_fd = link_prog_fd(fd);
-		if (bpf_link_update(fd, t->dp.prog_fd, NULL))
-			return fail_iface(t, pi->name, "cannot switch to the new program: %s", strerror(errno));
-		r->mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
-		record(t, CHANGE_LINK_SWITCHED, slot, 0, 0);
-		return 0;
-	}
+/* The record this run already keeps for the interface (its XDP step), or a new one. */
+static struct iface_rec *rec_for(struct txn *t, const struct plan_iface *pi, unsigned *slot)
+{
+	for (unsigned i = 0; i < t->rec_count; i++)
+		if (!strcmp(t->recs[i].name, pi->name)) {
+			*slot = i;
+			return &t->recs[i];
+		}
+	return new_rec(t, pi, slot);
+}
 
-	foreign = foreign_xdp_prog(t->want->pin_path, pi->name);
-	if (foreign && pi->action == IFACE_ATTACH) {
+/* A declared interface vosfp has not attached yet. */
+static int attach_iface(struct txn *t, const struct plan_iface *pi)
+{
+	unsigned slot, foreign = foreign_xdp_prog(t->want->pin_path, pi->name);
+	struct iface_rec *r = new_rec(t, pi, &slot);
+	char why[512], id[32];
+
+	if (foreign) {
 		snprintf(id, sizeof(id), "%u", foreign);
 		return fail_iface(t, pi->name,
 				  "carries an XDP program vosfp does not own (prog id %s): refusing to replace it; remove it first (ip link set dev IFACE xdp off)",
 				  id);
 	}
-	if (pi->action == IFACE_REATTACH) {
-		/* Two modes cannot be held at once: drop the old link, keep its program for undo. */
-		fd = link_open_pinned(t->want->pin_path, pi->name);
-		if (fd >= 0) {
-			r->old_prog_fd = link_prog_fd(fd);
-			r->old_mode = oi->mode;
-			bpf_link_detach(fd);
-			close(fd);
-			link_unpin(t->want->pin_path, pi->name);
-			record(t, CHANGE_LINK_REPLACED, slot, 0, 0);
-		}
-	}
-	if (link_attach(t->dp.prog_fd, pi->want, &fd, &r->mode, why, sizeof(why)))
+	if (link_attach(t->dp.prog_fd, pi->want, &r->link_fd, &r->mode, why, sizeof(why)))
 		return fail_iface(t, pi->name, "cannot attach XDP (tried %s)", why);
-	r->link_fd = fd;
 	r->created = 1;
-	if (pi->action == IFACE_ATTACH)
-		record(t, CHANGE_LINK_CREATED, slot, 0, 0);
+	record(t, CHANGE_LINK_CREATED, slot, 0, 0);
+	return 0;
+}
+
+/* Point the pinned link of an interface at dp's program, atomically (bpf_link_update). */
+static int switch_program(struct txn *t, const struct plan_iface *pi, struct iface_rec *r, unsigned slot)
+{
+	int fd = link_open_pinned(t->want->pin_path, pi->name);
+
+	if (fd < 0)
+		return fail_iface(t, pi->name, "cannot open its pinned link: %s", strerror(-fd));
+	r->link_fd = fd;
+	r->old_prog_fd = link_prog_fd(fd);
+	if (bpf_link_update(fd, t->dp.prog_fd, NULL))
+		return fail_iface(t, pi->name, "cannot switch to the new program: %s", strerror(errno));
+	record(t, CHANGE_LINK_SWITCHED, slot, 0, 0);
+	return 0;
+}
+
+/* A kept interface: onto the new program when there is one (new maps or a new object). */
+static int keep_iface(struct txn *t, const struct plan_iface *pi)
+{
+	const struct observed_iface *oi = observed_iface(t->have, pi->name);
+	unsigned slot;
+	struct iface_rec *r;
+
+	if (!t->swap)
+		return 0;
+	r = new_rec(t, pi, &slot);
+	r->mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
+	return switch_program(t, pi, r, slot);
+}
+
+/* An interface whose mode must change. Its link first runs dp's program (an atomic switch), so
+ * both sides of the mode change's window and the guard in it use one set of maps: the guard
+ * then drops exactly what XDP would, and counts nothing twice. */
+static int change_mode(struct txn *t, const struct plan_iface *pi)
+{
+	const struct observed_iface *oi = observed_iface(t->have, pi->name);
+	unsigned slot;
+	struct iface_rec *r = new_rec(t, pi, &slot);
+	int ret;
+
+	ret = switch_program(t, pi, r, slot);
+	if (ret)
+		return ret;
+	r->mode = r->old_mode = oi ? oi->mode : VOSFP_MODE_NATIVE;
+	ret = switch_mode(t, r, pi->want);
+	if (ret)
+		return ret;
+	r->created = 1;
+	record(t, CHANGE_MODE_CHANGED, slot, 0, 0);
+	return 0;
+}
+
+/* Every planned interface with this action, in the plan's order. */
+static int ifaces_with(struct txn *t, enum iface_action action,
+		       int (*step)(struct txn *t, const struct plan_iface *pi))
+{
+	for (unsigned i = 0; i < t->plan->iface_count; i++)
+		if (t->plan->ifaces[i].action == action) {
+			int ret = step(t, &t->plan->ifaces[i]);
+
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
+/* The egress filter (the answer rule): added where planned; on the new program when the run
+ * swaps programs. A filter vosfp left unrecorded (egress_attach adopts it) counts as switched. */
+static int change_egress(struct txn *t, const struct plan_iface *pi)
+{
+	struct iface_rec *r;
+	unsigned slot, old_id = 0;
+	char why[512];
+
+	if (pi->egress != EGRESS_ATTACH && !(pi->egress == EGRESS_KEEP && t->swap))
+		return 0;
+	if (t->dp.egress_prog_fd < 0)
+		return fail_iface(t, pi->name, "cannot attach the egress filter: %s has no program " EGRESS_PROG_NAME,
+				  t->want->bpf_object);
+	r = rec_for(t, pi, &slot);
+	if (pi->egress == EGRESS_KEEP) {
+		old_id = egress_filter_prog(pi->name);
+		r->egress_old_prog_fd = old_id ? bpf_prog_get_fd_by_id(old_id) : -1;
+		if (egress_replace(pi->name, t->dp.egress_prog_fd))
+			return fail_iface(t, pi->name, "cannot switch the egress filter to the new program: %s",
+					  strerror(errno));
+	} else if (egress_attach(pi->name, t->dp.egress_prog_fd, &old_id, why, sizeof(why))) {
+		return fail_iface(t, pi->name, "egress (answers): %s", why);
+	} else if (old_id) {
+		r->egress_old_prog_fd = bpf_prog_get_fd_by_id(old_id);
+	}
+	r->egress_changed = 1;
+	record(t, old_id ? CHANGE_EGRESS_SWITCHED : CHANGE_EGRESS_ATTACHED, slot, 0, 0);
+	return 0;
+}
+
+/* Every planned egress change, after the XDP steps: each mode change's TC guard, which removes
+ * the clsact qdisc if it made one, is gone before an egress filter goes into that qdisc. */
+static int egress_changes(struct txn *t)
+{
+	for (unsigned i = 0; i < t->plan->iface_count; i++) {
+		int ret = change_egress(t, &t->plan->ifaces[i]);
+
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
@@ -338,7 +515,8 @@ static int apply_lists(struct txn *t)
 static int needs_program(const struct plan *p)
 {
 	for (unsigned i = 0; i < p->iface_count; i++)
-		if (p->ifaces[i].action == IFACE_ATTACH || p->ifaces[i].action == IFACE_REATTACH)
+		if (p->ifaces[i].action == IFACE_ATTACH || p->ifaces[i].action == IFACE_REATTACH ||
+		    p->ifaces[i].egress == EGRESS_ATTACH)
 			return 1;
 	return p->new_maps || p->swap_program;
 }
@@ -352,15 +530,37 @@ static void commit(struct txn *t)
 		if (r->created && link_pin(t->want->pin_path, r->name, r->link_fd))
 			log_msg(LOG_ERR, "%s: cannot pin its link: %s (filtering stops when the agent exits)",
 				r->name, strerror(errno));
-		if (r->link_fd >= 0)
+		if (r->link_fd >= 0 && r->guarded_us)
+			log_msg(LOG_INFO, "%s: %s mode -> %s mode (XDP off for %ld us, the TC guard filtering)",
+				r->name, xdp_mode_name(r->old_mode), xdp_mode_name(r->mode), r->guarded_us);
+		else if (r->link_fd >= 0)
 			log_msg(LOG_INFO, "%s: %s (%s mode)", r->name,
 				r->created ? "attached" : "switched to the new program", xdp_mode_name(r->mode));
+		if (r->egress_changed && egress_pin(t->want->pin_path, r->name, t->dp.egress_prog_fd))
+			log_msg(LOG_ERR, "%s: cannot record its egress filter under %s: %s (vosfp --down will not find it)",
+				r->name, t->want->pin_path, strerror(errno));
+		if (r->egress_changed)
+			log_msg(LOG_INFO, "%s: egress filter (answers) %s", r->name,
+				r->egress_old_prog_fd >= 0 ? "switched to the new program" : "attached");
 	}
-	for (unsigned i = 0; i < t->plan->iface_count; i++)
-		if (t->plan->ifaces[i].action == IFACE_DETACH) {
-			link_unpin(t->want->pin_path, t->plan->ifaces[i].name);
-			log_msg(LOG_INFO, "%s: detached (no longer declared)", t->plan->ifaces[i].name);
+	for (unsigned i = 0; i < t->plan->iface_count; i++) {
+		const struct plan_iface *pi = &t->plan->ifaces[i];
+
+		if (pi->action == IFACE_DETACH) {
+			link_unpin(t->want->pin_path, pi->name);
+			log_msg(LOG_INFO, "%s: detached (no longer declared)", pi->name);
 		}
+		/* Last, like every detach: the answer rule is off, or the interface undeclared. */
+		if (pi->egress == EGRESS_DETACH) {
+			int ret = egress_detach(pi->name);
+
+			egress_unpin(t->want->pin_path, pi->name);
+			if (ret && ret != -ENOENT && ret != -ENODEV)
+				log_msg(LOG_ERR, "%s: cannot remove the egress filter: %s", pi->name, strerror(-ret));
+			else
+				log_msg(LOG_INFO, "%s: egress filter (answers) detached", pi->name);
+		}
+	}
 }
 
 static void release(struct txn *t)
@@ -370,21 +570,28 @@ static void release(struct txn *t)
 			close(t->recs[i].link_fd);
 		if (t->recs[i].old_prog_fd >= 0)
 			close(t->recs[i].old_prog_fd);
+		if (t->recs[i].egress_old_prog_fd >= 0)
+			close(t->recs[i].egress_old_prog_fd);
 	}
 	free(t->recs);
+	iface_slots_undo_free(&t->slots_undo);
 	journal_free(&t->journal);
 	datapath_close(&t->dp);
 }
 
 /* Slots before links: an interface attached now counts under its name from its first packet.
- * Counting is not filtering: a failure here is logged and the transaction goes on. */
+ * Counting is not filtering: a failure here is logged and the transaction goes on. Whatever was
+ * written is journaled: a rollback puts the slot maps back as they were. */
 static void count_per_interface(struct txn *t)
 {
 	int err;
 
 	if (t->dp.iface_slots_fd < 0 || t->dp.iface_names_fd < 0 || t->dp.iface_counters_fd < 0)
 		return;
-	err = iface_slots_sync(t->dp.iface_slots_fd, t->dp.iface_names_fd, t->dp.iface_counters_fd, t->want);
+	err = iface_slots_sync(t->dp.iface_slots_fd, t->dp.iface_names_fd, t->dp.iface_counters_fd, t->want,
+			       &t->slots_undo);
+	if (t->slots_undo.names_n || t->slots_undo.routes_n || t->slots_undo.counters_n)
+		record(t, CHANGE_IFACE_SLOTS, 0, 0, 0);
 	if (err)
 		log_msg(LOG_WARNING, "per-interface counters: cannot assign slots: %s (filtering unaffected)",
 			strerror(-err));
@@ -392,7 +599,7 @@ static void count_per_interface(struct txn *t)
 
 /* Order: fresh maps are filled before anything can see them; interfaces next (new ones start
  * on the current lists, which is never looser than before); then list changes in the planner's
- * safe order; pins last. Any failure undoes the journal. */
+ * safe order; mode changes; pins last. Any failure undoes the journal. */
 static int execute(struct txn *t)
 {
 	const struct plan *p = t->plan;
@@ -406,9 +613,15 @@ static int execute(struct txn *t)
 		ret = datapath_open_pinned_maps(t->want->pin_path, &t->dp, t->err, sizeof(t->err));
 	/* An upgrade from an older object's pins: its new maps get pins before any link uses them,
 	 * or the next start would create them again and lose what they counted. */
-	if (!ret && !p->new_maps && needs_program(p))
-		ret = datapath_pin_missing(t->want, &t->dp, t->err, sizeof(t->err));
+	if (!ret && !p->new_maps && needs_program(p)) {
+		ret = datapath_pin_missing(t->want, &t->dp, &t->pins_made, t->err, sizeof(t->err));
+		if (ret)
+			datapath_unpin(t->want->pin_path, &t->pins_made);
+		else if (t->pins_made.n)
+			record(t, CHANGE_PINS_MADE, 0, 0, 0);
+	}
 	if (ret) {
+		journal_free(&t->journal);
 		datapath_close(&t->dp);
 		return ret;
 	}
@@ -418,6 +631,8 @@ static int execute(struct txn *t)
 	t->index_fds.index_keys = 1;
 	t->recs = calloc(p->iface_count + 1, sizeof(*t->recs));
 	if (!t->recs) {
+		datapath_unpin(t->want->pin_path, &t->pins_made);
+		journal_free(&t->journal);
 		datapath_close(&t->dp);
 		return -ENOMEM;
 	}
@@ -426,17 +641,47 @@ static int execute(struct txn *t)
 		ret = apply_lists(t);
 	if (!ret)
 		count_per_interface(t);
-	for (unsigned i = 0; !ret && i < p->iface_count; i++)
-		if (p->ifaces[i].action != IFACE_DETACH)
-			ret = change_iface(t, &p->ifaces[i]);
+	/* What can fail without touching a working interface comes first: new attaches, the atomic
+	 * switches of kept links, the lists. Mode changes last: each takes the XDP program off an
+	 * interface for an instant (guarded), so they run only once nothing else can fail, and a
+	 * refused attach elsewhere never costs a working interface a detach and a re-attach. */
 	if (!ret)
-		ret = p->new_maps ? datapath_pin(t->want, &t->dp, t->err, sizeof(t->err)) : apply_lists(t);
+		ret = ifaces_with(t, IFACE_ATTACH, attach_iface);
+	if (!ret)
+		ret = ifaces_with(t, IFACE_KEEP, keep_iface);
+	if (!ret && !p->new_maps)
+		ret = apply_lists(t);
+	if (!ret)
+		ret = ifaces_with(t, IFACE_REATTACH, change_mode);
+	if (!ret)
+		ret = egress_changes(t);
+	if (!ret && p->new_maps)
+		ret = datapath_pin(t->want, &t->dp, t->err, sizeof(t->err));
 	if (ret)
 		rollback(t);
 	else
 		commit(t);
 	release(t);
 	return ret;
+}
+
+/* A TC guard outlives the process that put it: one is left when an agent dies inside a mode
+ * change's window. Removed wherever our XDP link is attached again; kept where it is not (it is
+ * then the interface's only filter). */
+static void sweep_guards(const struct desired *want)
+{
+	for (unsigned i = 0; i < want->iface_count; i++) {
+		const char *name = want->ifaces[i].name;
+		int ret;
+
+		if (!link_attached(want->pin_path, name))
+			continue;
+		ret = guard_sweep((int)if_nametoindex(name));
+		if (ret > 0)
+			log_msg(LOG_INFO, "%s: removed a TC guard an interrupted run left (XDP is attached)", name);
+		else if (ret < 0)
+			log_msg(LOG_ERR, "%s: cannot remove a TC guard an interrupted run left: %s", name, strerror(-ret));
+	}
 }
 
 static void log_summary(const struct plan *p, long ms)
@@ -504,6 +749,29 @@ static void remember(struct list_cache *cache, struct desired *want, struct plan
 static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
 					      struct list_cache *cache, int lock);
 
+/* The pin directory and its links/ must be the agent's own, and every parent one only root (or
+ * the agent's user) can change (safe_path.h): otherwise another user could replace or remove
+ * the pins, or point them elsewhere. Refused before anything changes. */
+static int pin_dir_refused(const char *config, const char *pin_path)
+{
+	char why[1024], links[4352];
+	int ret;
+
+	pins_links_dir(pin_path, links, sizeof(links));
+	ret = safe_path_parents(pin_path, "pin_path", why, sizeof(why));
+	if (!ret)
+		ret = safe_path_own_dir(pin_path, "pin_path", why, sizeof(why));
+	if (ret > 0)
+		ret = safe_path_own_dir(links, "pin_path's links directory", why, sizeof(why));
+	if (ret >= 0)
+		return 0;
+	if (config)
+		log_msg(LOG_ERR, "%s: %s; nothing changed", config, why);
+	else
+		log_msg(LOG_ERR, "%s; nothing changed", why);
+	return 1;
+}
+
 enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache)
 {
 	struct config_file cf;
@@ -514,8 +782,17 @@ enum reconcile_result reconcile(const char *config, struct desired *want, struct
 	/* Which lock depends on pin_path, in the config: read the config alone first (cheap; the
 	 * lists are read once, under the lock, so what is applied is what the files say then). */
 	if (config_load(config, &cf, &d) == 0) {
-		lock = pins_lock(cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
+		char why[1024];
+		int err = pins_lock(cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH, &lock, why,
+				    sizeof(why));
+
 		config_free(&cf);
+		if (err) {
+			diag_clear(&d);
+			memset(want, 0, sizeof(*want));	/* nothing read: empty for the caller to free */
+			log_msg(LOG_ERR, "%s; nothing changed", why);
+			return RECONCILE_INVALID;
+		}
 	}
 	diag_clear(&d);
 	r = reconcile_locked(config, want, cache, lock);
@@ -550,6 +827,8 @@ static void write_stamp(int lock, char *out, size_t len)
 static enum reconcile_result reconcile_locked(const char *config, struct desired *want,
 					      struct list_cache *cache, int lock)
 {
+	static int guards_swept;
+	int lost_pins;
 	char stamp[64], mounted[64], why[4352];
 	struct timespec t0;
 	struct observed have;
@@ -559,20 +838,35 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (desired_build(config, want, &d)) {
-		for (size_t i = 0; i < d.kept; i++)
-			log_msg(LOG_ERR, "%s", d.msgs[i]);
+	ret = desired_build(config, want, &d);
+	for (size_t i = 0; i < d.kept; i++)
+		log_msg(LOG_ERR, "%s", d.msgs[i]);
+	for (size_t i = 0; i < d.notes_kept; i++)
+		log_msg(LOG_WARNING, "%s", d.notes[i]);
+	if (ret)
 		log_msg(LOG_ERR, "%s: invalid (%zu problem%s): nothing changed", config, d.count,
 			d.count == 1 ? "" : "s");
-		diag_clear(&d);
+	diag_clear(&d);
+	if (ret)
+		return RECONCILE_INVALID;
+	ret = pins_ensure_bpffs(want->pin_path, mounted, why, sizeof(why));
+	/* -EINVAL: no bpf filesystem there and none of ours to mount: the config must change. */
+	if (ret == -EINVAL) {
+		log_msg(LOG_ERR, "%s:%d: pin_path: %s; nothing changed", config, want->pin_path_line, why);
 		return RECONCILE_INVALID;
 	}
-	if (pins_ensure_bpffs(want->pin_path, mounted, why, sizeof(why))) {
+	if (ret) {
 		log_msg(LOG_ERR, "pin_path %s", why);
 		return RECONCILE_FAILED;
 	}
 	if (mounted[0])
 		log_msg(LOG_INFO, "mounted a bpf filesystem on %s (none was mounted; mode 0700)", mounted);
+	if (pin_dir_refused(config, want->pin_path))
+		return RECONCILE_INVALID;
+	/* Pins removed from under the running state: put back what the kernel still holds; what it
+	 * cannot is said, and new maps replace it. */
+	lost_pins = pin_repair(want);
+	pin_repair_links(want);
 	read_stamp(lock, stamp, sizeof(stamp));
 	if (cache && cache->valid && strcmp(stamp, cache->stamp)) {
 		log_msg(LOG_INFO, "another process changed %s since the last reconcile: reading it back",
@@ -586,6 +880,7 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		return RECONCILE_FAILED;
 	}
 	have.program_outdated = datapath_outdated(want, &have);
+	have.maps_outdated |= lost_pins;
 	if (plan_build(want, &have, &p)) {
 		observed_free(&have);
 		return RECONCILE_FAILED;
@@ -605,6 +900,11 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		else
 			log_summary(&p, elapsed_ms(&t0));
 	}
+	/* Guards are looked for once per process and after every change of the kernel's state:
+	 * nothing else leaves one. */
+	if (!guards_swept || !plan_empty(&p))
+		sweep_guards(want);
+	guards_swept = 1;
 	/* Stamp a change (or a failed attempt, which may have left traces): no-change runs keep the
 	 * stamp, so a daemon's cache survives scripts that had nothing to do. */
 	if (ret || !plan_empty(&p))
@@ -617,12 +917,42 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 	return ret ? RECONCILE_FAILED : RECONCILE_OK;
 }
 
+/* Every egress filter vosfp recorded: removed when it still runs the recorded program (a filter
+ * someone put at vosfp's handle since is left alone), and the record with it. */
+static void egress_down(const char *pin_path)
+{
+	char dir_path[4352];
+	struct dirent *e;
+	DIR *dir;
+
+	pins_egress_dir(pin_path, dir_path, sizeof(dir_path));
+	dir = opendir(dir_path);
+	while (dir && (e = readdir(dir))) {
+		unsigned pinned;
+
+		if (e->d_name[0] == '.')
+			continue;
+		pinned = egress_pinned_prog(pin_path, e->d_name);
+		if (pinned && egress_filter_prog(e->d_name) == pinned && !egress_detach(e->d_name))
+			log_msg(LOG_INFO, "%s: egress filter (answers) detached", e->d_name);
+		egress_unpin(pin_path, e->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	rmdir(dir_path);
+}
+
 int reconcile_down(const char *pin_path)
 {
 	char dir_path[4352], path[4608];
 	struct dirent *e;
 	DIR *dir;
 	int detached = 0, unpinned = 0;
+
+	/* --down unlinks what it finds: in a directory another user controls that could be
+	 * anything the agent's user may remove. */
+	if (pin_dir_refused(NULL, pin_path))
+		return 1;
 
 	pins_links_dir(pin_path, dir_path, sizeof(dir_path));
 	dir = opendir(dir_path);
@@ -634,10 +964,13 @@ int reconcile_down(const char *pin_path)
 			log_msg(LOG_INFO, "%s: detached", e->d_name);
 			detached++;
 		}
+		if (guard_sweep((int)if_nametoindex(e->d_name)) > 0)
+			log_msg(LOG_INFO, "%s: TC guard removed", e->d_name);
 	}
 	if (dir)
 		closedir(dir);
 	rmdir(dir_path);
+	egress_down(pin_path);
 	dir = opendir(pin_path);
 	while (dir && (e = readdir(dir))) {
 		if (e->d_name[0] == '.')

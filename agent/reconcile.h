@@ -33,7 +33,9 @@ void list_cache_drop(struct list_cache *c);
  * into it (want's blocked/allowed are then empty). */
 enum reconcile_result reconcile(const char *config, struct desired *want, struct list_cache *cache);
 
-/* Detach from every interface vosfp attached, unpin every map, remove pin_path. */
+/* Detach from every interface vosfp attached, unpin every map, remove pin_path (and the TC
+ * guards an interrupted run left). 0, -errno, or 1: refused, pin_path is not the agent's own
+ * directory (safe_path.h), nothing touched. */
 int reconcile_down(const char *pin_path);
 
 #endif

@@ -47,8 +47,8 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 		case CHANGE_LINK_SWITCHED:
 			a = UNDO_SWITCH_BACK;
 			break;
-		case CHANGE_LINK_REPLACED:
-			a = UNDO_RESTORE_OLD_LINK;
+		case CHANGE_MODE_CHANGED:
+			a = UNDO_MODE_BACK;
 			break;
 		case CHANGE_LIST:
 			if (!c->count)
@@ -57,6 +57,18 @@ size_t journal_undo(const struct journal *j, struct undo_step *out)
 			break;
 		case CHANGE_SUMMARY:
 			a = UNDO_RESTORE_SUMMARY;
+			break;
+		case CHANGE_EGRESS_ATTACHED:
+			a = UNDO_EGRESS_DETACH;
+			break;
+		case CHANGE_EGRESS_SWITCHED:
+			a = UNDO_EGRESS_SWITCH_BACK;
+			break;
+		case CHANGE_IFACE_SLOTS:
+			a = UNDO_RESTORE_IFACE_SLOTS;
+			break;
+		case CHANGE_PINS_MADE:
+			a = UNDO_UNPIN;
 			break;
 		default:
 			a = UNDO_RESTORE_RUNTIME;

@@ -68,7 +68,7 @@ cleanup() {
 	[ -n "$work" ] && [ -e "$work/vosfp.yaml" ] && "$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
 	# the agent's reconcile lock for this pin path
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
 	ip link del "$host" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	[ -n "$work" ] && rm -rf "$work"
@@ -409,6 +409,15 @@ last=$((baseline - 1))
 "$BPFTOOL" map lookup pinned "$pin/blocked_ips" key 10 98 $((last >> 8)) $((last & 255)) >/dev/null 2>&1 ||
 	die "bpftool baseline: 10.98.$((last >> 8)).$((last & 255)) not in the map"
 
+# --- 6. a config of 100,000 inline addresses: --dry-run (the YAML checks of every scalar) ----------
+"$PYTHON" -c 'import sys
+ips = ", ".join("10.%d.%d.%d" % (i >> 16, (i >> 8) & 255, i & 255) for i in range(100000))
+open(sys.argv[1], "w").write("version: 1\npin_path: %s\ninterfaces: []\nblocklist:\n  addresses: [%s]\n" % (sys.argv[2], ips))' \
+	"$work/inline.yaml" "$pin-none"
+t0=$EPOCHREALTIME
+"$agent" --dry-run -c "$work/inline.yaml" >/dev/null 2>&1 || die "--dry-run of 100,000 inline addresses failed"
+inline_ms=$(ms_between "$t0" "$EPOCHREALTIME")
+
 # --- report --------------------------------------------------------------------------------------
 cold_ms=$(median "${cold_wall[@]}")
 cold_agent_ms=$(median "${cold_agent[@]}")
@@ -456,6 +465,7 @@ figure agent_load_rate "$agent_rate" "" "agent cold start, entries per second" /
 figure bpftool_rate "$bpftool_rate" "" "seed method: 1 bpftool per entry, per second" /s
 figure bpftool_entry_ms "$bpftool_ms" "" "  one bpftool process (its polling granularity)" ms
 figure agent_vs_bpftool "$ratio" "" "agent / seed method, entries per second" x
+figure inline_100k_dry_run_ms "$inline_ms" "" "--dry-run of 100,000 inline YAML addresses" ms
 
 cat <<EOF
 

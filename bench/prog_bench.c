@@ -1,7 +1,10 @@
 /* prog_bench.c - `make bench`: ns per packet of sip_xdp_prog for each verdict class, with a
  * 1,000,000-entry blocklist loaded, beside a trivial XDP_PASS/XDP_DROP program run in the same
  * process on the same frames. One class runs with the flood defence on (rate limit, auto-block,
- * scanner User-Agents): a 1400-byte INVITE whose User-Agent is the 11th of its 13 headers.
+ * scanner User-Agents): a 1400-byte INVITE whose User-Agent is the 11th of its 13 headers. The
+ * *_dec and decision_* classes run with 100,000 CrowdSec decisions in force (decision_load.h):
+ * a source under none beside the same frame without them, and sources under one. Last, the
+ * egress program (sip_answers) per SIP response, beside a trivial TC program (trivial_tc).
  * It reports; it never fails on a missed target. It exits non-zero
  * only when loading fails or a frame takes another path than the one its row claims to measure. */
 #ifndef _GNU_SOURCE
@@ -21,6 +24,7 @@
 
 #include "addr.h"
 #include "bpf_errno.h"
+#include "decision_load.h"
 #include "floors.h"
 #include "frame.h"
 #include "prog_harness.h"
@@ -364,6 +368,7 @@ struct bench_class {
 	int action;		/* XDP action sip_xdp_prog must return */
 	int counter;		/* counter that must move by one, or -1: none may move */
 	int defence;		/* run with the flood defence on (defence_on below) */
+	int decisions;		/* run with the decisions in force (decisions_on below) */
 	struct frame_spec spec;
 	char src[INET6_ADDRSTRLEN];
 	uint8_t frame[FRAME_MAX];
@@ -491,7 +496,28 @@ static int pick_covered(const struct blocklist *bl, int v6, char *out)
 /* Where the User-Agent line of the bench's INVITE starts: the least a header search reads. */
 static uint32_t invite_ua_offset;
 
-static int classes_build(struct bench_class *c, int max, const struct blocklist *bl)
+/* A source for a decision row that the lists leave alone: the first candidate whose frame
+ * passes with the decisions off. */
+static int pick_decided(struct harness *h, struct bench_class *row, const struct decision_load *dl, int kind)
+{
+	for (int i = 0; i < dl->cand_n[kind]; i++) {
+		struct frame_spec spec = row->spec;
+		uint8_t frame[FRAME_MAX];
+		size_t len;
+
+		spec.src = dl->cand[kind][i];
+		len = frame_build(&spec, frame, sizeof(frame));
+		if (len && !harness_set_config(h, &summaries_on) && harness_run(h, frame, len) == XDP_PASS) {
+			snprintf(row->src, sizeof(row->src), "%s", spec.src);
+			return 0;
+		}
+	}
+	fprintf(stderr, "prog_bench: %s: every candidate source is on the blocklist\n", row->name);
+	return -ENOENT;
+}
+
+static int classes_build(struct harness *h, struct bench_class *c, int max, const struct blocklist *bl,
+			 const struct decision_load *dl)
 {
 	static char reg4[512], reg6[512], options[512], invite[1400 + 1];
 	size_t reg4_len = sip_register(reg4, sizeof(reg4), 4);
@@ -518,6 +544,16 @@ static int classes_build(struct bench_class *c, int max, const struct blocklist 
 		  .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
 		{ .name = "invite_v4_defence", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,
 		  .defence = 1, .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
+		{ .name = "register_v4_dec", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED, .decisions = 1,
+		  .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
+		{ .name = "register_v6_dec", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED, .decisions = 1,
+		  .spec = { .family = 6, .payload = reg6, .payload_len = reg6_len } },
+		{ .name = "decision_v4_exact", .action = XDP_DROP, .counter = VOSFP_CNT_DECISION_DROPPED,
+		  .decisions = 1, .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
+		{ .name = "decision_v4_range", .action = XDP_DROP, .counter = VOSFP_CNT_DECISION_DROPPED,
+		  .decisions = 1, .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
+		{ .name = "decision_v6_exact", .action = XDP_DROP, .counter = VOSFP_CNT_DECISION_DROPPED,
+		  .decisions = 1, .spec = { .family = 6, .payload = reg6, .payload_len = reg6_len } },
 		{ .name = "udp_v4_dns", .action = XDP_PASS, .counter = -1,
 		  .spec = { .family = 4, .dport = 53, .payload = reg4, .payload_len = 40 } },
 		{ .name = "tcp_v4_5060", .action = XDP_PASS, .counter = -1,
@@ -536,6 +572,12 @@ static int classes_build(struct bench_class *c, int max, const struct blocklist 
 		return -ENOENT;
 	}
 	for (int i = 0; i < n; i++) {
+		int kind = !strcmp(rows[i].name, "decision_v4_exact") ? DECISION_EXACT4 :
+			   !strcmp(rows[i].name, "decision_v4_range") ? DECISION_IN_RANGE4 :
+			   !strcmp(rows[i].name, "decision_v6_exact") ? DECISION_EXACT6 : -1;
+
+		if (kind >= 0 && pick_decided(h, &rows[i], dl, kind))
+			return -ENOENT;
 		c[i] = rows[i];
 		if (c[i].src[0])
 			c[i].spec.src = c[i].src;
@@ -555,6 +597,8 @@ struct target {
 	const char *name;
 	struct harness *h;	/* set for sip_xdp_prog */
 	int fd;			/* otherwise */
+	int tc;			/* a TC program: its return code (TC_ACT_UNSPEC is -1) is not an
+				 * error; target_run returns 0 for it */
 };
 
 /* One build of a program, loaded as several images: where the JIT places an image moves its
@@ -580,7 +624,7 @@ static int target_run(const struct target *t, const uint8_t *frame, size_t len, 
 		return -errno;
 	if (kernel_ns)
 		*kernel_ns = opts.duration;
-	return (int)opts.retval;
+	return t->tc ? 0 : (int)opts.retval;
 }
 
 /* This thread's CPU time: unlike the wall clock it stops while other tasks run on this CPU, as
@@ -1110,6 +1154,139 @@ static int trivial_open(const char *path, struct bpf_object **obj, struct target
 	return 0;
 }
 
+/* ---- the egress program (sip_answers): ns per response beside trivial_tc ---- */
+
+#define TC_ACT_UNSPEC (-1)
+
+struct egress_class {
+	const char *name;
+	int counter;		/* the answer counter that must move by one, -1: none */
+	struct frame_spec spec;	/* from the server (198.18.0.1:5060) to the peer */
+	char payload[1600];
+	uint8_t frame[FRAME_MAX];
+	size_t len;
+};
+
+/* A response as Kamailio sends one: status, then Via, From, To, Call-ID (the 5th line), CSeq,
+ * maybe an authentication challenge, and body_len bytes of SDP. */
+static size_t sip_response(char *buf, size_t cap, const char *status, size_t body_len)
+{
+	size_t n = (size_t)snprintf(buf, cap,
+		"%s\r\n"
+		"Via: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bK776asdhds;rport=5062;received=198.18.0.2\r\n"
+		"From: <sip:1001@198.18.0.1>;tag=1928301774\r\n"
+		"To: <sip:1001@198.18.0.1>;tag=a6c85cf\r\n"
+		"Call-ID: a84b4c76e66710@198.18.0.2\r\n"
+		"CSeq: 2 REGISTER\r\n"
+		"WWW-Authenticate: Digest realm=\"198.18.0.1\", nonce=\"Z1x2Y3w4Z1x2Y3w4\"\r\n"
+		"Server: kamailio (5.6.3 (x86_64/linux))\r\n"
+		"Content-Length: %zu\r\n\r\n", status, body_len);
+
+	for (size_t i = 0; i < body_len && n + 1 < cap; i++)
+		buf[n++] = "v=0 o=- c=IN IP4 198.18.0.2 m=audio 4000 RTP/AVP 0 a=rtpmap:0 PCMU/8000\r\n"[i % 72];
+	return n;
+}
+
+static int egress_classes_build(struct egress_class *c, int max)
+{
+	static const struct {
+		const char *name, *status;
+		int counter, family, proto;
+		uint16_t sport;
+		size_t body;
+	} rows[] = {
+		{ "answer_200_v4", "SIP/2.0 200 OK", VOSFP_ANS_RESPONSES, 4, 17, 5060, 0 },
+		{ "answer_200_v6", "SIP/2.0 200 OK", VOSFP_ANS_RESPONSES, 6, 17, 5060, 0 },
+		{ "answer_200_v4_1400", "SIP/2.0 200 OK", VOSFP_ANS_RESPONSES, 4, 17, 5060, 900 },
+		{ "answer_100_v4", "SIP/2.0 100 Trying", VOSFP_ANS_RESPONSES, 4, 17, 5060, 0 },
+		{ "answer_404_v4", "SIP/2.0 404 Not Found", VOSFP_ANS_NOT_FOUND, 4, 17, 5060, 0 },
+		{ "answer_401_v4", "SIP/2.0 401 Unauthorized", VOSFP_ANS_CHALLENGES, 4, 17, 5060, 0 },
+		{ "answer_401_v6_tcp", "SIP/2.0 401 Unauthorized", VOSFP_ANS_CHALLENGES, 6, 6, 5060, 0 },
+		{ "udp_v4_other_port", "SIP/2.0 200 OK", -1, 4, 17, 5070, 0 },
+	};
+	int n = sizeof(rows) / sizeof(rows[0]);
+
+	if (n > max)
+		return -E2BIG;
+	for (int i = 0; i < n; i++) {
+		c[i] = (struct egress_class){ .name = rows[i].name, .counter = rows[i].counter };
+		c[i].spec = (struct frame_spec){ .family = rows[i].family, .proto = rows[i].proto,
+						 .src = rows[i].family == 4 ? "198.18.0.1" : "2001:db8::1",
+						 .dst = rows[i].family == 4 ? "198.18.0.2" : "2001:db8::2",
+						 .sport = rows[i].sport, .dport = 5062, .payload = c[i].payload };
+		c[i].spec.payload_len = sip_response(c[i].payload, sizeof(c[i].payload), rows[i].status,
+						     rows[i].body);
+		c[i].len = frame_build(&c[i].spec, c[i].frame, sizeof(c[i].frame));
+		if (!c[i].len)
+			return -EINVAL;
+	}
+	return n;
+}
+
+/* Once, checked: the program reads the frame as its row says (the counter moves) and returns
+ * TC_ACT_UNSPEC; the baseline runs. */
+static int egress_verify(struct harness *h, const struct target *base, const struct egress_class *c)
+{
+	uint64_t before[VOSFP_COUNTER_SLOTS], after[VOSFP_COUNTER_SLOTS];
+	int ret;
+
+	if (harness_answer_counters(h, before))
+		return -EIO;
+	ret = harness_run_egress(h, c->frame, c->len);
+	if (harness_answer_counters(h, after))
+		return -EIO;
+	if (ret != TC_ACT_UNSPEC || target_run(base, c->frame, c->len, 1, NULL) != 0 ||
+	    (c->counter >= 0 && after[c->counter] != before[c->counter] + 1) ||
+	    (c->counter < 0 && after[VOSFP_ANS_RESPONSES] != before[VOSFP_ANS_RESPONSES])) {
+		fprintf(stderr, "prog_bench: %s: sip_answers returned %d, counter %d did not move as expected\n",
+			c->name, ret, c->counter);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The answer rule on, its limits off: every run of a class does the same work (a 401 in one
+ * call is the same refused attempt again, never a block). */
+static int run_egress(struct harness *h, int trivial_tc_fd, const struct bench_opts *o)
+{
+	static struct egress_class c[8];
+	struct vosfp_config cfg = { .flags = VOSFP_F_PORTS | VOSFP_F_ANSWERS };
+	const struct build prog = { .img = { { .name = "sip_answers", .fd = bpf_program__fd(h->skel->progs.sip_answers),
+						 .tc = 1 } }, .n = 1 };
+	struct target base = { .name = "trivial_tc", .fd = trivial_tc_fd, .tc = 1 };
+	int n = egress_classes_build(c, 8), err = n < 0 ? n : 0;
+
+	cfg.udp_ports[5060 / 8] |= 1u << (5060 % 8);
+	cfg.tcp_ports[5060 / 8] |= 1u << (5060 % 8);
+	cfg.answers_window_ms = cfg.answers_challenge_ms = 60000;
+	cfg.auto_block_ms = 60000;
+	if (!err)
+		err = harness_set_config(h, &cfg);
+	if (err)
+		return err;
+	printf("\negress: sip_answers per response leaving a SIP port, beside trivial_tc (TC, same run)\n");
+	printf("%-19s %8s %9s  %-11s %11s %8s %6s\n", "class", "ns/pkt", "kernel_ns", "baseline",
+	       "baseline_ns", "extra", "ratio");
+	for (int i = 0; i < n && !err; i++) {
+		struct bench_class bc = { .name = c[i].name, .len = c[i].len };
+		struct result r;
+
+		memcpy(bc.frame, c[i].frame, c[i].len);
+		err = egress_verify(h, &base, &c[i]);
+		if (!err)
+			err = measure(&prog, &base, NULL, &bc, o, &r);
+		if (err)
+			break;
+		printf("%-19s %8.2f %9u  %-11s %11.2f %8.2f %6.2f\n", c[i].name, r.prog.ns, r.prog.kernel_ns,
+		       base.name, r.base.ns, r.prog.ns - r.base.ns, r.prog.ns / r.base.ns);
+		printf("BENCH egress class=%s bytes=%zu ns=%.2f kernel_ns=%u baseline=%s baseline_ns=%.2f "
+		       "extra_ns=%.2f ratio=%.2f\n", c[i].name, c[i].len, r.prog.ns, r.prog.kernel_ns,
+		       base.name, r.base.ns, r.prog.ns - r.base.ns, r.prog.ns / r.base.ns);
+		fflush(stdout);
+	}
+	return err;
+}
+
 static int allowlist_load(struct harness *h)
 {
 	for (size_t i = 0; i < sizeof(allowlist) / sizeof(allowlist[0]); i++) {
@@ -1300,7 +1477,16 @@ static int parse_args(int argc, char **argv, struct bench_opts *o)
 	return 0;
 }
 
-#define MAX_CLASSES 16
+#define MAX_CLASSES 20
+#define BENCH_DECISIONS 100000
+
+/* The decisions' classes: the lists and summaries as usual, VOSFP_F_DECISIONS on. */
+static struct vosfp_config decisions_on;
+
+static const struct vosfp_config *config_of(const struct bench_class *c)
+{
+	return c->defence ? &defence_on : c->decisions ? &decisions_on : &summaries_on;
+}
 
 static int run(const struct bench_opts *o)
 {
@@ -1312,6 +1498,7 @@ static int run(const struct bench_opts *o)
 	struct floors floors = { 0 };
 	struct blocklist bl;
 	struct load_result load = { 0 };
+	struct decision_load dl;
 	struct harness h;
 	double gen_ms = now_ms();
 	int n = 0, err;
@@ -1335,7 +1522,11 @@ static int run(const struct bench_opts *o)
 	/* As the agent runs it: the summaries kept in step with the lists. */
 	if (!err)
 		err = harness_sync_summaries(&h);
-	if (!err && (n = classes_build(classes, MAX_CLASSES, &bl)) < 0)
+	if (!err)
+		err = decision_load(&h, BENCH_DECISIONS, &dl);
+	decisions_on = summaries_on;
+	decisions_on.flags |= VOSFP_F_DECISIONS;
+	if (!err && (n = classes_build(&h, classes, MAX_CLASSES, &bl, &dl)) < 0)
 		err = n;
 	if (!err)
 		err = defence_setup(&h);
@@ -1361,11 +1552,13 @@ static int run(const struct bench_opts *o)
 	       sched_getcpu(), load_average());
 	print_load(&bl, &load);
 	print_summaries(&h);
+	printf("decisions: %u in force (%u IPv4 addresses, %u IPv4 /24s, %u IPv6) written in %.1f ms; "
+	       "dec_v4_sum %.2f%% of bits set\n\n", dl.count, dl.v4, dl.v4_ranges, dl.v6, dl.ms, dl.v4_sum_density);
 	print_header();
 	for (int i = 0; i < n && !err; i++) {
 		const struct target *base = classes[i].action == XDP_DROP ? &drop : &pass;
 
-		err = harness_set_config(&h, classes[i].defence ? &defence_on : &summaries_on);
+		err = harness_set_config(&h, config_of(&classes[i]));
 		if (!err)
 			err = verify(&h, base, &classes[i]);
 		for (int k = 0; k < other.n && !err; k++)
@@ -1386,6 +1579,7 @@ static int run(const struct bench_opts *o)
 		goto out;
 
 	printf("\n");
+	printf("BENCH decisions entries=%u ms=%.1f v4_sum_density=%.2f\n", dl.count, dl.ms, dl.v4_sum_density);
 	printf("BENCH load entries=%u ms=%.1f", bl.total, load.total_ms);
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
 		printf(" %s=%u:%s", map_names[m], bl.maps[m].count, load.method[m]);
@@ -1404,6 +1598,11 @@ static int run(const struct bench_opts *o)
 	 * blocked_v6_len. */
 	if (!err && class_named(classes, n, "blocked_v6_exact") && (!o->only || strstr("blocked_v6_len", o->only)))
 		err = run_v6_sweep(&h, &prog, class_named(classes, n, "blocked_v6_exact"), &bl, &drop, o);
+	if (!err && (!o->only || strstr("egress", o->only))) {
+		struct bpf_program *tc = bpf_object__find_program_by_name(trivial, "trivial_tc");
+
+		err = tc ? run_egress(&h, bpf_program__fd(tc), o) : -ENOENT;
+	}
 out:
 	if (err)
 		fprintf(stderr, "prog_bench: aborted (%s)\n", strerror(err < 0 ? -err : err));

@@ -191,4 +191,14 @@ static __always_inline bool port_selected(const struct vosfp_config *cfg, const 
 	return bitmap[port >> 3] & (1 << (port & 7));
 }
 
+/* L2 then L3 into f: PARSE_SKIP for anything that is not a valid IPv4 or IPv6 header. */
+static __always_inline int parse_frame(void *data, void *data_end, struct frame *f)
+{
+	if (parse_l2(data, data_end, f) != PARSE_OK)
+		return PARSE_SKIP;
+	if (f->eth_proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(data, data_end, f);
+	return parse_ipv6(data, data_end, f);
+}
+
 #endif /* VOSFP_PARSE_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sip_logic.bpf.c - the vosfp XDP datapath: drops blocklisted and auto-blocked sources, SIP
  * scanners, request floods, OPTIONS from unknown sources and malformed SIP at the NIC; passes
- * or AF_XDP-redirects the rest.
+ * or AF_XDP-redirects the rest. Beside it sip_tc_guard, the TC program that stands in for it
+ * while an interface changes XDP mode (steps 1-5 only; see its comment).
  * It must never drop what it cannot classify: unparseable or non-SIP traffic passes untouched.
  *
  * Decision order (first match decides; "uncounted" means no counter moves):
@@ -11,10 +12,14 @@
  *     port: blocklisted source -> DROP BLOCKED, else PASS uncounted.
  *  3. L4: UDP/TCP to a configured SIP port, else PASS uncounted (truncated L4 too).
  *  4. Blocklisted source -> DROP BLOCKED (UDP and TCP).
- *  5. Auto-blocked source (VOSFP_F_AUTO_BLOCK), unless allowlisted -> DROP AUTO_BLOCKED (UDP and
- *     TCP). TCP stops here: PASS, PASSED.
+ *  5. Source under a live outside decision (VOSFP_F_DECISIONS: CrowdSec), unless allowlisted
+ *     -> DROP DECISION_DROPPED (UDP and TCP); an allowlisted one is counted and goes on.
+ *     Auto-blocked source (VOSFP_F_AUTO_BLOCK; or VOSFP_F_ANSWERS, for the blocks the egress
+ *     program sip_answers.bpf.c makes from the server's answers), unless allowlisted -> DROP
+ *     AUTO_BLOCKED (UDP and TCP). TCP stops here: PASS, PASSED.
  *  6. Flood defence, for SIP requests (not responses) from sources not in the allowlist:
- *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED; over the source's rate
+ *     scanner User-Agent (VOSFP_F_SCANNERS) -> DROP SCANNER_DROPPED (and, with VOSFP_F_AUTO_BLOCK,
+ *     a timed auto-block of the source, reason scanner); over the source's rate
  *     limit for the request's method (VOSFP_F_RATE_LIMIT) -> DROP RATE_LIMITED, and a source
  *     over its limit for auto_block_after_ms gets a timed auto-block.
  *  7. Stealth: UDP payload "OPTIONS " from a source not in the allowlist -> DROP OPTIONS_DROPPED.
@@ -26,8 +31,9 @@
  * 10. PASS, PASSED.
  *
  * Why this order: static lists always win over dynamic state, so the blocklist comes first and
- * the allowlist overrides an auto-block. A source under an auto-block is dropped with one hash
- * lookup, before any payload is read: a blocked flood costs the least. Scanners are dropped
+ * the allowlist overrides a decision or an auto-block. A source under a decision or an
+ * auto-block is dropped with a few lookups, before any payload is read: a blocked flood costs
+ * the least. Scanners are dropped
  * before the rate limit so their requests use no tokens and the counters name the real cause.
  * The rate limit comes before the stealth and malformed checks so that a flood of junk requests
  * also drives a source into an auto-block. With every VOSFP_F_ flag of the flood defence clear
@@ -39,6 +45,7 @@
 #include "vosfp.h"
 #include "swar.h"
 #include "parse.h"
+#include "shared.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -75,12 +82,7 @@ struct {
 	__type(value, struct vosfp_iface_slot);
 } iface_names SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vosfp_config);
-} sip_config SEC(".maps");
+VOSFP_CONFIG_MAP();
 
 /* Exact addresses: hash maps, one O(1) probe that settles the common case (single hosts). */
 #define EXACT_LIST(name, keytype, max)					\
@@ -172,11 +174,43 @@ struct {
 } auto_block_horizon SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VOSFP_AUTO_BLOCK_DEFAULT_MAX);
+	__type(key, struct vosfp_src_key);
+	__type(value, struct vosfp_block_history);
+} auto_block_history SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VOSFP_SCANNER_TOKENS_MAX);
 	__type(key, struct vosfp_scanner_key);
 	__type(value, vosfp_list_value);
 } scanner_tokens SEC(".maps");
+
+/* Outside decisions (bpf/vosfp.h): written by the agent's feed only, never by a list reload. */
+#define DECISION_MAP(name, maptype, keytype)				\
+	struct {							\
+		__uint(type, maptype);					\
+		__uint(max_entries, VOSFP_DECISIONS_MAX);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, keytype);					\
+		__type(value, struct vosfp_decision);			\
+	} name SEC(".maps")
+
+DECISION_MAP(dec_ips, BPF_MAP_TYPE_HASH, __u32);
+DECISION_MAP(dec_ips6, BPF_MAP_TYPE_HASH, struct vosfp_addr6);
+DECISION_MAP(dec_nets, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm4_key);
+DECISION_MAP(dec_nets6, BPF_MAP_TYPE_LPM_TRIE, struct vosfp_lpm6_key);
+SUMMARY(dec_v4_sum);
+SUMMARY(dec_v6_sum);
+SUMMARY(dec_v6_wide);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VOSFP_ORIGIN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_traffic);
+} dec_traffic SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -740,20 +774,82 @@ __noinline int auto_block_active(struct vosfp_src_key *key)
 
 /* After a drop: extend or start the source's over-limit streak; a streak as long as
  * auto_block_after_ms turns into a timed block. */
+/* How long a new block of this source lasts: auto_block_ms, times repeat_factor for each
+ * repeat in a row (a block within repeat_within_ms of the expiry of the one before), capped at
+ * repeat_max_ms. Sets *repeats to the count this block carries. */
+static __always_inline __u64 block_ns(const struct vosfp_config *cfg,
+				      const struct vosfp_block_history *h, __u64 now, __u32 *repeats)
+{
+	__u64 d = (__u64)cfg->auto_block_ms * 1000000, max = (__u64)cfg->repeat_max_ms * 1000000;
+
+	if (max < d)		/* no cap below the first duration (the agent never writes one) */
+		max = d;
+
+	*repeats = 0;
+	if (!cfg->repeat_within_ms || !h || now >= h->expires + (__u64)cfg->repeat_within_ms * 1000000)
+		return d;
+	*repeats = h->repeats < VOSFP_REPEATS_MAX ? h->repeats + 1 : VOSFP_REPEATS_MAX;
+	/* Bounded: the factor is at least 2, so d reaches any cap of 2^32 ms within 64 rounds. */
+	for (__u32 i = 0; i < VOSFP_REPEATS_MAX && i < *repeats && d < max; i++)
+		d *= cfg->repeat_factor;
+	return d < max ? d : max;
+}
+
+/* See shared.h. A global function: both programs call it, the verifier checks it once each. */
+__noinline int vosfp_auto_block(struct vosfp_src_key *key, __u32 reason, __u32 method, __u64 now)
+{
+	struct vosfp_block_history *h, next = { .reason = reason, .method = method };
+	struct vosfp_auto_block b = { .reason = reason, .method = method };
+	struct vosfp_auto_block *live;
+	struct vosfp_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if (!cfg || !key)
+		return 0;
+	live = bpf_map_lookup_elem(&auto_blocked, key);
+	if (live && live->expires > now)
+		return 0;
+	h = bpf_map_lookup_elem(&auto_block_history, key);
+	b.expires = now + block_ns(cfg, h, now, &next.repeats);
+	next.expires = b.expires;
+	raise_horizon(b.expires);
+	bpf_map_update_elem(&auto_blocked, key, &b, BPF_ANY);
+	bpf_map_update_elem(&auto_block_history, key, &next, BPF_ANY);
+	return 1;
+}
+
+/* See shared.h: the allowlist's test for an address the egress program holds as a key. */
+__noinline int vosfp_allowlisted(struct vosfp_src_key *key)
+{
+	struct vosfp_config *cfg;
+	struct frame f = {};
+	__u32 zero = 0, head[3];
+
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if (!cfg || !key)
+		return 0;
+	__builtin_memcpy(head, key->addr, sizeof(head));
+	/* ::ffff:a.b.c.d is an IPv4 source (src_key) */
+	if (head[0] || head[1] || head[2] != bpf_htonl(0xffff)) {
+		f.is_v6 = 1;
+		__builtin_memcpy(f.saddr6.addr, key->addr, sizeof(f.saddr6.addr));
+	} else {
+		__builtin_memcpy(&f.saddr4, &key->addr[12], sizeof(f.saddr4));
+	}
+	return is_allowed(&f, cfg);
+}
+
 static __always_inline void note_over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key,
 					    struct vosfp_rate_state *st, __u64 now, int method)
 {
-	struct vosfp_auto_block b = { .reason = VOSFP_REASON_RATE, .method = method };
-
 	if (!st->over_since || now - st->last_over > VOSFP_OVER_GAP_NS)
 		st->over_since = now;
 	st->last_over = now;
 	if (!(cfg->flags & VOSFP_F_AUTO_BLOCK) ||
 	    now - st->over_since < (__u64)cfg->auto_block_after_ms * 1000000)
 		return;
-	b.expires = now + (__u64)cfg->auto_block_ms * 1000000;
-	raise_horizon(b.expires);
-	bpf_map_update_elem(&auto_blocked, key, &b, BPF_ANY);
+	vosfp_auto_block(key, VOSFP_REASON_RATE, method, now);
 	st->over_since = 0;
 }
 
@@ -815,11 +911,16 @@ __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *
 /* ---- verdicts ---- */
 
 /* Only verdicts are counted, so uncounted traffic pays nothing for the per-interface figures;
- * a counted one pays two inlined array lookups (ifindex -> slot, then the slot's counter). */
-static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
+ * a counted one pays two inlined array lookups (ifindex -> slot, then the slot's counter).
+ * ctx is an XDP buffer or, for the TC guard (tc set), an skb; bytes are the whole frame, L2
+ * header included, either way. Its fields are read where they are used: read before the
+ * lookups, they stay live across them and the verifier tracks more states. */
+static __always_inline void count_frame(void *ctx, bool tc, __u32 idx)
 {
+	struct xdp_md *xdp = ctx;
+	struct __sk_buff *skb = ctx;
 	__u64 *c = bpf_map_lookup_elem(&xdp_counters, &idx);
-	__u32 ifindex = ctx->ingress_ifindex, key = VOSFP_IFACE_OTHER, *slot;
+	__u32 ifindex = tc ? skb->ingress_ifindex : xdp->ingress_ifindex, key = VOSFP_IFACE_OTHER, *slot;
 	struct vosfp_traffic *t;
 
 	if (c)
@@ -831,8 +932,13 @@ static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
 	t = bpf_map_lookup_elem(&iface_counters, &key);
 	if (t) {
 		t->packets += 1;
-		t->bytes += ctx->data_end - ctx->data;
+		t->bytes += tc ? skb->len : xdp->data_end - xdp->data;
 	}
+}
+
+static __always_inline int count(struct xdp_md *ctx, __u32 idx, int action)
+{
+	count_frame(ctx, false, idx);
 	return action;
 }
 
@@ -876,8 +982,15 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 
 			allowed = is_allowed(f, cfg);
 			if (!allowed && (cfg->flags & VOSFP_F_SCANNERS) &&
-			    is_scanner(ctx, f->l4_off + sizeof(*udp), seen))
+			    is_scanner(ctx, f->l4_off + sizeof(*udp), seen)) {
+				/* A scanner is no peer: with timed blocks on, its next packets are
+				 * dropped before any payload is read (and its block is published). */
+				if (cfg->flags & VOSFP_F_AUTO_BLOCK) {
+					src_key(f, &key);
+					vosfp_auto_block(&key, VOSFP_REASON_SCANNER, method, bpf_ktime_get_coarse_ns());
+				}
 				return count(ctx, VOSFP_CNT_SCANNER_DROPPED, XDP_DROP);
+			}
 			src_key(f, &key);
 			if (!allowed && (cfg->flags & VOSFP_F_RATE_LIMIT) && over_limit(cfg, &key, method))
 				return count(ctx, VOSFP_CNT_RATE_LIMITED, XDP_DROP);
@@ -909,6 +1022,159 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 	return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 }
 
+/* ---- outside decisions (bpf/vosfp.h: dec_ips and the maps beside it) ---- */
+
+/* Is a decision near the source? Its summary bit: clear for every source no decision covers or
+ * shares a /24 (IPv4) or hashed /32 (IPv6, prefixes of /32 and longer; shorter ones by /24 in
+ * dec_v6_wide) with. One array read for a source under no decision. */
+static __always_inline bool decision_near(const struct frame *f)
+{
+	__u32 top, bit, word;
+	__u64 *bits;
+
+	if (!f->is_v6) {
+		bit = bpf_ntohl(f->saddr4) >> 8;
+		word = bit >> 6;
+		bits = bpf_map_lookup_elem(&dec_v4_sum, &word);
+		return bits && (*bits & (1ULL << (bit & 63)));
+	}
+	__builtin_memcpy(&top, f->saddr6.addr, sizeof(top));
+	top = bpf_ntohl(top);
+	bit = vosfp_v6_sum_bit(top);
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_sum, &word);
+	if (bits && (*bits & (1ULL << (bit & 63))))
+		return true;
+	bit = top >> 8;
+	word = bit >> 6;
+	bits = bpf_map_lookup_elem(&dec_v6_wide, &word);
+	return bits && (*bits & (1ULL << (bit & 63)));
+}
+
+/* The origin + 1 of the live decision covering the source (key: v4-mapped for IPv4), or 0. The
+ * exact entry first, then the longest prefix: each holds the latest expiry of every decision
+ * covering it, so the one found settles it. A global function: verified once. */
+__noinline int decision_origin(struct vosfp_src_key *key)
+{
+	struct vosfp_decision *d;
+	__u64 head, mid;
+	__u32 a4;
+
+	if (!key)
+		return 0;
+	__builtin_memcpy(&head, key->addr, 8);
+	__builtin_memcpy(&mid, key->addr + 8, 4);
+	__builtin_memcpy(&a4, key->addr + 12, 4);
+	if (!head && (__u32)mid == bpf_htonl(0xFFFF)) {
+		struct vosfp_lpm4_key k4 = { .prefixlen = 32 };
+
+		d = bpf_map_lookup_elem(&dec_ips, &a4);
+		if (!d) {
+			__builtin_memcpy(k4.addr, &a4, 4);
+			d = bpf_map_lookup_elem(&dec_nets, &k4);
+		}
+	} else {
+		struct vosfp_lpm6_key k6 = { .prefixlen = 128 };
+
+		d = bpf_map_lookup_elem(&dec_ips6, key);
+		if (!d) {
+			__builtin_memcpy(k6.addr, key->addr, 16);
+			d = bpf_map_lookup_elem(&dec_nets6, &k6);
+		}
+	}
+	if (!d || bpf_ktime_get_coarse_ns() >= d->expires)
+		return 0;
+	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
+}
+
+/* The dec_traffic slot of the decision covering the source (bpf/vosfp.h: by origin, allowlisted
+ * sources in the upper half), or -1 when none does. */
+static __always_inline int decision_slot(const struct frame *f, const struct vosfp_config *cfg)
+{
+	struct vosfp_src_key key;
+	int origin;
+
+	if (!decision_near(f))
+		return -1;
+	src_key(f, &key);
+	origin = decision_origin(&key);
+	if (!origin)
+		return -1;
+	return origin - 1 + (is_allowed(f, cfg) ? VOSFP_ORIGIN_SLOTS : 0);
+}
+
+/* A frame under a decision, in dec_traffic (ctx as for count_frame). */
+static __always_inline void count_decision(void *ctx, bool tc, __u32 slot)
+{
+	struct vosfp_traffic *t = bpf_map_lookup_elem(&dec_traffic, &slot);
+	struct xdp_md *xdp = ctx;
+	struct __sk_buff *skb = ctx;
+
+	if (t) {
+		t->packets += 1;
+		t->bytes += tc ? skb->len : xdp->data_end - xdp->data;
+	}
+}
+
+#define SOURCE_PASS	-1	/* not inspected traffic: pass, uncounted */
+#define SOURCE_INSPECT	-2	/* inspected, and the source alone does not decide */
+
+/* What the source decides on a parsed frame before any payload is read (the blocklist, outside
+ * decisions, auto-blocks, on the inspected ports): VOSFP_CNT_BLOCKED, VOSFP_CNT_DECISION_DROPPED
+ * or VOSFP_CNT_AUTO_BLOCKED (drop, under that counter), SOURCE_PASS or SOURCE_INSPECT. *dec gets
+ * the dec_traffic slot of a decision covering the source (a drop, or an allowlisted pass), else
+ * -1. The XDP program and the TC guard both decide here, so the guard drops exactly what XDP
+ * would drop at this point, on the same maps. Static lists win over dynamic state: a decision or
+ * an auto-block never drops an allowlisted source. */
+static __always_inline int source_verdict(void *data_end, const struct frame *f,
+					  const struct vosfp_config *cfg, int *dec)
+{
+	__u16 dport;
+
+	if (f->portless)
+		return is_blocked(f, cfg) ? VOSFP_CNT_BLOCKED : SOURCE_PASS;
+	if (!f->l4)	/* parsers set it whenever the port is visible; says so to the verifier */
+		return SOURCE_PASS;
+
+	if (f->l4_proto == PROTO_UDP) {
+		struct udphdr *udp = (struct udphdr *)f->l4;
+
+		if ((void *)(udp + 1) > data_end)
+			return SOURCE_PASS;
+		dport = bpf_ntohs(udp->dest);
+		if (!port_selected(cfg, cfg->udp_ports, dport, true))
+			return SOURCE_PASS;
+	} else if (f->l4_proto == PROTO_TCP) {
+		struct tcphdr *tcp = (struct tcphdr *)f->l4;
+
+		if ((void *)(tcp + 1) > data_end)
+			return SOURCE_PASS;
+		dport = bpf_ntohs(tcp->dest);
+		if (!port_selected(cfg, cfg->tcp_ports, dport, false))
+			return SOURCE_PASS;
+	} else {
+		return SOURCE_PASS;
+	}
+
+	if (is_blocked(f, cfg))
+		return VOSFP_CNT_BLOCKED;
+	if (cfg->flags & VOSFP_F_DECISIONS) {
+		*dec = decision_slot(f, cfg);
+		if (*dec >= 0 && *dec < VOSFP_ORIGIN_SLOTS)
+			return VOSFP_CNT_DECISION_DROPPED;
+	}
+	if ((cfg->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS)) && auto_blocks_may_be_live()) {
+		struct vosfp_src_key key;
+
+		/* The allowlist, a static list, wins over dynamic state even when it gained the
+		 * source after the block began (the entry then just expires). */
+		src_key(f, &key);
+		if (auto_block_active(&key) && !is_allowed(f, cfg))
+			return VOSFP_CNT_AUTO_BLOCKED;
+	}
+	return SOURCE_INSPECT;
+}
+
 SEC("xdp")
 int sip_xdp_prog(struct xdp_md *ctx)
 {
@@ -917,57 +1183,71 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	struct vosfp_config *cfg;
 	struct frame f = {};
 	__u32 zero = 0;
-	__u16 dport;
+	int v, dec = -1;
 
-	if (parse_l2(data, data_end, &f) != PARSE_OK)
+	if (parse_frame(data, data_end, &f) != PARSE_OK)
 		return XDP_PASS;
-	if (f.eth_proto == bpf_htons(ETH_P_IP)) {
-		if (parse_ipv4(data, data_end, &f) != PARSE_OK)
-			return XDP_PASS;
-	} else if (parse_ipv6(data, data_end, &f) != PARSE_OK) {
-		return XDP_PASS;
-	}
-
 	cfg = bpf_map_lookup_elem(&sip_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
-	if (f.portless)
-		return is_blocked(&f, cfg) ? count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP) : XDP_PASS;
-	if (!f.l4)	/* parsers set it whenever the port is visible; says so to the verifier */
-		return XDP_PASS;
-
-	if (f.l4_proto == PROTO_UDP) {
-		struct udphdr *udp = (struct udphdr *)f.l4;
-
-		if ((void *)(udp + 1) > data_end)
-			return XDP_PASS;
-		dport = bpf_ntohs(udp->dest);
-		if (!port_selected(cfg, cfg->udp_ports, dport, true))
-			return XDP_PASS;
-	} else if (f.l4_proto == PROTO_TCP) {
-		struct tcphdr *tcp = (struct tcphdr *)f.l4;
-
-		if ((void *)(tcp + 1) > data_end)
-			return XDP_PASS;
-		dport = bpf_ntohs(tcp->dest);
-		if (!port_selected(cfg, cfg->tcp_ports, dport, false))
-			return XDP_PASS;
-	} else {
-		return XDP_PASS;
-	}
-
-	if (is_blocked(&f, cfg))
-		return count(ctx, VOSFP_CNT_BLOCKED, XDP_DROP);
-	if ((cfg->flags & VOSFP_F_AUTO_BLOCK) && auto_blocks_may_be_live()) {
-		struct vosfp_src_key key;
-
-		/* The allowlist, a static list, wins over dynamic state even when it gained the
-		 * source after the block began (the entry then just expires). */
-		src_key(&f, &key);
-		if (auto_block_active(&key) && !is_allowed(&f, cfg))
-			return count(ctx, VOSFP_CNT_AUTO_BLOCKED, XDP_DROP);
-	}
+	v = source_verdict(data_end, &f, cfg, &dec);
+	/* Under a decision: counted by origin, dropped or (allowlisted) passed on. */
+	if (dec >= 0)
+		count_decision(ctx, false, dec);
+	if (v != SOURCE_INSPECT)
+		return v == SOURCE_PASS ? XDP_PASS : count(ctx, v, XDP_DROP);
 	if (f.l4_proto == PROTO_TCP)
 		return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 	return classify_udp(ctx, cfg, &f);
+}
+
+/* ---- the TC guard ---- */
+
+#define TC_ACT_UNSPEC	-1	/* no verdict: the next filter, or the stack, decides */
+#define TC_ACT_SHOT	2
+
+/* Bytes of a frame the parsers may read (Ethernet, two VLAN tags, IPv6 and its usual extension
+ * headers, the ports): pulled into the skb's linear data when a driver left them in pages. */
+#define GUARD_PULL	256
+
+/* sip_tc_guard - a TC ingress filter the agent puts on an interface only while that interface
+ * has no XDP program: the detach -> attach window of an XDP mode change (the kernel cannot hold
+ * native and generic at once, and a link cannot change its mode) and of its undo in a rollback.
+ * It drops what the XDP program would drop before reading any payload (blocklist, outside
+ * decisions, auto-blocks: source_verdict), on the same maps, and counts each drop as XDP would:
+ * same counter, same interface slot (and origin slot for a decision), same frame length. It
+ * counts nothing else: what it passes is uncounted, as XDP leaves traffic it never saw. In the
+ * instants where it and an XDP program both run, a frame XDP passed reaches the guard on the
+ * same maps, so the guard passes it too: no frame is counted twice. TC_ACT_UNSPEC, not
+ * TC_ACT_OK: other filters on the interface still run. */
+SEC("tc")
+int sip_tc_guard(struct __sk_buff *skb)
+{
+	__u32 want = skb->len < GUARD_PULL ? skb->len : GUARD_PULL, zero = 0;
+	struct vosfp_config *cfg;
+	void *data, *data_end;
+	struct frame f = {};
+	int v, dec = -1;
+
+	if (skb->data_end - skb->data < want)
+		bpf_skb_pull_data(skb, want);
+	/* A new skb for the compiler: it must load data and data_end again (the pull moved them)
+	 * as plain context reads, never through an address it computed before. */
+	asm volatile("" : "+r"(skb));
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (parse_frame(data, data_end, &f) != PARSE_OK)
+		return TC_ACT_UNSPEC;
+	cfg = bpf_map_lookup_elem(&sip_config, &zero);
+	if (!cfg)
+		return TC_ACT_UNSPEC;
+	v = source_verdict(data_end, &f, cfg, &dec);
+	if (v != VOSFP_CNT_BLOCKED && v != VOSFP_CNT_DECISION_DROPPED && v != VOSFP_CNT_AUTO_BLOCKED)
+		return TC_ACT_UNSPEC;
+	/* Only drops: an allowlisted source under a decision XDP counted (dec_traffic) already when
+	 * both run; in the window it goes uncounted with everything the guard passes. */
+	if (v == VOSFP_CNT_DECISION_DROPPED && dec >= 0)
+		count_decision(skb, true, dec);
+	count_frame(skb, true, v);
+	return TC_ACT_SHOT;
 }

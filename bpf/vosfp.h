@@ -16,6 +16,7 @@ enum vosfp_counter {
 	VOSFP_CNT_RATE_LIMITED = 5,	/* SIP request over its source's rate limit */
 	VOSFP_CNT_AUTO_BLOCKED = 6,	/* source under a timed auto-block */
 	VOSFP_CNT_SCANNER_DROPPED = 7,	/* SIP request whose User-Agent is a scanner's */
+	VOSFP_CNT_DECISION_DROPPED = 8,	/* source under a live outside decision (CrowdSec) */
 	VOSFP_CNT_COUNT			/* number of counters in use */
 };
 
@@ -58,6 +59,8 @@ struct vosfp_iface_slot {
 #define VOSFP_F_SCANNERS	(1u << 6)	/* drop requests whose User-Agent is in scanner_tokens */
 #define VOSFP_F_V6_SUMMARY_BLOCK (1u << 7)	/* blocked_v6_sum/_wide cover the IPv6 blocklist */
 #define VOSFP_F_V6_SUMMARY_ALLOW (1u << 8)	/* allowed_v6_sum/_wide cover the IPv6 allowlist */
+#define VOSFP_F_DECISIONS	(1u << 9)	/* sources under a decision map entry are dropped */
+#define VOSFP_F_ANSWERS		(1u << 10)	/* the egress program applies the answer rule below */
 #define VOSFP_F_V6_PREFIX_INDEX	(1u << 12)	/* blocked_v6_full/_len + blocked_nets6_h cover the
 						 * IPv6 blocklist's prefixes (with ..._SUMMARY_BLOCK) */
 
@@ -88,7 +91,18 @@ struct vosfp_config {
 	/* Appended for flood defence; all zero with their flags clear. */
 	struct vosfp_rate rate[VOSFP_METHODS];	/* by enum vosfp_method, under VOSFP_F_RATE_LIMIT */
 	__u32 auto_block_after_ms;	/* over the limit this long without a break -> blocked */
-	__u32 auto_block_ms;		/* for this long */
+	__u32 auto_block_ms;		/* for this long (every auto-block, whatever its reason) */
+	/* Appended for the answer rule (VOSFP_F_ANSWERS, see answer_peers below) and repeat
+	 * offenders; all zero with their flags clear. */
+	__u32 answers_window_ms;	/* failures and not-found answers count this long after the first */
+	__u32 answers_challenge_ms;	/* a challenge is unanswered once this long (up to twice) passed */
+	__u32 auth_failures_max;	/* this many auth failures in a window -> auto-blocked */
+	__u32 not_found_max;		/* this many not-found answers in a window -> auto-blocked */
+	__u32 repeat_within_ms;		/* a block this soon after the source's last one expired is a
+					 * repeat: 0, every block lasts auto_block_ms */
+	__u32 repeat_factor;		/* a repeat lasts this many times the one before */
+	__u32 repeat_max_ms;		/* up to this long */
+	__u32 reserved2;		/* must be zero */
 };
 
 /* Per-source state keys: one layout for both families, IPv4 as v4-mapped IPv6 (::ffff:a.b.c.d),
@@ -122,7 +136,11 @@ struct vosfp_rate_state {
  * raises the horizon first, so a reader never meets an entry beyond it: the datapath when it
  * blocks, the agent when it restores or carries entries over. Pinned like the other maps. */
 enum vosfp_block_reason {
-	VOSFP_REASON_RATE = 1,		/* over its rate limit for auto_block_after_ms */
+	VOSFP_REASON_RATE = 1,		/* over its rate limit for auto_block_after_ms (XDP) */
+	VOSFP_REASON_AUTH_FAILURES = 2,	/* the server refused its credentials auth_failures_max times */
+	VOSFP_REASON_ENUMERATION = 3,	/* the server answered "no such user" not_found_max times */
+	VOSFP_REASON_SCANNER = 4,	/* a scanner's User-Agent (XDP, with VOSFP_F_AUTO_BLOCK) */
+	VOSFP_REASONS			/* one past the last: user space names each (autoblock.c) */
 };
 
 struct vosfp_auto_block {
@@ -130,6 +148,78 @@ struct vosfp_auto_block {
 	__u32 reason;			/* enum vosfp_block_reason */
 	__u32 method;			/* enum vosfp_method whose limit was exceeded */
 };
+
+/* Map auto_block_history (LRU hash by source): the latest block of each source, kept after it
+ * expired, so a source blocked again within repeat_within_ms of its expiry is a repeat offender
+ * and gets repeat_factor times the previous duration (capped at repeat_max_ms). Written by
+ * whoever makes a block (both programs share one function for it), read and restored by the
+ * agent's persist file. */
+struct vosfp_block_history {
+	__u64 expires;			/* ns, coarse clock: when the latest block ends or ended */
+	__u32 repeats;			/* 0 for a first block, +1 for each repeat in a row */
+	__u16 reason;			/* enum vosfp_block_reason of the latest block */
+	__u16 method;			/* and its enum vosfp_method */
+};
+
+/* Repeats counted at most: the duration reaches any cap long before (factor >= 2). */
+#define VOSFP_REPEATS_MAX 64
+
+/* ---- The answer rule (egress program, sip_answers.bpf.c) ----
+ * It reads the responses leaving the configured SIP ports (UDP source port; TCP segments that
+ * start with a status line) and keeps, per peer (the destination, keyed as vosfp_src_key):
+ *  - auth failures: a 403; a 401/407 challenge in a call (Call-ID) whose previous challenge no
+ *    answer settled (the credentials sent were refused); a challenge that no answer settled
+ *    within answers_challenge_ms (between one and two of them: generations of that length);
+ *  - not-found answers: 404, 410, 484, 485, 604.
+ * A challenge is settled by the next answer in the same call other than 100, 401, 403, 407:
+ * the credentials passed. So digest authentication (401 then 200) never counts, however many
+ * clients behind one address are challenged at once. auth_failures_max failures, or
+ * not_found_max not-found answers, within answers_window_ms of the first -> an auto-block.
+ * Map answer_peers (LRU hash by peer): struct vosfp_answer_peer.
+ * Map answer_calls (LRU hash): the unsettled challenges, by peer and Call-ID hash.
+ * Map answer_counters (per-CPU array): enum vosfp_answer_counter. */
+struct vosfp_answer_peer {
+	__u64 window_start;		/* ns: the first failure or not-found answer of the window */
+	__u64 gen;			/* challenge generation last seen: now / answers_challenge_ms */
+	__u32 failures;			/* auth failures in the window */
+	__u32 not_found;		/* not-found answers in the window */
+	__u32 pending;			/* unsettled challenges of generation gen */
+	__u32 pending_prev;		/* and of generation gen - 1 */
+};
+
+struct vosfp_answer_call_key {
+	__u8 addr[16];			/* the peer, as vosfp_src_key */
+	__u64 call;			/* hash of the Call-ID value (its first VOSFP_CALL_ID_MAX bytes) */
+};
+
+struct vosfp_answer_call {
+	__u64 gen;			/* the generation of its unsettled challenge */
+};
+
+enum vosfp_answer_counter {
+	VOSFP_ANS_RESPONSES = 0,	/* SIP responses read leaving a SIP port */
+	VOSFP_ANS_CHALLENGES = 1,	/* 401 and 407 */
+	VOSFP_ANS_REFUSED = 2,		/* 403 */
+	VOSFP_ANS_NOT_FOUND = 3,	/* 404, 410, 484, 485, 604 */
+	VOSFP_ANS_AUTH_FAILURES = 4,	/* auth failures the rule counted */
+	VOSFP_ANS_BLOCKED_AUTH = 5,	/* auto-blocks for auth failures */
+	VOSFP_ANS_BLOCKED_ENUM = 6,	/* auto-blocks for enumeration */
+	VOSFP_ANS_ALLOWLISTED = 7,	/* allowlisted peers that met the rule: not blocked */
+	VOSFP_ANS_NO_CALL_ID = 8,	/* challenges and refusals without a Call-ID in the window */
+	VOSFP_ANS_COUNT
+};
+
+/* Response bytes searched for the Call-ID (the search stops at the blank line). */
+#define VOSFP_ANSWER_SEARCH_MAX 1024
+/* Call-ID bytes that key a call: longer values share a key with their first this many. */
+#define VOSFP_CALL_ID_MAX	128
+/* Blanks allowed around the colon of the Call-ID header ("Call-ID :  x"), on each side. */
+#define VOSFP_CALL_ID_BLANKS	8
+/* The egress filter's place among the interface's clsact egress filters: priority 1 (first),
+ * a handle of its own. It only reads and returns TC_ACT_UNSPEC: filters after it run as if it
+ * were not there. */
+#define VOSFP_TC_PRIORITY	1
+#define VOSFP_TC_HANDLE		0x5f1b
 
 /* Map scanner_tokens (hash): scanner User-Agents, keyed by the value's first word, i.e. its
  * leading run of ASCII letters and digits ("friendly" of "friendly-scanner", "iwar" of
@@ -248,6 +338,40 @@ typedef __u8 vosfp_list_value;
 #define VOSFP_RATE_SOURCES_DEFAULT_MAX	65536	/* sources tracked; LRU: floods evict, never fill */
 #define VOSFP_AUTO_BLOCK_DEFAULT_MAX	65536
 #define VOSFP_SCANNER_TOKENS_MAX	256
+#define VOSFP_ANSWER_PEERS_DEFAULT_MAX	65536	/* like rate_state: the agent sizes both alike */
+
+/* Decisions of outside feeds (agent/feeds/: the CrowdSec LAPI), in maps of their own that only the
+ * agent's feed writes: never the operator's list maps. Like the lists, exact addresses in hashes
+ * (dec_ips, dec_ips6) and prefixes in LPM tries (dec_nets, dec_nets6), keyed alike; the value
+ * carries the expiry the datapath checks itself, so a decision ends on time whatever the agent
+ * and the LAPI are doing. The agent stores in every entry the latest expiry of all the decisions
+ * covering that prefix (itself and every shorter one), so the longest match alone settles it:
+ * a live /16 still counts for a source whose /24 entry has expired. dec_v4_sum, dec_v6_sum and
+ * dec_v6_wide summarise the entries as the blocklist's summaries do (same layout and rule,
+ * VOSFP_V4_SUMMARY_WORDS words each): a clear bit settles "no decision" with one array read,
+ * so a source under none costs what it cost without the feed. An entry goes in after its bits,
+ * and its bits go after the entry. Read only under VOSFP_F_DECISIONS.
+ * dec_traffic (per-CPU array of struct vosfp_traffic): packets and bytes by the origin of the
+ * decision that matched, dropped (index origin) or passed because the source is allowlisted
+ * (VOSFP_ORIGIN_SLOTS + origin): the allowlist wins over every decision. */
+enum vosfp_origin {
+	VOSFP_ORIGIN_OTHER = 0,		/* an origin the agent has no name for */
+	VOSFP_ORIGIN_CROWDSEC = 1,	/* a CrowdSec security engine's scenario */
+	VOSFP_ORIGIN_CSCLI = 2,		/* an operator's cscli decisions add / import */
+	VOSFP_ORIGIN_LISTS = 3,		/* blocklists: the community's (CAPI) and subscribed ones */
+	VOSFP_ORIGIN_VOSFP = 4,		/* vosfp's own auto-blocks, published by a vosfp watcher */
+	VOSFP_ORIGINS
+};
+
+#define VOSFP_ORIGIN_SLOTS	8	/* room to append origins with the map's geometry kept */
+#define VOSFP_DECISIONS_MAX	1048576	/* per map; not preallocated */
+
+struct vosfp_decision {
+	__u64 expires;		/* ns, coarse clock: the latest expiry covering this prefix */
+	__u64 own_expires;	/* this prefix's own decision */
+	__u32 origin;		/* enum vosfp_origin of the decision `expires` comes from */
+	__u32 own_origin;
+};
 
 /* IPv6 extension headers walked before giving up on finding the transport header. Real SIP
  * traffic carries none or one; 6 covers hop-by-hop + destination + routing + fragment + AH

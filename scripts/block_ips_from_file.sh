@@ -34,11 +34,15 @@ if [ "$(tr -d '\000' <"$input" | wc -c)" -ne "$(wc -c <"$input")" ]; then
 fi
 require_agent
 
-valid="" errors="" current="" added="" new=""	# temp files, set by policy_mktemp
+valid="" errors="" current="" added="" new="" snap=""	# temp files, set by policy_mktemp
 policy_mktemp valid
 policy_mktemp errors
+# A private copy is checked: the agent trusts only files nobody else could change, and <file> is
+# imported by the operator's own choice, wherever it is (a download, another user's directory).
+policy_mktemp snap
+cat -- "$input" >"$snap" || die "cannot read $input; nothing changed"
 rc=0
-"$VOSFP_AGENT" --check-list --canonical "$input" >"$valid" 2>"$errors" || rc=$?
+"$VOSFP_AGENT" --check-list --canonical "$snap" >"$valid" 2>"$errors" || rc=$?
 [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ] || die "vosfp-agent --check-list failed (exit $rc): $(cat "$errors")"
 summary=$(tail -n 1 "$errors")
 skipped=$(sed -n 's/^[0-9]* entr[a-z]* valid, \([0-9]*\) invalid$/\1/p' <<<"$summary")
@@ -48,7 +52,9 @@ if [ -z "$skipped" ] || [ -z "$nvalid" ]; then
 fi
 if [ "$skipped" -gt 0 ]; then
 	# Not "sed | head": head exiting first would fail the pipeline (SIGPIPE) under pipefail.
-	sed -n '$!p' "$errors" | sed -n '1,10p' >&2
+	sed -n '$!p' "$errors" | sed -n '1,10p' | while IFS= read -r line; do
+		printf '%s\n' "${line/#"$snap:"/"$input:"}"	# the operator's file, not our copy
+	done >&2
 	[ "$skipped" -le 10 ] || note "... $skipped invalid lines in all, skipped"
 fi
 

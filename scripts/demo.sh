@@ -18,7 +18,7 @@ root=$(cd "$here/.." && pwd)
 
 # Never the production pin path: the demo may run on a host whose real agent uses /sys/fs/bpf/vosfp.
 DEMO_PIN=/sys/fs/bpf/vosfp-demo
-DEMO_LOCK=/run/lock/vosfp${DEMO_PIN//\//_}.lock
+DEMO_LOCK=/run/vosfp/vosfp${DEMO_PIN//\//_}.lock
 KAMAILIO_CFG=$root/demo/kamailio.cfg
 N_OPTIONS=5 N_REGISTER=5 N_GARBAGE=2 N_FLOOD=1000
 # A server on the same veth answers in well under a millisecond: 1 s of silence means dropped.

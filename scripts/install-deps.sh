@@ -17,24 +17,31 @@ USAGE
 # (tests/integration/schema_test.sh checks configs against schemas/vosfp.schema.json);
 # the shellcheck package (the scripts must stay clean); util-linux (runuser, taskset, flock);
 # man-db, groff-base and binutils (the install test renders the man pages, reads the binary);
-# sip-tester (sipp) and kamailio (real SIP peers: make demo and its test); openssh-server and
+# sip-tester (sipp), kamailio and sipvicious (real SIP peers and attack tools: make demo and the tests); openssh-server and
 # openssh-client (cluster_sync_blocklist.sh's test runs two sshd "nodes"); docker-compose
 # (validates docker-compose.yml: no engine needed); prometheus (its promtool checks the agent's
-# /metrics exposition in the metrics test).
+# /metrics exposition in the metrics test); build-essential, dpkg-dev, debhelper and git (make deb
+# builds the package from a commit with dpkg-buildpackage, which wants build-essential;
+# Rules-Requires-Root: no, so no fakeroot) and lintian (the package test); libcurl4-openssl-dev
+# and libjson-c-dev (the agent's CrowdSec feed: HTTP(S) and JSON); crowdsec and curl (the
+# CrowdSec tests run their own Local API); libclang-rt-14-dev (libFuzzer and the sanitizers'
+# runtimes for clang 14: make fuzz, tests/build/fuzz_test.sh).
 PACKAGES=(
-	make gcc libc6-dev clang llvm pkg-config
+	make gcc libc6-dev clang llvm pkg-config libclang-rt-14-dev
 	bpftool libbpf-dev libxdp-dev xdp-tools
 	libcyaml-dev libyaml-dev check
 	iproute2 procps
 	python3-jsonschema python3-yaml
 	shellcheck util-linux
 	man-db groff-base binutils
-	sip-tester kamailio openssh-server openssh-client docker-compose
+	sip-tester kamailio sipvicious openssh-server openssh-client docker-compose
 	prometheus
+	build-essential dpkg-dev debhelper git lintian
+	libcurl4-openssl-dev libjson-c-dev crowdsec curl
 )
 # Packages that ship a system daemon: the tests run their own instances, so installing them must
 # not start (or enable) a system-wide kamailio, sshd or prometheus on the operator's machine.
-DAEMONS=(kamailio:kamailio openssh-server:ssh prometheus:prometheus)
+DAEMONS=(kamailio:kamailio openssh-server:ssh prometheus:prometheus crowdsec:crowdsec)
 
 dry_run=0
 while getopts "nh" opt; do
@@ -78,6 +85,19 @@ if [ ! -e "$policy" ]; then
 	own_policy=1
 	trap 'rm -f "$policy"' EXIT
 fi
+
+# crowdsec's postinst registers the host with CrowdSec's Central API unless this file exists
+# and is not empty: the tests need no Central API, and an install must not enrol the host.
+capi=/etc/crowdsec/online_api_credentials.yaml
+case " ${missing[*]} " in
+*" crowdsec "*)
+	if [ ! -s "$capi" ]; then
+		mkdir -p "$(dirname "$capi")"
+		printf '# no Central API: written by vosfp install-deps.sh before installing crowdsec\n' >"$capi"
+		echo "install-deps: $capi written first: crowdsec will not register with the Central API"
+	fi
+	;;
+esac
 
 apt_install() {
 	apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "$@"

@@ -156,7 +156,8 @@ policy_require_listed() {
 policy_lock() {
 	local dir lock="$1.lock"
 	dir=$(dirname "$1")
-	mkdir -p -- "$dir" || die "cannot create $dir"
+	# 0755 whatever the caller's umask: the agent refuses a list in a directory others may write.
+	(umask 022 && mkdir -p -- "$dir") || die "cannot create $dir"
 	exec {policy_lock_fd}>>"$lock" || die "cannot open the lock file $lock"
 	flock -w "$VOSFP_LOCK_TIMEOUT" "$policy_lock_fd" ||
 		die "another policy script holds $lock (waited ${VOSFP_LOCK_TIMEOUT}s); nothing changed"
@@ -171,13 +172,14 @@ policy_read_state() {
 	[ -e "$file" ] || return 0
 	policy_mktemp raw
 	err=$("$VOSFP_AGENT" --check-list --canonical "$file" 2>&1 >"$raw") || rc=$?
-	[ "$rc" -eq 0 ] || die "$file has lines the agent rejects; fix them first (nothing changed):
+	[ "$rc" -eq 0 ] || die "$file is refused by the agent; fix it first (nothing changed):
 $(policy_reasons "$err")"
 	awk '!seen[$0]++' "$raw" >"$out"
 }
 
 # policy_write_state STATE_FILE NEW: replace STATE_FILE by NEW atomically (a temp file in the
-# same directory, renamed over it), keeping the previous content for policy_restore_state.
+# same directory, renamed over it), keeping the previous content for policy_restore_state. The
+# new file is never writable by group or others: the agent would refuse it (StrictModes).
 policy_write_state() {
 	local file=$1 new=$2 dir tmp
 	dir=$(dirname "$file")
@@ -187,6 +189,7 @@ policy_write_state() {
 		policy_mktemp policy_backup "$dir"
 		cp -p -- "$file" "$policy_backup"
 		chmod --reference="$file" -- "$tmp"
+		chmod go-w -- "$tmp"
 	else
 		policy_backup=""
 		chmod 644 -- "$tmp"

@@ -72,8 +72,7 @@ fi
 
 # --- our names: nothing an operator's setup uses --------------------------------------------------
 pin=/sys/fs/bpf/vosfp-stress-$$
-lock=/run/lock/vosfp${pin//\//_}.lock
-lock_tmp=/tmp/vosfp${pin//\//_}.lock	# where the agent puts it when /run/lock is missing
+lock=/run/vosfp/vosfp${pin//\//_}.lock
 export VOSFP_SIM_NS="vosfp-stress-$$" VOSFP_SIM_HOST_IF="vst$$h" VOSFP_SIM_PEER_IF="vst$$p"
 # A 198.18.x.0/24 (x from 1 to 250, starting from our PID) with no route or address on this host.
 net=""
@@ -97,7 +96,7 @@ teardown() {	# everything this run may have created; idempotent, quiet
 	fi
 	"$here/sip_sim_teardown.sh" >/dev/null 2>&1 || true
 	rm -rf -- "$pin" 2>/dev/null || true
-	rm -f -- "$lock" "$lock_tmp"
+	rm -f -- "$lock"
 	[ -z "$work" ] || rm -rf -- "$work"
 }
 on_exit() {
@@ -233,14 +232,14 @@ CFG
 	must "round $r phase teardown" "$VOSFP_AGENT" --down --config "$VOSFP_CONFIG"
 	must "round $r phase teardown" "$here/sip_sim_teardown.sh"
 	rm -rf -- "$work"
-	rm -f -- "$lock" "$lock_tmp"
+	rm -f -- "$lock"
 	work=""
 	left=()
 	names=$(ip netns list | awk '{ print $1 }')
 	! grep -qxF -- "$VOSFP_SIM_NS" <<<"$names" || left+=("namespace $VOSFP_SIM_NS")
 	! ip link show dev "$VOSFP_SIM_HOST_IF" >/dev/null 2>&1 || left+=("veth $VOSFP_SIM_HOST_IF")
 	[ ! -e "$pin" ] || left+=("pin directory $pin")
-	[ ! -e "$lock" ] && [ ! -e "$lock_tmp" ] || left+=("lock file")
+	[ ! -e "$lock" ] || left+=("lock file")
 	[ ! -e "$VOSFP_CONFIG" ] && [ ! -e "$VOSFP_BLOCK_FILE" ] && [ ! -e "$VOSFP_ALLOW_FILE" ] || left+=("temp files")
 	if [ ${#left[@]} -eq 0 ]; then
 		pass "round $r phase teardown: nothing left (namespace, veth, pin directory, lock, temp files)"

@@ -51,8 +51,10 @@ run_suite "datapath tests on the kernel (Check)" "$out/tests/prog_tests"
 run_suite "build system" bash tests/build/makefile_test.sh
 run_suite "scripts are shellcheck-clean" bash tests/build/shellcheck_test.sh
 run_suite "make install / uninstall" bash tests/build/install_test.sh
+run_suite "Debian package: make deb, lintian, contents" bash tests/build/deb_test.sh
 run_suite "README keeps its promises" bash tests/build/readme_test.sh
 run_suite "make bench still runs (no timing asserted)" bash tests/build/bench_test.sh
+run_suite "fuzz targets, 15 s each (libFuzzer, ASan, UBSan)" bash tests/build/fuzz_test.sh -o "$out" -s 15
 for t in tests/integration/*_test.sh; do
 	run_suite "integration: $(basename "$t" .sh)" bash "$t"
 done

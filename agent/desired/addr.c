@@ -8,6 +8,8 @@
 
 #include "addr.h"
 
+static const __u8 v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
 static void set_err(char *err, size_t errlen, const char *fmt, const char *text)
 {
 	if (err && errlen)
@@ -158,7 +160,21 @@ int vosfp_prefix_parse_general(const char *text, struct vosfp_prefix *out, char 
 				 vosfp_prefix_str(&net, canon, sizeof(canon)));
 		return -EINVAL;
 	}
+	/* ::ffff:a.b.c.d is how a dual-stack socket (and so a SIP proxy's log) writes an IPv4 peer.
+	 * The datapath looks an IPv4 packet's source up in the IPv4 maps only: kept as IPv6, the
+	 * entry would never match. It is the IPv4 address (or prefix, from /96 on). */
+	if (out->family == 6 && out->len >= 96 && !memcmp(out->addr, v4_mapped_prefix, sizeof(v4_mapped_prefix))) {
+		memmove(out->addr, out->addr + 12, 4);
+		memset(out->addr + 4, 0, 12);
+		out->family = 4;
+		out->len -= 96;
+	}
 	return 0;
+}
+
+int vosfp_prefix_was_mapped(const char *text, const struct vosfp_prefix *p)
+{
+	return p->family == 4 && strchr(text, ':') != NULL;
 }
 
 const char *vosfp_prefix_str(const struct vosfp_prefix *p, char *buf, size_t len)

@@ -27,8 +27,17 @@ enum vosfp_list_map {
 #define VOSFP_LIST_KEY_MAX sizeof(struct vosfp_lpm6_key)
 
 /* Parse "198.51.100.7", "203.0.113.0/24", "2001:db8::/32". Host bits set, lengths out of range
- * and anything else malformed fail with -EINVAL and a one-line reason in err (what was expected). */
+ * and anything else malformed fail with -EINVAL and a one-line reason in err (what was expected).
+ * An IPv4-mapped IPv6 address or prefix (::ffff:198.51.100.7, ::ffff:203.0.113.0/120) is the IPv4
+ * one it maps: the datapath matches an IPv4 packet's source in the IPv4 maps only. */
 int vosfp_prefix_parse(const char *text, struct vosfp_prefix *out, char *err, size_t errlen);
+
+/* Was text, which parsed into p, written IPv4-mapped (::ffff:a.b.c.d)? For the warning: */
+int vosfp_prefix_was_mapped(const char *text, const struct vosfp_prefix *p);
+/* ... and for a prefix of length 0 in a blocklist: valid, but it drops SIP from every source of
+ * its family (the blocklist is checked before the allowlist, which cannot exempt any). */
+#define VOSFP_WHOLE_FAMILY_NOTE "'%s' in the blocklist drops SIP from every %s source (the allowlist exempts none)"
+#define VOSFP_MAPPED_NOTE "'%s' is an IPv4-mapped IPv6 address, read as the IPv4 %s (the datapath matches an IPv4 packet's source as IPv4)"
 /* Only the common case, a plain "a.b.c.d" or "a.b.c.d/n" that the general parser would accept:
  * 1 and *out filled, else 0 and nothing said (the general parser then judges it). */
 int vosfp_prefix_parse_v4(const char *text, struct vosfp_prefix *out);

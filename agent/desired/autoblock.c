@@ -21,10 +21,24 @@ const char *autoblock_addr(const struct vosfp_src_key *k, char *buf, size_t len)
 	return buf;
 }
 
+static const char *const reason_keys[VOSFP_REASONS] = {
+	[VOSFP_REASON_RATE] = "rate-limit",
+	[VOSFP_REASON_AUTH_FAILURES] = "auth-failures",
+	[VOSFP_REASON_ENUMERATION] = "enumeration",
+	[VOSFP_REASON_SCANNER] = "scanner",
+};
+
+const char *autoblock_reason_key(__u32 reason)
+{
+	return reason < VOSFP_REASONS ? reason_keys[reason] : NULL;
+}
+
 const char *autoblock_reason(__u32 reason, __u32 method, char *buf, size_t len)
 {
 	if (reason == VOSFP_REASON_RATE && method < VOSFP_METHODS)
 		snprintf(buf, len, "rate limit %s", method_names[method]);
+	else if (reason != VOSFP_REASON_RATE && autoblock_reason_key(reason))
+		snprintf(buf, len, "%s", autoblock_reason_key(reason));
 	else
 		snprintf(buf, len, "reason %u", reason);
 	return buf;
@@ -34,6 +48,12 @@ int autoblock_reason_parse(const char *text, __u32 *reason, __u32 *method)
 {
 	static const char prefix[] = "rate limit ";
 
+	for (__u32 r = 0; r < VOSFP_REASONS; r++)
+		if (r != VOSFP_REASON_RATE && reason_keys[r] && !strcmp(text, reason_keys[r])) {
+			*reason = r;
+			*method = 0;
+			return 0;
+		}
 	if (strncmp(text, prefix, sizeof(prefix) - 1))
 		return -1;
 	for (__u32 m = 0; m < VOSFP_METHODS; m++)
@@ -79,12 +99,27 @@ void autoblock_set_free(struct autoblock_set *s)
 	s->n = 0;
 }
 
+int autoblock_set_copy(struct autoblock_set *to, const struct autoblock_set *from)
+{
+	struct autoblock *v = malloc((from->n ? from->n : 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	if (from->n)	/* from->v may be NULL then: memcpy(.., NULL, 0) is undefined */
+		memcpy(v, from->v, from->n * sizeof(*v));
+	autoblock_set_free(to);
+	to->v = v;
+	to->n = from->n;
+	return 0;
+}
+
 int autoblock_set_equal(const struct autoblock_set *a, const struct autoblock_set *b)
 {
 	if (a->n != b->n)
 		return 0;
 	for (size_t i = 0; i < a->n; i++)
-		if (by_key(&a->v[i], &b->v[i]) || a->v[i].expires != b->v[i].expires)
+		if (by_key(&a->v[i], &b->v[i]) || a->v[i].expires != b->v[i].expires ||
+		    a->v[i].repeats != b->v[i].repeats)
 			return 0;
 	return 1;
 }
@@ -126,14 +161,40 @@ size_t autoblock_diff(const struct autoblock_set *prev, const struct autoblock_s
 	return e.done;
 }
 
-int autoblock_line_format(const struct autoblock *b, const struct autoblock_clocks *c, char *buf, size_t len)
+int autoblock_line_format(const struct autoblock *b, const struct autoblock_clocks *c, int with_repeats,
+			  char *buf, size_t len)
 {
-	char addr[AUTOBLOCK_ADDR_STRLEN], reason[AUTOBLOCK_REASON_STRLEN];
-	/* Rounded up to a whole second: a restored block never ends before the original would. */
-	long long left = (long long)autoblock_seconds_left(b, c->mono_ns);
+	char addr[AUTOBLOCK_ADDR_STRLEN], reason[AUTOBLOCK_REASON_STRLEN], repeats[24] = "";
+	/* Rounded up to a whole second: a restored block never ends before the original would. An
+	 * expired one (history) is written rounded down, to the second it ended in. */
+	long long at = b->expires > c->mono_ns ? (long long)autoblock_seconds_left(b, c->mono_ns)
+					       : -(long long)((c->mono_ns - b->expires) / 1000000000ULL);
 
-	return snprintf(buf, len, "%s %lld %s\n", autoblock_addr(&b->key, addr, sizeof(addr)),
-			c->realtime_s + left, autoblock_reason(b->reason, b->method, reason, sizeof(reason)));
+	if (with_repeats)
+		snprintf(repeats, sizeof(repeats), " repeat=%u", b->repeats);
+	return snprintf(buf, len, "%s %lld %s%s\n", autoblock_addr(&b->key, addr, sizeof(addr)),
+			c->realtime_s + at, autoblock_reason(b->reason, b->method, reason, sizeof(reason)),
+			repeats);
+}
+
+/* A trailing " repeat=N" of the reason text p (n bytes): N in *repeats, n shortened. 1 when
+ * there is one. */
+static int take_repeats(const char *p, size_t *n, __u32 *repeats)
+{
+	static const char word[] = " repeat=";
+	size_t k = *n;
+	unsigned long v = 0;
+
+	while (k && p[k - 1] >= '0' && p[k - 1] <= '9')
+		k--;
+	if (k == *n || *n - k > 9 || k < sizeof(word) - 1 ||
+	    strncmp(p + k - (sizeof(word) - 1), word, sizeof(word) - 1))
+		return 0;
+	for (size_t i = k; i < *n; i++)
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	*repeats = v > VOSFP_REPEATS_MAX ? VOSFP_REPEATS_MAX : (__u32)v;
+	*n = k - (sizeof(word) - 1);
+	return 1;
 }
 
 int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, struct autoblock *out,
@@ -142,6 +203,7 @@ int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, str
 	char addr[AUTOBLOCK_ADDR_STRLEN + 1];
 	const char *p = line, *end;
 	long long expiry;
+	int history;
 	size_t n;
 
 	while (*p == ' ' || *p == '\t')
@@ -150,14 +212,16 @@ int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, str
 		return 0;
 	n = strcspn(p, " \t");
 	if (n >= sizeof(addr)) {
-		snprintf(err, errlen, "address too long");
+		snprintf(err, errlen, "its first word is too long for an address");
 		return -1;
 	}
 	memcpy(addr, p, n);
 	addr[n] = 0;
 	memset(out, 0, sizeof(*out));
+	/* The reasons never quote the line: a file that is not ours (a link, a hand edit) must not
+	 * leak its words into the log. */
 	if (autoblock_key_parse(addr, &out->key)) {
-		snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", addr);
+		snprintf(err, errlen, "its first word is not an IPv4 or IPv6 address");
 		return -1;
 	}
 	p += n;
@@ -172,18 +236,24 @@ int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, str
 	n = strlen(p);
 	while (n && isspace((unsigned char)p[n - 1]))
 		n--;
+	history = take_repeats(p, &n, &out->repeats);
 	{
 		char reason[AUTOBLOCK_REASON_STRLEN];
 
 		if (n >= sizeof(reason) || (memcpy(reason, p, n), reason[n] = 0,
 					    autoblock_reason_parse(reason, &out->reason, &out->method))) {
-			snprintf(err, errlen, "unknown reason '%.*s' (expected 'rate limit REGISTER|INVITE|OPTIONS|other')",
-				 (int)(n < 64 ? n : 64), p);
+			snprintf(err, errlen, "unknown reason (expected 'rate limit REGISTER|INVITE|OPTIONS|other', 'auth-failures' or 'enumeration')");
 			return -1;
 		}
 	}
-	if (expiry <= c->realtime_s)
-		return 0;
+	if (expiry <= c->realtime_s) {
+		__u64 ago = (__u64)(c->realtime_s - expiry) * 1000000000ULL;
+
+		if (!history)
+			return 0;
+		out->expires = ago < c->mono_ns ? c->mono_ns - ago : 1;
+		return AUTOBLOCK_LINE_HISTORY;
+	}
 	/* A far-future expiry (a clock set back, a hand edit) is capped at the longest duration the
 	 * config allows, so a bad file cannot block a source for ever. */
 	if (expiry - c->realtime_s > 4294967LL)

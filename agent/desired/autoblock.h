@@ -19,6 +19,7 @@ struct autoblock {
 	__u64 expires;
 	__u32 reason;		/* enum vosfp_block_reason */
 	__u32 method;		/* enum vosfp_method */
+	__u32 repeats;		/* repeats in a row (auto_block_history); 0 read from auto_blocked */
 };
 
 /* Entries sorted by key (memcmp order), so two readings diff in one merge. */
@@ -32,7 +33,11 @@ struct autoblock_set {
 
 /* "198.18.0.7" for a v4-mapped key, "2001:db8::1" otherwise. */
 const char *autoblock_addr(const struct vosfp_src_key *k, char *buf, size_t len);
-/* "rate limit REGISTER" (by reason and method); "reason N" for one this agent does not know. */
+/* A reason's key ("rate-limit", "auth-failures", "enumeration": metrics labels, JSON), NULL for
+ * one this agent does not know. The one table of reason names, beside bpf/vosfp.h's numbers. */
+const char *autoblock_reason_key(__u32 reason);
+/* "rate limit REGISTER" (a rate limit's names its method), "auth-failures", "enumeration";
+ * "reason N" for one this agent does not know. What the logs, --stats and the persist file say. */
 const char *autoblock_reason(__u32 reason, __u32 method, char *buf, size_t len);
 /* Text to (reason, method), the inverse of autoblock_reason for reasons it knows: 0 or -1. */
 int autoblock_reason_parse(const char *text, __u32 *reason, __u32 *method);
@@ -44,7 +49,9 @@ unsigned long long autoblock_seconds_left(const struct autoblock *b, __u64 now);
 
 void autoblock_sort(struct autoblock_set *s);
 void autoblock_set_free(struct autoblock_set *s);
-/* Same sources with the same expiries (what the persist file would say is unchanged). */
+/* to becomes a copy of from (its old entries freed): 0, or -ENOMEM with to unchanged. */
+int autoblock_set_copy(struct autoblock_set *to, const struct autoblock_set *from);
+/* Same sources with the same expiries and repeats (what the persist file would say is unchanged). */
 int autoblock_set_equal(const struct autoblock_set *a, const struct autoblock_set *b);
 
 /* What changed from prev to cur (both sorted): each source blocked anew (absent before, or its
@@ -56,20 +63,29 @@ typedef void (*autoblock_emit_fn)(void *ctx, enum autoblock_change what, const s
 size_t autoblock_diff(const struct autoblock_set *prev, const struct autoblock_set *cur,
 		      autoblock_emit_fn emit, void *ctx, size_t cap, size_t *more);
 
-/* Persist file: one line per source, "ADDRESS EXPIRY_UNIX_SECONDS REASON", REASON as
- * autoblock_reason writes it. realtime_now / mono_now: the two clocks read together, to convert
- * expiries between them (whole seconds in the file). */
+/* Persist file: one line per source, "ADDRESS EXPIRY_UNIX_SECONDS REASON [repeat=N]", REASON as
+ * autoblock_reason writes it. With repeat offenders on, each line also carries the source's
+ * repeats, and a source whose block expired is kept (its history) as long as its next block
+ * would still be a repeat; the line's expiry is then in the past. Files written without
+ * repeat= (before repeat offenders, or with them off) load as they always did.
+ * realtime_now / mono_now: the two clocks read together, to convert expiries between them
+ * (whole seconds in the file). */
 struct autoblock_clocks {
 	long long realtime_s;		/* CLOCK_REALTIME, seconds */
 	__u64 mono_ns;			/* CLOCK_MONOTONIC_COARSE, ns */
 };
 
-/* Format one entry as a file line (with its '\n'); the length written, as snprintf. */
-int autoblock_line_format(const struct autoblock *b, const struct autoblock_clocks *c, char *buf, size_t len);
+/* Format one entry as a file line (with its '\n'); with_repeats adds " repeat=N". The length
+ * written, as snprintf. */
+int autoblock_line_format(const struct autoblock *b, const struct autoblock_clocks *c, int with_repeats,
+			  char *buf, size_t len);
 
 /* Parse one line (no '\n'). 1: an entry still live at c, in *out (expiry converted to the coarse
- * monotonic clock); 0: a blank line, a comment or an expired entry (nothing to restore);
- * -1: malformed, the reason in err. */
+ * monotonic clock); AUTOBLOCK_LINE_HISTORY: an expired entry with repeat=, in *out with its
+ * expiry in the past (at least 1); 0: a blank line, a comment or an expired entry without
+ * repeat= (nothing to restore); -1: malformed, the reason in err (which never quotes the
+ * line). */
+#define AUTOBLOCK_LINE_HISTORY 2
 int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, struct autoblock *out,
 			 char *err, size_t errlen);
 

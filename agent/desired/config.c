@@ -10,6 +10,7 @@
 #include "config.h"
 #include "addr.h"
 #include "endpoint.h"
+#include "file_trust.h"
 #include "scanner.h"
 
 static const cyaml_strval_t mode_names[] = {
@@ -104,6 +105,24 @@ static const cyaml_schema_field_t rate_limit_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_schema_field_t repeat_fields[] = {
+	CYAML_FIELD_UINT("within_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_repeat_cfg, within_seconds),
+	CYAML_FIELD_UINT("factor", CYAML_FLAG_OPTIONAL, struct vosfp_repeat_cfg, factor),
+	CYAML_FIELD_UINT("max_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_repeat_cfg, max_seconds),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t answers_fields[] = {
+	CYAML_FIELD_BOOL_PTR("enabled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct vosfp_answers_cfg, enabled),
+	CYAML_FIELD_UINT("window_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg, window_seconds),
+	CYAML_FIELD_UINT("auth_failures", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg, auth_failures),
+	CYAML_FIELD_UINT("not_found", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg, not_found),
+	CYAML_FIELD_UINT("challenge_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_answers_cfg,
+			 challenge_seconds),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t auto_block_fields[] = {
 	CYAML_FIELD_BOOL_PTR("enabled", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct vosfp_auto_block_cfg, enabled),
@@ -111,7 +130,9 @@ static const cyaml_schema_field_t auto_block_fields[] = {
 	CYAML_FIELD_UINT("duration_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_auto_block_cfg,
 			 duration_seconds),
 	CYAML_FIELD_STRING_PTR("persist_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_auto_block_cfg, persist_file, 1, 4000),
+			       struct vosfp_auto_block_cfg, persist_file, 1, VOSFP_PATH_FIELD_MAX),
+	CYAML_FIELD_MAPPING_PTR("repeat", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_auto_block_cfg, repeat, repeat_fields),
 	CYAML_FIELD_END
 };
 
@@ -123,12 +144,46 @@ static const cyaml_schema_field_t scanners_fields[] = {
 	CYAML_FIELD_END
 };
 
+static const cyaml_strval_t scope_names[] = {
+	{ "Ip", VOSFP_SCOPE_IP },
+	{ "Range", VOSFP_SCOPE_RANGE },
+};
+
+static const cyaml_schema_value_t scope_schema = {
+	CYAML_VALUE_ENUM(CYAML_FLAG_STRICT, enum vosfp_crowdsec_scope, scope_names, 2),
+};
+
+static const cyaml_schema_field_t publish_fields[] = {
+	CYAML_FIELD_STRING_PTR("credentials_file", CYAML_FLAG_POINTER, struct vosfp_crowdsec_publish_cfg,
+			       credentials_file, 1, 4000),
+	CYAML_FIELD_END
+};
+
+static const cyaml_schema_field_t crowdsec_fields[] = {
+	CYAML_FIELD_STRING_PTR("lapi_url", CYAML_FLAG_POINTER, struct vosfp_crowdsec_cfg, lapi_url, 1, 1000),
+	CYAML_FIELD_STRING_PTR("api_key_file", CYAML_FLAG_POINTER, struct vosfp_crowdsec_cfg, api_key_file, 1, 4000),
+	CYAML_FIELD_STRING_PTR("ca_file", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			       ca_file, 1, 4000),
+	CYAML_FIELD_UINT("poll_interval_seconds", CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			 poll_interval_seconds),
+	CYAML_FIELD_SEQUENCE("scopes", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			     scopes, &scope_schema, 1, 2),
+	CYAML_FIELD_SEQUENCE("types", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			     types, &string_schema, 1, 16),
+	CYAML_FIELD_SEQUENCE("origins", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+			     origins, &string_schema, 1, 32),
+	CYAML_FIELD_UINT("max_response_mb", CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg, max_response_mb),
+	CYAML_FIELD_MAPPING_PTR("publish", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_crowdsec_cfg,
+				publish, publish_fields),
+	CYAML_FIELD_END
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_UINT("version", CYAML_FLAG_DEFAULT, struct vosfp_config_doc, version),
 	CYAML_FIELD_STRING_PTR("pin_path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, pin_path, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, pin_path, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_STRING_PTR("bpf_object", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct vosfp_config_doc, bpf_object, 1, CYAML_UNLIMITED),
+			       struct vosfp_config_doc, bpf_object, 1, VOSFP_PATH_FIELD_MAX),
 	CYAML_FIELD_SEQUENCE("interfaces", CYAML_FLAG_POINTER, struct vosfp_config_doc, interfaces,
 			     &iface_schema, 0, VOSFP_MAX_INTERFACES),
 	CYAML_FIELD_SEQUENCE("interface_files", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -147,8 +202,12 @@ static const cyaml_schema_field_t top_fields[] = {
 				struct vosfp_config_doc, auto_block, auto_block_fields),
 	CYAML_FIELD_MAPPING_PTR("scanners", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, scanners, scanners_fields),
+	CYAML_FIELD_MAPPING_PTR("answers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, answers, answers_fields),
 	CYAML_FIELD_MAPPING_PTR("metrics", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct vosfp_config_doc, metrics, metrics_fields),
+	CYAML_FIELD_MAPPING_PTR("crowdsec", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct vosfp_config_doc, crowdsec, crowdsec_fields),
 	CYAML_FIELD_END
 };
 
@@ -215,34 +274,13 @@ int config_line(const struct config_file *cf, const char *key_path)
 
 static int read_file(const char *path, unsigned char **buf, size_t *len, struct diag *d)
 {
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0;
-	unsigned char *b;
+	char why[512];
+	int ret = trusted_read(path, 0, VOSFP_CONFIG_MAX_BYTES, (char **)buf, len, why, sizeof(why));
 
-	if (!f) {
-		diag_add(d, path, 0, "cannot open: %s", strerror(errno));
-		return -errno;
-	}
-	b = malloc(cap);
-	while (b) {
-		size_t got = fread(b + n, 1, cap - n, f);
-
-		n += got;
-		if (n < cap)
-			break;
-		cap *= 2;
-		b = realloc(b, cap);
-	}
-	if (!b || ferror(f)) {
-		diag_add(d, path, 0, "cannot read: %s", b ? strerror(errno) : "out of memory");
-		free(b);
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	*buf = b;
-	*len = n;
-	return 0;
+	if (ret)
+		diag_add(d, path, 0, "cannot read the config: %s%s", why,
+			 ret == -EFBIG ? " (long address lists belong in list files: blocklist.files)" : "");
+	return ret;
 }
 
 static int has_duplicate_string(char **v, unsigned i)
@@ -277,6 +315,38 @@ static bool enabled(const bool *flag)
 	return !flag || *flag;
 }
 
+/* answers, and auto_block.repeat (which serves every auto-block, the answer rule's too). */
+static void validate_answers(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
+{
+	const struct vosfp_answers_cfg *a = c->answers;
+	const struct vosfp_repeat_cfg *r = c->auto_block ? c->auto_block->repeat : NULL;
+
+	if (a) {
+		check_range(y, d, "answers.window_seconds", a->window_seconds, 1, VOSFP_ANSWERS_WINDOW_MAX);
+		check_range(y, d, "answers.auth_failures", a->auth_failures, 0, VOSFP_ANSWERS_COUNT_MAX);
+		check_range(y, d, "answers.not_found", a->not_found, 0, VOSFP_ANSWERS_COUNT_MAX);
+		check_range(y, d, "answers.challenge_seconds", a->challenge_seconds, 1, VOSFP_CHALLENGE_MAX);
+		if (yamldoc_has(y, "answers.auth_failures") && yamldoc_has(y, "answers.not_found") &&
+		    !a->auth_failures && !a->not_found)
+			diag_add(d, y->file, yamldoc_line(y, "answers"),
+				 "answers: auth_failures and not_found are both 0: nothing would ever be blocked (remove the section, or set answers.enabled: false)");
+		/* The answer rule's only outcome is an auto-block. */
+		if (enabled(a->enabled) && c->auto_block && !enabled(c->auto_block->enabled))
+			diag_add(d, y->file, yamldoc_line(y, "auto_block.enabled"),
+				 "auto_block.enabled: false turns off the blocks the answers section makes: set answers.enabled: false too, or remove auto_block.enabled");
+	}
+	if (r) {
+		uint32_t duration = c->auto_block->duration_seconds ? c->auto_block->duration_seconds
+								    : VOSFP_DEFAULT_AUTO_BLOCK_DURATION;
+
+		check_range(y, d, "auto_block.repeat.within_seconds", r->within_seconds, 1,
+			    VOSFP_AUTO_BLOCK_DURATION_MAX);
+		check_range(y, d, "auto_block.repeat.factor", r->factor, 2, VOSFP_REPEAT_FACTOR_MAX);
+		check_range(y, d, "auto_block.repeat.max_seconds", r->max_seconds, duration,
+			    VOSFP_AUTO_BLOCK_DURATION_MAX);
+	}
+}
+
 /* rate_limit, auto_block, scanners. */
 static void validate_defence(const struct vosfp_config_doc *c, const struct yamldoc *y, struct diag *d)
 {
@@ -305,10 +375,12 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 			    VOSFP_AUTO_BLOCK_AFTER_MAX);
 		check_range(y, d, "auto_block.duration_seconds", c->auto_block->duration_seconds, 1,
 			    VOSFP_AUTO_BLOCK_DURATION_MAX);
-		/* Auto-blocks are made by the rate limit: without it the setting would do nothing. */
-		if (enabled(c->auto_block->enabled) && !(c->rate_limit && enabled(c->rate_limit->enabled)))
+		/* Auto-blocks are made by the rate limit, the scanner check and the answer rule:
+		 * without one of them the setting would do nothing. */
+		if (enabled(c->auto_block->enabled) && !(c->rate_limit && enabled(c->rate_limit->enabled)) &&
+		    !(c->answers && enabled(c->answers->enabled)) && !(c->scanners && enabled(c->scanners->enabled)))
 			diag_add(d, f, yamldoc_line(y, "auto_block"),
-				 "auto_block: needs rate_limit (a source is auto-blocked for staying over its rate limit): add a rate_limit section or set auto_block.enabled: false");
+				 "auto_block: needs rate_limit, scanners or answers (a source is auto-blocked for staying over its rate limit, for a scanner's User-Agent, or for the answers the SIP server gives it): add one of those sections or set auto_block.enabled: false");
 		/* The agent writes PATH.tmp and renames it over PATH: a directory cannot be that. */
 		if (c->auto_block->persist_file) {
 			const char *pf = c->auto_block->persist_file;
@@ -318,6 +390,7 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 					 "auto_block.persist_file: expected a file, found the directory '%s'", pf);
 		}
 	}
+	validate_answers(c, y, d);
 	for (unsigned i = 0; c->scanners && i < c->scanners->user_agents_count; i++) {
 		const char *ua = c->scanners->user_agents[i];
 		struct vosfp_scanner_key k, prev;
@@ -337,6 +410,75 @@ static void validate_defence(const struct vosfp_config_doc *c, const struct yaml
 				break;
 			}
 	}
+}
+
+/* A word of the LAPI's vocabulary (a decision type, an origin): letters, digits, '-', '_', '.'. */
+static int lapi_word(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > max)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return 0;
+	return 1;
+}
+
+/* The URL's shape only; whether it answers is for the feed (and --dry-run) to find out. */
+static const char *lapi_url_problem(const char *url)
+{
+	const char *host = !strncmp(url, "http://", 7) ? url + 7 : !strncmp(url, "https://", 8) ? url + 8 : NULL;
+
+	if (!host)
+		return "expected http:// or https:// followed by the LAPI's host and port, e.g. http://127.0.0.1:8080";
+	if (!*host || *host == '/' || *host == ':')
+		return "expected a host after the scheme, e.g. http://127.0.0.1:8080";
+	for (const char *c = url; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == '?' || *c == '#' || *c == '@' || *c == 0x7F)
+			return "no spaces, query, fragment or user@ in the URL (the key goes in api_key_file)";
+	return NULL;
+}
+
+static void check_words(const struct yamldoc *y, struct diag *d, const char *key, char **v, unsigned n,
+			size_t max)
+{
+	char path[96];
+
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s[%u]", key, i);
+		if (!lapi_word(v[i], max))
+			diag_add(d, y->file, yamldoc_line(y, path),
+				 "%s: '%s': expected a word of letters, digits, '-', '_' or '.' (at most %zu bytes)", path,
+				 v[i], max);
+		else if (has_duplicate_string(v, i))
+			diag_add(d, y->file, yamldoc_line(y, path), "%s: '%s' is listed twice", path, v[i]);
+	}
+}
+
+static void validate_crowdsec(const struct vosfp_crowdsec_cfg *c, const struct yamldoc *y, struct diag *d)
+{
+	const char *problem = lapi_url_problem(c->lapi_url);
+
+	if (problem)
+		diag_add(d, y->file, yamldoc_line(y, "crowdsec.lapi_url"), "crowdsec.lapi_url: '%s': %s", c->lapi_url,
+			 problem);
+	else if (c->ca_file && strncmp(c->lapi_url, "https://", 8))
+		diag_add(d, y->file, yamldoc_line(y, "crowdsec.ca_file"),
+			 "crowdsec.ca_file: a CA is for an https:// lapi_url, found '%s'", c->lapi_url);
+	check_range(y, d, "crowdsec.poll_interval_seconds", c->poll_interval_seconds, 1, VOSFP_CROWDSEC_POLL_MAX);
+	check_range(y, d, "crowdsec.max_response_mb", c->max_response_mb, 1, VOSFP_CROWDSEC_RESPONSE_MB_MAX);
+	for (unsigned i = 0; i < c->scopes_count; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (c->scopes[i] == c->scopes[j]) {
+				char path[64];
+
+				snprintf(path, sizeof(path), "crowdsec.scopes[%u]", i);
+				diag_add(d, y->file, yamldoc_line(y, path), "%s: '%s' is listed twice", path,
+					 scope_names[c->scopes[i]].str);
+			}
+	check_words(y, d, "crowdsec.types", c->types, c->types_count, 32);
+	check_words(y, d, "crowdsec.origins", c->origins, c->origins_count, 64);
 }
 
 /* The checks of meaning: everything libcyaml's types cannot say. */
@@ -430,6 +572,8 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 	}
 
 	validate_defence(c, y, d);
+	if (c->crowdsec)
+		validate_crowdsec(c->crowdsec, y, d);
 
 	for (int b = 0; b < 2; b++) {
 		const struct vosfp_list_cfg *l = b ? c->blocklist : c->allowlist;
@@ -442,8 +586,16 @@ static void validate(const struct vosfp_config_doc *c, const struct yamldoc *y, 
 			char err[256];
 
 			snprintf(path, sizeof(path), "%s.addresses[%u]", name, i);
-			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err)))
+			if (vosfp_prefix_parse(l->addresses[i], &p, err, sizeof(err))) {
 				diag_add(d, f, yamldoc_line(y, path), "%s: %s", path, err);
+				continue;
+			}
+			if (vosfp_prefix_was_mapped(l->addresses[i], &p))
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_MAPPED_NOTE, path, l->addresses[i],
+					  vosfp_prefix_str(&p, err, sizeof(err)));
+			if (b && p.len == 0)
+				diag_warn(d, f, yamldoc_line(y, path), "%s: " VOSFP_WHOLE_FAMILY_NOTE, path, l->addresses[i],
+					  p.family == 4 ? "IPv4" : "IPv6");
 		}
 		for (unsigned i = 0; i < l->files_count; i++) {
 			snprintf(path, sizeof(path), "%s.files[%u]", name, i);
@@ -475,8 +627,25 @@ static void note_given(struct vosfp_config_doc *doc, const struct yamldoc *y)
 		doc->auto_block->after_given = yamldoc_has(y, "auto_block.after_seconds");
 		doc->auto_block->duration_given = yamldoc_has(y, "auto_block.duration_seconds");
 	}
+	if (doc->auto_block && doc->auto_block->repeat) {
+		doc->auto_block->repeat->within_given = yamldoc_has(y, "auto_block.repeat.within_seconds");
+		doc->auto_block->repeat->factor_given = yamldoc_has(y, "auto_block.repeat.factor");
+		doc->auto_block->repeat->max_given = yamldoc_has(y, "auto_block.repeat.max_seconds");
+	}
+	if (doc->answers) {
+		doc->answers->window_given = yamldoc_has(y, "answers.window_seconds");
+		doc->answers->auth_given = yamldoc_has(y, "answers.auth_failures");
+		doc->answers->not_found_given = yamldoc_has(y, "answers.not_found");
+		doc->answers->challenge_given = yamldoc_has(y, "answers.challenge_seconds");
+	}
 	if (doc->scanners)
 		doc->scanners->user_agents_given = yamldoc_has(y, "scanners.user_agents");
+	if (doc->crowdsec) {
+		doc->crowdsec->poll_given = yamldoc_has(y, "crowdsec.poll_interval_seconds");
+		doc->crowdsec->scopes_given = yamldoc_has(y, "crowdsec.scopes");
+		doc->crowdsec->types_given = yamldoc_has(y, "crowdsec.types");
+		doc->crowdsec->max_response_given = yamldoc_has(y, "crowdsec.max_response_mb");
+	}
 }
 
 int config_load(const char *path, struct config_file *cf, struct diag *d)
@@ -489,6 +658,11 @@ int config_load(const char *path, struct config_file *cf, struct diag *d)
 	cyaml_err_t err;
 
 	memset(cf, 0, sizeof(*cf));
+	if (strlen(path) >= sizeof(cf->path)) {
+		diag_add(d, "config", 0, "'%.40s...': a path of %zu bytes, more than a path can be (%zu)", path,
+			 strlen(path), sizeof(cf->path) - 1);
+		return -ENAMETOOLONG;
+	}
 	snprintf(cf->path, sizeof(cf->path), "%s", path);
 	if (read_file(path, &buf, &len, d))
 		return -EINVAL;

@@ -84,12 +84,32 @@ struct vosfp_rate_limit_cfg {
 	bool rate_given, burst_given;		/* filled by config_load */
 };
 
+/* Repeat offenders: a block within within_seconds of the source's last block's expiry lasts
+ * factor times the last one, up to max_seconds. */
+struct vosfp_repeat_cfg {
+	uint32_t within_seconds;
+	uint32_t factor;
+	uint32_t max_seconds;
+	bool within_given, factor_given, max_given;	/* filled by config_load */
+};
+
 struct vosfp_auto_block_cfg {
 	bool *enabled;				/* NULL: absent, default true */
 	uint32_t after_seconds;
 	uint32_t duration_seconds;
 	char *persist_file;			/* NULL: auto-blocks are not kept across restarts */
+	struct vosfp_repeat_cfg *repeat;	/* NULL: every block lasts duration_seconds */
 	bool after_given, duration_given;	/* filled by config_load */
+};
+
+/* The answer rule (bpf/vosfp.h), applied by the egress program; absent: not attached at all. */
+struct vosfp_answers_cfg {
+	bool *enabled;				/* NULL: absent, default true (the section turns it on) */
+	uint32_t window_seconds;
+	uint32_t auth_failures;			/* 0: no auth-failure blocks */
+	uint32_t not_found;			/* 0: no enumeration blocks */
+	uint32_t challenge_seconds;
+	bool window_given, auth_given, not_found_given, challenge_given;	/* filled by config_load */
 };
 
 struct vosfp_scanners_cfg {
@@ -98,6 +118,37 @@ struct vosfp_scanners_cfg {
 	unsigned user_agents_count;
 	bool user_agents_given;			/* filled by config_load: absent = the default list */
 };
+
+/* The CrowdSec feed (agent/feeds/); absent: off. */
+enum vosfp_crowdsec_scope { VOSFP_SCOPE_IP, VOSFP_SCOPE_RANGE };
+
+struct vosfp_crowdsec_publish_cfg {
+	char *credentials_file;			/* what `cscli machines add NAME -f FILE` writes */
+};
+
+struct vosfp_crowdsec_cfg {
+	char *lapi_url;				/* http:// or https:// */
+	char *api_key_file;			/* the bouncer key (`cscli bouncers add NAME`) */
+	char *ca_file;				/* https: the CA to trust instead of the system's */
+	uint32_t poll_interval_seconds;
+	enum vosfp_crowdsec_scope *scopes;
+	unsigned scopes_count;
+	char **types;				/* decision types enforced (dropped) */
+	unsigned types_count;
+	char **origins;				/* only decisions from these origins; absent: all */
+	unsigned origins_count;
+	uint32_t max_response_mb;
+	struct vosfp_crowdsec_publish_cfg *publish;
+	/* Filled by config_load: absent and empty differ. */
+	bool poll_given, scopes_given, types_given, max_response_given;
+};
+
+#define VOSFP_CROWDSEC_POLL_DEFAULT 10
+/* The LAPI counts any other read with the same key as the bouncer's pull once the last pull is a
+ * minute old (then the stream would skip what came between): a poll comes well within that. */
+#define VOSFP_CROWDSEC_POLL_MAX 50
+#define VOSFP_CROWDSEC_RESPONSE_MB_DEFAULT 32	/* ~200,000 decisions */
+#define VOSFP_CROWDSEC_RESPONSE_MB_MAX 1024
 
 /* Exactly the YAML document, as libcyaml fills it. */
 struct vosfp_config_doc {
@@ -116,8 +167,16 @@ struct vosfp_config_doc {
 	struct vosfp_rate_limit_cfg *rate_limit;
 	struct vosfp_auto_block_cfg *auto_block;
 	struct vosfp_scanners_cfg *scanners;
+	struct vosfp_answers_cfg *answers;
+	struct vosfp_crowdsec_cfg *crowdsec;
 };
 
+/* pin_path, bpf_object, persist_file, in bytes: room below PATH_MAX for what is joined to them
+ * (pins, links, ".tmp"), so no path is ever cut short. */
+#define VOSFP_PATH_FIELD_MAX 4000
+/* The config file itself: far more than any hand-written one, and a bound on what a file named
+ * by mistake (a log, a disk image) can make the agent hold. */
+#define VOSFP_CONFIG_MAX_BYTES (16u << 20)
 #define VOSFP_MAX_PORTS 64
 #define VOSFP_MAX_INTERFACES 64
 #define VOSFP_DEFAULT_BLOCKLIST_MAX 1048576
@@ -132,6 +191,18 @@ struct vosfp_config_doc {
 #define VOSFP_AUTO_BLOCK_AFTER_MAX 86400
 #define VOSFP_AUTO_BLOCK_DURATION_MAX 4294967	/* (2^32 - 1) ms */
 #define VOSFP_USER_AGENT_MAX_LEN 128
+/* The answer rule's and repeat offenders' defaults and bounds (man vosfp.yaml(5) says why). */
+#define VOSFP_DEFAULT_ANSWERS_WINDOW 60
+#define VOSFP_DEFAULT_AUTH_FAILURES 10
+#define VOSFP_DEFAULT_NOT_FOUND 20
+#define VOSFP_DEFAULT_CHALLENGE 10
+#define VOSFP_ANSWERS_WINDOW_MAX 86400
+#define VOSFP_ANSWERS_COUNT_MAX 65535
+#define VOSFP_CHALLENGE_MAX 3600
+#define VOSFP_DEFAULT_REPEAT_WITHIN 86400
+#define VOSFP_DEFAULT_REPEAT_FACTOR 2
+#define VOSFP_DEFAULT_REPEAT_MAX 604800
+#define VOSFP_REPEAT_FACTOR_MAX 16
 /* The flood-defence maps are LRU hashes, which the kernel preallocates whole: ~100 bytes an
  * entry, so the largest costs ~400 MB; the smallest keeps the LRU's per-CPU lists useful. */
 #define VOSFP_DEFENCE_MAP_MIN 1024

@@ -19,9 +19,28 @@ struct desired_iface {
 	int line;				/* and at which line */
 };
 
+/* The crowdsec section resolved: paths against the config's directory, defaults filled in. */
+#define DESIRED_CROWDSEC_TYPES 16
+#define DESIRED_CROWDSEC_ORIGINS 32
+struct desired_crowdsec {
+	int enabled;				/* the section is there */
+	char lapi_url[1024];
+	char api_key_file[PATH_MAX];
+	char ca_file[PATH_MAX];			/* "": the system's CAs */
+	char credentials_file[PATH_MAX];	/* "": vosfp's auto-blocks are not published */
+	unsigned poll_interval_s;
+	unsigned scopes;			/* bit 1 << enum vosfp_crowdsec_scope */
+	char types[DESIRED_CROWDSEC_TYPES][33];
+	unsigned type_count;
+	char origins[DESIRED_CROWDSEC_ORIGINS][65];
+	unsigned origin_count;			/* 0: every origin */
+	size_t max_response_bytes;
+};
+
 struct desired {
 	char config_path[PATH_MAX];
 	char pin_path[PATH_MAX];
+	int pin_path_line;			/* its line in the config (0: the default) */
 	char bpf_object[PATH_MAX];
 	struct desired_iface *ifaces;
 	unsigned iface_count;
@@ -34,13 +53,20 @@ struct desired {
 	char metrics_listen[72];		/* metrics.listen, "" when metrics are off */
 	char autoblock_persist[PATH_MAX];	/* auto_block.persist_file resolved, "" when auto-blocks
 						 * are off or not kept */
-	char **list_files;			/* every list and interface file named, for the watcher */
+	int egress;				/* the answer rule is on: the egress program is attached to
+						 * every interface (egress.h) */
+	struct desired_crowdsec crowdsec;
+	char **list_files;			/* every list and interface file named, for the watcher
+						 * (and the crowdsec key and credentials: a new key is
+						 * picked up like a list edit) */
 	struct file_stamp *list_stamps;		/* each as it was just before it was read */
 	unsigned list_file_count;
 	struct file_stamp config_stamp;		/* the config, just before it was read */
 };
 
-/* Build from the config at path; every problem goes to d and nothing is returned then. */
+/* Build from the config at path; every problem goes to d. On failure nothing but config_path,
+ * config_stamp and list_files with their stamps (the files read, for the watcher) is returned:
+ * desired_free releases them, as it releases a built state. */
 int desired_build(const char *path, struct desired *out, struct diag *d);
 void desired_free(struct desired *s);
 

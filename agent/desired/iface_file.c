@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_trust.h"
 #include "iface_file.h"
 
 #define IFACE_LINE_MAX 256
+/* 64 interfaces with their modes take 2 KB: 1 MiB leaves room for any comments, and bounds what a
+ * file named by mistake can make the agent hold. */
+#define IFACE_FILE_MAX (1u << 20)
 
 int iface_line_parse(char *line, struct desired_iface *out, char *err, size_t errlen)
 {
@@ -69,31 +73,35 @@ static int add_iface(struct desired *s, const struct desired_iface *di)
 	return 0;
 }
 
-int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, struct diag *d)
+int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, struct diag *d,
+		    const struct diag_ref *ref)
 {
-	char *line = NULL, err[256];
-	size_t cap = 0, before = d->count;
+	char *buf, *line, *next, err[512];
+	size_t size, before = d->count;
 	long lineno = 0;
-	ssize_t len;
-	FILE *f = fopen(path, "r");
+	int ret = trusted_read(path, 0, IFACE_FILE_MAX, &buf, &size, err, sizeof(err));
 
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		diag_add(d, path, 0, "cannot open interface file: %s", strerror(errno));
-		return -errno;
+	if (ret == -ENOENT)
+		return 0;
+	if (ret) {
+		diag_add_ref(d, ref, path, "cannot read interface file: %s", err);
+		return ret;
 	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	for (line = buf; line < buf + size; line = next) {
 		const struct desired_iface *seen;
 		struct desired_iface di;
-		int ret;
+		char *nl = memchr(line, '\n', (size_t)(buf + size - line));
+		size_t len = nl ? (size_t)(nl - line) + 1 : (size_t)(buf + size - line);
 
+		next = line + len;
 		lineno++;
-		if ((size_t)len != strlen(line) || len > IFACE_LINE_MAX) {
+		if (memchr(line, '\0', len) || len > IFACE_LINE_MAX) {
 			diag_add(d, path, (int)lineno, "%s: expected NAME [MODE ...] per line",
 				 len > IFACE_LINE_MAX ? "line too long" : "binary data");
 			break;
 		}
+		if (nl)
+			*nl = '\0';	/* our copy: the line is now a string */
 		ret = iface_line_parse(line, &di, err, sizeof(err));
 		if (ret < 0)
 			diag_add(d, path, (int)lineno, "%s", err);
@@ -123,7 +131,6 @@ int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, st
 			break;
 		}
 	}
-	free(line);
-	fclose(f);
+	free(buf);
 	return d->count == before ? 0 : -EINVAL;
 }

@@ -18,7 +18,9 @@ int iface_line_parse(char *line, struct desired_iface *out, char *err, size_t er
 
 /* Add the interfaces of path to s->ifaces, every bad line reported as path:line. An interface the
  * YAML already declares is skipped (the YAML's modes apply); one declared twice in interface
- * files is an error naming both places. */
-int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, struct diag *d);
+ * files is an error naming both places. Problems with the file as a whole are reported where ref
+ * says it was named. */
+int iface_file_read(const char *path, struct desired *s, unsigned yaml_count, struct diag *d,
+		    const struct diag_ref *ref);
 
 #endif

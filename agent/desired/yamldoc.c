@@ -11,6 +11,62 @@
 
 enum scalar_kind { SCALAR_STRING, SCALAR_INT, SCALAR_BOOL, SCALAR_NULL, SCALAR_FLOAT, SCALAR_TIMESTAMP };
 
+/* Spaces before the first character of the line holding buf[index]. */
+static size_t indent_of_line(const unsigned char *buf, size_t len, size_t index)
+{
+	size_t start = index < len ? index : len, n = 0;
+
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	while (start + n < len && buf[start + n] == ' ')
+		n++;
+	return n;
+}
+
+/* libyaml notices an unclosed '[' or '{' only where the input ends or the next key starts, and
+ * says so there. Scan the tokens up to that point again: when a flow collection is still open,
+ * and the error is at the end of the input or on a later line indented no deeper than the line
+ * that opened it (the next key: the flow ran past its block), the opening bracket is the line to
+ * fix. *at gets it. */
+static int unclosed_flow(const unsigned char *buf, size_t len, const yaml_mark_t *problem, yaml_mark_t *at,
+			 char *bracket)
+{
+	yaml_mark_t open[64];
+	char kind[64];
+	unsigned depth = 0;
+	yaml_parser_t p;
+	yaml_token_t t;
+	int done = 0;
+
+	if (!yaml_parser_initialize(&p))
+		return 0;
+	yaml_parser_set_input_string(&p, buf, len);
+	while (!done && yaml_parser_scan(&p, &t)) {
+		done = t.type == YAML_STREAM_END_TOKEN || t.start_mark.index >= problem->index;
+		if (!done && (t.type == YAML_FLOW_SEQUENCE_START_TOKEN || t.type == YAML_FLOW_MAPPING_START_TOKEN)) {
+			if (depth < sizeof(open) / sizeof(open[0])) {
+				open[depth] = t.start_mark;
+				kind[depth] = t.type == YAML_FLOW_SEQUENCE_START_TOKEN ? '[' : '{';
+			}
+			depth++;
+		} else if (!done && depth &&
+			   (t.type == YAML_FLOW_SEQUENCE_END_TOKEN || t.type == YAML_FLOW_MAPPING_END_TOKEN)) {
+			depth--;
+		}
+		yaml_token_delete(&t);
+	}
+	yaml_parser_delete(&p);
+	if (!depth || depth > sizeof(open) / sizeof(open[0]))
+		return 0;
+	if (problem->index < len &&
+	    !(problem->line > open[depth - 1].line &&
+	      indent_of_line(buf, len, problem->index) <= indent_of_line(buf, len, open[depth - 1].index)))
+		return 0;
+	*at = open[depth - 1];
+	*bracket = kind[depth - 1];
+	return 1;
+}
+
 int yamldoc_parse(struct yamldoc *y, const char *file, const unsigned char *buf, size_t len,
 		  struct diag *d)
 {
@@ -26,9 +82,18 @@ int yamldoc_parse(struct yamldoc *y, const char *file, const unsigned char *buf,
 	yaml_parser_set_input_string(&parser, buf, len);
 	ok = yaml_parser_load(&parser, &y->doc);
 	if (!ok) {
-		diag_add(d, file, (int)parser.problem_mark.line + 1, "not valid YAML: %s%s%s",
-			 parser.problem ? parser.problem : "unknown error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_mark_t open;
+		char bracket;
+
+		if (unclosed_flow(buf, len, &parser.problem_mark, &open, &bracket))
+			diag_add(d, file, (int)open.line + 1,
+				 "not valid YAML: this '%c' is not closed (found %s at line %d: %s)", bracket,
+				 parser.problem_mark.index < len ? "the next key" : "the end of the file",
+				 (int)parser.problem_mark.line + 1, parser.problem ? parser.problem : "unknown error");
+		else
+			diag_add(d, file, (int)parser.problem_mark.line + 1, "not valid YAML: %s%s%s",
+				 parser.problem ? parser.problem : "unknown error",
+				 parser.context ? " " : "", parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
@@ -62,16 +127,30 @@ void yamldoc_free(struct yamldoc *y)
 	y->loaded = 0;
 }
 
-static int matches(const char *pattern, const char *s)
-{
-	regex_t re;
-	int hit;
+/* YAML 1.1's implicit types, as PyYAML resolves them. */
+enum yaml11 { RE_NULL, RE_BOOL, RE_INT, RE_TIMESTAMP, RE_FLOAT_SEXAGESIMAL, RE_FLOAT, RE_FLOAT_DOT, RE_FLOAT_SPECIAL, RE_COUNT };
 
-	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
-		return 0;
-	hit = regexec(&re, s, 0, NULL, 0) == 0;
-	regfree(&re);
-	return hit;
+static const char *const yaml11_patterns[RE_COUNT] = {
+	[RE_NULL] = "^(~|null|Null|NULL)$",
+	[RE_BOOL] = "^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
+	[RE_INT] = "^[-+]?(0|[1-9][0-9_]*|0b[01_]+|0[0-7_]+|0x[0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?[0-9])+)$",
+	[RE_TIMESTAMP] = "^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|$)",
+	[RE_FLOAT_SEXAGESIMAL] = "^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*$",
+	[RE_FLOAT] = "^[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+][0-9]+)?$",
+	[RE_FLOAT_DOT] = "^\\.[0-9_]+([eE][-+][0-9]+)?$",
+	[RE_FLOAT_SPECIAL] = "^[-+]?\\.(inf|Inf|INF)$|^\\.(nan|NaN|NAN)$",
+};
+
+/* Compiled at the first scalar and kept for the life of the process: compiled for every scalar,
+ * they made 100,000 inline addresses take seconds. */
+static int matches(enum yaml11 which, const char *s)
+{
+	static regex_t re[RE_COUNT];
+	static signed char state[RE_COUNT];	/* 0: not compiled yet, 1: ready, -1: failed */
+
+	if (!state[which])
+		state[which] = regcomp(&re[which], yaml11_patterns[which], REG_EXTENDED | REG_NOSUB) ? -1 : 1;
+	return state[which] > 0 && regexec(&re[which], s, 0, NULL, 0) == 0;
 }
 
 /* An explicit tag (!!int "5060") decides; libyaml gives untagged scalars the str tag too, so
@@ -100,18 +179,16 @@ static enum scalar_kind scalar_kind(const yaml_node_t *n)
 		return kind;
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return SCALAR_STRING;
-	if (!*s || matches("^(~|null|Null|NULL)$", s))
+	if (!*s || matches(RE_NULL, s))
 		return SCALAR_NULL;
-	if (matches("^(yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$", s))
+	if (matches(RE_BOOL, s))
 		return SCALAR_BOOL;
-	if (matches("^[-+]?(0|[1-9][0-9_]*|0b[01_]+|0[0-7_]+|0x[0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?[0-9])+)$", s))
+	if (matches(RE_INT, s))
 		return SCALAR_INT;
-	if (matches("^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|$)", s))
+	if (matches(RE_TIMESTAMP, s))
 		return SCALAR_TIMESTAMP;
-	if (matches("^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*$", s) ||
-	    matches("^[-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+][0-9]+)?$", s) ||
-	    matches("^\\.[0-9_]+([eE][-+][0-9]+)?$", s) ||
-	    matches("^[-+]?\\.(inf|Inf|INF)$|^\\.(nan|NaN|NAN)$", s))
+	if (matches(RE_FLOAT_SEXAGESIMAL, s) || matches(RE_FLOAT, s) || matches(RE_FLOAT_DOT, s) ||
+	    matches(RE_FLOAT_SPECIAL, s))
 		return SCALAR_FLOAT;
 	return SCALAR_STRING;
 }
@@ -144,10 +221,12 @@ static void check_node(struct walk *w, yaml_node_t *n, const cyaml_schema_value_
 
 static void expected(struct walk *w, yaml_node_t *n, const char *path, const char *what)
 {
-	diag_add(w->d, w->y->file, line_of(n), "%s%sexpected %s, found %s%s%s%s", path, *path ? ": " : "", what,
-		 kind_name(n), n->type == YAML_SCALAR_NODE && *n->data.scalar.value ? " '" : "",
-		 n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "",
-		 n->type == YAML_SCALAR_NODE && *n->data.scalar.value ? "'" : "");
+	const char *v = n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "";
+	/* A long value is quoted by its start: the message stays one readable line. */
+	int shown = strlen(v) > 64 ? 60 : 64;
+
+	diag_add(w->d, w->y->file, line_of(n), "%s%sexpected %s, found %s%s%.*s%s", path, *path ? ": " : "", what,
+		 kind_name(n), *v ? " '" : "", shown, v, !*v ? "" : shown == 60 ? "...'" : "'");
 }
 
 static void key_list(const cyaml_schema_field_t *f, char *buf, size_t len)

@@ -13,13 +13,13 @@
 
 #define BATCH_ENTRIES 65536	/* per syscall: bounds the kernel's copy, not our speed */
 
-static int one_by_one(int fd, const __u8 *keys, size_t key_size, size_t n, int add, size_t *done)
+static int one_by_one(int fd, const __u8 *keys, size_t key_size, const __u8 *values, size_t value_size,
+		      size_t n, int add, size_t *done)
 {
-	vosfp_list_value one = 1;
-
 	for (size_t i = 0; i < n; i++) {
 		const void *key = keys + i * key_size;
-		int ret = add ? bpf_map_update_elem(fd, key, &one, BPF_ANY) : bpf_map_delete_elem(fd, key);
+		int ret = add ? bpf_map_update_elem(fd, key, values + i * value_size, BPF_ANY)
+			      : bpf_map_delete_elem(fd, key);
 
 		/* Deleting what is already gone is the goal reached, not a failure. */
 		if (ret && !(!add && errno == ENOENT))
@@ -29,18 +29,17 @@ static int one_by_one(int fd, const __u8 *keys, size_t key_size, size_t n, int a
 	return 0;
 }
 
-static int write_keys(int fd, const __u8 *keys, size_t key_size, size_t n, int add, size_t *done)
+int apply_entries(int fd, const void *keys, size_t key_size, const void *values, size_t value_size, size_t n,
+		  int add, size_t *done)
 {
-	static vosfp_list_value ones[BATCH_ENTRIES];
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
 
-	if (!ones[0])
-		memset(ones, 1, sizeof(ones));
 	for (size_t off = 0; off < n; off += BATCH_ENTRIES) {
 		size_t chunk_n = n - off < BATCH_ENTRIES ? n - off : BATCH_ENTRIES;
 		__u32 count = (__u32)chunk_n;
-		const __u8 *chunk = keys + off * key_size;
-		int ret = add ? bpf_map_update_batch(fd, chunk, ones, &count, &opts)
+		const __u8 *chunk = (const __u8 *)keys + off * key_size;
+		const __u8 *vals = add ? (const __u8 *)values + off * value_size : NULL;
+		int ret = add ? bpf_map_update_batch(fd, chunk, vals, &count, &opts)
 			      : bpf_map_delete_batch(fd, chunk, &count, &opts);
 
 		if (ret && (errno == ENOTSUPP || errno == EOPNOTSUPP || errno == ENOENT)) {
@@ -50,8 +49,9 @@ static int write_keys(int fd, const __u8 *keys, size_t key_size, size_t n, int a
 			if (errno != ENOENT)
 				count = 0;
 			*done += count;
-			ret = one_by_one(fd, chunk + (size_t)count * key_size, key_size, chunk_n - count,
-					 add, done);
+			ret = one_by_one(fd, chunk + (size_t)count * key_size, key_size,
+					 vals ? vals + (size_t)count * value_size : NULL, value_size,
+					 chunk_n - count, add, done);
 			if (ret)
 				return ret;
 			continue;
@@ -71,6 +71,23 @@ static size_t list_key(const struct list_fds *fds, const struct vosfp_prefix *p,
 		return sizeof(struct vosfp_addr6);
 	}
 	return vosfp_prefix_key(p, key);
+}
+
+/* List values are all one: presence is what counts. */
+static int write_keys(int fd, const __u8 *keys, size_t key_size, size_t n, int add, size_t *done)
+{
+	static vosfp_list_value ones[BATCH_ENTRIES];
+
+	if (!ones[0])
+		memset(ones, 1, sizeof(ones));
+	for (size_t off = 0; off < n; off += BATCH_ENTRIES) {
+		size_t chunk_n = n - off < BATCH_ENTRIES ? n - off : BATCH_ENTRIES;
+		int ret = apply_entries(fd, keys + off * key_size, key_size, ones, sizeof(ones[0]), chunk_n, add, done);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, size_t *done,

@@ -23,6 +23,12 @@ struct list_fds {
 int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, size_t *done,
 	       char *err, size_t errlen);
 
+/* Write (add=1: key i gets value i) or delete n entries of a hash or LPM map: batches of up to
+ * 65536 where the map takes them, one by one where it does not; deleting a missing key is no
+ * failure. 0 or a negative errno; *done counts the entries applied (those before a failure stay). */
+int apply_entries(int fd, const void *keys, size_t key_size, const void *values, size_t value_size, size_t n,
+		  int add, size_t *done);
+
 /* Make the scanner_tokens map (fd) hold exactly want (n keys) given that it holds have (m keys):
  * the keys only in want are added, the keys only in have deleted. 0 or a negative errno. */
 int apply_scanners(int fd, const struct vosfp_scanner_key *want, unsigned n,

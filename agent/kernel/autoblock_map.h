@@ -16,6 +16,14 @@ void autoblock_clocks_now(struct autoblock_clocks *c);
  * older object, or nothing applied) is an empty set. 0, or a negative errno with err. */
 int autoblock_map_read(const char *pin_path, __u64 now, struct autoblock_set *out, char *err, size_t errlen);
 
+/* Every entry of <pin_path>/auto_block_history (the latest block of each source, expired or
+ * not, with its repeats), sorted. No such map: an empty set. 0, or a negative errno with err. */
+int autoblock_history_read(const char *pin_path, struct autoblock_set *out, char *err, size_t errlen);
+
+/* New maps (datapath.c): the live blocks and the history pinned under pin_path move into the
+ * maps blocks_fd and history_fd (-1: none). Returns the live blocks moved. */
+size_t autoblock_carry(const char *pin_path, int blocks_fd, int history_fd);
+
 /* auto_block_horizon (bpf/vosfp.h): raise it (it never goes down) to the latest expiry of the
  * live entries of the auto_blocked map blocked_fd, e.g. a new horizon map beside entries made
  * before it. 0 or a negative errno. (Restoring from the persist file raises it itself.) */
@@ -27,16 +35,25 @@ struct autoblock_watch {
 	struct autoblock_set written;		/* what the persist file holds */
 	int file_valid;				/* written reflects the file */
 	char persist[PATH_MAX];			/* "" when not persisting */
+	__u32 repeat_within_ms;			/* repeat offenders on: the file keeps histories */
+	char write_error[1024];			/* why the last write failed, "" after a success */
 };
 
 #define AUTOBLOCK_TICK_MS 1000
 #define AUTOBLOCK_LOG_CAP 20			/* lines per tick, then "... and N more" */
+/* The largest persist file worth reading: a line for each of the most live blocks a config can
+ * allow (VOSFP_DEFENCE_MAP_MAX) and, with repeat offenders on, as many expired histories; a line
+ * is at most 105 bytes (longest address, time, reason, " repeat=N"). */
+#define AUTOBLOCK_PERSIST_MAX_BYTES (2ULL * VOSFP_DEFENCE_MAP_MAX * 112ULL)
 
 /* After every successful reconcile: take persist_file ("" for none) and, when it is new (the
- * first reconcile included), restore its live entries into the map. */
-void autoblock_watch_follow(struct autoblock_watch *w, const char *pin_path, const char *persist_file);
+ * first reconcile included), restore its live entries into the map and their histories (with
+ * repeat offenders on, repeat_within_ms > 0, the expired ones it kept too). */
+void autoblock_watch_follow(struct autoblock_watch *w, const char *pin_path, const char *persist_file,
+			    __u32 repeat_within_ms);
 
-/* Once a second: read the map, log what changed, rewrite the persist file if the set changed. */
+/* Once a second: read the map (and the history, with repeat offenders on), log what changed,
+ * rewrite the persist file if what it would say changed. */
 void autoblock_watch_tick(struct autoblock_watch *w, const char *pin_path);
 
 void autoblock_watch_free(struct autoblock_watch *w);

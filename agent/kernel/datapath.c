@@ -11,16 +11,19 @@
 
 #include "autoblock_map.h"
 #include "datapath.h"
+#include "egress.h"
 #include "links.h"
 #include "log.h"
 #include "plan.h"
 #include "pins.h"
+#include "safe_path.h"
 #include "summary.h"
 
 static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
-	dp->prog_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
+	dp->prog_fd = dp->guard_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
+	dp->egress_prog_fd = -1;
 	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
 	dp->block_index_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
@@ -49,11 +52,14 @@ static int reuse(struct bpf_map *map, const char *pin_path)
 	return err;
 }
 
-/* Maps whose contents outlive a resize of the lists: counts, slot assignments, AF_XDP sockets. */
+/* Maps whose contents outlive a resize of the lists: counts, slot assignments, AF_XDP sockets,
+ * and the outside decisions (fixed sizes; only the feed writes them, never a list reload). */
 static int survives_new_maps(const char *name)
 {
 	static const char *const kept[] = { "xdp_counters", "xsks_map", "iface_slots", "iface_counters",
-					    "iface_names" };
+					    "iface_names", "dec_ips", "dec_ips6", "dec_nets", "dec_nets6",
+					    "dec_v4_sum", "dec_v6_sum", "dec_v6_wide", "dec_traffic",
+					    "answer_counters" };
 
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		if (!strcmp(name, kept[i]))
@@ -66,29 +72,6 @@ static int map_fd(struct bpf_object *obj, const char *name)
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
 
 	return m ? bpf_map__fd(m) : -1;
-}
-
-/* New maps (a list or map resized, a new layout) must not release the sources under a timed
- * block: the live ones move to the new map. One the datapath adds between this copy and the
- * program swap stays behind; its source's next flood blocks it again. */
-static void carry_auto_blocks(const char *pin_path, int to_fd)
-{
-	struct autoblock_set s;
-	char err[4608];
-	size_t moved = 0;
-
-	if (to_fd < 0 || autoblock_map_read(pin_path, autoblock_now(), &s, err, sizeof(err)))
-		return;
-	for (size_t i = 0; i < s.n; i++) {
-		struct vosfp_auto_block v = { .expires = s.v[i].expires, .reason = s.v[i].reason,
-					      .method = s.v[i].method };
-
-		moved += bpf_map_update_elem(to_fd, &s.v[i].key, &v, BPF_NOEXIST) == 0;
-	}
-	if (s.n)
-		log_msg(LOG_INFO, "auto-block: %zu of %zu live entr%s carried over to the new maps", moved, s.n,
-			s.n == 1 ? "y" : "ies");
-	autoblock_set_free(&s);
 }
 
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
@@ -127,12 +110,20 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 			}
 		} else if (is_block || is_allow) {
 			bpf_map__set_max_entries(map, is_block ? want->blocklist_max : want->allowlist_max);
-		} else if (!strcmp(name, "rate_state")) {
+		} else if (!strcmp(name, "rate_state") || !strcmp(name, "answer_peers") ||
+			   !strcmp(name, "answer_calls")) {
+			/* The answer rule tracks peers (and their open challenges) as the rate
+			 * limit tracks sources: one limit for both. */
 			bpf_map__set_max_entries(map, want->rate_sources_max);
-		} else if (!strcmp(name, "auto_blocked")) {
+		} else if (!strcmp(name, "auto_blocked") || !strcmp(name, "auto_block_history")) {
 			bpf_map__set_max_entries(map, want->auto_block_max);
 		}
 	}
+	/* The egress program is verified only for a config that attaches it: without the answers
+	 * section a load costs what it did before there was one. */
+	prog = bpf_object__find_program_by_name(dp->obj, EGRESS_PROG_NAME);
+	if (prog && !want->egress)
+		bpf_program__set_autoload(prog, false);
 	ret = bpf_object__load(dp->obj);
 	if (ret) {
 		snprintf(err, errlen, "kernel refused %s: %s", want->bpf_object, strerror(-ret));
@@ -145,6 +136,10 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		goto fail;
 	}
 	dp->prog_fd = bpf_program__fd(prog);
+	prog = bpf_object__find_program_by_name(dp->obj, EGRESS_PROG_NAME);
+	dp->egress_prog_fd = prog && want->egress ? bpf_program__fd(prog) : -1;
+	prog = bpf_object__find_program_by_name(dp->obj, "sip_tc_guard");
+	dp->guard_fd = prog ? bpf_program__fd(prog) : -1;	/* an older object has none */
 	dp->config_fd = map_fd(dp->obj, "sip_config");
 	dp->counters_fd = map_fd(dp->obj, "xdp_counters");
 	dp->xsks_fd = map_fd(dp->obj, "xsks_map");
@@ -152,8 +147,11 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->iface_counters_fd = map_fd(dp->obj, "iface_counters");
 	dp->iface_names_fd = map_fd(dp->obj, "iface_names");
 	dp->scanner_fd = map_fd(dp->obj, "scanner_tokens");
+	/* New maps (a list or map resized, a new layout) must not release the sources under a
+	 * timed block, nor forget the repeat offenders. A block the datapath adds between this copy
+	 * and the program swap stays behind; its source's next flood blocks it again. */
 	if (how == DP_FRESH_MAPS)
-		carry_auto_blocks(want->pin_path, map_fd(dp->obj, "auto_blocked"));
+		autoblock_carry(want->pin_path, map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_history"));
 	/* A new horizon map (fresh maps, or pins of an object that had none) must cover the blocks
 	 * already in the auto_blocked map the program will read: carried over, or reused. */
 	ret = autoblock_horizon_cover(map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_horizon"));
@@ -175,36 +173,73 @@ fail:
 	return ret;
 }
 
-int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+/* Put back the pins datapath_pin replaced (old[i] -1: there was none), closing the fds. */
+static void unpin_replaced(const char *pin_path, char names[][64], int *old, int n)
 {
-	struct bpf_map *map;
 	char path[4352];
 
-	if (mkdir(want->pin_path, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", want->pin_path, strerror(errno));
-		return -errno;
+	for (int i = 0; i < n; i++) {
+		int ret = 0;
+
+		pins_map_path(pin_path, names[i], path, sizeof(path));
+		if (old[i] >= 0)
+			ret = pins_replace(old[i], path);
+		else if (unlink(path) && errno != ENOENT)
+			ret = -errno;
+		if (ret)
+			log_msg(LOG_ERR, "%s: cannot put the previous pin back: %s", path, strerror(-ret));
+		if (old[i] >= 0)
+			close(old[i]);
 	}
+}
+
+int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+{
+	char path[4352], names[DATAPATH_MAPS_MAX][64];
+	int old[DATAPATH_MAPS_MAX], n = 0, ret = 0;
+	struct bpf_map *map;
+
+	ret = safe_path_make_dir(want->pin_path, "pin_path", err, errlen);
+	if (ret)
+		return ret;
 	bpf_object__for_each_map(map, dp->obj) {
 		const char *name = bpf_map__name(map);
 
-		if (!strchr(name, '.') && bpf_map__fd(map) >= 0) {
-			pins_map_path(want->pin_path, name, path, sizeof(path));
-			/* A fresh map replaces the old pin; a reused one is pinned again, unchanged. */
-			unlink(path);
-			if (bpf_obj_pin(bpf_map__fd(map), path)) {
-				snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
-				return -errno;
-			}
+		if (strchr(name, '.') || bpf_map__fd(map) < 0)
+			continue;
+		if (n == DATAPATH_MAPS_MAX) {
+			ret = -E2BIG;
+			snprintf(err, errlen, "%s has more than %d maps", want->bpf_object, DATAPATH_MAPS_MAX);
+			break;
+		}
+		pins_map_path(want->pin_path, name, path, sizeof(path));
+		/* A fresh map replaces the old pin, a reused one is pinned again, unchanged; the old
+		 * one is kept until every pin is in place, to be put back on a failure. */
+		old[n] = bpf_obj_get(path);
+		snprintf(names[n++], sizeof(names[0]), "%s", name);
+		ret = pins_replace(bpf_map__fd(map), path);
+		if (ret) {
+			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(-ret));
+			break;
 		}
 	}
+	if (ret) {
+		unpin_replaced(want->pin_path, names, old, n);
+		return ret;
+	}
+	for (int i = 0; i < n; i++)
+		if (old[i] >= 0)
+			close(old[i]);
 	return 0;
 }
 
-int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *err, size_t errlen)
+int datapath_pin_missing(const struct desired *want, struct datapath *dp, struct pin_list *made,
+			 char *err, size_t errlen)
 {
 	struct bpf_map *map;
 	char path[4352];
 
+	made->n = 0;
 	bpf_object__for_each_map(map, dp->obj) {
 		const char *name = bpf_map__name(map);
 
@@ -213,12 +248,26 @@ int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *
 		pins_map_path(want->pin_path, name, path, sizeof(path));
 		if (access(path, F_OK) == 0)
 			continue;
-		if (bpf_obj_pin(bpf_map__fd(map), path)) {
-			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(errno));
-			return -errno;
+		if (made->n == DATAPATH_MAPS_MAX || bpf_obj_pin(bpf_map__fd(map), path)) {
+			int ret = made->n == DATAPATH_MAPS_MAX ? -E2BIG : -errno;
+
+			snprintf(err, errlen, "cannot pin %s: %s", path, strerror(-ret));
+			return ret;
 		}
+		snprintf(made->names[made->n++], sizeof(made->names[0]), "%s", name);
 	}
 	return 0;
+}
+
+void datapath_unpin(const char *pin_path, const struct pin_list *made)
+{
+	char path[4352];
+
+	for (int i = 0; i < made->n; i++) {
+		pins_map_path(pin_path, made->names[i], path, sizeof(path));
+		if (unlink(path) && errno != ENOENT)
+			log_msg(LOG_ERR, "%s: cannot remove the pin this run made: %s", path, strerror(errno));
+	}
 }
 
 void datapath_close(struct datapath *dp)
@@ -293,6 +342,26 @@ static int prog_tag(int prog_fd, __u8 tag[BPF_TAG_SIZE])
 	return 0;
 }
 
+/* Does the first attached egress filter run a program other than prog_fd's (the declared one)? */
+static int egress_outdated(const struct observed *have, int prog_fd)
+{
+	__u8 running[BPF_TAG_SIZE], declared[BPF_TAG_SIZE];
+	unsigned id = 0;
+	int fd, differs = 0;
+
+	for (unsigned i = 0; !id && i < have->egress_count; i++)
+		if (have->egress[i].attached)
+			id = egress_filter_prog(have->egress[i].name);
+	if (!id || prog_fd < 0 || prog_tag(prog_fd, declared))
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd >= 0) {
+		differs = !prog_tag(fd, running) && memcmp(running, declared, BPF_TAG_SIZE);
+		close(fd);
+	}
+	return differs;
+}
+
 /* Is the program on our links the declared object's? Loading the object (on the pinned maps)
  * is the only way to know its program's tag, so it is done once per object file version:
  * at start, and when bpf_object's path or mtime changes. */
@@ -324,6 +393,7 @@ int datapath_outdated(const struct desired *want, const struct observed *have)
 	close(prog_fd);
 	if (datapath_load(want, DP_REUSE_PINS, &dp, err, sizeof(err)) == 0) {
 		outdated = prog_tag(dp.prog_fd, declared) == 0 && memcmp(running, declared, BPF_TAG_SIZE);
+		outdated |= egress_outdated(have, dp.egress_prog_fd);
 		datapath_close(&dp);
 	} else {
 		outdated = 1;	/* the swap will fail the same way, with the message and a rollback */

@@ -15,6 +15,9 @@ struct bpf_object;
 struct datapath {
 	struct bpf_object *obj;
 	int prog_fd;
+	int egress_prog_fd;		/* sip_answers (egress.h); -1 without a program load, or in an
+					 * object from before it */
+	int guard_fd;			/* sip_tc_guard (kernel/guard.h); -1 in an older object */
 	int config_fd, counters_fd, xsks_fd;
 	int scanner_fd;			/* scanner_tokens */
 	struct list_fds block, allow;
@@ -37,12 +40,25 @@ enum dp_maps { DP_REUSE_PINS, DP_FRESH_MAPS };
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
 		  size_t errlen);
 
-/* Pin every map under want->pin_path, replacing older pins. */
+/* Pin every map under want->pin_path, replacing older pins; on a failure half way the older pins
+ * are put back. */
 int datapath_pin(const struct desired *want, struct datapath *dp, char *err, size_t errlen);
 
-/* Pin only the maps that have no pin yet (an upgrade from pins of an older object: its new maps).
- * Pinned maps in use are never unpinned, not even for an instant. */
-int datapath_pin_missing(const struct desired *want, struct datapath *dp, char *err, size_t errlen);
+#define DATAPATH_MAPS_MAX 64	/* maps of one object, with room to spare */
+
+/* Names of pins one call made (undone by datapath_unpin). */
+struct pin_list {
+	int n;
+	char names[DATAPATH_MAPS_MAX][64];
+};
+
+/* Pin only the maps that have no pin yet (an upgrade from pins of an older object: its new maps),
+ * listing them in made. Pinned maps in use are never unpinned, not even for an instant. */
+int datapath_pin_missing(const struct desired *want, struct datapath *dp, struct pin_list *made,
+			 char *err, size_t errlen);
+
+/* Remove the pins in made (a rollback of datapath_pin_missing). */
+void datapath_unpin(const char *pin_path, const struct pin_list *made);
 
 void datapath_close(struct datapath *dp);
 

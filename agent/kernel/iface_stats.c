@@ -11,19 +11,45 @@
 #include "iface_stats.h"
 #include "log.h"
 
-static int zero_slot(int counters_fd, __u32 slot)
+static size_t slot_counters_size(void)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	struct vosfp_traffic zeros[ncpus > 0 ? ncpus : 1];
 
-	memset(zeros, 0, sizeof(zeros));
+	return (size_t)(ncpus > 0 ? ncpus : 1) * sizeof(struct vosfp_traffic);
+}
+
+/* A slot's VOSFP_COUNTER_SLOTS counters, each ncpus values, from or into buf. */
+static int slot_counters(int counters_fd, __u32 slot, char *buf, int write)
+{
+	size_t one = slot_counters_size();
+
 	for (__u32 i = 0; i < VOSFP_COUNTER_SLOTS; i++) {
 		__u32 key = slot * VOSFP_COUNTER_SLOTS + i;
 
-		if (bpf_map_update_elem(counters_fd, &key, zeros, BPF_ANY))
+		if (write ? bpf_map_update_elem(counters_fd, &key, buf + i * one, BPF_ANY) :
+			    bpf_map_lookup_elem(counters_fd, &key, buf + i * one))
 			return -errno;
 	}
 	return 0;
+}
+
+static int zero_slot(int counters_fd, __u32 slot, struct iface_slots_undo *undo)
+{
+	size_t size = VOSFP_COUNTER_SLOTS * slot_counters_size();
+	char *was = malloc(size), *zeros = calloc(1, size);
+	int err = !was || !zeros ? -ENOMEM : slot_counters(counters_fd, slot, was, 0);
+
+	if (!err && undo->counters_n < VOSFP_IFACE_SLOTS) {
+		undo->counters[undo->counters_n].slot = slot;
+		undo->counters[undo->counters_n++].was = was;
+		was = NULL;
+		err = slot_counters(counters_fd, slot, zeros, 1);
+	} else if (!err) {
+		err = -ENOSPC;
+	}
+	free(was);
+	free(zeros);
+	return err;
 }
 
 static int first_error(int have, int ret)
@@ -32,16 +58,33 @@ static int first_error(int have, int ret)
 }
 
 /* Point ifindex at slot (0: back to "other"), if the array has room for that ifindex. */
-static int route(int slots_fd, __u32 ifindex, __u32 slot)
+static int route(int slots_fd, __u32 ifindex, __u32 slot, struct iface_slots_undo *undo)
 {
+	__u32 was = 0;
+
 	if (ifindex >= VOSFP_IFINDEX_MAX)
 		return 0;
+	if (undo->routes_n == 2 * VOSFP_IFACE_SLOTS)
+		return -ENOSPC;
+	if (bpf_map_lookup_elem(slots_fd, &ifindex, &was))
+		return -errno;
+	undo->routes[undo->routes_n].ifindex = ifindex;
+	undo->routes[undo->routes_n++].was = was;
 	return bpf_map_update_elem(slots_fd, &ifindex, &slot, BPF_ANY) ? -errno : 0;
 }
 
-int iface_slots_sync(int slots_fd, int names_fd, int counters_fd, const struct desired *want)
+static int name_slot(int names_fd, __u32 slot, const struct vosfp_iface_slot *was,
+		     const struct vosfp_iface_slot *now, struct iface_slots_undo *undo)
 {
-	struct vosfp_iface_slot names[VOSFP_IFACE_SLOTS];
+	undo->names[undo->names_n].slot = slot;
+	undo->names[undo->names_n++].was = *was;
+	return bpf_map_update_elem(names_fd, &slot, now, BPF_ANY) ? -errno : 0;
+}
+
+int iface_slots_sync(int slots_fd, int names_fd, int counters_fd, const struct desired *want,
+		     struct iface_slots_undo *undo)
+{
+	struct vosfp_iface_slot names[VOSFP_IFACE_SLOTS], was;
 	int kept[VOSFP_IFACE_SLOTS] = { 0 }, err = 0;
 	__u32 has_slot[want->iface_count + 1], ifindex[want->iface_count + 1];
 
@@ -66,10 +109,10 @@ int iface_slots_sync(int slots_fd, int names_fd, int counters_fd, const struct d
 		/* The ifindex may already count for a newer slot (renamed interface): leave that. */
 		if (names[s].ifindex < VOSFP_IFINDEX_MAX &&
 		    !bpf_map_lookup_elem(slots_fd, &names[s].ifindex, &cur) && cur == s)
-			err = first_error(err, route(slots_fd, names[s].ifindex, 0));
+			err = first_error(err, route(slots_fd, names[s].ifindex, 0, undo));
+		was = names[s];
 		memset(&names[s], 0, sizeof(names[s]));
-		if (bpf_map_update_elem(names_fd, &s, &names[s], BPF_ANY))
-			err = first_error(err, -errno);
+		err = first_error(err, name_slot(names_fd, s, &was, &names[s], undo));
 	}
 	for (unsigned i = 0; i < want->iface_count; i++) {
 		__u32 s = 1;
@@ -87,14 +130,36 @@ int iface_slots_sync(int slots_fd, int names_fd, int counters_fd, const struct d
 			log_msg(LOG_WARNING, "%s: ifindex %u is beyond the %u the datapath maps: its packets count as '%s'",
 				want->ifaces[i].name, ifindex[i], VOSFP_IFINDEX_MAX, IFACE_OTHER_NAME);
 		/* Zeroed before the ifindex points at it: a new interface never inherits counts. */
-		err = first_error(err, zero_slot(counters_fd, s));
+		err = first_error(err, zero_slot(counters_fd, s, undo));
+		was = names[s];
 		names[s].ifindex = ifindex[i];
 		snprintf(names[s].name, sizeof(names[s].name), "%s", want->ifaces[i].name);
-		if (bpf_map_update_elem(names_fd, &s, &names[s], BPF_ANY))
-			err = first_error(err, -errno);
-		err = first_error(err, route(slots_fd, ifindex[i], s));
+		err = first_error(err, name_slot(names_fd, s, &was, &names[s], undo));
+		err = first_error(err, route(slots_fd, ifindex[i], s, undo));
 	}
 	return err;
+}
+
+int iface_slots_restore(int slots_fd, int names_fd, int counters_fd, const struct iface_slots_undo *undo)
+{
+	int err = 0;
+
+	for (unsigned i = undo->routes_n; i-- > 0;)
+		if (bpf_map_update_elem(slots_fd, &undo->routes[i].ifindex, &undo->routes[i].was, BPF_ANY))
+			err = first_error(err, -errno);
+	for (unsigned i = undo->counters_n; i-- > 0;)
+		err = first_error(err, slot_counters(counters_fd, undo->counters[i].slot, undo->counters[i].was, 1));
+	for (unsigned i = undo->names_n; i-- > 0;)
+		if (bpf_map_update_elem(names_fd, &undo->names[i].slot, &undo->names[i].was, BPF_ANY))
+			err = first_error(err, -errno);
+	return err;
+}
+
+void iface_slots_undo_free(struct iface_slots_undo *undo)
+{
+	for (unsigned i = 0; i < undo->counters_n; i++)
+		free(undo->counters[i].was);
+	memset(undo, 0, sizeof(*undo));
 }
 
 static int read_slot(int counters_fd, __u32 slot, struct iface_traffic *out)

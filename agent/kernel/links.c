@@ -1,4 +1,5 @@
-/* links.c - attach, pin, swap and detach XDP links. */
+/* links.c - attach, pin, swap and detach XDP links. A pin is replaced in one step, never removed
+ * first: a link held only by this process must outlive it once pinned. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "links.h"
 #include "pins.h"
+#include "safe_path.h"
 
 static __u32 mode_flag(enum vosfp_xdp_mode m)
 {
@@ -53,14 +55,17 @@ int link_attach(int prog_fd, const struct desired_iface *di, int *link_fd,
 
 int link_pin(const char *pin_path, const char *ifname, int link_fd)
 {
-	char path[4352];
+	char path[4352], why[1024];
+	int ret;
 
 	pins_links_dir(pin_path, path, sizeof(path));
-	if (mkdir(path, 0700) && errno != EEXIST)
-		return -errno;
+	ret = safe_path_make_dir(path, "pin_path's links directory", why, sizeof(why));
+	if (ret) {
+		errno = -ret;
+		return ret;
+	}
 	pins_link_path(pin_path, ifname, path, sizeof(path));
-	unlink(path);
-	return bpf_obj_pin(link_fd, path) ? -errno : 0;
+	return pins_replace(link_fd, path);
 }
 
 int link_open_pinned(const char *pin_path, const char *ifname)
@@ -110,4 +115,19 @@ unsigned foreign_xdp_prog(const char *pin_path, const char *ifname)
 		close(fd);
 	}
 	return q.prog_id == ours ? 0 : q.prog_id;
+}
+
+int link_attached(const char *pin_path, const char *ifname)
+{
+	struct bpf_link_info info = { 0 };
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	__u32 len = sizeof(info);
+	int ifindex = (int)if_nametoindex(ifname), fd = link_open_pinned(pin_path, ifname), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = ifindex && !bpf_obj_get_info_by_fd(fd, &info, &len) && (int)info.xdp.ifindex == ifindex &&
+	     !bpf_xdp_query(ifindex, 0, &q) && q.prog_id == info.prog_id;
+	close(fd);
+	return ok;
 }

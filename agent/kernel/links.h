@@ -16,7 +16,10 @@ int link_attach(int prog_fd, const struct desired_iface *di, int *link_fd,
 /* The XDP program on ifname not attached through a vosfp link, if any (its id), else 0. */
 unsigned foreign_xdp_prog(const char *pin_path, const char *ifname);
 
-int link_pin(const char *pin_path, const char *ifname, int link_fd);
+/* Is ifname's pinned link attached to it, its program the interface's XDP program? */
+int link_attached(const char *pin_path, const char *ifname);
+
+int link_pin(const char *pin_path, const char *ifname, int link_fd);	/* replaces an older pin */
 int link_open_pinned(const char *pin_path, const char *ifname);	/* fd or -errno */
 int link_unpin(const char *pin_path, const char *ifname);		/* detaches if last ref */
 

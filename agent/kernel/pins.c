@@ -9,9 +9,11 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <linux/magic.h>
 
 #include "pins.h"
+#include "safe_path.h"
 
 const char *const pins_block_maps[VOSFP_LIST_MAPS] = {
 	[VOSFP_LIST_EXACT4] = "blocked_ips",
@@ -42,6 +44,34 @@ void pins_links_dir(const char *pin_path, char *buf, size_t len)
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/links/%s", pin_path, ifname);
+}
+
+void pins_egress_dir(const char *pin_path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/egress", pin_path);
+}
+
+void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/egress/%s", pin_path, ifname);
+}
+
+int pins_replace(int fd, const char *path)
+{
+	char tmp[4608];
+
+	/* Not a dot name (bpffs refuses dots in names). A colon: no interface or map is named so. */
+	snprintf(tmp, sizeof(tmp), "%s" PINS_TMP_SUFFIX, path);
+	unlink(tmp);
+	if (bpf_obj_pin(fd, tmp))
+		return -errno;
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return err;
+	}
+	return 0;
 }
 
 /* The nearest existing ancestor of path (path itself if it exists) into buf. */
@@ -99,21 +129,48 @@ int pins_ensure_bpffs(const char *pin_path, char *mounted, char *why, size_t len
 }
 
 /* One reconcile at a time per pin_path, across processes (a daemon and a script's --once):
- * their transactions would otherwise interleave and break the safe order. */
-int pins_lock(const char *pin_path)
+ * their transactions would otherwise interleave and break the safe order. The lock file lives
+ * in a directory only the agent's user can write (/run/lock and /tmp are world-writable: a local
+ * user could hold the lock for ever, or plant a link for root to write through). */
+int pins_lock(const char *pin_path, int *fd, char *why, size_t len)
 {
 	char path[4352], *c;
-	int fd;
+	struct stat st;
+	int ret;
 
-	snprintf(path, sizeof(path), "%s/vosfp%s.lock", access("/run/lock", W_OK) ? "/tmp" : "/run/lock",
-		 pin_path);
-	for (c = path + strlen(access("/run/lock", W_OK) ? "/tmp/" : "/run/lock/"); *c; c++)
+	*fd = -1;
+	ret = safe_path_parents(PINS_LOCK_DIR, "lock directory", why, len);
+	if (ret)
+		return ret;
+	if (mkdir(PINS_LOCK_DIR, 0700) && errno != EEXIST && errno != EACCES && errno != EROFS) {
+		snprintf(why, len, "cannot create lock directory " PINS_LOCK_DIR ": %s", strerror(errno));
+		return -errno;
+	}
+	/* Not root: root's lock directory is not ours to use (and no reconcile of ours can change the
+	 * kernel without root anyway): go on unlocked, as before. */
+	if (geteuid() != 0 && lstat(PINS_LOCK_DIR, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	ret = safe_path_own_dir(PINS_LOCK_DIR, "lock directory", why, len);
+	if (ret <= 0)
+		return ret;	/* 0: it could not be made (not root): unlocked */
+	snprintf(path, sizeof(path), PINS_LOCK_DIR "/vosfp%s.lock", pin_path);
+	for (c = path + strlen(PINS_LOCK_DIR "/"); *c; c++)
 		if (*c == '/')
 			*c = '_';
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0 && flock(fd, LOCK_EX)) {
-		close(fd);
-		fd = -1;
+	*fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (*fd < 0 || fstat(*fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		ret = *fd < 0 ? -errno : -EPERM;
+		snprintf(why, len, "lock file %s: %s", path,
+			 *fd < 0 ? strerror(errno) : "not a regular file of the agent's user: remove it");
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return ret;
 	}
-	return fd;
+	if (flock(*fd, LOCK_EX)) {
+		close(*fd);
+		*fd = -1;
+	}
+	return 0;
 }

@@ -1,5 +1,6 @@
 /* pins.h - where vosfp keeps its state in the bpf filesystem, so filtering and policy outlive the
- * agent: <pin_path>/<map name> for every map, <pin_path>/links/<ifname> for every XDP link. */
+ * agent: <pin_path>/<map name> for every map, <pin_path>/links/<ifname> for every XDP link,
+ * <pin_path>/egress/<ifname> for the program of every egress filter (egress.h). */
 #ifndef VOSFP_PINS_H
 #define VOSFP_PINS_H
 
@@ -16,6 +17,16 @@ extern const char pins_block_index_map[];
 void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len);
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);
 void pins_links_dir(const char *pin_path, char *buf, size_t len);
+void pins_egress_dir(const char *pin_path, char *buf, size_t len);
+void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_t len);
+
+/* Pin fd at path, replacing what is pinned there in one step: pinned under a temporary name
+ * beside it (path + PINS_TMP_SUFFIX: readers of the pin directory skip names with a colon),
+ * then renamed over it (bpffs renames atomically), so path never goes missing and a
+ * link or map whose only other holder is this process survives the process dying in between.
+ * 0 or -errno. */
+#define PINS_TMP_SUFFIX ":new"
+int pins_replace(int fd, const char *path);
 
 /* Where bpf filesystems are mounted by convention (systemd, bpftool, Cilium). */
 #define PINS_BPFFS_ROOT "/sys/fs/bpf"
@@ -26,8 +37,14 @@ void pins_links_dir(const char *pin_path, char *buf, size_t len);
  * -errno with why saying what to do (mounted[] has room for 64 bytes). */
 int pins_ensure_bpffs(const char *pin_path, char *mounted, char *why, size_t len);
 
-/* Take the exclusive lock that serializes reconciles of one pin_path across processes; returns
- * the fd to close to release it, or -1 (then the caller goes on unlocked). */
-int pins_lock(const char *pin_path);
+/* Where the reconcile locks live: made 0700 by the agent, refused when another user could write
+ * it (safe_path.h). */
+#define PINS_LOCK_DIR "/run/vosfp"
+
+/* Take the exclusive lock that serializes reconciles of one pin_path across processes, in
+ * PINS_LOCK_DIR/vosfp<pin_path, '/' -> '_'>.lock. 0 with *fd the fd to close to release it (-1:
+ * the directory cannot be made, e.g. not root: the caller goes on unlocked), or -errno with why
+ * when the directory or the file is not the agent's own (refuse to go on). */
+int pins_lock(const char *pin_path, int *fd, char *why, size_t len);
 
 #endif

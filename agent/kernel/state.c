@@ -14,6 +14,7 @@
 #include <linux/if_link.h>
 
 #include "bpf_errno.h"
+#include "egress.h"
 #include "log.h"
 #include "pins.h"
 #include "state.h"
@@ -147,7 +148,9 @@ static int read_scanners(const char *pin_path, struct observed *o)
 		prev = &key;
 	}
 	close(fd);
-	qsort(o->scanners, o->scanner_count, sizeof(*o->scanners), cmp_scanner_key);
+	/* An empty map leaves scanners NULL, and qsort's base must never be NULL (C11 7.22.5). */
+	if (o->scanner_count > 1)
+		qsort(o->scanners, o->scanner_count, sizeof(*o->scanners), cmp_scanner_key);
 	return 0;
 }
 
@@ -160,12 +163,17 @@ static __u32 value_size(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.value_size;
 }
 
-static int read_lists(const char *pin_path, const char *const *names, struct prefix_set *set,
-		      __u32 *size)
+static int read_lists(struct observed *o, const char *pin_path, const char *const *names,
+		      struct prefix_set *set, __u32 *size)
 {
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {
 		int fd = open_pinned(pin_path, names[m]), err;
 
+		/* Its pin removed and beyond repair (kernel/pin_repair.h): new maps replace these. */
+		if (fd < 0 && errno == ENOENT) {
+			o->maps_outdated = 1;
+			continue;
+		}
 		if (fd < 0)
 			return -errno;
 		*size = map_size(fd);
@@ -221,7 +229,8 @@ static int read_links(const char *pin_path, struct observed *o)
 		struct observed_iface *oi, *v;
 		int fd;
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
+		/* ':' is in no interface name: a pin being replaced (pins.h). */
+		if (e->d_name[0] == '.' || strchr(e->d_name, ':') || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir_path, e->d_name);
 		fd = bpf_obj_get(path);
@@ -248,9 +257,42 @@ static int read_links(const char *pin_path, struct observed *o)
 	return 0;
 }
 
+/* The egress filters vosfp recorded (<pin_path>/egress/<ifname>), each attached or not: a record
+ * whose filter is gone (the interface was deleted, someone removed it) is still listed, so the
+ * plan clears it. */
+static int read_egress(const char *pin_path, struct observed *o)
+{
+	char dir_path[4352];
+	struct dirent *e;
+	DIR *dir;
+
+	pins_egress_dir(pin_path, dir_path, sizeof(dir_path));
+	dir = opendir(dir_path);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(dir))) {
+		struct observed_egress *v;
+		unsigned pinned;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
+			continue;
+		v = realloc(o->egress, (o->egress_count + 1) * sizeof(*v));
+		if (!v)
+			break;
+		o->egress = v;
+		v = &o->egress[o->egress_count++];
+		memset(v, 0, sizeof(*v));
+		memcpy(v->name, e->d_name, strlen(e->d_name) + 1);
+		pinned = egress_pinned_prog(pin_path, e->d_name);
+		v->attached = pinned && egress_filter_prog(e->d_name) == pinned;
+	}
+	closedir(dir);
+	return 0;
+}
+
 /* A summary array: 2 MB, read in one batch (or word by word where batches are refused). An
  * optional one an older object did not pin stays NULL: all zero, as the map made for it will be. */
-static int read_summary(const char *pin_path, enum summary_kind k, uint64_t **out)
+static int read_summary(struct observed *o, const char *pin_path, enum summary_kind k, uint64_t **out)
 {
 	static __u32 keys[SUMMARY_WORDS];
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -258,7 +300,9 @@ static int read_summary(const char *pin_path, enum summary_kind k, uint64_t **ou
 	uint64_t *words = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 	int fd = open_pinned(pin_path, summary_map_names[k]), err = 0;
 
-	if (fd < 0 && errno == ENOENT && summary_optional(k)) {
+	if (fd < 0 && errno == ENOENT) {
+		/* An older object's (optional) or a pin removed beyond repair: new maps then. */
+		o->maps_outdated |= !summary_optional(k);
 		free(words);
 		return 0;
 	}
@@ -306,9 +350,9 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 	} else if (bpf_map_lookup_elem(fd, &zero, &o->runtime))
 		log_msg(LOG_WARNING, "%s/sip_config: cannot read: %s", pin_path, strerror(errno));
 	close(fd);
-	err = read_lists(pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
+	err = read_lists(o, pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
-		err = read_lists(pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
+		err = read_lists(o, pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
 	if (!err)
 		err = read_blocked_index(pin_path, o, with_lists);
 	if (!err)
@@ -318,9 +362,11 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 		o->auto_block_max = pinned_size(pin_path, "auto_blocked");
 	}
 	for (int k = 0; !err && with_lists && k < SUMMARY_KINDS; k++)
-		err = read_summary(pin_path, (enum summary_kind)k, &o->summaries[k]);
+		err = read_summary(o, pin_path, (enum summary_kind)k, &o->summaries[k]);
 	if (!err)
 		err = read_links(pin_path, o);
+	if (!err)
+		err = read_egress(pin_path, o);
 	if (err) {
 		log_msg(LOG_ERR, "%s: cannot read pinned state: %s", pin_path, strerror(-err));
 		observed_free(o);

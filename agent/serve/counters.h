@@ -15,6 +15,9 @@ struct vosfp_counter_info {
 
 extern const struct vosfp_counter_info vosfp_counters[VOSFP_CNT_COUNT];
 
+/* The egress program's counters (enum vosfp_answer_counter), the same way. */
+extern const struct vosfp_counter_info vosfp_answer_counters[VOSFP_ANS_COUNT];
+
 /* The name of counter slot i; "unused slot" past the counters in use. */
 const char *vosfp_counter_name(int i);
 

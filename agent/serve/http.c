@@ -17,6 +17,14 @@ static int allowed_byte(unsigned char c)
 	return c >= 0x20 ? c != 0x7F : c == '\t' || c == '\r' || c == '\n';
 }
 
+static int all_allowed(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!allowed_byte((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
 /* Length of the line at p (up to its LF), or 0 when no LF yet; *content without the CR. */
 static size_t line_at(const char *p, const char *end, size_t *content)
 {
@@ -104,10 +112,12 @@ enum http_verdict http_judge(const char *buf, size_t len)
 	size_t n, content;
 	int first = 1;
 
-	for (const char *c = buf; c < end; c++)
-		if (!allowed_byte((unsigned char)*c))
-			return HTTP_BAD_REQUEST;
+	/* Bytes are judged line by line, in the order they arrive, and not past the blank line: the
+	 * verdict must not depend on how the client's bytes were split into reads (the server
+	 * answers at the first read that completes a request). */
 	while ((n = line_at(p, end, &content))) {
+		if (!all_allowed(p, n))
+			return HTTP_BAD_REQUEST;
 		if (first) {
 			/* Robustness (RFC 9112 2.2): empty lines before the request line are skipped. */
 			if (content == 0) {
@@ -127,6 +137,9 @@ enum http_verdict http_judge(const char *buf, size_t len)
 		}
 		p += n;
 	}
+	/* The line still arriving: a byte no request may contain is refused now, not at its end. */
+	if (!all_allowed(p, (size_t)(end - p)))
+		return HTTP_BAD_REQUEST;
 	/* No blank line yet: room left means wait; none means the request is too large. */
 	return len >= HTTP_REQUEST_MAX ? HTTP_TOO_LARGE : HTTP_INCOMPLETE;
 }

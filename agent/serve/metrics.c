@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "crowdsec_feed.h"
 #include "metrics.h"
 
 /* Label values escape backslash, double quote and newline (the exposition format's rule). */
@@ -37,6 +38,66 @@ static void per_iface(const struct snapshot *s, int bytes, FILE *out)
 		}
 }
 
+static void decision_traffic(const struct snapshot *s, int bytes, FILE *out)
+{
+	static const char *const action[2] = { "drop", "pass" };
+
+	for (int o = 0; o < VOSFP_ORIGINS; o++)
+		for (int a = 0; a < 2; a++)
+			fprintf(out, "%s{origin=\"%s\",action=\"%s\"} %llu\n",
+				bytes ? "vosfp_decision_bytes_total" : "vosfp_decision_packets_total",
+				decision_origin_name((uint8_t)o), action[a],
+				(unsigned long long)(bytes ? s->decision_traffic[a][o].bytes : s->decision_traffic[a][o].packets));
+}
+
+static void decisions(const struct snapshot *s, FILE *out)
+{
+	family(out, "vosfp_decisions", "gauge",
+	       "Outside decisions (CrowdSec) in force in the datapath, by origin and scope.");
+	for (int o = 0; o < VOSFP_ORIGINS; o++)
+		for (int k = 0; k < 2; k++)
+			fprintf(out, "vosfp_decisions{origin=\"%s\",scope=\"%s\"} %zu\n", decision_origin_name((uint8_t)o),
+				snapshot_scope_names[k], s->decisions[o][k]);
+	family(out, "vosfp_decision_packets_total", "counter",
+	       "Packets from sources under a decision, by the decision's origin: dropped, or passed because the allowlist holds the source.");
+	decision_traffic(s, 0, out);
+	family(out, "vosfp_decision_bytes_total", "counter", "Bytes of those packets as XDP sees them.");
+	decision_traffic(s, 1, out);
+}
+
+void metrics_write_feed(const struct feed_status *f, FILE *out)
+{
+	const struct worker_stats *w = &f->w;
+
+	if (!f->enabled)
+		return;
+	family(out, "vosfp_crowdsec_up", "gauge", "1 if the last poll of the CrowdSec LAPI was answered and taken, 0 if not.");
+	fprintf(out, "vosfp_crowdsec_up %d\n", w->lapi_up);
+	family(out, "vosfp_crowdsec_last_success_timestamp_seconds", "gauge",
+	       "Unix time of the last LAPI answer taken; 0: none since the feed started.");
+	fprintf(out, "vosfp_crowdsec_last_success_timestamp_seconds %.3f\n", w->last_success);
+	family(out, "vosfp_crowdsec_polls_total", "counter",
+	       "Polls of the LAPI's decision stream since the feed started, by result (failed: no answer, an error status, or an answer refused whole).");
+	fprintf(out, "vosfp_crowdsec_polls_total{result=\"ok\"} %llu\n", w->polls_ok);
+	fprintf(out, "vosfp_crowdsec_polls_total{result=\"failed\"} %llu\n", w->polls_failed);
+	family(out, "vosfp_crowdsec_decisions_set_aside_total", "counter",
+	       "Decisions of accepted answers not enforced, by why: another scope, type or origin than the config's, or already over.");
+	for (int k = 0; k < LAPI_SKIPS; k++)
+		fprintf(out, "vosfp_crowdsec_decisions_set_aside_total{reason=\"%s\"} %llu\n", lapi_skip_names[k],
+			w->skipped[k]);
+	family(out, "vosfp_crowdsec_echoes_total", "counter",
+	       "Decisions that came back from the LAPI for an auto-block this node holds itself: not held twice.");
+	fprintf(out, "vosfp_crowdsec_echoes_total %llu\n", f->echoes);
+	if (!f->publishing)
+		return;
+	family(out, "vosfp_crowdsec_alerts_total", "counter",
+	       "Auto-blocks posted to the LAPI as alerts, by result (failed ones are posted again while the block lasts).");
+	fprintf(out, "vosfp_crowdsec_alerts_total{result=\"published\"} %llu\n", w->alerts_posted);
+	fprintf(out, "vosfp_crowdsec_alerts_total{result=\"failed\"} %llu\n", w->alerts_failed);
+	family(out, "vosfp_crowdsec_alerts_pending", "gauge", "Auto-blocks waiting to be posted.");
+	fprintf(out, "vosfp_crowdsec_alerts_pending %zu\n", w->alerts_pending);
+}
+
 void metrics_write(const struct snapshot *s, const struct reload_stats *r, FILE *out)
 {
 	family(out, "vosfp_packets_total", "counter",
@@ -60,6 +121,24 @@ void metrics_write(const struct snapshot *s, const struct reload_stats *r, FILE 
 	family(out, "vosfp_dynamic_blocks", "gauge",
 	       "Sources under a timed auto-block right now (unexpired entries of the auto_blocked map).");
 	fprintf(out, "vosfp_dynamic_blocks %zu\n", s->blocks.n);
+	family(out, "vosfp_auto_blocks", "gauge",
+	       "Sources under a timed auto-block right now, by reason (rate-limit, auth-failures, enumeration).");
+	for (__u32 r = 1; r < VOSFP_REASONS; r++)
+		fprintf(out, "vosfp_auto_blocks{reason=\"%s\"} %zu\n", autoblock_reason_key(r),
+			snapshot_blocks_by_reason(s, r));
+	family(out, "vosfp_answers_total", "counter",
+	       "SIP responses the egress program read for the answer rule, and what the rule made of them (answer=responses: all of them).");
+	for (int i = 0; s->has_answers && i < VOSFP_ANS_COUNT; i++)
+		fprintf(out, "vosfp_answers_total{answer=\"%s\"} %llu\n", vosfp_answer_counters[i].key, s->answers[i]);
+	family(out, "vosfp_egress_attached", "gauge",
+	       "1 for each interface the egress program (the answer rule) is attached to.");
+	for (unsigned k = 0; k < s->egress_count; k++) {
+		fprintf(out, "vosfp_egress_attached{interface=");
+		label_value(s->egress[k], out);
+		fprintf(out, "} 1\n");
+	}
+	if (s->decisions_present)
+		decisions(s, out);
 	family(out, "vosfp_xdp_mode", "gauge",
 	       "1 for each interface vosfp's XDP program is attached to, with the mode it runs in.");
 	for (unsigned k = 0; k < s->link_count; k++) {

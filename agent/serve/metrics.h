@@ -20,4 +20,9 @@ struct reload_stats {
 
 void metrics_write(const struct snapshot *s, const struct reload_stats *r, FILE *out);
 
+struct feed_status;
+
+/* The CrowdSec feed's own figures (the running daemon's; only while the section is there). */
+void metrics_write_feed(const struct feed_status *f, FILE *out);
+
 #endif

@@ -6,6 +6,7 @@
 
 const char *const snapshot_list_names[SNAP_LISTS] = { "blocklist", "allowlist" };
 const char *const snapshot_family_names[SNAP_FAMILIES] = { "ipv4", "ipv6" };
+const char *const snapshot_scope_names[2] = { "ip", "range" };
 
 void snapshot_count_lists(const struct prefix_set *blocked, const struct prefix_set *allowed,
 			  size_t out[SNAP_LISTS][SNAP_FAMILIES])
@@ -30,10 +31,20 @@ const char *snapshot_action(int counter)
 	}
 }
 
+size_t snapshot_blocks_by_reason(const struct snapshot *s, __u32 r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->blocks.n; i++)
+		n += s->blocks.v[i].reason == r;
+	return n;
+}
+
 void snapshot_free(struct snapshot *s)
 {
 	free(s->ifaces);
 	free(s->links);
+	free(s->egress);
 	autoblock_set_free(&s->blocks);
 	memset(s, 0, sizeof(*s));
 }

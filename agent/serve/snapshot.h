@@ -27,9 +27,24 @@ struct snapshot {
 	struct snapshot_link *links;			/* interfaces vosfp's links are attached to */
 	unsigned link_count;
 	size_t lists[SNAP_LISTS][SNAP_FAMILIES];	/* entries in the list maps */
-	struct autoblock_set blocks;			/* live auto-blocks, sorted by source */
+	struct autoblock_set blocks;			/* live auto-blocks, sorted by source (their
+							 * repeats from auto_block_history) */
 	__u64 now;					/* coarse monotonic ns they were read at */
+	/* The answer rule (egress program). */
+	int has_answers;				/* 0: pins predate it (no answer_counters) */
+	unsigned long long answers[VOSFP_ANS_COUNT];	/* answer_counters */
+	char (*egress)[16];				/* interfaces its filter is attached to */
+	unsigned egress_count;
+	/* Outside decisions (CrowdSec): 0 when the pins predate the decision maps. */
+	int decisions_present;
+	size_t decisions[VOSFP_ORIGINS][2];		/* in force, by origin and scope (0 ip, 1 range) */
+	struct vosfp_traffic decision_traffic[2][VOSFP_ORIGINS];	/* [0] dropped, [1] allowlisted */
 };
+
+extern const char *const snapshot_scope_names[2];	/* "ip", "range" */
+
+/* Live auto-blocks with reason r (enum vosfp_block_reason). */
+size_t snapshot_blocks_by_reason(const struct snapshot *s, __u32 r);
 
 extern const char *const snapshot_list_names[SNAP_LISTS];	/* "blocklist", "allowlist" */
 extern const char *const snapshot_family_names[SNAP_FAMILIES];	/* "ipv4", "ipv6" */

@@ -12,26 +12,30 @@
 
 #include "autoblock_map.h"
 #include "counters.h"
+#include "decision_map.h"
 #include "pins.h"
 #include "state.h"
 #include "stats.h"
 
-static int read_totals(const char *pin_path, struct snapshot *s, char *err, size_t errlen)
+/* Slots 0..n-1 of the pinned per-CPU counter map `name`, summed over CPUs into out. -ENOENT
+ * (err untouched) when there is no such pin. */
+static int read_counters(const char *pin_path, const char *name, unsigned long long *out, unsigned n,
+			 char *err, size_t errlen)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	char path[4352];
 	int fd, ret = 0;
 
-	pins_map_path(pin_path, "xdp_counters", path, sizeof(path));
+	pins_map_path(pin_path, name, path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "cannot open %s: %s%s", path, strerror(errno),
-			 errno == ENOENT ? " (is the agent's config applied?)" :
-			 errno == EPERM || errno == EACCES ? " (run as root)" : "");
+		if (ret != -ENOENT)
+			snprintf(err, errlen, "cannot open %s: %s%s", path, strerror(errno),
+				 errno == EPERM || errno == EACCES ? " (run as root)" : "");
 		return ret;
 	}
-	for (__u32 i = 0; i < VOSFP_CNT_COUNT; i++) {
+	for (__u32 i = 0; i < n; i++) {
 		unsigned long long values[ncpus > 0 ? ncpus : 1];
 
 		if (bpf_map_lookup_elem(fd, &i, values)) {
@@ -40,11 +44,49 @@ static int read_totals(const char *pin_path, struct snapshot *s, char *err, size
 			break;
 		}
 		for (int c = 0; c < ncpus; c++)
-			s->total[i] += values[c];
-		s->handled += s->total[i];
+			out[i] += values[c];
 	}
 	close(fd);
 	return ret;
+}
+
+static int read_totals(const char *pin_path, struct snapshot *s, char *err, size_t errlen)
+{
+	int ret = read_counters(pin_path, "xdp_counters", s->total, VOSFP_CNT_COUNT, err, errlen);
+
+	if (ret == -ENOENT)
+		snprintf(err, errlen, "cannot open %s/xdp_counters: %s (is the agent's config applied?)", pin_path,
+			 strerror(ENOENT));
+	for (int i = 0; !ret && i < VOSFP_CNT_COUNT; i++)
+		s->handled += s->total[i];
+	return ret;
+}
+
+/* The answer rule's counters; pins of an older object have none. */
+static int read_answers(const char *pin_path, struct snapshot *s, char *err, size_t errlen)
+{
+	int ret = read_counters(pin_path, "answer_counters", s->answers, VOSFP_ANS_COUNT, err, errlen);
+
+	s->has_answers = !ret;
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* The repeats of the live blocks, from auto_block_history (both sets sorted). */
+static void add_repeats(const char *pin_path, struct snapshot *s)
+{
+	struct autoblock_set h;
+	char err[4608];
+	size_t j = 0;
+
+	if (autoblock_history_read(pin_path, &h, err, sizeof(err)))
+		return;
+	for (size_t i = 0; i < s->blocks.n; i++) {
+		while (j < h.n && memcmp(&h.v[j].key, &s->blocks.v[i].key, sizeof(h.v[j].key)) < 0)
+			j++;
+		if (j < h.n && !memcmp(&h.v[j].key, &s->blocks.v[i].key, sizeof(h.v[j].key)))
+			s->blocks.v[i].repeats = h.v[j].repeats;
+	}
+	autoblock_set_free(&h);
 }
 
 static int read_per_iface(const char *pin_path, struct snapshot *s, char *err, size_t errlen)
@@ -94,12 +136,43 @@ static int read_links_and_lists(const char *pin_path, const size_t (*lists)[SNAP
 		memcpy(s->links[s->link_count].name, o.ifaces[i].name, sizeof(s->links->name));
 		s->links[s->link_count++].mode = o.ifaces[i].mode;
 	}
+	s->egress = calloc(o.egress_count + 1, sizeof(*s->egress));
+	for (unsigned i = 0; s->egress && i < o.egress_count; i++)
+		if (o.egress[i].attached)
+			memcpy(s->egress[s->egress_count++], o.egress[i].name, sizeof(*s->egress));
 	observed_free(&o);
-	if (!s->links) {
+	if (!s->links || !s->egress) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* The decisions in force (their own expiries, by origin and scope) and their traffic. */
+static int read_decisions(const char *pin_path, int count_held, struct snapshot *s, char *err, size_t errlen)
+{
+	struct decision_image img;
+	struct decision_set held;
+	struct decision_maps m;
+	int ret = decision_maps_open(pin_path, &m, err, errlen);
+
+	if (ret == -ENOENT)
+		return 0;	/* pins of an older object: nothing decided there */
+	if (ret)
+		return ret;
+	s->decisions_present = 1;
+	ret = decision_traffic_read(pin_path, s->decision_traffic);
+	if (!ret && count_held && !(ret = decision_maps_read(&m, &img))) {
+		ret = decision_set_from_image(&img, s->now, &held);
+		if (!ret)
+			decision_set_count(&held, s->decisions);
+		decision_set_free(&held);
+		decision_image_free(&img);
+	}
+	if (ret)
+		snprintf(err, errlen, "reading the decision maps under %s: %s", pin_path, strerror(-ret));
+	decision_maps_close(&m);
+	return ret;
 }
 
 int stats_collect(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES], struct snapshot *s,
@@ -113,10 +186,16 @@ int stats_collect(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES], st
 		ret = read_per_iface(pin_path, s, err, errlen);
 	if (!ret)
 		ret = read_links_and_lists(pin_path, lists, s, err, errlen);
+	if (!ret)
+		ret = read_answers(pin_path, s, err, errlen);
 	if (!ret) {
 		s->now = autoblock_now();
 		ret = autoblock_map_read(pin_path, s->now, &s->blocks, err, errlen);
 	}
+	if (!ret)
+		add_repeats(pin_path, s);
+	if (!ret)
+		ret = read_decisions(pin_path, lists == NULL, s, err, errlen);
 	if (ret)
 		snapshot_free(s);
 	return ret;
@@ -128,6 +207,48 @@ static const char *mode_of(const struct snapshot *s, const char *name)
 		if (!strcmp(s->links[i].name, name))
 			return xdp_mode_name(s->links[i].mode);
 	return NULL;
+}
+
+/* The answer rule: where its filter is attached, and its counters. */
+static void write_answers_text(const struct snapshot *s, FILE *out)
+{
+	if (!s->has_answers)
+		return;
+	fprintf(out, "\nAnswers (egress filter on");
+	for (unsigned k = 0; k < s->egress_count; k++)
+		fprintf(out, "%s %s", k ? "," : "", s->egress[k]);
+	fprintf(out, "%s):\n", s->egress_count ? "" : " no interface");
+	for (int i = 0; i < VOSFP_ANS_COUNT; i++)
+		fprintf(out, "  %s: %llu\n", vosfp_answer_counters[i].label, s->answers[i]);
+}
+
+static size_t decisions_total(const struct snapshot *s)
+{
+	size_t n = 0;
+
+	for (int o = 0; o < VOSFP_ORIGINS; o++)
+		n += s->decisions[o][0] + s->decisions[o][1];
+	return n;
+}
+
+/* Decisions by origin: in force (ip / range), dropped and allowlisted (packets / bytes). */
+static void text_decisions(const struct snapshot *s, FILE *out)
+{
+	if (!s->decisions_present)
+		return;
+	fprintf(out, "\nDecisions (CrowdSec): %zu in force\n", decisions_total(s));
+	fprintf(out, "  %-9s %8s %8s %26s %26s\n", "origin", "ip", "range", "dropped (packets / bytes)",
+		"allowlisted, passed");
+	for (int o = 0; o < VOSFP_ORIGINS; o++) {
+		char dropped[48], passed[48];
+
+		snprintf(dropped, sizeof(dropped), "%llu / %llu", (unsigned long long)s->decision_traffic[0][o].packets,
+			 (unsigned long long)s->decision_traffic[0][o].bytes);
+		snprintf(passed, sizeof(passed), "%llu / %llu", (unsigned long long)s->decision_traffic[1][o].packets,
+			 (unsigned long long)s->decision_traffic[1][o].bytes);
+		fprintf(out, "  %-9s %8zu %8zu %26s %26s\n", decision_origin_name((uint8_t)o), s->decisions[o][0],
+			s->decisions[o][1], dropped, passed);
+	}
 }
 
 void stats_write_text(const struct snapshot *s, FILE *out)
@@ -180,6 +301,32 @@ void stats_write_text(const struct snapshot *s, FILE *out)
 			autoblock_reason(s->blocks.v[i].reason, s->blocks.v[i].method, reason, sizeof(reason)),
 			autoblock_seconds_left(&s->blocks.v[i], s->now));
 	}
+	if (s->blocks.n) {
+		fprintf(out, "  by reason:");
+		for (__u32 r = 1; r < VOSFP_REASONS; r++)
+			fprintf(out, " %s %zu%s", autoblock_reason_key(r), snapshot_blocks_by_reason(s, r),
+				r + 1 < VOSFP_REASONS ? "," : "\n");
+	}
+	write_answers_text(s, out);
+	text_decisions(s, out);
+}
+
+static void json_decisions(const struct snapshot *s, FILE *out)
+{
+	static const char *const kinds[2] = { "dropped", "allowlisted" };
+
+	fprintf(out, ", \"decisions\": {\"present\": %s, \"in_force\": %zu, \"by_origin\": {",
+		s->decisions_present ? "true" : "false", decisions_total(s));
+	for (int o = 0; o < VOSFP_ORIGINS; o++) {
+		fprintf(out, "%s\"%s\": {\"ip\": %zu, \"range\": %zu", o ? ", " : "", decision_origin_name((uint8_t)o),
+			s->decisions[o][0], s->decisions[o][1]);
+		for (int k = 0; k < 2; k++)
+			fprintf(out, ", \"%s\": {\"packets\": %llu, \"bytes\": %llu}", kinds[k],
+				(unsigned long long)s->decision_traffic[k][o].packets,
+				(unsigned long long)s->decision_traffic[k][o].bytes);
+		fprintf(out, "}");
+	}
+	fprintf(out, "}}");
 }
 
 static void json_verdicts(const struct vosfp_traffic *t, int bytes, FILE *out)
@@ -249,12 +396,31 @@ void stats_write_json(const struct snapshot *s, FILE *out)
 		const struct autoblock *b = &s->blocks.v[i];
 		char addr[AUTOBLOCK_ADDR_STRLEN], reason[AUTOBLOCK_REASON_STRLEN];
 
-		fprintf(out, "%s{\"source\": \"%s\", \"reason\": \"%s\", \"seconds_left\": %llu, \"ms_left\": %llu}",
+		fprintf(out, "%s{\"source\": \"%s\", \"reason\": \"%s\", \"seconds_left\": %llu, \"ms_left\": %llu, \"repeats\": %u}",
 			i ? ", " : "", autoblock_addr(&b->key, addr, sizeof(addr)),
 			autoblock_reason(b->reason, b->method, reason, sizeof(reason)),
-			autoblock_seconds_left(b, s->now), (unsigned long long)((b->expires - s->now) / 1000000));
+			autoblock_seconds_left(b, s->now), (unsigned long long)((b->expires - s->now) / 1000000),
+			b->repeats);
 	}
-	fprintf(out, "]}\n");
+	fprintf(out, "], \"auto_blocks_by_reason\": {");
+	for (__u32 r = 1; r < VOSFP_REASONS; r++)
+		fprintf(out, "%s\"%s\": %zu", r > 1 ? ", " : "", autoblock_reason_key(r), snapshot_blocks_by_reason(s, r));
+	fprintf(out, "}, \"answers\": ");
+	if (!s->has_answers) {
+		fprintf(out, "null");
+	} else {
+		fprintf(out, "{\"egress_interfaces\": [");
+		for (unsigned k = 0; k < s->egress_count; k++) {
+			fprintf(out, "%s", k ? ", " : "");
+			json_string(s->egress[k], out);
+		}
+		fprintf(out, "]");
+		for (int i = 0; i < VOSFP_ANS_COUNT; i++)
+			fprintf(out, ", \"%s\": %llu", vosfp_answer_counters[i].key, s->answers[i]);
+		fprintf(out, "}");
+	}
+	json_decisions(s, out);
+	fprintf(out, "}\n");
 }
 
 int stats_print(const char *pin_path, int json, FILE *out)

@@ -8,8 +8,8 @@
 #include "snapshot.h"
 
 /* Fill s from pin_path. lists: the list sizes when the caller knows them (the daemon, which
- * wrote the maps), NULL to count the pinned list maps. 0, or a negative errno with the reason
- * (and what to do) in err. */
+ * wrote the maps), NULL to count the pinned list maps (and the decisions in force, which the
+ * daemon fills in itself). 0, or a negative errno with the reason (and what to do) in err. */
 int stats_collect(const char *pin_path, const size_t (*lists)[SNAP_FAMILIES], struct snapshot *s,
 		  char *err, size_t errlen);
 

@@ -32,12 +32,26 @@ else
 fi
 
 classes="blocked_v4_exact blocked_v4_prefix blocked_v6_exact blocked_v6_prefix options_v4_stealth
-	register_v4 register_v6 invite_v4_1400 invite_v4_defence udp_v4_dns tcp_v4_5060"
+	register_v4 register_v6 invite_v4_1400 invite_v4_defence udp_v4_dns tcp_v4_5060
+	register_v4_dec register_v6_dec decision_v4_exact decision_v4_range decision_v6_exact"
 for c in $classes; do
 	if grep -Eq "^BENCH prog class=$c verdict=[A-Z]+ .* ratio=[0-9.]+ target=[0-9.]+ status=(ok|over)$" <<<"$log"; then
 		pass "row $c"
 	else
 		fail "row $c missing or malformed"
+	fi
+done
+if grep -Eq "^BENCH decisions entries=[0-9]+ ms=[0-9.]+ v4_sum_density=[0-9.]+$" <<<"$log"; then
+	pass "the decisions' load line"
+else
+	fail "the decisions' load line missing or malformed"
+fi
+for c in answer_200_v4 answer_200_v6 answer_200_v4_1400 answer_100_v4 answer_404_v4 answer_401_v4 \
+	answer_401_v6_tcp udp_v4_other_port; do
+	if grep -Eq "^BENCH egress class=$c bytes=[0-9]+ ns=[0-9.]+ .* baseline=trivial_tc .* ratio=[0-9.]+$" <<<"$log"; then
+		pass "egress row $c"
+	else
+		fail "egress row $c missing or malformed"
 	fi
 done
 for f in floor_parse floor_blocked floor_defence; do

@@ -33,11 +33,14 @@ expect_file /usr/lib/vosfp/sip_logic.bpf.o 644
 expect_file /usr/share/vosfp/vosfp.yaml.example 644
 expect_file /usr/share/vosfp/vosfp.schema.json 644
 expect_file /usr/share/vosfp/scripts/block_ip.sh 755
-expect_file /usr/share/vosfp/scripts/lib.sh 755
+# Libraries the scripts source are not commands (no #!): not executable.
+expect_file /usr/share/vosfp/scripts/lib.sh 644
+expect_file /usr/share/vosfp/scripts/sim_lib.sh 644
 expect_file /etc/vosfp.yaml 644
 expect_file /usr/lib/systemd/system/vosfp-agent.service 644
 expect_file /usr/share/man/man8/vosfp-agent.8 644
 expect_file /usr/share/man/man5/vosfp.yaml.5 644
+expect_file /usr/share/man/man1/vosfp-send.1 644
 expect_file /usr/share/vosfp/grafana/vosfp-dashboard.json 644
 expect_file /usr/share/vosfp/grafana/prometheus.yml 644
 
@@ -54,6 +57,21 @@ if grep -q '^CapabilityBoundingSet=CAP_BPF ' "$unit" && grep -q '^ProtectSystem=
 else
 	fail "systemd unit hardening lines missing"
 fi
+if grep -q '^MemoryMax=' "$unit" && grep -q '^SystemCallFilter=@system-service bpf$' "$unit" &&
+	grep -q '^PrivateDevices=yes$' "$unit" && grep -q '^UMask=0077$' "$unit"; then
+	pass "systemd unit bounds memory (MemoryMax) and system calls (@system-service and bpf)"
+else
+	fail "systemd unit: MemoryMax, SystemCallFilter, PrivateDevices or UMask missing"
+fi
+# systemd's own reading of the unit, where systemd is installed (no PID 1 needed): every directive
+# known, the exposure score it gives.
+if command -v systemd-analyze >/dev/null && systemd-analyze security --help 2>/dev/null | grep -q -- --offline; then
+	if out=$(systemd-analyze security --offline=true "$unit" 2>&1) && ! grep -qiE "unknown|failed to parse|ignoring" <<<"$out"; then
+		pass "systemd-analyze security reads every directive: $(tail -n 1 <<<"$out" | sed 's/^→ //')"
+	else
+		fail "systemd-analyze security: $(grep -iE "unknown|failed|ignoring" <<<"$out" | head -n 3)"
+	fi
+fi
 
 # The installed agent runs, and its default object is the installed one (PREFIX is compiled in).
 version=$("$dest/usr/sbin/vosfp-agent" --version)
@@ -69,7 +87,17 @@ if grep -qx '/usr/lib/vosfp/sip_logic.bpf.o' <<<"$agent_strings"; then
 else
 	fail "installed agent does not default to the installed object"
 fi
-for page in "$dest/usr/share/man/man8/vosfp-agent.8" "$dest/usr/share/man/man5/vosfp.yaml.5"; do
+# One version, debian/changelog's: the agent's --version and every man page's footer say it.
+version=$(awk 'NR == 1 { gsub(/[()]/, "", $2); print $2; exit }' "$repo/debian/changelog")
+agent_version=$("$dest/usr/sbin/vosfp-agent" --version)
+footers=$(sed -n '1s/^\.TH .* "vosfp \([^"]*\)" .*/\1/p' "$dest"/usr/share/man/man*/* | sort -u)
+if [ -n "$version" ] && [ "$agent_version" = "vosfp-agent $version" ] && [ "$footers" = "$version" ]; then
+	pass "agent --version and the man pages say debian/changelog's version ($version)"
+else
+	fail "versions disagree: changelog '$version', agent '$agent_version', man pages '$footers'"
+fi
+for page in "$dest/usr/share/man/man8/vosfp-agent.8" "$dest/usr/share/man/man5/vosfp.yaml.5" \
+	"$dest/usr/share/man/man1/vosfp-send.1"; do
 	if command -v man >/dev/null && out=$(man --warnings -l "$page" 2>&1 >/dev/null) && [ -z "$out" ]; then
 		pass "man page $(basename "$page") renders without warnings"
 	elif ! command -v man >/dev/null; then

@@ -9,7 +9,7 @@ if ! command -v shellcheck >/dev/null; then
 	exit 1
 fi
 status=0
-for f in scripts/*.sh .ci/run; do
+for f in scripts/*.sh .ci/run tools/*.sh debian/*.postinst debian/*.prerm debian/*.postrm; do
 	if out=$(shellcheck -x "$f" 2>&1); then
 		echo "PASS: shellcheck $f"
 	else

@@ -165,7 +165,7 @@ kill -0 "$agent_pid" && pass "agent keeps running after an invalid edit" || fail
 printf 'version: 1\ninterfaces: [oops\n' >"$work/vosfp.yaml.tmp" && mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml.bad"
 cp "$work/vosfp.yaml" "$work/vosfp.yaml.good"
 cp "$work/vosfp.yaml.bad" "$work/vosfp.yaml"
-wait_for 20 grep -q "vosfp.yaml:3: not valid YAML" "$work/agent.log" && pass "invalid config edit logged with file:line" ||
+wait_for 20 grep -q "vosfp.yaml:2: not valid YAML: this '\\[' is not closed" "$work/agent.log" && pass "invalid config edit logged with file:line (the unclosed '[')" ||
 	fail "invalid config not logged"
 traffic "invalid config edit: last good policy kept" 198.18.1.3 "$REGISTER" 2 $C_BLOCKED
 cp "$work/vosfp.yaml.good" "$work/vosfp.yaml"
@@ -328,7 +328,7 @@ out=$("$agent" --check-list "$work/ok.txt" "$work/bad.txt" 2>&1)
 printf 'version: 1\ninterfaces: [\n' >"$work/broken.yaml"
 for cfg in "$work/no-such.yaml" "$work/broken.yaml"; do
 	out=$("$agent" --down -c "$cfg" 2>&1)
-	[ $? -eq 2 ] && grep -q "cannot tell which pin path to remove; nothing changed" <<<"$out" &&
+	[ $? -eq 2 ] && grep -q "cannot tell which pin path it names; nothing changed" <<<"$out" &&
 		[ -e "$pin" ] && [ -n "$(ip -d link show dev "$host" | sed -n '/prog\/xdp/p')" ] &&
 		pass "--down with $(basename "$cfg"): refused (exit 2), nothing removed" ||
 		fail "--down with $(basename "$cfg"): $out"

@@ -18,7 +18,8 @@ require_root "mounting a bpf filesystem"
 agent="$VOSFP_ROOT/build/vosfp-agent"
 work=$(mktemp -d /tmp/vosfp-bpffs-test.XXXXXX)
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+# The reconcile locks of this test's pin paths (/run/vosfp is the host's, not the namespace's).
+trap 'rm -f /run/vosfp/vosfp_sys_fs_bpf_vosfp-bpffs-test.lock "/run/vosfp/vosfp${work//\//_}_pins_vosfp.lock"; rm -rf "$work"' EXIT
 [ -x "$agent" ] || { fail "$agent not built (make)"; exit 1; }
 host_fs_before=$(stat -f -c %T /sys/fs/bpf)
 
@@ -59,9 +60,9 @@ out=$(in_private_ns "
 	'$agent' --once -c '$work/vosfp.yaml'; echo rc=\$?
 	echo after=\$(stat -f -c %T /sys/fs/bpf)
 	[ -e '$work/pins' ] && echo made=yes")
-if grep -q '^rc=[12]$' <<<"$out" && grep -q 'mounts one only at /sys/fs/bpf' <<<"$out" &&
+if grep -q '^rc=2$' <<<"$out" && grep -q "vosfp.yaml:2: pin_path: .*mounts one only at /sys/fs/bpf" <<<"$out" &&
 	grep -q '^after=tmpfs$' <<<"$out" && ! grep -q '^made=yes$' <<<"$out"; then
-	pass "a pin_path outside /sys/fs/bpf on no bpf filesystem is refused, saying what to do; nothing mounted or made"
+	pass "a pin_path outside /sys/fs/bpf on no bpf filesystem is a config problem (exit 2, vosfp.yaml:2: pin_path), saying what to do; nothing mounted or made"
 else
 	fail "pin_path outside /sys/fs/bpf: $out"
 fi

@@ -32,7 +32,7 @@ cleanup() {
 	fi
 	[ -e "/run/netns/$n1" ] && in_node1 "$agent" --down -c "$config" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
 	[ -z "$made_run_sshd" ] || rmdir /run/sshd 2>/dev/null
 	ip link del "$n1_root" 2>/dev/null
 	ip link del "$n2_root" 2>/dev/null

@@ -19,7 +19,7 @@ cleanup() {
 	stop_agent
 	"$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
 	rm -rf "$pin" 2>/dev/null
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
 	ip link del "$host" 2>/dev/null
 	cleanup_netns
 	rm -rf "$work"
@@ -204,22 +204,27 @@ if wait_for 20 test -f "$persist" && [ ! -s "$persist" ]; then
 else
 	fail "persist file after the reload: $(cat "$persist" 2>&1)"
 fi
+t_block=$SECONDS
 burst "flood from .11 again: 2 passed, 1 RATE_LIMITED (a 600 s block)" 198.18.2.11 "$REG" 3 2 $C_RATE 1
 json=$("$agent" --stats --json -c "$work/vosfp.yaml")
+# At least the block less what has passed since it began (a loaded host may take seconds).
+least=$((600 - (SECONDS - t_block) - 1))
 # The block was made with the kernel's coarse clock and is read with CLOCK_MONOTONIC_COARSE: the
 # same clock, so its time left is its duration less the time since, never more.
 if python3 -c 'import json,sys
 j = json.loads(sys.argv[1]); b = j["auto_blocks"]
 assert j["dynamic_blocks"] == 1 and len(b) == 1, j
 assert b[0]["source"] == "198.18.2.11" and b[0]["reason"] == "rate limit REGISTER", b
-assert 597000 <= b[0]["ms_left"] <= 600000 and b[0]["seconds_left"] in (598, 599, 600), b' "$json"; then
-	pass "--stats --json: one auto-block, 198.18.2.11, rate limit REGISTER, 597-600 s left of 600"
+least = int(sys.argv[2])
+assert (least - 1) * 1000 <= b[0]["ms_left"] <= 600000 and least <= b[0]["seconds_left"] <= 600, b' "$json" "$least"; then
+	pass "--stats --json: one auto-block, 198.18.2.11, rate limit REGISTER, $least-600 s left of 600"
 else
 	fail "--stats --json auto-blocks: $json"
 fi
 text=$("$agent" --stats -c "$work/vosfp.yaml")
 if grep -q "^Auto-blocks: 1 active$" <<<"$text" &&
-	grep -qE "^  198\.18\.2\.11 +rate limit REGISTER +(59[89]|600)$" <<<"$text"; then
+	left=$(sed -n 's/^  198\.18\.2\.11 \+rate limit REGISTER \+\([0-9]\+\)$/\1/p' <<<"$text") &&
+	[ -n "$left" ] && [ "$left" -ge "$((600 - (SECONDS - t_block) - 1))" ] && [ "$left" -le 600 ]; then
 	pass "--stats lists the auto-block with its reason and time left"
 else
 	fail "--stats auto-blocks: $text"
@@ -229,10 +234,10 @@ if wait_for 20 grep -q "198.18.2.11: auto-blocked for 600 s (rate limit REGISTER
 	wait_for 20 line_of_11; then
 	expiry=$(line_of_11 | cut -d' ' -f2)
 	left=$((expiry - $(date +%s)))
-	if [ "$left" -ge 598 ] && [ "$left" -le 600 ]; then
+	if [ "$left" -ge "$((600 - (SECONDS - t_block) - 1))" ] && [ "$left" -le 600 ]; then
 		pass "logged and persisted: 198.18.2.11 until now + $left s"
 	else
-		fail "persisted expiry is now + $left s (expected 598-600)"
+		fail "persisted expiry is now + $left s (expected 600 less the $((SECONDS - t_block)) s since the block)"
 	fi
 else
 	fail "block not logged or not persisted: $(cat "$persist"; tail -5 "$work/agent.log")"

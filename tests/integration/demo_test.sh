@@ -17,7 +17,7 @@ unset VOSFP_SIM_NS VOSFP_SIM_HOST_IF VOSFP_SIM_PEER_IF VOSFP_SIM_HOST_IP VOSFP_S
 demo="$VOSFP_ROOT/scripts/demo.sh"
 scripts="$VOSFP_ROOT/scripts"
 ns=sip-sim hostif=veth-sip
-pin=/sys/fs/bpf/vosfp-demo lock=/run/lock/vosfp_sys_fs_bpf_vosfp-demo.lock
+pin=/sys/fs/bpf/vosfp-demo lock=/run/vosfp/vosfp_sys_fs_bpf_vosfp-demo.lock
 work=$(mktemp -d /tmp/vosfp-demo-test.XXXXXX)
 demo_pid=""
 

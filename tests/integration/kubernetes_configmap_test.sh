@@ -18,7 +18,7 @@ configmap="$VOSFP_ROOT/deploy/kubernetes/configmap.yaml"
 work=$(mktemp -d /tmp/vosfp-k8s-test.XXXXXX)
 vol="$work/vosfp"	# the ConfigMap volume: /etc/vosfp in the pod
 pin=/sys/fs/bpf/vosfp-k8s-test
-lock=/run/lock/vosfp_sys_fs_bpf_vosfp-k8s-test.lock
+lock=/run/vosfp/vosfp_sys_fs_bpf_vosfp-k8s-test.lock
 ns="vosfp-k8s-$$" host="vk8s$$h" peer="vk8s$$p"
 agent_pid="" owns_pin=0
 

@@ -78,7 +78,16 @@ config_head() {
 remove_agent_state() {
 	"$VOSFP_ROOT/build/vosfp-agent" --down -c "$1" >/dev/null 2>&1
 	rm -rf "$2" 2>/dev/null
-	rm -f "/run/lock/vosfp${2//\//_}.lock" "/tmp/vosfp${2//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${2//\//_}.lock"
+}
+
+# stop_pid PID: stop a process this test started (SIGTERM, up to 5 s, then SIGKILL) and reap it.
+stop_pid() {
+	[ -n "${1:-}" ] || return 0
+	kill "$1" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (every 50 ms), bounded in time.

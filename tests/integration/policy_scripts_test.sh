@@ -28,6 +28,7 @@ cleanup() {
 		wait "$daemon_pid" 2>/dev/null
 	fi
 	remove_agent_state "$config" "$pin"
+	[ -z "${nobody_dir:-}" ] || rm -rf "$nobody_dir"
 	ip link del "$host" 2>/dev/null
 	cleanup_netns
 	rm -rf "$work"
@@ -436,7 +437,7 @@ run block_ips_from_file.sh "$work/comments.txt"
 printf 'nope\n198.19.77.14/8\n198.19.77.15\n' >"$work/mixed.txt"
 run block_ips_from_file.sh "$work/mixed.txt"
 [ "$rc" -eq 0 ] && [ "$out" = "Done: 1 blocked, 2 skipped (invalid), 0 failed" ] &&
-	grep -qF "mixed.txt:2: '198.19.77.14/8' has host bits set" <<<"$err" &&
+	grep -qF "$work/mixed.txt:2: '198.19.77.14/8' has host bits set" <<<"$err" &&
 	pass "bulk: invalid lines skipped with file:line reasons, exit 0" || fail "mixed: rc=$rc out='$out' err=$err"
 traffic "bulk: the valid line of a mixed file applies" 198.19.77.15 "$REGISTER" 2 $C_BLOCKED
 
@@ -451,5 +452,24 @@ run block_ips_from_file.sh "$work/three.txt"
 cmp -s "$block" "$work/block.before" && pass "bulk refused: state file restored" || fail "bulk refused: state file changed"
 traffic "bulk refused: 198.19.77.14 still passes" 198.19.77.14 "$REGISTER" 2 $C_PASSED
 write_config "$config"
+
+# --- StrictModes: the operator may import any file; a state file others could change is refused --
+nobody_dir=$(runuser -u nobody -- mktemp -d /tmp/vosfp-pol-nobody.XXXXXX)
+runuser -u nobody -- sh -c "printf '198.19.77.13\n' >'$nobody_dir/in.txt'"
+run block_ips_from_file.sh "$nobody_dir/in.txt"
+[ "$rc" -eq 0 ] && [ "$out" = "Done: 1 blocked, 0 skipped (invalid), 0 failed" ] &&
+	pass "bulk: a file of nobody's, in nobody's directory, is imported (the operator named it)" ||
+	fail "bulk of nobody's file: rc=$rc out='$out' err=$err"
+traffic "bulk: its entry applies" 198.19.77.13 "$REGISTER" 2 $C_BLOCKED
+rm -rf "$nobody_dir"
+cp "$block" "$work/block.before"
+chmod 666 "$block"
+run block_ip.sh 198.19.77.12
+[ "$rc" -eq 1 ] && grep -qF "$block is refused by the agent" <<<"$err" &&
+	grep -qF "unsafe: writable by group or others (mode 0666), who could change it: chmod go-w $block" <<<"$err" &&
+	cmp -s "$block" "$work/block.before" && pass "block_ip.sh with a world-writable state file: refused with the fix, nothing changed" ||
+	fail "world-writable state file: rc=$rc err=$err"
+traffic "... 198.19.77.12 still passes" 198.19.77.12 "$REGISTER" 2 $C_PASSED
+chmod 644 "$block"
 
 exit $test_status

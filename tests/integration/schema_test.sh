@@ -40,11 +40,13 @@ declare -A schema_blind=(
 	[bad/interface-file-bad-mode.yaml]="interface-file contents: an unknown XDP mode"
 	[bad/interface-file-bad-name.yaml]="interface-file contents: an invalid interface name"
 	[bad/interface-file-twice.yaml]="interface-file contents: one interface on two lines"
+	[bad/interface-file-is-directory.yaml]="interface file is a directory: the file system"
 	[bad/limits-exceeded.yaml]="entry count (inline + list files) against limits.blocklist_max"
 	[bad/list-bad-line.yaml]="list-file contents: a line that is not an address"
 	[bad/list-binary.yaml]="list-file contents: binary data"
 	[bad/list-file-is-directory.yaml]="list file is a directory: the file system"
 	[bad/list-file-missing.yaml]="list file does not exist: the file system"
+	[bad/list-path-too-long.yaml]="a list name too long once joined to the config's directory: where the config is"
 	[bad/list-host-bits.yaml]="list-file contents: a prefix with host bits set"
 	[bad/list-long-line.yaml]="list-file contents: a line longer than 256 characters"
 	[bad/list-prefix-129.yaml]="list-file contents: an IPv6 prefix length of 129"
@@ -52,10 +54,12 @@ declare -A schema_blind=(
 	[bad/merge-key.yaml]="YAML merge key '<<': the loader merges it, the agent refuses it"
 	[bad/syntax-tab-indent.yaml]="YAML syntax error: nothing to validate"
 	[bad/syntax-unclosed-bracket.yaml]="YAML syntax error: nothing to validate"
+	[bad/syntax-unclosed-bracket-next-key.yaml]="YAML syntax error: nothing to validate"
 	[bad/version-float.yaml]="1.0 written for 1: JSON Schema's numbers make 1.0 the integer 1"
 	[bad/two-documents.yaml]="two YAML documents: the loader refuses the stream before any schema sees it"
 	[bad/scanners-duplicate-token.yaml]="two tokens with one first word: case-insensitive word equality"
 	[bad/port-underscore.yaml]="5_060 is an integer to YAML 1.1; the agent takes plain decimal or 0x hex only"
+	[bad/repeat-max-below-duration.yaml]="auto_block.repeat.max_seconds below duration_seconds: two values compared"
 )
 
 # The first python3 that has the Debian packages python3-jsonschema and python3-yaml.

@@ -172,7 +172,7 @@ expect_exit "teardown again: exit 0, nothing to do" 0 "nothing to tear down"
 run_script sip_sim_send.sh 1
 expect_exit "send after teardown: exit 1" 1 "not set up"
 "$agent" --down -c "$work/vosfp.yaml" 2>>"$work/agent.log"
-rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
 [ ! -e "$pin" ] && pass "agent --down: no pin left" || fail "pin $pin left"
 run_script read_xdp_stats.sh
 expect_exit "read_xdp_stats.sh after --down: exit 1" 1 "no vosfp state is pinned"

@@ -76,7 +76,7 @@ read -r ns host pin < <(sed -n 's/^stress_test: .* on namespace \([^,]*\), veth 
 if [ -n "${ns:-}" ] && [ -n "${host:-}" ] && [ -n "${pin:-}" ]; then
 	names=$(ip netns list | awk '{ print $1 }')
 	! grep -qxF -- "$ns" <<<"$names" && ! ip link show dev "$host" >/dev/null 2>&1 && [ ! -e "$pin" ] &&
-		[ ! -e "/run/lock/vosfp${pin//\//_}.lock" ] &&
+		[ ! -e "/run/vosfp/vosfp${pin//\//_}.lock" ] &&
 		pass "stress_test.sh 1: no $ns namespace, no $host veth, no $pin, no lock file left" ||
 		fail "stress_test.sh 1: left $ns, $host, $pin or its lock behind"
 else

@@ -13,7 +13,7 @@ id=$$
 ns="v6s$id"
 host="v6s${id}h"
 pin="/sys/fs/bpf/vosfp-v6sum-$id"
-lock="/run/lock/vosfp$(tr '/' '_' <<<"$pin").lock"
+lock="/run/vosfp/vosfp$(tr '/' '_' <<<"$pin").lock"
 work=$(mktemp -d)
 F_V6_BLOCK=$((1 << 7)) F_V6_ALLOW=$((1 << 8))
 

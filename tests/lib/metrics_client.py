@@ -34,11 +34,20 @@ def key(name, **labels):
     return (name, frozenset(labels.items()))
 
 
-def cmd_free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    print(s.getsockname()[1])
-    s.close()
+def cmd_free_port(first=None, last=None):
+    """A TCP port free on 127.0.0.1: any, or the first free one from FIRST to LAST."""
+    for port in range(int(first), int(last) + 1) if first else [0]:
+        s = socket.socket()
+        try:
+            s.bind(('127.0.0.1', port))
+            print(s.getsockname()[1])
+            return 0
+        except OSError:
+            pass
+        finally:
+            s.close()
+    print('no free port from %s to %s' % (first, last))
+    return 1
 
 
 def cmd_scrape(hostport, out):

@@ -65,6 +65,7 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 		}
 	}
 	h->prog_fd = bpf_program__fd(h->skel->progs.sip_xdp_prog);
+	h->guard_fd = bpf_program__fd(h->skel->progs.sip_tc_guard);
 	h->counters_fd = bpf_map__fd(h->skel->maps.xdp_counters);
 	h->config_fd = bpf_map__fd(h->skel->maps.sip_config);
 	h->iface_slots_fd = bpf_map__fd(h->skel->maps.iface_slots);
@@ -342,8 +343,8 @@ int harness_restore(struct harness *h, uint64_t *saved[SUMMARY_KINDS])
 	return err;
 }
 
-int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
-		       uint32_t *ns_per_run)
+/* One program, one frame, `repeat` runs in the kernel: its return code, or a negative errno. */
+static int run_prog(int prog_fd, const uint8_t *frame, size_t len, uint32_t repeat, uint32_t *ns_per_run)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = frame,
@@ -351,28 +352,57 @@ int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint
 		.repeat = repeat,
 	);
 
-	if (bpf_prog_test_run_opts(h->prog_fd, &opts))
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
 	if (ns_per_run)
 		*ns_per_run = opts.duration;
 	return (int)opts.retval;
 }
 
+int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+		       uint32_t *ns_per_run)
+{
+	return run_prog(h->prog_fd, frame, len, repeat, ns_per_run);
+}
+
+/* One run of prog_fd on frame with a test-run ctx; *retval gets the program's return. */
+static int run_once(int prog_fd, const uint8_t *frame, size_t len, void *ctx, size_t ctx_size,
+		    __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = frame,
+		.data_size_in = (__u32)len,
+		.ctx_in = ctx,
+		.ctx_size_in = (__u32)ctx_size,
+		.repeat = 1,
+	);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	*retval = opts.retval;
+	return 0;
+}
+
 int harness_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex)
 {
 	/* The kernel wants data 0 and data_end = the frame's length in a test-run ctx. */
 	struct xdp_md ctx = { .data_end = (__u32)len, .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = frame,
-		.data_size_in = (__u32)len,
-		.ctx_in = &ctx,
-		.ctx_size_in = sizeof(ctx),
-		.repeat = 1,
-	);
+	__u32 action = 0;
+	int err = run_once(h->prog_fd, frame, len, &ctx, sizeof(ctx), &action);
 
-	if (bpf_prog_test_run_opts(h->prog_fd, &opts))
-		return -errno;
-	return (int)opts.retval;
+	return err ? err : (int)action;
+}
+
+int harness_guard_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex,
+			 int *verdict)
+{
+	/* The skb's interface is the namespace's ifindex (0: none); the guard reads ingress_ifindex. */
+	struct __sk_buff ctx = { .ingress_ifindex = ifindex, .ifindex = ifindex };
+	__u32 action = 0;
+	int err = run_once(h->guard_fd, frame, len, &ctx, sizeof(ctx), &action);
+
+	*verdict = (int)action;
+	return err;
 }
 
 int harness_set_iface_slot(struct harness *h, uint32_t ifindex, uint32_t slot)
@@ -403,18 +433,41 @@ int harness_run(struct harness *h, const uint8_t *frame, size_t len)
 	return harness_run_repeat(h, frame, len, 1, NULL);
 }
 
-int harness_counters(struct harness *h, uint64_t *out, unsigned slots)
+int harness_run_egress_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+			      uint32_t *ns_per_run)
+{
+	return run_prog(bpf_program__fd(h->skel->progs.sip_answers), frame, len, repeat, ns_per_run);
+}
+
+int harness_run_egress(struct harness *h, const uint8_t *frame, size_t len)
+{
+	return harness_run_egress_repeat(h, frame, len, 1, NULL);
+}
+
+
+/* Slots 0..slots-1 of a per-CPU array of __u64, summed over all CPUs. */
+static int sum_per_cpu(struct harness *h, int fd, uint64_t *out, unsigned slots)
 {
 	uint64_t values[h->ncpus];
 
 	for (__u32 slot = 0; slot < slots; slot++) {
-		if (bpf_map_lookup_elem(h->counters_fd, &slot, values))
+		if (bpf_map_lookup_elem(fd, &slot, values))
 			return -errno;
 		out[slot] = 0;
 		for (int cpu = 0; cpu < h->ncpus; cpu++)
 			out[slot] += values[cpu];
 	}
 	return 0;
+}
+
+int harness_counters(struct harness *h, uint64_t *out, unsigned slots)
+{
+	return sum_per_cpu(h, h->counters_fd, out, slots);
+}
+
+int harness_answer_counters(struct harness *h, uint64_t out[VOSFP_COUNTER_SLOTS])
+{
+	return sum_per_cpu(h, bpf_map__fd(h->skel->maps.answer_counters), out, VOSFP_COUNTER_SLOTS);
 }
 
 int harness_reset_counters(struct harness *h)

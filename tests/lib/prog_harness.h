@@ -13,6 +13,7 @@ struct sip_logic;
 struct harness {
 	struct sip_logic *skel;
 	int prog_fd;
+	int guard_fd;				/* sip_tc_guard, the TC program of mode changes */
 	int block_fds[VOSFP_LIST_MAPS];		/* indexed by enum vosfp_list_map */
 	int allow_fds[VOSFP_LIST_MAPS];
 	int block_nets6_h_fd;			/* blocked_nets6_h: the blocklist's v6 prefixes again */
@@ -64,6 +65,11 @@ int harness_run(struct harness *h, const uint8_t *frame, size_t len);
  * wants a device that exists, e.g. lo). */
 int harness_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex);
 
+/* Run one frame once through the TC guard as an skb received on ifindex (0: none); *verdict
+ * gets its TC action (-1 TC_ACT_UNSPEC: no verdict, 2 TC_ACT_SHOT: dropped). 0 or -errno. */
+int harness_guard_run_on(struct harness *h, const uint8_t *frame, size_t len, uint32_t ifindex,
+			 int *verdict);
+
 /* Count packets received on ifindex in this slot (0: back to "other"). */
 int harness_set_iface_slot(struct harness *h, uint32_t ifindex, uint32_t slot);
 
@@ -73,6 +79,15 @@ int harness_iface_traffic(struct harness *h, uint32_t slot, struct vosfp_traffic
 /* Run one frame `repeat` times in the kernel; *ns_per_run gets the kernel's average. */
 int harness_run_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
 		       uint32_t *ns_per_run);
+
+/* Run one frame once through the egress program (sip_answers, TC); its return code (it always
+ * returns TC_ACT_UNSPEC, -1) or a negative errno. */
+int harness_run_egress(struct harness *h, const uint8_t *frame, size_t len);
+int harness_run_egress_repeat(struct harness *h, const uint8_t *frame, size_t len, uint32_t repeat,
+			      uint32_t *ns_per_run);
+
+/* The egress program's counters (enum vosfp_answer_counter), summed over all CPUs. */
+int harness_answer_counters(struct harness *h, uint64_t out[VOSFP_COUNTER_SLOTS]);
 
 /* Counter slots 0..slots-1 summed over all CPUs into out[0..slots-1]. */
 int harness_counters(struct harness *h, uint64_t *out, unsigned slots);

@@ -395,6 +395,42 @@ START_TEST(test_scanner_exemptions)
 }
 END_TEST
 
+/* With timed blocks on, a scanner's first request starts a block (reason scanner, its own
+ * duration): whatever it sends next is dropped as AUTO_BLOCKED before its payload is read. With
+ * them off, every scanner request is judged on its own and nothing is blocked. */
+START_TEST(test_scanner_starts_auto_block)
+{
+	char scan[1024], phone[1024];
+	size_t scan_len = request(scan, sizeof(scan), "REGISTER", "User-Agent: friendly-scanner");
+	size_t phone_len = request(phone, sizeof(phone), "REGISTER", "User-Agent: Linphone/5.2");
+	struct vosfp_src_key key = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 8, 5 } };
+	int auto_fd = bpf_map__fd(h.skel->maps.auto_blocked);
+	struct vosfp_config c;
+	struct vosfp_auto_block b;
+	__u32 zero = 0;
+	int moved;
+
+	scanners_on();
+	ck_assert_int_eq(run("198.18.8.5", scan, scan_len, &moved), XDP_DROP);
+	ck_assert_int_eq(moved, VOSFP_CNT_SCANNER_DROPPED);
+	ck_assert_int_ne(bpf_map_lookup_elem(auto_fd, &key, &b), 0);	/* timed blocks off: none */
+	ck_assert_int_eq(run("198.18.8.5", phone, phone_len, &moved), XDP_PASS);
+
+	ck_assert_int_eq(bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.sip_config), &zero, &c), 0);
+	c.flags |= VOSFP_F_AUTO_BLOCK;
+	c.auto_block_ms = 60000;
+	ck_assert_int_eq(harness_set_config(&h, &c), 0);
+	ck_assert_int_eq(run("198.18.8.5", scan, scan_len, &moved), XDP_DROP);
+	ck_assert_int_eq(moved, VOSFP_CNT_SCANNER_DROPPED);
+	ck_assert_int_eq(bpf_map_lookup_elem(auto_fd, &key, &b), 0);
+	ck_assert_int_eq(b.reason, VOSFP_REASON_SCANNER);
+	ck_assert_uint_gt(b.expires, coarse_now_ns() + 50000000000ULL);	/* about 60 s left */
+	ck_assert_int_eq(run("198.18.8.5", phone, phone_len, &moved), XDP_DROP);
+	ck_assert_int_eq(moved, VOSFP_CNT_AUTO_BLOCKED);
+	ck_assert_int_eq(run("198.18.8.6", phone, phone_len, &moved), XDP_PASS);	/* another source */
+}
+END_TEST
+
 /* A User-Agent late in a long header block is found within VOSFP_UA_SEARCH_MAX. */
 START_TEST(test_scanner_late_header)
 {
@@ -430,6 +466,7 @@ TCase *defence_tcase(void)
 	tcase_add_test(tc, test_benign_user_agents);
 	tcase_add_test(tc, test_scanner_in_body_passes);
 	tcase_add_test(tc, test_scanner_exemptions);
+	tcase_add_test(tc, test_scanner_starts_auto_block);
 	tcase_add_test(tc, test_scanner_late_header);
 	return tc;
 }

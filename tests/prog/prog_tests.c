@@ -14,6 +14,12 @@ TCase *afxdp_tcase(void);
 TCase *iface_tcase(void);
 TCase *defence_tcase(void);
 TCase *scanner_tcase(void);
+TCase *decision_tcase(void);
+TCase *mapped_tcase(void);
+TCase *answers_tcase(void);
+TCase *answers_differential_tcase(void);
+TCase *repeat_tcase(void);
+TCase *guard_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -44,6 +50,12 @@ int main(void)
 	suite_add_tcase(s, iface_tcase());
 	suite_add_tcase(s, defence_tcase());
 	suite_add_tcase(s, scanner_tcase());
+	suite_add_tcase(s, decision_tcase());
+	suite_add_tcase(s, mapped_tcase());
+	suite_add_tcase(s, answers_tcase());
+	suite_add_tcase(s, answers_differential_tcase());
+	suite_add_tcase(s, repeat_tcase());
+	suite_add_tcase(s, guard_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

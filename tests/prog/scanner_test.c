@@ -17,9 +17,9 @@
 #include "scanner.h"
 #include "sip_logic.skel.h"
 #include "test_rng.h"
+#include "text_gen.h"
 
 #define DEFAULT_FRAMES 120000
-#define PAYLOAD_MAX 2048
 #define MAX_REPORTED 5
 #define UA_NAME_LEN 11		/* "User-Agent:" */
 
@@ -77,37 +77,6 @@ static const char *const bodies[] = {
 /* Bytes a mutation inserts or writes: the ones the search decides on. */
 static const uint8_t hot_bytes[] = { '\n', '\r', '\v', ':', ' ', '\t', 'u', 'U', 'a', '-', 0, 0x8A, 0x2A };
 
-struct gen {
-	uint8_t buf[PAYLOAD_MAX];
-	size_t len;
-	long ua_at;		/* where the first User-Agent line starts (-1: none written) */
-};
-
-static void put(struct gen *g, const void *s, size_t n)
-{
-	if (g->len + n > sizeof(g->buf))
-		n = sizeof(g->buf) - g->len;
-	memcpy(g->buf + g->len, s, n);
-	g->len += n;
-}
-
-static void puts_(struct gen *g, const char *s)
-{
-	put(g, s, strlen(s));
-}
-
-/* s in a random case when asked to (each letter on its own). */
-static void put_cased(struct rng *r, struct gen *g, const char *s, int random_case)
-{
-	for (; *s; s++) {
-		char c = *s;
-
-		if (random_case && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && below(r, 2))
-			c ^= 0x20;
-		put(g, &c, 1);
-	}
-}
-
 static const char *eol(struct rng *r, int style)
 {
 	static const char *const any[] = { "\r\n", "\n", "\r\n", "\r", "\n\v", "\r\n" };
@@ -119,76 +88,60 @@ static const char *eol(struct rng *r, int style)
 	return PICK(r, any);
 }
 
-/* A padding header that makes the next line start at target, when there is room for one. */
-static void pad_to(struct rng *r, struct gen *g, size_t target, const char *end)
-{
-	size_t fixed = strlen("X-Pad: ") + strlen(end);
-
-	if (target <= g->len + fixed || target > sizeof(g->buf))
-		return;
-	puts_(g, "X-Pad: ");
-	while (g->len + strlen(end) < target) {
-		char c = "abcdefghij0123456789 ;=-"[below(r, 24)];
-
-		put(g, &c, 1);
-	}
-	puts_(g, end);
-}
-
-static void user_agent(struct rng *r, struct gen *g, int style)
+static void user_agent(struct rng *r, struct text *g, int style)
 {
 	unsigned blanks = below(r, 4) ? below(r, 2) : below(r, 11);
 
-	if (g->ua_at < 0)
-		g->ua_at = (long)g->len;
+	if (g->mark < 0)
+		g->mark = (long)g->len;
 	if (below(r, 7) == 0)
-		put_cased(r, g, PICK(r, near_names), below(r, 2));
+		text_put_cased(r, g, PICK(r, near_names), below(r, 2));
 	else
-		put_cased(r, g, "User-Agent", below(r, 2));
-	puts_(g, ":");
+		text_put_cased(r, g, "User-Agent", below(r, 2));
+	text_puts(g, ":");
 	for (unsigned i = 0; i < blanks; i++)
-		puts_(g, below(r, 3) ? " " : "\t");
+		text_puts(g, below(r, 3) ? " " : "\t");
 	if (below(r, 2))
-		put_cased(r, g, scanner_default_tokens[below(r, scanner_default_count)], below(r, 3) == 0);
+		text_put_cased(r, g, scanner_default_tokens[below(r, scanner_default_count)], below(r, 3) == 0);
 	else
-		put_cased(r, g, PICK(r, near_tokens), below(r, 3) == 0);
-	puts_(g, PICK(r, suffixes));
-	puts_(g, eol(r, style));
+		text_put_cased(r, g, PICK(r, near_tokens), below(r, 3) == 0);
+	text_puts(g, PICK(r, suffixes));
+	text_puts(g, eol(r, style));
 }
 
 /* A request with 0..24 headers, the User-Agent (none, one or two) at random lines, maybe
  * pushed to the window's edge, then maybe the blank line and a body. */
-static void generate(struct rng *r, struct gen *g)
+static void generate(struct rng *r, struct text *g)
 {
 	unsigned n = below(r, 25), ua_line = below(r, n + 1), uas = below(r, 10) == 0 ? 0 : 1 + (below(r, 10) == 0);
 	int style = below(r, 6) < 4 ? 0 : (int)below(r, 3);
 	int to_edge = below(r, 4) == 0;
 
 	g->len = 0;
-	g->ua_at = -1;
-	puts_(g, PICK(r, request_lines));
-	puts_(g, eol(r, style));
+	g->mark = -1;
+	text_puts(g, PICK(r, request_lines));
+	text_puts(g, eol(r, style));
 	for (unsigned i = 0; i <= n; i++) {
 		if (i == ua_line && uas) {
 			if (to_edge)	/* the name ends within a few bytes of the 1024-byte window */
-				pad_to(r, g, VOSFP_UA_SEARCH_MAX - UA_NAME_LEN - 14 + below(r, 20),
+				text_pad_to(r, g, VOSFP_UA_SEARCH_MAX - UA_NAME_LEN - 14 + below(r, 20),
 				       eol(r, style));
 			user_agent(r, g, style);
 			if (uas == 2)
 				user_agent(r, g, style);
 		}
 		if (i < n) {
-			puts_(g, PICK(r, headers));
-			puts_(g, eol(r, style));
+			text_puts(g, PICK(r, headers));
+			text_puts(g, eol(r, style));
 		}
 	}
 	if (below(r, 5)) {
-		puts_(g, eol(r, style));
-		puts_(g, PICK(r, bodies));
+		text_puts(g, eol(r, style));
+		text_puts(g, PICK(r, bodies));
 	}
 }
 
-static void mutate(struct rng *r, struct gen *g)
+static void mutate(struct rng *r, struct text *g)
 {
 	int rounds = 1 + below(r, 3);
 
@@ -196,63 +149,37 @@ static void mutate(struct rng *r, struct gen *g)
 		size_t at = below(r, (unsigned)g->len);
 
 		/* Near the User-Agent line half of the time: that is where the decisions are. */
-		if (g->ua_at >= 0 && below(r, 2)) {
-			at = (size_t)g->ua_at + below(r, 40);
+		if (g->mark >= 0 && below(r, 2)) {
+			at = (size_t)g->mark + below(r, 40);
 			at = at >= 4 ? at - 4 : 0;
 			if (at >= g->len)
 				at = g->len - 1;
 		}
-		switch (below(r, 4)) {
-		case 0:
-			g->buf[at] = hot_bytes[below(r, sizeof(hot_bytes))];
-			break;
-		case 1:
-			g->buf[at] ^= 1u << below(r, 8);
-			break;
-		case 2:		/* insert a byte */
-			if (g->len < sizeof(g->buf)) {
-				memmove(g->buf + at + 1, g->buf + at, g->len - at);
-				g->buf[at] = hot_bytes[below(r, sizeof(hot_bytes))];
-				g->len++;
-			}
-			break;
-		default:	/* delete a byte */
-			memmove(g->buf + at, g->buf + at + 1, g->len - at - 1);
-			g->len--;
-			break;
-		}
+		text_mutate_at(r, g, at, hot_bytes, sizeof(hot_bytes));
 	}
 }
 
 /* A cut (payload length or frame end) around the User-Agent line when there is one: from a
  * few bytes before its name to well into its value. Otherwise anywhere. */
-static size_t cut_point(struct rng *r, const struct gen *g)
+static size_t cut_point(struct rng *r, const struct text *g)
 {
 	size_t at;
 
-	if (g->ua_at >= 0 && below(r, 4))
-		at = (size_t)g->ua_at + below(r, 48);
+	if (g->mark >= 0 && below(r, 4))
+		at = (size_t)g->mark + below(r, 48);
 	else
 		at = below(r, (unsigned)g->len + 1);
 	at = at >= 6 ? at - 6 : 0;
 	return at < g->len ? at : g->len;
 }
 
-static void report(unsigned long n, int kernel, int want, const struct gen *g, size_t seen,
+static void report(unsigned long n, int kernel, int want, const struct text *g, size_t seen,
 		   size_t avail)
 {
 	fprintf(stderr, "scanner mismatch (request %lu): kernel %s, reference %s; %zu payload bytes, "
 		"%zu trusted, %zu in the frame, User-Agent at %ld:\n", n,
-		kernel ? "scanner" : "not", want ? "scanner" : "not", g->len, seen, avail, g->ua_at);
-	for (size_t i = 0; i < g->len; i++) {
-		uint8_t c = g->buf[i];
-
-		if (c >= 0x20 && c < 0x7F && c != '\\')
-			fputc(c, stderr);
-		else
-			fprintf(stderr, "\\x%02x%s", c, c == '\n' ? "\n" : "");
-	}
-	fputc('\n', stderr);
+		kernel ? "scanner" : "not", want ? "scanner" : "not", g->len, seen, avail, g->mark);
+	text_dump(stderr, g, g->len);
 }
 
 static void load(void)
@@ -343,7 +270,7 @@ START_TEST(test_scanner_matches_reference)
 	struct rng r = { seed };
 	unsigned long mismatches = 0, scanners = 0, at_window = 0, cut_len = 0, cut_frame = 0;
 	uint64_t before[SLOTS], after[SLOTS];
-	static struct gen g;
+	static struct text g;
 	uint8_t f[FRAME_MAX];
 
 	ck_assert_int_eq(harness_counters(&h, before, SLOTS), 0);
@@ -378,8 +305,8 @@ START_TEST(test_scanner_matches_reference)
 		for (size_t i = off + g.len; i < flen; i++)
 			f[i] = "User-Agent: sipcli\r\n"[(i - off - g.len) % 20];
 		avail = flen - off;
-		if (g.ua_at >= VOSFP_UA_SEARCH_MAX - 2 * UA_NAME_LEN &&
-		    g.ua_at <= VOSFP_UA_SEARCH_MAX + UA_NAME_LEN)
+		if (g.mark >= VOSFP_UA_SEARCH_MAX - 2 * UA_NAME_LEN &&
+		    g.mark <= VOSFP_UA_SEARCH_MAX + UA_NAME_LEN)
 			at_window++;
 
 		want = reference_is_scanner(g.buf, seen, avail, scanner_default_tokens,

@@ -33,6 +33,16 @@ START_TEST(text_of_an_entry)
 	ck_assert_int_eq(autoblock_reason_parse("rate limit INVITE", &r, &m), 0);
 	ck_assert_uint_eq(m, VOSFP_M_INVITE);
 	ck_assert_int_eq(autoblock_reason_parse("rate limit invite", &r, &m), -1);
+	/* The answer rule's reasons: one name each, no method. */
+	ck_assert_str_eq(autoblock_reason(VOSFP_REASON_AUTH_FAILURES, 0, reason, sizeof(reason)), "auth-failures");
+	ck_assert_str_eq(autoblock_reason(VOSFP_REASON_ENUMERATION, 0, reason, sizeof(reason)), "enumeration");
+	ck_assert_int_eq(autoblock_reason_parse("enumeration", &r, &m), 0);
+	ck_assert_uint_eq(r, VOSFP_REASON_ENUMERATION);
+	ck_assert_int_eq(autoblock_reason_parse("auth-failures", &r, &m), 0);
+	ck_assert_uint_eq(r, VOSFP_REASON_AUTH_FAILURES);
+	ck_assert_int_eq(autoblock_reason_parse("rate-limit", &r, &m), -1);	/* a key, not a text */
+	ck_assert_str_eq(autoblock_reason_key(VOSFP_REASON_RATE), "rate-limit");
+	ck_assert_ptr_null(autoblock_reason_key(VOSFP_REASONS));
 	ck_assert_int_eq(autoblock_key_parse("198.18.0.0/24", &v4.key), -1);
 }
 END_TEST
@@ -54,7 +64,7 @@ START_TEST(line_round_trip)
 	struct autoblock b = entry("198.18.60.2", clocks.mono_ns + 600 * S, VOSFP_M_REGISTER), back;
 	char line[160], err[160];
 
-	autoblock_line_format(&b, &clocks, line, sizeof(line));
+	autoblock_line_format(&b, &clocks, 0, line, sizeof(line));
 	ck_assert_str_eq(line, "198.18.60.2 1800000600 rate limit REGISTER\n");
 	line[strcspn(line, "\n")] = 0;
 	ck_assert_int_eq(autoblock_line_parse(line, &clocks, &back, err, sizeof(err)), 1);
@@ -73,8 +83,69 @@ START_TEST(line_round_trip)
 	}
 	/* A part-second expiry is written rounded up, never shorter. */
 	b.expires = clocks.mono_ns + 10 * S + 1;
-	autoblock_line_format(&b, &clocks, line, sizeof(line));
+	autoblock_line_format(&b, &clocks, 0, line, sizeof(line));
 	ck_assert_str_eq(line, "198.18.60.2 1800000011 rate limit REGISTER\n");
+}
+END_TEST
+
+/* Repeat offenders: lines carry repeat=N; an expired one with it is history, kept for the
+ * next block's repeat; files without it load as before. */
+START_TEST(repeat_lines)
+{
+	static const struct {
+		const char *line;
+		int want;		/* autoblock_line_parse's answer */
+		__u32 reason, repeats;
+		long long ago;		/* seconds since its expiry (negative: seconds left) */
+	} rows[] = {
+		{ "198.18.0.1 1800000600 auth-failures repeat=2", 1, VOSFP_REASON_AUTH_FAILURES, 2, -600 },
+		{ "198.18.0.1 1800000600 rate limit INVITE repeat=0", 1, VOSFP_REASON_RATE, 0, -600 },
+		{ "2001:db8::1 1799999000 enumeration repeat=1", AUTOBLOCK_LINE_HISTORY, VOSFP_REASON_ENUMERATION, 1, 1000 },
+		{ "198.18.0.1 1799999000 enumeration", 0, 0, 0, 0 },		/* no repeat=: expired */
+		{ "198.18.0.1 1 enumeration repeat=1", AUTOBLOCK_LINE_HISTORY, VOSFP_REASON_ENUMERATION, 1, -1 },
+		{ "198.18.0.1 1800000600 enumeration repeat=99", 1, VOSFP_REASON_ENUMERATION, VOSFP_REPEATS_MAX, -600 },
+		{ "198.18.0.1 1800000600 enumeration repeat=", -1, 0, 0, 0 },
+		{ "198.18.0.1 1800000600 enumeration repeat=x", -1, 0, 0, 0 },
+		{ "198.18.0.1 1800000600 repeat=1", -1, 0, 0, 0 },
+		{ "198.18.0.1 1800000600 enumeration  repeat=1", -1, 0, 0, 0 },
+	};
+
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct autoblock b;
+		char err[200];
+		int got = autoblock_line_parse(rows[i].line, &clocks, &b, err, sizeof(err));
+
+		ck_assert_msg(got == rows[i].want, "row %u (%s): %d, expected %d", i, rows[i].line, got, rows[i].want);
+		if (got <= 0)
+			continue;
+		ck_assert_msg(b.reason == rows[i].reason && b.repeats == rows[i].repeats, "row %u: reason %u repeats %u",
+			      i, b.reason, b.repeats);
+		if (rows[i].ago == -1)		/* before the monotonic clock's start */
+			ck_assert_uint_eq(b.expires, 1);
+		else
+			ck_assert_uint_eq(b.expires, clocks.mono_ns - rows[i].ago * (long long)S);
+	}
+}
+END_TEST
+
+/* A history line written and read back: its expiry in the past, rounded down. */
+START_TEST(repeat_round_trip)
+{
+	struct autoblock b = entry("198.18.60.2", clocks.mono_ns - 30 * S - 1, 0), back;
+	char line[192], err[200];
+
+	b.reason = VOSFP_REASON_AUTH_FAILURES;
+	b.repeats = 3;
+	autoblock_line_format(&b, &clocks, 1, line, sizeof(line));
+	ck_assert_str_eq(line, "198.18.60.2 1799999970 auth-failures repeat=3\n");
+	line[strcspn(line, "\n")] = 0;
+	ck_assert_int_eq(autoblock_line_parse(line, &clocks, &back, err, sizeof(err)), AUTOBLOCK_LINE_HISTORY);
+	ck_assert_uint_eq(back.repeats, 3);
+	ck_assert_uint_eq(back.expires, clocks.mono_ns - 30 * S);
+	/* Live, with repeats off: the old form exactly. */
+	b.expires = clocks.mono_ns + 5 * S;
+	autoblock_line_format(&b, &clocks, 0, line, sizeof(line));
+	ck_assert_str_eq(line, "198.18.60.2 1800000005 auth-failures\n");
 }
 END_TEST
 
@@ -95,13 +166,18 @@ START_TEST(lines_skipped_and_refused)
 
 	ck_assert_int_eq(autoblock_line_parse("198.18.0.300 1800000100 rate limit REGISTER", &clocks, &b, err,
 					      sizeof(err)), -1);
-	ck_assert_str_eq(err, "'198.18.0.300' is not an IPv4 or IPv6 address");
+	ck_assert_str_eq(err, "its first word is not an IPv4 or IPv6 address");
 	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 soon rate limit REGISTER", &clocks, &b, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "expected ADDRESS EXPIRY_UNIX_SECONDS REASON");
 	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100", &clocks, &b, err, sizeof(err)), -1);
 	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100 flood", &clocks, &b, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "unknown reason 'flood' (expected 'rate limit REGISTER|INVITE|OPTIONS|other')");
+	ck_assert_str_eq(err, "unknown reason (expected 'rate limit REGISTER|INVITE|OPTIONS|other', 'auth-failures' or 'enumeration')");
 	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 -5 rate limit REGISTER", &clocks, &b, err, sizeof(err)), -1);
+	/* A line of a file that is not ours: none of its words reach the reason (the log). */
+	ck_assert_int_eq(autoblock_line_parse("IMPORTANT: the password is hunter2", &clocks, &b, err, sizeof(err)), -1);
+	ck_assert_ptr_null(strstr(err, "IMPORTANT"));
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100 hunter2", &clocks, &b, err, sizeof(err)), -1);
+	ck_assert_ptr_null(strstr(err, "hunter2"));
 
 	/* Far in the future: capped at the longest duration a config can give. */
 	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 9999999999 rate limit INVITE", &clocks, &b, err,
@@ -166,6 +242,8 @@ TCase *autoblock_tcase(void)
 	tcase_add_test(tc, seconds_left_round_up);
 	tcase_add_test(tc, line_round_trip);
 	tcase_add_test(tc, lines_skipped_and_refused);
+	tcase_add_test(tc, repeat_lines);
+	tcase_add_test(tc, repeat_round_trip);
 	tcase_add_test(tc, diff_and_cap);
 	return tc;
 }

@@ -87,6 +87,7 @@ START_TEST(test_bad_config)
 	}
 	ck_assert_msg(found, "%s: the expected message is missing (see above)", name);
 	diag_clear(&d);
+	desired_free(&s);	/* the names of the files read stay, for a waiting daemon's watcher */
 }
 END_TEST
 
@@ -264,6 +265,13 @@ START_TEST(test_good_flood_defence)
 	ck_assert_uint_eq(s.scanner_count, 0);
 	desired_free(&s);
 
+	/* Scanners alone make timed blocks: auto_block needs no rate limit for them. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/scanners-auto-block.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
+			  VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, 600000);
+	desired_free(&s);
+
 	ck_assert_int_eq(desired_build(CORPUS "/good/flood-defence-defaults.yaml", &s, &d), 0);
 	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS),
 			  VOSFP_F_RATE_LIMIT | VOSFP_F_SCANNERS);
@@ -297,6 +305,85 @@ START_TEST(test_good_flood_defence)
 }
 END_TEST
 
+/* The answer rule and repeat offenders into the runtime config: explicit values, then every
+ * default; an answers section alone blocks (for auto_block's default duration) without a rate
+ * limit, and turns the egress program on. */
+START_TEST(test_good_answers)
+{
+	struct desired s;
+	struct diag d = { 0 };
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/answers.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & (VOSFP_F_ANSWERS | VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK), VOSFP_F_ANSWERS);
+	ck_assert_int_eq(s.egress, 1);
+	ck_assert_uint_eq(s.runtime.answers_window_ms, 30000);
+	ck_assert_uint_eq(s.runtime.auth_failures_max, 3);
+	ck_assert_uint_eq(s.runtime.not_found_max, 0);
+	ck_assert_uint_eq(s.runtime.answers_challenge_ms, 5000);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, 120000);
+	ck_assert_uint_eq(s.runtime.repeat_within_ms, 3600000);
+	ck_assert_uint_eq(s.runtime.repeat_factor, 4);
+	ck_assert_uint_eq(s.runtime.repeat_max_ms, 86400000);
+	ck_assert_str_eq(s.autoblock_persist, CORPUS "/good/state/auto_blocked.txt");
+	desired_free(&s);
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/answers-defaults.yaml", &s, &d), 0);
+	ck_assert_uint_eq(s.runtime.flags & VOSFP_F_ANSWERS, VOSFP_F_ANSWERS);
+	ck_assert_uint_eq(s.runtime.answers_window_ms, VOSFP_DEFAULT_ANSWERS_WINDOW * 1000);
+	ck_assert_uint_eq(s.runtime.auth_failures_max, VOSFP_DEFAULT_AUTH_FAILURES);
+	ck_assert_uint_eq(s.runtime.not_found_max, VOSFP_DEFAULT_NOT_FOUND);
+	ck_assert_uint_eq(s.runtime.answers_challenge_ms, VOSFP_DEFAULT_CHALLENGE * 1000);
+	ck_assert_uint_eq(s.runtime.auto_block_ms, VOSFP_DEFAULT_AUTO_BLOCK_DURATION * 1000);
+	ck_assert_uint_eq(s.runtime.repeat_within_ms, VOSFP_DEFAULT_REPEAT_WITHIN * 1000);
+	ck_assert_uint_eq(s.runtime.repeat_factor, VOSFP_DEFAULT_REPEAT_FACTOR);
+	ck_assert_uint_eq(s.runtime.repeat_max_ms, VOSFP_DEFAULT_REPEAT_MAX * 1000u);
+	desired_free(&s);
+
+	/* Without the section: no egress program, no answer fields. */
+	ck_assert_int_eq(desired_build(CORPUS "/good/flood-defence.yaml", &s, &d), 0);
+	ck_assert_int_eq(s.egress, 0);
+	ck_assert_uint_eq(s.runtime.flags & VOSFP_F_ANSWERS, 0);
+	ck_assert_uint_eq(s.runtime.auth_failures_max + s.runtime.repeat_within_ms, 0);
+	desired_free(&s);
+}
+END_TEST
+
+/* Valid, but said: an IPv4-mapped address is the IPv4 one (one warning per list file), a
+ * whole-family prefix in a blocklist is a warning at its own line. */
+START_TEST(test_good_with_warnings)
+{
+	static const char *const want[] = {
+		CORPUS "/good/warnings.yaml:6: blocklist.addresses[0]: '::ffff:203.0.113.9' is an IPv4-mapped IPv6 address, read as the IPv4 203.0.113.9",
+		CORPUS "/good/warnings.yaml:6: blocklist.addresses[1]: '::/0' in the blocklist drops SIP from every IPv6 source (the allowlist exempts none)",
+		CORPUS "/good/lists/mapped.txt:3: '::ffff:198.51.100.2' is an IPv4-mapped IPv6 address, read as the IPv4 198.51.100.2 (the datapath matches an IPv4 packet's source as IPv4); and 1 more line like it",
+		CORPUS "/good/lists/mapped.txt:5: '0.0.0.0/0' in the blocklist drops SIP from every IPv4 source",
+	};
+	struct desired s;
+	struct diag d = { 0 };
+	struct vosfp_prefix p;
+
+	ck_assert_int_eq(desired_build(CORPUS "/good/warnings.yaml", &s, &d), 0);
+	ck_assert_uint_eq(d.count, 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int found = 0;
+
+		for (size_t k = 0; k < d.notes_kept; k++)
+			found |= !strncmp(d.notes[k], want[i], strlen(want[i]));
+		if (!found)
+			diag_print(&d, stderr);
+		ck_assert_msg(found, "warning missing: %s", want[i]);
+	}
+	ck_assert_uint_eq(d.notes_count, sizeof(want) / sizeof(want[0]));
+	ck_assert_int_eq(vosfp_prefix_parse("198.51.100.3", &p, NULL, 0), 0);
+	ck_assert(prefix_set_contains(&s.blocked, &p));
+	ck_assert_int_eq(vosfp_prefix_parse("203.0.113.9", &p, NULL, 0), 0);
+	ck_assert(prefix_set_contains(&s.blocked, &p));
+	ck_assert_uint_eq(s.blocked.n, 6);	/* .1 .2 .3, 0.0.0.0/0, 203.0.113.9, ::/0 */
+	desired_free(&s);
+	diag_clear(&d);
+}
+END_TEST
+
 START_TEST(test_example_config_is_valid)
 {
 	struct desired s;
@@ -321,7 +408,9 @@ TCase *config_tcase(void)
 	tcase_add_test(tc, test_iface_line_parse);
 	tcase_add_test(tc, test_good_defaults);
 	tcase_add_test(tc, test_good_metrics);
+	tcase_add_test(tc, test_good_with_warnings);
 	tcase_add_test(tc, test_example_config_is_valid);
 	tcase_add_test(tc, test_good_flood_defence);
+	tcase_add_test(tc, test_good_answers);
 	return tc;
 }

@@ -20,6 +20,9 @@ static const struct {
 	{ "empty lines before the request line", "\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n", HTTP_OK },
 	{ "Content-Length: 0", "GET /metrics HTTP/1.1\r\nContent-Length:  0 \r\n\r\n", HTTP_OK },
 	{ "header value with UTF-8", "GET /metrics HTTP/1.1\r\nX-Note: caf\xc3\xa9\r\n\r\n", HTTP_OK },
+	/* Found by tests/fuzz/http_request_fuzz.c: judged whole, a DEL after the blank line made this a
+	 * 400, while read in two parts the request was answered 200 first. */
+	{ "bytes after the blank line are not judged", "GET /metrics HTTP/1.1\r\n\r\n\x7f", HTTP_OK },
 
 	{ "nothing yet", "", HTTP_INCOMPLETE },
 	{ "half a request line", "GET /met", HTTP_INCOMPLETE },
@@ -56,6 +59,7 @@ static const struct {
 
 	{ "HTTP/2.0", "GET /metrics HTTP/2.0\r\n\r\n", HTTP_VERSION_NOT_SUPPORTED },
 	{ "HTTP/0.9 style version", "GET /metrics HTTP/0.9\r\n\r\n", HTTP_VERSION_NOT_SUPPORTED },
+	{ "a bad version is judged before a later bad byte", "GET /metrics HTTP/2.0\r\n\x01", HTTP_VERSION_NOT_SUPPORTED },
 };
 
 /* Embedded NULs: the rows' lengths come from sizeof where it matters. */
@@ -85,7 +89,7 @@ START_TEST(test_http_prefixes)
 	for (size_t k = 0; k < len; k++) {
 		enum http_verdict part = http_judge(http_rows[_i].req, k);
 
-		ck_assert_msg(part == HTTP_INCOMPLETE || part == whole || whole == HTTP_INCOMPLETE,
+		ck_assert_msg(part == HTTP_INCOMPLETE || part == whole,
 			      "'%s': first %zu bytes judged %d, all of it %d", http_rows[_i].name, k, part, whole);
 	}
 }

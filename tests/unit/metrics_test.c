@@ -6,9 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crowdsec_feed.h"
 #include "metrics.h"
 
-static char *render(const struct snapshot *s, const struct reload_stats *r)
+/* A daemon's CrowdSec feed: up, publishing, a few of each figure. */
+static const struct feed_status sample_feed = {
+	.enabled = 1, .publishing = 1, .echoes = 2,
+	.w = { .lapi_up = 1, .synced = 1, .last_success = 1764100001.5, .polls_ok = 40, .polls_failed = 3,
+	       .skipped = { [LAPI_SKIP_TYPE] = 7 }, .alerts_posted = 5, .alerts_failed = 1, .alerts_pending = 1 },
+};
+
+/* The daemon's page: the snapshot's figures, then the feed's (feed NULL: no crowdsec section). */
+static char *render_with(const struct snapshot *s, const struct reload_stats *r, const struct feed_status *feed)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -16,8 +25,15 @@ static char *render(const struct snapshot *s, const struct reload_stats *r)
 
 	ck_assert_ptr_nonnull(f);
 	metrics_write(s, r, f);
+	if (feed)
+		metrics_write_feed(feed, f);
 	fclose(f);
 	return text;
+}
+
+static char *render(const struct snapshot *s, const struct reload_stats *r)
+{
+	return render_with(s, r, &sample_feed);
 }
 
 static void sample_snapshot(struct snapshot *s, struct iface_traffic ifaces[3], struct snapshot_link links[2])
@@ -47,6 +63,20 @@ static void sample_snapshot(struct snapshot *s, struct iface_traffic ifaces[3], 
 	links[1].mode = VOSFP_MODE_GENERIC;
 	s->links = links;
 	s->link_count = 2;
+	s->decisions_present = 1;
+	s->decisions[VOSFP_ORIGIN_CROWDSEC][0] = 12;
+	s->decisions[VOSFP_ORIGIN_LISTS][1] = 3;
+	s->decision_traffic[0][VOSFP_ORIGIN_VOSFP] = (struct vosfp_traffic){ 9, 801 };
+	s->decision_traffic[1][VOSFP_ORIGIN_CSCLI] = (struct vosfp_traffic){ 2, 180 };
+	/* The answer rule: its counters, its filter on veth0, and one block it made. */
+	static struct autoblock block = { .reason = VOSFP_REASON_AUTH_FAILURES, .expires = 1 };
+	static char egress[1][16] = { "veth0" };
+	s->has_answers = 1;
+	s->answers[VOSFP_ANS_RESPONSES] = 42;
+	s->answers[VOSFP_ANS_BLOCKED_AUTH] = 1;
+	s->egress = egress;
+	s->egress_count = 1;
+	s->blocks = (struct autoblock_set){ &block, 1 };
 }
 
 static const struct reload_stats sample_reloads = {
@@ -70,7 +100,14 @@ static const char *const expected_lines[] = {
 	"vosfp_list_entries{list=\"blocklist\",family=\"ipv4\"} 1000000",
 	"vosfp_list_entries{list=\"blocklist\",family=\"ipv6\"} 0",
 	"vosfp_list_entries{list=\"allowlist\",family=\"ipv6\"} 2",
-	"vosfp_dynamic_blocks 0",
+	"vosfp_dynamic_blocks 1",
+	"vosfp_auto_blocks{reason=\"rate-limit\"} 0",
+	"vosfp_auto_blocks{reason=\"auth-failures\"} 1",
+	"vosfp_auto_blocks{reason=\"enumeration\"} 0",
+	"vosfp_answers_total{answer=\"responses\"} 42",
+	"vosfp_answers_total{answer=\"blocked_auth_failures\"} 1",
+	"vosfp_answers_total{answer=\"not_found\"} 0",
+	"vosfp_egress_attached{interface=\"veth0\"} 1",
 	"vosfp_xdp_mode{interface=\"veth0\",mode=\"native\"} 1",
 	"vosfp_xdp_mode{interface=\"veth1\",mode=\"generic\"} 1",
 	"vosfp_reloads_total{result=\"ok\"} 3",
@@ -81,6 +118,24 @@ static const char *const expected_lines[] = {
 	"vosfp_config_generation 3",
 	"# TYPE vosfp_packets_total counter",
 	"# TYPE vosfp_xdp_mode gauge",
+	"vosfp_decisions{origin=\"crowdsec\",scope=\"ip\"} 12",
+	"vosfp_decisions{origin=\"lists\",scope=\"range\"} 3",
+	"vosfp_decisions{origin=\"vosfp\",scope=\"ip\"} 0",
+	"vosfp_decision_packets_total{origin=\"vosfp\",action=\"drop\"} 9",
+	"vosfp_decision_bytes_total{origin=\"vosfp\",action=\"drop\"} 801",
+	"vosfp_decision_packets_total{origin=\"cscli\",action=\"pass\"} 2",
+	"vosfp_decision_bytes_total{origin=\"cscli\",action=\"pass\"} 180",
+	"vosfp_decision_packets_total{origin=\"other\",action=\"drop\"} 0",
+	"vosfp_crowdsec_up 1",
+	"vosfp_crowdsec_last_success_timestamp_seconds 1764100001.500",
+	"vosfp_crowdsec_polls_total{result=\"ok\"} 40",
+	"vosfp_crowdsec_polls_total{result=\"failed\"} 3",
+	"vosfp_crowdsec_decisions_set_aside_total{reason=\"type\"} 7",
+	"vosfp_crowdsec_decisions_set_aside_total{reason=\"scope\"} 0",
+	"vosfp_crowdsec_echoes_total 2",
+	"vosfp_crowdsec_alerts_total{result=\"published\"} 5",
+	"vosfp_crowdsec_alerts_total{result=\"failed\"} 1",
+	"vosfp_crowdsec_alerts_pending 1",
 };
 
 static int has_line(const char *text, const char *line)
@@ -117,19 +172,23 @@ START_TEST(test_sample_counts)
 		{ "vosfp_list_entries{", 4 },
 		{ "vosfp_xdp_mode{", 2 },
 		{ "vosfp_reloads_total{", 2 },
+		{ "vosfp_decisions{", 2 * VOSFP_ORIGINS },
+		{ "vosfp_decision_packets_total{", 2 * VOSFP_ORIGINS },
+		{ "vosfp_crowdsec_decisions_set_aside_total{", LAPI_SKIPS },
+		{ "vosfp_answers_total{", VOSFP_ANS_COUNT },
 	};
 	struct iface_traffic ifaces[3];
 	struct snapshot_link links[2];
 	struct snapshot s;
 	char *text, *line, *save = NULL;
-	int counts[6] = { 0 };
+	int counts[10] = { 0 };
 
 	sample_snapshot(&s, ifaces, links);
 	text = render(&s, &sample_reloads);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		for (size_t f = 0; f < 6; f++)
+		for (size_t f = 0; f < 10; f++)
 			counts[f] += !strncmp(line, families[f].prefix, strlen(families[f].prefix));
-	for (size_t f = 0; f < 6; f++)
+	for (size_t f = 0; f < 10; f++)
 		ck_assert_msg(counts[f] == families[f].count, "%s: %d samples, expected %d", families[f].prefix,
 			      counts[f], families[f].count);
 	free(text);
@@ -179,7 +238,7 @@ START_TEST(test_format_rules)
 			      (line[strlen(current)] == '{' || line[strlen(current)] == ' '),
 			      "sample outside its family (%s): %s", current, line);
 	}
-	ck_assert_int_eq(nseen, 11);
+	ck_assert_int_eq(nseen, 11 + 3 + 7 + 3);
 	free(text);
 }
 END_TEST
@@ -194,7 +253,23 @@ START_TEST(test_no_interfaces)
 	ck_assert(has_line(text, "# TYPE vosfp_packets_total counter"));
 	ck_assert_ptr_null(strstr(text, "vosfp_packets_total{"));
 	ck_assert_ptr_null(strstr(text, "vosfp_xdp_mode{"));
+	ck_assert_ptr_null(strstr(text, "vosfp_answers_total{"));	/* no answer_counters pinned */
+	ck_assert(has_line(text, "vosfp_auto_blocks{reason=\"enumeration\"} 0"));
 	ck_assert(has_line(text, "vosfp_config_generation 0"));
+	free(text);
+}
+END_TEST
+
+/* No crowdsec section, pins of an older object: no decision or feed family at all. */
+START_TEST(test_no_crowdsec)
+{
+	struct snapshot s = { 0 };
+	struct reload_stats r = { 0 };
+	struct feed_status off = { 0 };
+	char *text = render_with(&s, &r, &off);
+
+	ck_assert_ptr_null(strstr(text, "vosfp_decision"));
+	ck_assert_ptr_null(strstr(text, "vosfp_crowdsec"));
 	free(text);
 }
 END_TEST
@@ -207,5 +282,6 @@ TCase *metrics_tcase(void)
 	tcase_add_test(tc, test_sample_counts);
 	tcase_add_test(tc, test_format_rules);
 	tcase_add_test(tc, test_no_interfaces);
+	tcase_add_test(tc, test_no_crowdsec);
 	return tc;
 }

@@ -321,6 +321,70 @@ START_TEST(test_interface_actions)
 }
 END_TEST
 
+/* The egress filter follows the answers section on every declared interface: attached where
+ * missing (or recorded but gone), kept where there; with the section off, or on an interface no
+ * longer declared, detached; a record left for an interface known only to egress goes too. */
+START_TEST(test_egress_actions)
+{
+	struct desired_iface eth1 = { .name = "eth1", .modes = { VOSFP_MODE_NATIVE }, .mode_count = 1 };
+	struct desired_iface eth2 = { .name = "eth2", .modes = { VOSFP_MODE_NATIVE }, .mode_count = 1 };
+	struct desired_iface wanted[] = { veth0, eth1, eth2 };
+	struct observed_iface seen[] = {
+		{ .name = "veth0", .mode = VOSFP_MODE_NATIVE, .ours = 1 },
+		{ .name = "eth1", .mode = VOSFP_MODE_NATIVE, .ours = 1 },
+		{ .name = "old0", .mode = VOSFP_MODE_NATIVE, .ours = 1 },
+	};
+	struct observed_egress filters[] = {
+		{ .name = "veth0", .attached = 1 }, { .name = "eth1", .attached = 0 },
+		{ .name = "old0", .attached = 1 }, { .name = "gone0", .attached = 0 },
+	};
+	static const struct {
+		int answers;
+		enum egress_action veth0, eth1, eth2, old0, gone0;
+	} rows[] = {
+		{ 1, EGRESS_KEEP, EGRESS_ATTACH, EGRESS_ATTACH, EGRESS_DETACH, EGRESS_DETACH },
+		{ 0, EGRESS_DETACH, EGRESS_DETACH, EGRESS_NONE, EGRESS_DETACH, EGRESS_DETACH },
+	};
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	for (unsigned r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		base(&want, &have);
+		want.ifaces = wanted;
+		want.iface_count = 3;
+		want.egress = rows[r].answers;
+		have.ifaces = seen;
+		have.iface_count = 3;
+		have.egress = filters;
+		have.egress_count = 4;
+		ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+		ck_assert_uint_eq(p.iface_count, 5);
+		ck_assert_str_eq(p.ifaces[3].name, "old0");
+		ck_assert_str_eq(p.ifaces[4].name, "gone0");
+		ck_assert_int_eq(p.ifaces[4].action, IFACE_DETACH);
+		ck_assert_msg(p.ifaces[0].egress == rows[r].veth0 && p.ifaces[1].egress == rows[r].eth1 &&
+			      p.ifaces[2].egress == rows[r].eth2 && p.ifaces[3].egress == rows[r].old0 &&
+			      p.ifaces[4].egress == rows[r].gone0, "row %u: %d %d %d %d %d", r, p.ifaces[0].egress,
+			      p.ifaces[1].egress, p.ifaces[2].egress, p.ifaces[3].egress, p.ifaces[4].egress);
+		ck_assert(!plan_empty(&p));
+		plan_free(&p);
+	}
+	/* Nothing else to do and every filter in place: an empty plan. */
+	base(&want, &have);
+	want.ifaces = wanted;
+	want.iface_count = 1;
+	want.egress = 1;
+	have.ifaces = seen;
+	have.iface_count = 1;
+	have.egress = filters;
+	have.egress_count = 1;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(plan_empty(&p));
+	plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_first_start)
 {
 	static const char *const block[] = { "198.51.100.1", "2001:db8::1", NULL };
@@ -694,6 +758,7 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_defence_change_is_runtime_only);
 	tcase_add_test(tc, test_outdated_maps_recreated);
 	tcase_add_test(tc, test_interface_actions);
+	tcase_add_test(tc, test_egress_actions);
 	tcase_add_test(tc, test_first_start);
 	tcase_add_test(tc, test_defence_map_sizes);
 	tcase_add_loop_test(tc, test_prefix_set_sort, 0, 2);

@@ -63,14 +63,53 @@ START_TEST(test_nothing_written_nothing_undone)
 
 	rec(&j, CHANGE_LIST, 0, PLAN_BLOCK_ADD, 0);
 	ck_assert_uint_eq(journal_undo(&j, s), 0);
-	rec(&j, CHANGE_LINK_REPLACED, 3, 0, 0);
+	rec(&j, CHANGE_MODE_CHANGED, 3, 0, 0);
 	ck_assert_uint_eq(journal_undo(&j, s), 1);
-	ck_assert_int_eq(s[0].action, UNDO_RESTORE_OLD_LINK);
+	ck_assert_int_eq(s[0].action, UNDO_MODE_BACK);
 	ck_assert_uint_eq(j.v[s[0].change].slot, 3);
 	rec(&j, CHANGE_SUMMARY, 1, 0, 0);
 	ck_assert_uint_eq(journal_undo(&j, s), 2);
 	ck_assert_int_eq(s[0].action, UNDO_RESTORE_SUMMARY);
 	ck_assert_uint_eq(j.v[s[0].change].slot, 1);
+	journal_free(&j);
+}
+END_TEST
+
+/* An interface's XDP link and egress filter go back together, newest first: a failure on the
+ * next interface undoes both on this one. */
+START_TEST(test_egress_undone_with_xdp)
+{
+	struct journal j = { 0 };
+	struct undo_step s[4];
+
+	rec(&j, CHANGE_LINK_CREATED, 0, 0, 0);		/* 0: veth0's XDP link */
+	rec(&j, CHANGE_EGRESS_ATTACHED, 0, 0, 0);	/* 1: veth0's egress filter */
+	rec(&j, CHANGE_LINK_SWITCHED, 1, 0, 0);		/* 2: eth1 kept, new program */
+	rec(&j, CHANGE_EGRESS_SWITCHED, 1, 0, 0);	/* 3: and its egress filter too */
+	ck_assert_uint_eq(journal_undo(&j, s), 4);
+	ck_assert_int_eq(s[0].action, UNDO_EGRESS_SWITCH_BACK);
+	ck_assert_uint_eq(j.v[s[0].change].slot, 1);
+	ck_assert_int_eq(s[1].action, UNDO_SWITCH_BACK);
+	ck_assert_int_eq(s[2].action, UNDO_EGRESS_DETACH);
+	ck_assert_uint_eq(j.v[s[2].change].slot, 0);
+	ck_assert_int_eq(s[3].action, UNDO_CLOSE_LINK);
+	journal_free(&j);
+}
+END_TEST
+
+/* The slot maps and the pins a transaction made come back first among what preceded them. */
+START_TEST(test_slots_and_pins_undone)
+{
+	struct journal j = { 0 };
+	struct undo_step s[4];
+
+	rec(&j, CHANGE_PINS_MADE, 0, 0, 0);
+	rec(&j, CHANGE_IFACE_SLOTS, 0, 0, 0);
+	rec(&j, CHANGE_LINK_CREATED, 2, 0, 0);
+	ck_assert_uint_eq(journal_undo(&j, s), 3);
+	ck_assert_int_eq(s[0].action, UNDO_CLOSE_LINK);
+	ck_assert_int_eq(s[1].action, UNDO_RESTORE_IFACE_SLOTS);
+	ck_assert_int_eq(s[2].action, UNDO_UNPIN);
 	journal_free(&j);
 }
 END_TEST
@@ -91,6 +130,8 @@ TCase *txn_tcase(void)
 	tcase_add_test(tc, test_undo_reverses_and_inverts);
 	tcase_add_test(tc, test_nothing_written_nothing_undone);
 	tcase_add_test(tc, test_index_undone_as_lists);
+	tcase_add_test(tc, test_egress_undone_with_xdp);
+	tcase_add_test(tc, test_slots_and_pins_undone);
 	tcase_add_test(tc, test_empty_journal);
 	return tc;
 }

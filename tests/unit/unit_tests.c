@@ -10,6 +10,11 @@ TCase *txn_tcase(void);
 TCase *http_tcase(void);
 TCase *metrics_tcase(void);
 TCase *autoblock_tcase(void);
+TCase *feed_tcase(void);
+TCase *file_trust_tcase(void);
+TCase *lists_tcase(void);
+TCase *safe_path_tcase(void);
+TCase *admission_tcase(void);
 
 int main(void)
 {
@@ -25,6 +30,11 @@ int main(void)
 	suite_add_tcase(s, http_tcase());
 	suite_add_tcase(s, metrics_tcase());
 	suite_add_tcase(s, autoblock_tcase());
+	suite_add_tcase(s, feed_tcase());
+	suite_add_tcase(s, file_trust_tcase());
+	suite_add_tcase(s, lists_tcase());
+	suite_add_tcase(s, safe_path_tcase());
+	suite_add_tcase(s, admission_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
