@@ -1175,6 +1175,34 @@ static __always_inline int source_verdict(void *data_end, const struct frame *f,
 	return SOURCE_INSPECT;
 }
 
+enum peek { PEEK_OTHER, PEEK_NOT_SIP, PEEK_SIP };
+
+/* The usual frame first, cheapest rejection first: untagged IPv4 without options, not a later
+ * fragment, UDP or TCP. PEEK_NOT_SIP (to a port that is not a SIP port) only where the full parse
+ * ends in an uncounted PASS as well (source_verdict's SOURCE_PASS; a header the parsers find
+ * invalid or cut short passes the same way): it changes no verdict and no counter, and spares
+ * non-SIP traffic the general parsers (VLAN tags, options, fragments, the frame's fields).
+ * PEEK_SIP: to a SIP port, untagged IPv4 at byte 14 (what parse_l2 would find). PEEK_OTHER:
+ * anything else, for the general parsers. */
+static __always_inline enum peek peek_plain_ipv4(void *data, void *data_end, const struct vosfp_config *cfg)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	__be16 *ports = (__be16 *)(ip + 1);	/* source, destination: UDP and TCP alike */
+	bool selected;
+
+	if ((void *)(ports + 2) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    *(__u8 *)ip != 0x45 || (ip->frag_off & bpf_htons(IP_OFFSET)))
+		return PEEK_OTHER;
+	if (ip->protocol == PROTO_UDP)
+		selected = port_selected(cfg, cfg->udp_ports, bpf_ntohs(ports[1]), true);
+	else if (ip->protocol == PROTO_TCP)
+		selected = port_selected(cfg, cfg->tcp_ports, bpf_ntohs(ports[1]), false);
+	else
+		return PEEK_OTHER;
+	return selected ? PEEK_SIP : PEEK_NOT_SIP;
+}
+
 SEC("xdp")
 int sip_xdp_prog(struct xdp_md *ctx)
 {
@@ -1185,11 +1213,22 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	__u32 zero = 0;
 	int v, dec = -1;
 
-	if (parse_frame(data, data_end, &f) != PARSE_OK)
-		return XDP_PASS;
 	cfg = bpf_map_lookup_elem(&sip_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
+	switch (peek_plain_ipv4(data, data_end, cfg)) {
+	case PEEK_NOT_SIP:
+		return XDP_PASS;
+	case PEEK_SIP:
+		f.eth_proto = bpf_htons(ETH_P_IP);
+		f.l3_off = sizeof(struct ethhdr);
+		if (parse_ipv4(data, data_end, &f) != PARSE_OK)
+			return XDP_PASS;
+		break;
+	default:
+		if (parse_frame(data, data_end, &f) != PARSE_OK)
+			return XDP_PASS;
+	}
 	v = source_verdict(data_end, &f, cfg, &dec);
 	/* Under a decision: counted by origin, dropped or (allowlisted) passed on. */
 	if (dec >= 0)
