@@ -758,8 +758,10 @@ static const char *action_name(int action)
 }
 
 /* Run the frame once and check verdict and counters: timing a frame that takes another path than
- * its row names would measure the wrong thing. */
-static int verify(struct harness *h, const struct target *base, const struct bench_class *c)
+ * its row names would measure the wrong thing. Checked before and after measuring: state the runs
+ * leave behind (a rate limit's bucket, an auto-block) could move a frame to another path. */
+static int verify_when(struct harness *h, const struct target *base, const struct bench_class *c,
+		       const char *when)
 {
 	uint64_t before[VOSFP_COUNTER_SLOTS], after[VOSFP_COUNTER_SLOTS];
 	int ret, base_ret;
@@ -770,8 +772,8 @@ static int verify(struct harness *h, const struct target *base, const struct ben
 	if (ret < 0 || harness_counters(h, after, VOSFP_COUNTER_SLOTS))
 		return ret < 0 ? ret : -EIO;
 	if (ret != c->action) {
-		fprintf(stderr, "prog_bench: %s (source %s): sip_xdp_prog returned %s, "
-			"expected %s\n", c->name, c->spec.src ? c->spec.src : "default",
+		fprintf(stderr, "prog_bench: %s (source %s)%s: sip_xdp_prog returned %s, "
+			"expected %s\n", c->name, c->spec.src ? c->spec.src : "default", when,
 			action_name(ret), action_name(c->action));
 		return -EINVAL;
 	}
@@ -779,8 +781,8 @@ static int verify(struct harness *h, const struct target *base, const struct ben
 		uint64_t want = before[i] + (i == c->counter);
 
 		if (after[i] != want) {
-			fprintf(stderr, "prog_bench: %s: counter %d moved by %lld, expected %d\n",
-				c->name, i, (long long)(after[i] - before[i]), i == c->counter);
+			fprintf(stderr, "prog_bench: %s%s: counter %d moved by %lld, expected %d\n",
+				c->name, when, i, (long long)(after[i] - before[i]), i == c->counter);
 			return -EINVAL;
 		}
 	}
@@ -791,6 +793,16 @@ static int verify(struct harness *h, const struct target *base, const struct ben
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int verify(struct harness *h, const struct target *base, const struct bench_class *c)
+{
+	return verify_when(h, base, c, "");
+}
+
+static int verify_after(struct harness *h, const struct target *base, const struct bench_class *c)
+{
+	return verify_when(h, base, c, " (after measuring)");
 }
 
 /* ---- output ---- */
@@ -949,7 +961,7 @@ static void print_goal(const char *name, const struct item *c, const struct item
 
 static int run_goals(struct harness *h, const struct build *prog, const struct build *plain,
 		     const struct floors *fl, const struct bench_class *classes, int n,
-		     const struct bench_opts *o)
+		     const struct target *pass, const struct target *drop, const struct bench_opts *o)
 {
 	const struct bench_class *prefix = class_named(classes, n, "blocked_v6_prefix"),
 				 *exact = class_named(classes, n, "blocked_v6_exact"),
@@ -966,7 +978,9 @@ static int run_goals(struct harness *h, const struct build *prog, const struct b
 		it[0] = (struct item){ .b = prog, .c = prefix };
 		it[1] = (struct item){ .b = prog, .c = exact };
 		err = harness_set_config(h, &summaries_on);
-		if (!err && !(err = measure_items(it, 2, o)))
+		if (!err)
+			err = measure_items(it, 2, o);
+		if (!err && !(err = verify_after(h, drop, prefix)) && !(err = verify_after(h, drop, exact)))
 			print_goal("v6_prefix", &it[0], &it[1], exact->name, 0);
 	}
 	if (!err && defence) {
@@ -974,14 +988,18 @@ static int run_goals(struct harness *h, const struct build *prog, const struct b
 		it[0] = (struct item){ .b = prog, .c = defence };
 		it[1] = (struct item){ .b = plain, .c = defence };
 		err = harness_set_config(h, &defence_on);
-		if (!err && !(err = measure_items(it, 2, o)))
+		if (!err)
+			err = measure_items(it, 2, o);
+		if (!err && !(err = verify_after(h, pass, defence)))
 			print_goal("defence", &it[0], &it[1], "the same INVITE, defence off", 0);
 	}
 	if (!err && dns) {
 		it[0] = (struct item){ .b = prog, .c = dns };
 		it[1] = (struct item){ .b = &floor, .c = dns };
 		err = harness_set_config(h, &summaries_on);
-		if (!err && !(err = measure_items(it, 2, o)))
+		if (!err)
+			err = measure_items(it, 2, o);
+		if (!err && !(err = verify_after(h, pass, dns)))
 			print_goal("non_sip", &it[0], &it[1], "floor_parse", 1);
 	}
 	fflush(stdout);
@@ -1066,6 +1084,8 @@ static int sweep_length(struct harness *h, const struct build *prog, const struc
 	it[1] = (struct item){ .b = prog, .c = exact };
 	if (!err)
 		err = measure_items(it, 2, o);
+	if (!err)
+		err = verify_after(h, drop, &c);
 	if (!err)
 		err = harness_unlist(h, 1, &p);
 	if (harness_restore(h, saved) && !err)
@@ -1570,6 +1590,8 @@ static int run(const struct bench_opts *o)
 		if (!err)
 			err = measure(&prog, base, o->compare_obj ? &other : NULL, &classes[i], o, &results[i]);
 		if (!err)
+			err = verify_after(&h, base, &classes[i]);
+		if (!err)
 			print_row(&classes[i], base, &results[i]);
 		if (!err && o->compare_obj)
 			print_compare(&classes[i], &results[i], 0);
@@ -1593,7 +1615,7 @@ static int run(const struct bench_opts *o)
 	}
 	err = run_floors(&floors, classes, n, &pass, &drop, o);
 	if (!err)
-		err = run_goals(&h, &prog, &plain, &floors, classes, n, o);
+		err = run_goals(&h, &prog, &plain, &floors, classes, n, &pass, &drop, o);
 	/* Last: it adds a prefix of every length, ::/0 included, to the blocklist. -k names it
 	 * blocked_v6_len. */
 	if (!err && class_named(classes, n, "blocked_v6_exact") && (!o->only || strstr("blocked_v6_len", o->only)))
