@@ -1116,13 +1116,19 @@ static int run_v6_sweep(struct harness *h, const struct build *prog, const struc
 	       "blocked_v6_exact in the same rounds (%u runs per trial): ratio\n", quick.repeat);
 	for (int len = 0; len < SWEEP_LENGTHS && !err; len++) {
 		err = sweep_length(h, prog, exact, bl, drop, &quick, len, 0x5eed + len, &pt[len]);
+		/* Over the target in a quick trial: measured again with the full runs per trial, the
+		 * median of three kept. The worst of 129 short measurements on a shared host is often
+		 * one a preemption landed in; a slower path stays slower however long it is timed. */
 		if (!err && pt[len].ratio > GOAL_V6_PREFIX) {
-			struct sweep_point three[1 + SWEEP_AGAIN] = { pt[len] };
+			struct sweep_point three[SWEEP_AGAIN + 1];
+			double first = pt[len].ratio;
 
-			for (int k = 1; k <= SWEEP_AGAIN && !err; k++)
-				err = sweep_length(h, prog, exact, bl, drop, &quick, len, 0x5eed + len, &three[k]);
+			for (int k = 0; k <= SWEEP_AGAIN && !err; k++)
+				err = sweep_length(h, prog, exact, bl, drop, o, len, 0x5eed + len, &three[k]);
 			qsort(three, 1 + SWEEP_AGAIN, sizeof(three[0]), cmp_point);
 			pt[len] = three[SWEEP_AGAIN / 2];
+			printf("  /%d: %.2f in %u runs per trial, %.2f in %u (median of three)\n", len, first,
+			       quick.repeat, pt[len].ratio, o->repeat);
 			again++;
 		}
 		if (err)
@@ -1138,8 +1144,11 @@ static int run_v6_sweep(struct harness *h, const struct build *prog, const struc
 		return err;
 	for (int len = 0; len < SWEEP_LENGTHS; len++)
 		printf("  /%-3d %5.2f%s", len, pt[len].ratio, len % 8 == 7 || len == SWEEP_LENGTHS - 1 ? "\n" : "");
-	printf("%d length%s over %.2f measured twice more (median of three kept)\n", again, again == 1 ? "" : "s",
-	       GOAL_V6_PREFIX);
+	printf("%d length%s over %.2f in %u runs per trial measured again (above)\n", again, again == 1 ? "" : "s",
+	       GOAL_V6_PREFIX, quick.repeat);
+	printf("%-10s %-19s %8s  %-29s %8s  %6.2fx    <= %.1fx    %s (worst /%d)\n", "v6_lengths",
+	       "blocked_v6_len", "", "blocked_v6_exact", "", worst, GOAL_V6_PREFIX,
+	       worst <= GOAL_V6_PREFIX ? "ok" : "over", worst_len);
 	printf("BENCH goal name=v6_prefix_every_length worst_len=%d ratio=%.2f target=%.2f remeasured=%d status=%s\n",
 	       worst_len, worst, GOAL_V6_PREFIX, again, worst <= GOAL_V6_PREFIX ? "ok" : "over");
 	return 0;
