@@ -54,6 +54,14 @@ for c in answer_200_v4 answer_200_v6 answer_200_v4_1400 answer_100_v4 answer_404
 		fail "egress row $c missing or malformed"
 	fi
 done
+# Issue 14's goals, each against its reference in the same rounds, with its status.
+for g in v6_prefix defence non_sip v6_prefix_every_length; do
+	if grep -Eq "^BENCH goal name=$g .*target=[0-9.]+ .*status=(ok|over)$" <<<"$log"; then
+		pass "goal $g"
+	else
+		fail "goal $g missing or malformed"
+	fi
+done
 for f in floor_parse floor_blocked floor_defence; do
 	if grep -Eq "^BENCH floor name=$f .* ratio=[0-9.]+ target=[0-9.]+ status=(above|below)$" <<<"$log"; then
 		pass "floor $f"

@@ -350,13 +350,13 @@ START_TEST(test_summary_grow_then_shrink)
 		new[rows[i].word] = rows[i].new;
 		ck_assert_int_eq(bpf_map_update_elem(fd, &rows[i].word, &rows[i].old, BPF_ANY), 0);
 	}
-	ck_assert_int_eq(apply_summary(fd, old, new, SUMMARY_GROW), 0);
+	ck_assert_int_eq(apply_summary(fd, SUMMARY_BLOCK_NEAR, old, new, SUMMARY_GROW), 0);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		ck_assert_int_eq(bpf_map_lookup_elem(fd, &rows[i].word, &got), 0);
 		ck_assert_msg(got == (rows[i].old | rows[i].new), "word %u after GROW: %#llx", rows[i].word,
 			      (unsigned long long)got);
 	}
-	ck_assert_int_eq(apply_summary(fd, old, new, SUMMARY_SHRINK), 0);
+	ck_assert_int_eq(apply_summary(fd, SUMMARY_BLOCK_NEAR, old, new, SUMMARY_SHRINK), 0);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		ck_assert_int_eq(bpf_map_lookup_elem(fd, &rows[i].word, &got), 0);
 		ck_assert_msg(got == rows[i].new, "word %u after SHRINK: %#llx, expected %#llx", rows[i].word,
