@@ -69,6 +69,7 @@ PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/dif
 	tests/prog/decision_test.c tests/prog/mapped_test.c tests/prog/answers_test.c \
 	tests/prog/answers_differential_test.c tests/prog/repeat_test.c tests/prog/guard_test.c \
 	agent/desired/scanner.c
+PROG_TEST_SRCS += agent/kernel/apply.c
 # The feed's parts without kernel or network: decisions, LAPI answers, the held set, alerts,
 # the secrets' files.
 FEED_SRCS := agent/feeds/decision.c agent/feeds/lapi_stream.c agent/feeds/decision_set.c \
@@ -88,6 +89,7 @@ BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verd
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c \
 	bench/decision_load.c agent/feeds/decision.c agent/feeds/decision_set.c agent/kernel/decision_map.c \
 	agent/kernel/apply.c agent/kernel/pins.c agent/safe_path.c
+FLOOD_BENCH_SRCS := bench/flood_bench.c bench/flood_send.c bench/flood_nic.c tests/lib/frame.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall deb print-%
@@ -170,6 +172,11 @@ $(OUT_DIR)/bench/prog_bench: $(BENCH_SRCS) $(HEADERS) $(SIP_SKEL)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(BENCH_SRCS) $(USER_LIBS)
 
+$(OUT_DIR)/bench/flood_bench: $(FLOOD_BENCH_SRCS) $(HEADERS)
+	$(call say,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $(FLOOD_BENCH_SRCS) $(USER_LIBS) -lpthread
+
 # The agent's default object path comes from PREFIX: rebuild it when PREFIX changes
 # (e.g. `make` then `make install PREFIX=/usr`).
 $(OUT_DIR)/prefix.stamp: FORCE | $(OUT_DIR)
@@ -231,8 +238,9 @@ demo: deps
 # The benchmarks: the datapath per packet (beside a trivial program), then the agent (1M-entry
 # list: cold start, edit-to-effect, peak RSS, beside the seed's bpftool-per-entry method), then
 # the CrowdSec feed (a 100,000-decision startup answer to in force, its extra RSS, 1,000 changes).
-bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o $(OUT_DIR)/bench/prog_bench
+bench: all $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o $(OUT_DIR)/bench/prog_bench $(OUT_DIR)/bench/flood_bench
 	$(Q)$(OUT_DIR)/bench/prog_bench $(SIP_PROG) $(OUT_DIR)/trivial.bpf.o $(OUT_DIR)/floor.bpf.o
+	$(Q)bash bench/flood_bench.sh
 	$(Q)bash bench/agent_bench.sh
 	$(Q)bash bench/crowdsec_bench.sh
 
@@ -251,6 +259,7 @@ FUZZ_TARGETS += list_file
 FUZZ_TARGETS += iface_file
 FUZZ_TARGETS += autoblock_persist
 FUZZ_TARGETS += http_request
+FUZZ_TARGETS += lapi_stream
 FUZZ_SECONDS ?= 15
 FUZZ_CC    ?= clang
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -I tests/fuzz

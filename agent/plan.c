@@ -14,6 +14,8 @@ const char *plan_op_name(enum plan_op op)
 		[PLAN_RUNTIME] = "runtime config",
 		[PLAN_ALLOW_ADD] = "allowlist add",
 		[PLAN_BLOCK_DEL] = "blocklist remove",
+		[PLAN_INDEX_ADD] = "blocklist v6 prefix index add",
+		[PLAN_INDEX_DEL] = "blocklist v6 prefix index remove",
 	};
 
 	return op < PLAN_OPS ? names[op] : "?";
@@ -39,6 +41,29 @@ static int diff_sets(const struct prefix_set *want, const struct prefix_set *hav
 			return err;
 	}
 	return 0;
+}
+
+int plan_blocked_index(const struct prefix_set *blocked, struct prefix_set *out)
+{
+	for (size_t i = 0; i < blocked->n; i++)
+		if (blocked->v[i].family == 6 && blocked->v[i].len < 128 && prefix_set_add(out, &blocked->v[i]))
+			return -ENOMEM;
+	return 0;
+}
+
+/* blocked_nets6_h must hold the blocklist's v6 prefixes; it is diffed like a list of its own, so
+ * an index left behind by an older object (none) or by a crash (a part) is completed. */
+static int plan_index(const struct desired *want, const struct observed *have, struct plan *p)
+{
+	static const struct prefix_set empty;
+	struct prefix_set index = { 0 };
+	int err = plan_blocked_index(&want->blocked, &index);
+
+	if (!err)
+		err = diff_sets(&index, p->new_maps ? &empty : &have->blocked_index, &p->lists[PLAN_INDEX_ADD],
+				&p->lists[PLAN_INDEX_DEL]);
+	prefix_set_free(&index);
+	return err;
 }
 
 /* The interface's attachment; the one on the interface when a pin of each method is there (a
@@ -174,6 +199,8 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 				      (want->scanner_count && memcmp(want->scanners, have->scanners,
 								     want->scanner_count * sizeof(*want->scanners)));
 	}
+	if (!err)
+		err = plan_index(want, have, p);
 	p->swap_program = have->program_outdated && !p->new_maps;
 	for (int k = 0; !err && k < SUMMARY_KINDS; k++) {
 		p->summary_old[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
@@ -229,6 +256,7 @@ void observed_free(struct observed *o)
 {
 	prefix_set_free(&o->blocked);
 	prefix_set_free(&o->allowed);
+	prefix_set_free(&o->blocked_index);
 	free(o->scanners);
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		free(o->summaries[k]);

@@ -42,6 +42,10 @@ struct observed {
 	unsigned egress_count;
 	uint64_t *summaries[SUMMARY_KINDS];	/* summaries in the kernel, by enum summary_kind;
 						 * NULL when not read or not pinned (then: all zero) */
+	/* blocked_nets6_h, the blocklist's v6 prefixes again (the prefix index, bpf/vosfp.h):
+	 * pinned or not, and what it holds (empty when not pinned). */
+	int blocked_index_pinned;
+	struct prefix_set blocked_index;
 	/* The running program differs from the declared object's (found by loading the object
 	 * and comparing program tags; the planner only reads the answer). */
 	int program_outdated;
@@ -49,11 +53,13 @@ struct observed {
 
 enum plan_op {
 	PLAN_BLOCK_ADD,		/* first: the host only gets stricter */
+	PLAN_INDEX_ADD,		/* the blocklist's IPv6 prefixes that blocked_nets6_h lacks */
 	PLAN_ALLOW_DEL,
 	PLAN_RUNTIME,		/* switch ports/stealth/malformed/flood defence (and the scanner
 				 * tokens) at the strictest point */
 	PLAN_ALLOW_ADD,
 	PLAN_BLOCK_DEL,		/* last: loosen only once everything else is in place */
+	PLAN_INDEX_DEL,		/* and blocked_nets6_h's prefixes the blocklist no longer has */
 	PLAN_OPS
 };
 
@@ -98,6 +104,10 @@ struct plan {
 	struct plan_iface *ifaces;
 	unsigned iface_count;
 };
+
+/* The prefixes of a blocklist that blocked_nets6_h holds again: IPv6, shorter than /128 (out: an
+ * empty set, filled in order). 0 or -ENOMEM. */
+int plan_blocked_index(const struct prefix_set *blocked, struct prefix_set *out);
 
 /* Fill p. 0 or -ENOMEM. */
 int plan_build(const struct desired *want, const struct observed *have, struct plan *p);

@@ -59,6 +59,7 @@ struct txn {
 	const struct observed *have;
 	const struct plan *plan;
 	struct datapath dp;
+	struct list_fds index_fds;	/* the prefix index's ops: blocked_nets6_h as the v6 prefix map */
 	struct iface_rec *recs;
 	unsigned rec_count;
 	struct journal journal;
@@ -98,7 +99,8 @@ static int summary_step(struct txn *t, int l, enum summary_phase phase)
 	/* No map: the running program (an older object's, not swapped) does not read it. */
 	if (!t->plan->summary_changed[l] || t->dp.summary_fd[l] < 0)
 		return 0;
-	ret = apply_summary(t->dp.summary_fd[l], t->plan->summary_old[l], t->plan->summary_new[l], phase);
+	ret = apply_summary(t->dp.summary_fd[l], (enum summary_kind)l, t->plan->summary_old[l], t->plan->summary_new[l],
+			    phase);
 	record(t, CHANGE_SUMMARY, (unsigned)l, 0, 0);
 	if (ret)
 		snprintf(t->err, sizeof(t->err), "summary %s: %s", summary_map_names[l], strerror(-ret));
@@ -124,21 +126,27 @@ static int write_runtime(struct txn *t, const struct vosfp_config *cfg)
 	return 0;
 }
 
-/* The VOSFP_F_V6_SUMMARY_* flags let the datapath trust the v6 summaries. Pins of an older object
- * had none: the upgrade swaps the program first (on fresh, empty v6 summaries) and fills them
- * with the list steps, so a flag goes on only once they are final (after every other step), or a
- * blocked source would meet a clear bit and pass (an allowed one be refused). Returns the flags
- * this run turns on. */
+/* The VOSFP_F_V6_SUMMARY_* flags let the datapath trust the v6 summaries, VOSFP_F_V6_PREFIX_INDEX
+ * its prefix index. Pins of an older object had none: the upgrade swaps the program first (on
+ * fresh, empty maps) and fills them with the list steps, so a flag goes on only once they are
+ * final (after every other step), or a blocked source would meet a clear bit or an empty bucket
+ * and pass (an allowed one be refused). The index's flag counts as on only where its hash was
+ * pinned already (an older program ignores the flag: it may have been written before). Returns
+ * the flags this run turns on. */
 static uint32_t v6_flags_turning_on(const struct txn *t)
 {
-	const uint32_t v6 = VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW;
+	const uint32_t v6 = VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW | VOSFP_F_V6_PREFIX_INDEX;
 	uint32_t was_on = t->plan->new_maps ? 0 : t->have->runtime.flags & v6;
 
+	if (!t->have->blocked_index_pinned)
+		was_on &= ~VOSFP_F_V6_PREFIX_INDEX;
 	return t->want->runtime.flags & v6 & ~was_on;
 }
 
 static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
 {
+	if (op == PLAN_INDEX_ADD || op == PLAN_INDEX_DEL)
+		return &t->index_fds;
 	return op == PLAN_BLOCK_ADD || op == PLAN_BLOCK_DEL ? &t->dp.block : &t->dp.allow;
 }
 
@@ -299,8 +307,8 @@ static void rollback(struct txn *t)
 			datapath_unpin(t->want->pin_path, &t->pins_made);
 			break;
 		case UNDO_RESTORE_SUMMARY:
-			if (apply_summary(t->dp.summary_fd[c->slot], t->plan->summary_old[c->slot],
-					  t->plan->summary_new[c->slot], SUMMARY_UNDO))
+			if (apply_summary(t->dp.summary_fd[c->slot], (enum summary_kind)c->slot,
+					  t->plan->summary_old[c->slot], t->plan->summary_new[c->slot], SUMMARY_UNDO))
 				log_msg(LOG_ERR, "rollback of summary %s incomplete: %s",
 					summary_map_names[c->slot], strerror(errno));
 			break;
@@ -525,7 +533,7 @@ static int egress_changes(struct txn *t)
 
 static int op_adds(enum plan_op op)
 {
-	return op == PLAN_BLOCK_ADD || op == PLAN_ALLOW_ADD;
+	return op == PLAN_BLOCK_ADD || op == PLAN_INDEX_ADD || op == PLAN_ALLOW_ADD;
 }
 
 /* The list ops and the runtime config, in the plan's order; every write is journaled. */
@@ -560,7 +568,8 @@ static int apply_lists(struct txn *t)
 				return ret;
 			continue;
 		}
-		if (!p->lists[op].n)
+		/* No index map: the running program (an older object's, not swapped) does not read it. */
+		if (!p->lists[op].n || ((op == PLAN_INDEX_ADD || op == PLAN_INDEX_DEL) && t->dp.block_index_fd < 0))
 			continue;
 		ret = apply_list(op_fds(t, op), &p->lists[op], op_adds(op), &done, err, sizeof(err));
 		record(t, CHANGE_LIST, 0, op, done);
@@ -712,6 +721,9 @@ static int execute(struct txn *t)
 		return ret;
 	}
 	t->swap = p->new_maps || p->swap_program;
+	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
+		t->index_fds.fd[m] = m == VOSFP_LIST_NETS6 ? t->dp.block_index_fd : -1;
+	t->index_fds.index_keys = 1;
 	t->recs = calloc(p->iface_count + 1, sizeof(*t->recs));
 	if (!t->recs) {
 		datapath_unpin(t->want->pin_path, &t->pins_made);
@@ -799,6 +811,12 @@ static int observe(const struct desired *want, struct list_cache *cache, struct 
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		have->summaries[k] = cache->summaries[k];
 	memset(cache, 0, sizeof(*cache));
+	/* A pinned index was written by the reconcile that filled the cache (had another process
+	 * pinned it since, the stamp would have dropped the cache): it holds the cache's prefixes. */
+	if (have->blocked_index_pinned && plan_blocked_index(&have->blocked, &have->blocked_index)) {
+		observed_free(have);
+		return -ENOMEM;
+	}
 	return 0;
 }
 

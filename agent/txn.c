@@ -29,7 +29,7 @@ void journal_free(struct journal *j)
 
 static int is_addition(enum plan_op op)
 {
-	return op == PLAN_BLOCK_ADD || op == PLAN_ALLOW_ADD;
+	return op == PLAN_BLOCK_ADD || op == PLAN_INDEX_ADD || op == PLAN_ALLOW_ADD;
 }
 
 size_t journal_undo(const struct journal *j, struct undo_step *out)

@@ -101,19 +101,37 @@ crowdsec:
   max_response_mb: 64
 EOF
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+: >"$work/agent.log"	# there before the agent's shell opens it: read at once below
 "$agent" -c "$work/vosfp.yaml" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 
-# wait_line TEXT N: until the log holds TEXT N times (60 s at most); prints CLOCK_BOOTTIME then.
+# The wait for the agent's log line forks nothing (no grep, no sleep): on a loaded 2-CPU host a
+# hundred forks a second in this script took CPU from the agent it measures, and /proc/uptime
+# ticks in 10 ms. nap SECONDS: a read with a timeout from a FIFO nobody writes to (opened
+# read-write, so the open does not wait for a writer).
+mkfifo "$work/nap"
+exec {nap_fd}<>"$work/nap"
+nap() { read -rt "$1" -u "$nap_fd" _ || true; }
+# log_count TEXT: how many lines of the agent's log hold TEXT, in $found.
+log_count() {
+	local line
+	found=0
+	while IFS= read -r line; do
+		if [[ $line == *"$1"* ]]; then found=$((found + 1)); fi
+	done <"$work/agent.log"
+}
+# wait_line TEXT N: until the log holds TEXT N times (60 s at most); prints the Unix time then
+# (the fake LAPI writes a request's arrival on the same clock).
 wait_line() {
-	for _ in $(seq 6000); do
-		if [ "$(grep -cF -- "$1" "$work/agent.log")" -ge "$2" ]; then
-			read -r up _ </proc/uptime
-			echo "$up"
+	local limit=$((EPOCHSECONDS + 60))
+	while [ "$EPOCHSECONDS" -le "$limit" ]; do
+		log_count "$1"
+		if [ "$found" -ge "$2" ]; then
+			echo "$EPOCHREALTIME"
 			return 0
 		fi
 		kill -0 "$agent_pid" 2>/dev/null || die "the agent died: $(tail -3 "$work/agent.log")"
-		sleep 0.01
+		nap 0.002
 	done
 	die "no '$1' in the agent's log: $(tail -3 "$work/agent.log")"
 }
@@ -142,16 +160,23 @@ inc_parse=$(sed -n 's/.*parsed in \([0-9.]*\) ms.*/\1/p' <<<"$line")
 inc_apply=$(sed -n 's/.*applied in \([0-9.]*\) ms.*/\1/p' <<<"$line")
 inc_e2e=$(awk -v a="$(cat "$work/poll.t")" -v b="$done_at" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
 
+# status VALUE TARGET: whether a figure met its target (the targets of issue 11 are for the
+# default sizes; other -n/-c values are compared with them all the same).
+status() { [ "$1" -le "$2" ] && echo met || echo MISSED; }
 read -r load _ </proc/loadavg
+extra_kb=$((peak_kb - base_kb))
+st_startup=$(status "$e2e" 1000) st_inc=$(status "$inc_e2e" 50) st_rss=$(status "$extra_kb" 40960)
 printf '\nvosfp CrowdSec feed bench: %s-decision startup answer (%s bytes), %s changes; load average %s\n' \
 	"$decisions" "$(stat -c %s "$work/startup.json")" "$changes" "$load"
-printf '%-34s %10s %10s %10s %12s %14s\n' "figure" "fetch_ms" "parse_ms" "apply_ms" "end_to_end" "target"
-printf '%-34s %10s %10s %10s %9s ms %14s\n' "startup: $in_force in force" "$fetch" "$parse" "$apply" "$e2e" "<= 1000 ms"
-printf '%-34s %10s %10s %10s %9s ms %14s\n' "incremental: $((changes / 2)) new, $((changes / 2)) deleted" \
-	"$inc_fetch" "$inc_parse" "$inc_apply" "$inc_e2e" "<= 50 ms"
-printf '%-34s %10s KB (peak %s KB over a baseline of %s KB) %s\n' "extra peak RSS" "$((peak_kb - base_kb))" "$peak_kb" \
-	"$base_kb" "target <= 40960 KB"
-echo "(end to end: from the request's arrival at the LAPI to the log line saying it is in force, 10 ms resolution)"
-echo "BENCH crowdsec startup decisions=$in_force fetch_ms=$fetch parse_ms=$parse apply_ms=$apply end_to_end_ms=$e2e target_ms=1000"
-echo "BENCH crowdsec incremental changes=$changes fetch_ms=$inc_fetch parse_ms=$inc_parse apply_ms=$inc_apply end_to_end_ms=$inc_e2e target_ms=50"
-echo "BENCH crowdsec rss extra_kb=$((peak_kb - base_kb)) peak_kb=$peak_kb base_kb=$base_kb target_kb=40960"
+printf '%-34s %10s %10s %10s %12s %12s %7s\n' "figure" "fetch_ms" "parse_ms" "apply_ms" "end_to_end" "target" "status"
+printf '%-34s %10s %10s %10s %9s ms %12s %7s\n' "startup: $in_force in force" "$fetch" "$parse" "$apply" "$e2e" \
+	"<= 1000 ms" "$st_startup"
+printf '%-34s %10s %10s %10s %9s ms %12s %7s\n' "incremental: $((changes / 2)) new, $((changes / 2)) deleted" \
+	"$inc_fetch" "$inc_parse" "$inc_apply" "$inc_e2e" "<= 50 ms" "$st_inc"
+printf '%-34s %10s KB (peak %s KB over a baseline of %s KB) target <= 40960 KB %s\n' "extra peak RSS" "$extra_kb" \
+	"$peak_kb" "$base_kb" "$st_rss"
+echo "(end to end: from the request's arrival at the LAPI to the log line saying it is in force, ~2 ms resolution;"
+echo " on a shared host the load average above counts: the figures are wall-clock times)"
+echo "BENCH crowdsec startup decisions=$in_force fetch_ms=$fetch parse_ms=$parse apply_ms=$apply end_to_end_ms=$e2e target_ms=1000 status=$st_startup load=$load"
+echo "BENCH crowdsec incremental changes=$changes fetch_ms=$inc_fetch parse_ms=$inc_parse apply_ms=$inc_apply end_to_end_ms=$inc_e2e target_ms=50 status=$st_inc load=$load"
+echo "BENCH crowdsec rss extra_kb=$extra_kb peak_kb=$peak_kb base_kb=$base_kb target_kb=40960 status=$st_rss"

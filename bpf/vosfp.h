@@ -61,6 +61,8 @@ struct vosfp_iface_slot {
 #define VOSFP_F_V6_SUMMARY_ALLOW (1u << 8)	/* allowed_v6_sum/_wide cover the IPv6 allowlist */
 #define VOSFP_F_DECISIONS	(1u << 9)	/* sources under a decision map entry are dropped */
 #define VOSFP_F_ANSWERS		(1u << 10)	/* the egress program applies the answer rule below */
+#define VOSFP_F_V6_PREFIX_INDEX	(1u << 12)	/* blocked_v6_full/_len + blocked_nets6_h cover the
+						 * IPv6 blocklist's prefixes (with ..._SUMMARY_BLOCK) */
 
 #define VOSFP_DEFAULT_SIP_PORT 5060
 #define VOSFP_PORT_BITMAP_BYTES (65536 / 8)
@@ -286,6 +288,42 @@ struct vosfp_addr6 {
 static inline __u32 vosfp_v6_sum_bit(__u32 top32)
 {
 	return (__u32)(top32 * 0x9E3779B1u) >> (32 - VOSFP_V6_SUMMARY_BITS);
+}
+
+/* The IPv6 blocklist's prefix index: a source covered by a prefix is found with a few array reads
+ * and one hash probe per prefix length near it, instead of the LPM trie's walk down up to 128
+ * levels (~90 ns with a million entries; a hash probe costs what the exact lookup does).
+ *  - blocked_v6_full: the v6_wide layout, one bit per /24, set when a prefix of /24 or shorter
+ *    covers that whole /24 (as blocked_v4_full): a set bit settles "blocked".
+ *  - blocked_v6_len: ARRAY of VOSFP_V6_LEN_BUCKETS words, each listing prefix lengths: up to
+ *    VOSFP_V6_LENS, one a byte from byte 0 (bits 0-7) up, longest first, 0 after the last;
+ *    VOSFP_V6_LENS_MORE in byte 0 when they do not fit (the trie decides for that bucket). A
+ *    prefix of /32 to /127 lists its length in the bucket of its /32 (hashed as for v6_sum: the
+ *    word its v6_sum bit lies in), one of /25 to /31 in the bucket of its /24 (that of the /24's
+ *    first /32), probed only for sources whose v6_wide bit is set. Sharing a bucket only costs
+ *    probes: a probe finds only a prefix that covers the source.
+ *  - blocked_nets6_h: every prefix of blocked_nets6 (shorter than /128) again, in a HASH keyed by
+ *    its "marked address" (struct vosfp_addr6): its first address with the bit just past the
+ *    prefix set, so the 16 bytes name the length too (2001:db8::/32 -> 2001:db8:8000::). A length
+ *    L of the source's bucket is one lookup of the source's first L bits, marked: the same 16-byte
+ *    key an exact lookup hashes (a 20-byte key with the length beside it cost ~5 ns more a probe).
+ * Exact addresses (/128) stay in blocked_ips6. Read only under VOSFP_F_V6_PREFIX_INDEX together
+ * with VOSFP_F_V6_SUMMARY_BLOCK; the agent sets it once the three are filled. The trie keeps every
+ * prefix too: it decides for a full bucket and for whoever writes the lists without the agent. */
+#define VOSFP_V6_LEN_BUCKETS	VOSFP_V4_SUMMARY_WORDS
+#define VOSFP_V6_LENS		8
+#define VOSFP_V6_LENS_MORE	0xFF
+#define VOSFP_V6_LEN_MIN	25	/* shorter prefixes cover whole /24s: blocked_v6_full */
+
+/* The blocked_v6_len bucket of a /32 (top32 as for vosfp_v6_sum_bit), and of a /24. */
+static inline __u32 vosfp_v6_len_bucket(__u32 top32)
+{
+	return vosfp_v6_sum_bit(top32) >> 6;
+}
+
+static inline __u32 vosfp_v6_len_bucket24(__u32 top32)
+{
+	return vosfp_v6_len_bucket(top32 & 0xFFFFFF00u);
 }
 
 /* Value stored in every list map; only presence matters today. */

@@ -223,6 +223,29 @@ size_t vosfp_prefix_key(const struct vosfp_prefix *p, void *key)
 	}
 }
 
+void vosfp_prefix_index_key(const struct vosfp_prefix *p, __u8 key[16])
+{
+	memcpy(key, p->addr, 16);
+	if (p->len < 128)
+		key[p->len / 8] |= 0x80 >> (p->len % 8);
+}
+
+int vosfp_prefix_from_index_key(const __u8 key[16], struct vosfp_prefix *p)
+{
+	int last = 127;
+
+	while (last >= 0 && !(key[last / 8] & (0x80 >> (last % 8))))
+		last--;
+	if (last < 0)
+		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	p->family = 6;
+	p->len = (__u8)last;
+	memcpy(p->addr, key, 16);
+	p->addr[last / 8] &= ~(0x80 >> (last % 8));
+	return 0;
+}
+
 void vosfp_prefix_from_key(enum vosfp_list_map m, const void *key, struct vosfp_prefix *p)
 {
 	memset(p, 0, sizeof(*p));

@@ -57,6 +57,12 @@ size_t vosfp_prefix_key(const struct vosfp_prefix *p, void *key);
 /* The inverse: the prefix a key of list map m stands for. */
 void vosfp_prefix_from_key(enum vosfp_list_map m, const void *key, struct vosfp_prefix *p);
 
+/* The key of an IPv6 prefix shorter than /128 in the blocklist's prefix index (blocked_nets6_h,
+ * bpf/vosfp.h): its first address with the bit just past the prefix set, 16 bytes that name both
+ * the prefix and its length. And back: -EINVAL for a key with no bit set. */
+void vosfp_prefix_index_key(const struct vosfp_prefix *p, __u8 key[16]);
+int vosfp_prefix_from_index_key(const __u8 key[16], struct vosfp_prefix *p);
+
 /* Does prefix p contain the address addr (family's length, network order)? */
 int vosfp_prefix_contains(const struct vosfp_prefix *p, int family, const __u8 *addr);
 

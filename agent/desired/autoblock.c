@@ -197,8 +197,8 @@ static int take_repeats(const char *p, size_t *n, __u32 *repeats)
 	return 1;
 }
 
-int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, struct autoblock *out,
-			 char *err, size_t errlen)
+int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, __u64 repeat_within_ns,
+			 struct autoblock *out, char *err, size_t errlen)
 {
 	char addr[AUTOBLOCK_ADDR_STRLEN + 1];
 	const char *p = line, *end;
@@ -242,14 +242,17 @@ int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, str
 
 		if (n >= sizeof(reason) || (memcpy(reason, p, n), reason[n] = 0,
 					    autoblock_reason_parse(reason, &out->reason, &out->method))) {
-			snprintf(err, errlen, "unknown reason (expected 'rate limit REGISTER|INVITE|OPTIONS|other', 'auth-failures' or 'enumeration')");
+			snprintf(err, errlen, "unknown reason (expected 'rate limit REGISTER|INVITE|OPTIONS|other', 'scanner', 'auth-failures' or 'enumeration')");
 			return -1;
 		}
 	}
 	if (expiry <= c->realtime_s) {
 		__u64 ago = (__u64)(c->realtime_s - expiry) * 1000000000ULL;
 
-		if (!history)
+		/* Past its window, a new block would be a first one again: nothing to keep. Checked
+		 * here because below the monotonic clock's start (before this boot) the age cannot
+		 * be stored, and the datapath would take such an entry for a recent one. */
+		if (!history || ago >= repeat_within_ns)
 			return 0;
 		out->expires = ago < c->mono_ns ? c->mono_ns - ago : 1;
 		return AUTOBLOCK_LINE_HISTORY;

@@ -81,12 +81,15 @@ int autoblock_line_format(const struct autoblock *b, const struct autoblock_cloc
 			  char *buf, size_t len);
 
 /* Parse one line (no '\n'). 1: an entry still live at c, in *out (expiry converted to the coarse
- * monotonic clock); AUTOBLOCK_LINE_HISTORY: an expired entry with repeat=, in *out with its
- * expiry in the past (at least 1); 0: a blank line, a comment or an expired entry without
- * repeat= (nothing to restore); -1: malformed, the reason in err (which never quotes the
- * line). */
+ * monotonic clock); AUTOBLOCK_LINE_HISTORY: an entry with repeat= that expired less than
+ * repeat_within_ns ago (its next block would be a repeat), in *out with its expiry in the past;
+ * one that expired before the monotonic clock's start (before this boot) is stored as expiring
+ * at that start (1): a repeat until the window has passed since boot (longer than its own
+ * window by the time from its expiry to the boot, and never more than one window after boot);
+ * 0: a blank line, a comment, or an expired entry without repeat= or past its window (nothing to
+ * restore); -1: malformed, the reason in err (which never quotes the line). */
 #define AUTOBLOCK_LINE_HISTORY 2
-int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, struct autoblock *out,
-			 char *err, size_t errlen);
+int autoblock_line_parse(const char *line, const struct autoblock_clocks *c, __u64 repeat_within_ns,
+			 struct autoblock *out, char *err, size_t errlen);
 
 #endif

@@ -20,6 +20,8 @@ enum summary_kind {
 	SUMMARY_ALLOW_V6,	/* allowed_v6_sum */
 	SUMMARY_BLOCK_V6_WIDE,	/* blocked_v6_wide */
 	SUMMARY_ALLOW_V6_WIDE,	/* allowed_v6_wide */
+	SUMMARY_BLOCK_V6_FULL,	/* blocked_v6_full: /24s a blocklist prefix covers whole */
+	SUMMARY_BLOCK_V6_LEN,	/* blocked_v6_len: prefix lengths per /32 bucket (not bits) */
 	SUMMARY_KINDS
 };
 
@@ -42,8 +44,18 @@ static inline int summary_optional(enum summary_kind k)
 /* Set, in the summaries of its list (sums indexed by enum summary_kind, SUMMARY_WORDS words each,
  * zeroed by the caller; the other list's are not touched), the bits of one entry: for IPv4 every
  * /24 it lies in or covers (near) or covers whole (full); for IPv6 the hashed bit of its /32
- * (v6_sum, length >= 32) or the bits of the /24s it lies in or covers (v6_wide, shorter). */
+ * (v6_sum, length >= 32) or the bits of the /24s it lies in or covers (v6_wide, shorter); for an
+ * IPv6 blocklist prefix also the /24s it covers whole (v6_full, /24 or shorter) or its length in
+ * the bucket of its /32 (v6_len, /32 to /127) or of its /24 (/25 to /31). */
 void summary_add(const struct vosfp_prefix *p, int blocklist, uint64_t *const sums[SUMMARY_KINDS]);
+
+/* blocked_v6_len words (bpf/vosfp.h): `word` with length `len` added, longest first; a word
+ * already holding VOSFP_V6_LENS lengths becomes VOSFP_V6_LENS_MORE. */
+uint64_t summary_lens_add(uint64_t word, unsigned len);
+
+/* What a summary word must hold while both old and new entries may be in the maps (the GROW
+ * phase): every bit of both, or for v6_len every length of both. */
+uint64_t summary_grow(enum summary_kind k, uint64_t old, uint64_t new);
 
 /* The same for every entry of a list. */
 void summary_build(const struct prefix_set *s, int blocklist, uint64_t *const sums[SUMMARY_KINDS]);

@@ -123,6 +123,7 @@ static void clear_host_bits(struct vosfp_prefix *p)
 int decision_value_parse(int range, const char *value, struct vosfp_prefix *out, char *err, size_t errlen)
 {
 	const char *slash = strchr(value, '/');
+	size_t addr_len = slash ? (size_t)(slash - value) : strlen(value);
 	char addr[64];
 	int len;
 
@@ -130,9 +131,12 @@ int decision_value_parse(int range, const char *value, struct vosfp_prefix *out,
 		snprintf(err, errlen, "a Range needs address/length");
 		return -1;
 	}
-	if ((slash ? (size_t)(slash - value) : strlen(value)) >= sizeof(addr) ||
-	    snprintf(addr, sizeof(addr), "%.*s", slash ? (int)(slash - value) : (int)strlen(value), value) < 0 ||
-	    strchr(addr, '/') || vosfp_prefix_parse(addr, out, NULL, 0)) {
+	/* A copy, not snprintf: a startup answer brings 100,000 of these. */
+	if (addr_len < sizeof(addr)) {
+		memcpy(addr, value, addr_len);
+		addr[addr_len] = '\0';
+	}
+	if (addr_len >= sizeof(addr) || vosfp_prefix_parse(addr, out, NULL, 0)) {
 		snprintf(err, errlen, "not an IPv4 or IPv6 address");
 		return -1;
 	}
@@ -211,8 +215,61 @@ static int cmp_decision(const void *a, const void *b)
 	return decision_cmp(&((const struct decision *)a)->prefix, &((const struct decision *)b)->prefix);
 }
 
+/* An IPv4 prefix's place in decision_cmp's order among IPv4 prefixes: address, then length. */
+struct v4_key {
+	uint64_t key;
+	size_t at;			/* its index in the array sorted */
+};
+
+/* Stable LSD radix sort of keys by their low 40 bits, a byte at a time; a byte all keys share
+ * takes no pass. */
+static void radix_sort_v4(struct v4_key *k, struct v4_key *tmp, size_t n)
+{
+	for (int shift = 0; shift < 40; shift += 8) {
+		size_t count[257] = { 0 };
+
+		for (size_t i = 0; i < n; i++)
+			count[((k[i].key >> shift) & 0xFF) + 1]++;
+		if (count[((k[0].key >> shift) & 0xFF) + 1] == n)
+			continue;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(k[i].key >> shift) & 0xFF]++] = k[i];
+		memcpy(k, tmp, n * sizeof(*k));
+	}
+}
+
+/* A big answer is ~95% IPv4: those go through a radix sort (~5x faster than qsort's 1.7
+ * million indirect compares for 100,000), the IPv6 ones through qsort after them (IPv4 sorts
+ * first). Stable like glibc's qsort, so duplicates keep the answer's order. */
 void decision_sort(struct decision *v, size_t n)
 {
-	if (n)	/* v may be NULL then, and qsort(NULL, 0) is undefined */
-		qsort(v, n, sizeof(*v), cmp_decision);
+	struct v4_key *keys = n >= 64 ? malloc(2 * n * sizeof(*keys)) : NULL;
+	struct decision *out = keys ? malloc(n * sizeof(*out)) : NULL;
+	size_t n4 = 0, n6 = 0;
+
+	if (!out) {
+		free(keys);
+		if (n)	/* v may be NULL then, and qsort(NULL, 0) is undefined */
+			qsort(v, n, sizeof(*v), cmp_decision);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].prefix.family == 4) {
+			uint32_t a;
+
+			memcpy(&a, v[i].prefix.addr, sizeof(a));
+			keys[n4++] = (struct v4_key){ .key = (uint64_t)be32toh(a) << 8 | v[i].prefix.len, .at = i };
+		}
+	radix_sort_v4(keys, keys + n, n4);
+	for (size_t i = 0; i < n4; i++)
+		out[i] = v[keys[i].at];
+	for (size_t i = 0; i < n; i++)
+		if (v[i].prefix.family != 4)
+			out[n4 + n6++] = v[i];
+	qsort(out + n4, n6, sizeof(*out), cmp_decision);
+	memcpy(v, out, n * sizeof(*v));
+	free(out);
+	free(keys);
 }

@@ -112,21 +112,34 @@ static const char *shown(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-static const char *field(json_object *o, const char *key, int required, int *bad)
-{
-	json_object *v;
+/* A decision's string fields, found in one walk over its keys (six hash lookups cost more). */
+enum decision_field { F_SCOPE, F_VALUE, F_TYPE, F_DURATION, F_ORIGIN, F_SCENARIO, F_FIELDS };
+static const char *const field_names[F_FIELDS] = {
+	[F_SCOPE] = "scope", [F_VALUE] = "value", [F_TYPE] = "type", [F_DURATION] = "duration",
+	[F_ORIGIN] = "origin", [F_SCENARIO] = "scenario",
+};
 
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
-		*bad |= required;
-		return NULL;
+/* out[k]: field k's string, NULL when absent or null. 0, or -1 when one is not a string or holds
+ * a NUL (it would read as its head in C), or a required one (all but scenario) is missing. */
+static int fields(json_object *o, const char *out[F_FIELDS])
+{
+	memset(out, 0, F_FIELDS * sizeof(*out));
+	json_object_object_foreach(o, key, v) {
+		int k = 0;
+
+		while (k < F_FIELDS && (key[0] != field_names[k][0] || strcmp(key, field_names[k])))
+			k++;
+		if (k == F_FIELDS || json_object_is_type(v, json_type_null))
+			continue;
+		if (!json_object_is_type(v, json_type_string) ||
+		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+			return -1;
+		out[k] = json_object_get_string(v);
 	}
-	/* A string with a NUL inside would read as its head in C: refused with the wrong types. */
-	if (!json_object_is_type(v, json_type_string) ||
-	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
-		*bad = 1;
-		return NULL;
-	}
-	return json_object_get_string(v);
+	for (int k = 0; k < F_FIELDS; k++)
+		if (!out[k] && k != F_SCENARIO)
+			return -1;
+	return 0;
 }
 
 static int listed(const char *s, const char *const *v, unsigned n)
@@ -157,22 +170,18 @@ static int push(struct lapi_list *l, const struct lapi_decision *d)
 static int decision(struct walk *w, json_object *o, const char *name, size_t i, struct lapi_list *to,
 		    size_t *skipped)
 {
-	const char *scope, *value_text, *type, *duration, *origin, *scenario;
+	const char *f[F_FIELDS], *scope, *value_text, *type, *duration, *origin, *scenario;
 	struct lapi_decision d = { 0 };
 	char why[96], shown_buf[64], where[64];
-	int bad = 0, range;
+	int range;
 
 	if (!json_object_is_type(o, json_type_object))
 		return fail(w, "%s: expected a decision object", called(name, i, where, sizeof(where)));
-	scope = field(o, "scope", 1, &bad);
-	value_text = field(o, "value", 1, &bad);
-	type = field(o, "type", 1, &bad);
-	duration = field(o, "duration", 1, &bad);
-	origin = field(o, "origin", 1, &bad);
-	scenario = field(o, "scenario", 0, &bad);
-	if (bad)
+	if (fields(o, f))
 		return fail(w, "%s: expected the strings scope, value, type, duration and origin (and scenario, if any)",
 			    called(name, i, where, sizeof(where)));
+	scope = f[F_SCOPE], value_text = f[F_VALUE], type = f[F_TYPE], duration = f[F_DURATION];
+	origin = f[F_ORIGIN], scenario = f[F_SCENARIO];
 	range = !strcasecmp(scope, "range");
 	if (!range && strcasecmp(scope, "ip")) {
 		if (skipped)

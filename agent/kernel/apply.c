@@ -63,6 +63,16 @@ int apply_entries(int fd, const void *keys, size_t key_size, const void *values,
 	return 0;
 }
 
+/* p's key in its map of fds (key: VOSFP_LIST_KEY_MAX bytes); returns the key's size. */
+static size_t list_key(const struct list_fds *fds, const struct vosfp_prefix *p, __u8 *key)
+{
+	if (fds->index_keys && vosfp_prefix_map(p) == VOSFP_LIST_NETS6) {
+		vosfp_prefix_index_key(p, key);
+		return sizeof(struct vosfp_addr6);
+	}
+	return vosfp_prefix_key(p, key);
+}
+
 /* List values are all one: presence is what counts. */
 static int write_keys(int fd, const __u8 *keys, size_t key_size, size_t n, int add, size_t *done)
 {
@@ -95,7 +105,7 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 		__u8 scratch[VOSFP_LIST_KEY_MAX];
 
 		probe.len = m == VOSFP_LIST_EXACT4 ? 32 : m == VOSFP_LIST_EXACT6 ? 128 : 0;
-		key_size[m] = vosfp_prefix_key(&probe, scratch);
+		key_size[m] = list_key(fds, &probe, scratch);
 		keys[m] = malloc(counts[m] * key_size[m] + 1);
 		if (!keys[m])
 			ret = -ENOMEM;
@@ -104,17 +114,21 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 	for (size_t i = 0; !ret && i < s->n; i++) {
 		enum vosfp_list_map m = vosfp_prefix_map(&s->v[i]);
 
-		vosfp_prefix_key(&s->v[i], keys[m] + counts[m]++ * key_size[m]);
+		list_key(fds, &s->v[i], keys[m] + counts[m]++ * key_size[m]);
 	}
 	for (int m = 0; !ret && m < VOSFP_LIST_MAPS; m++) {
 		size_t before = *done;
 
 		ret = write_keys(fds->fd[m], keys[m], key_size[m], counts[m], add, done);
 		if (ret) {
+			const __u8 *key = keys[m] + (*done - before) * key_size[m];
 			struct vosfp_prefix p;
 			char text[VOSFP_PREFIX_STRLEN];
 
-			vosfp_prefix_from_key(m, keys[m] + (*done - before) * key_size[m], &p);
+			if (fds->index_keys && m == VOSFP_LIST_NETS6)
+				vosfp_prefix_from_index_key(key, &p);
+			else
+				vosfp_prefix_from_key(m, key, &p);
 			snprintf(err, errlen, "%s %s: %s", add ? "adding" : "removing",
 				 vosfp_prefix_str(&p, text, sizeof(text)), strerror(-ret));
 		}
@@ -124,10 +138,13 @@ int apply_list(const struct list_fds *fds, const struct prefix_set *s, int add, 
 	return ret;
 }
 
-/* Write the words of a summary a phase needs: GROW old|new where new adds bits, FINAL
- * new where it differs from old, UNDO old wherever the two differ. All in one batch: a first
- * start with a big list changes most of the 262144 words. */
-int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase)
+/* Write the words of a summary a phase needs: GROW old and new together (summary_grow) where
+ * that differs from old, FINAL new where it differs from old, UNDO old wherever the two differ,
+ * SHRINK new where what GROW left differs from it (half of FINAL's writes after a GROW that only
+ * added bits: 100,000 decisions set ~95,000 words). All in one batch: a first start with a big
+ * list changes most of the 262144 words. */
+int apply_summary(int fd, enum summary_kind k, const uint64_t *old, const uint64_t *new,
+		  enum summary_phase phase)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
 	__u32 *keys = malloc(SUMMARY_WORDS * sizeof(*keys));
@@ -140,10 +157,16 @@ int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary
 		goto out;
 	}
 	for (__u32 i = 0; i < SUMMARY_WORDS; i++) {
-		if (old[i] == new[i] || (phase == SUMMARY_GROW && !(new[i] & ~old[i])))
+		uint64_t grown;
+
+		if (old[i] == new[i])
+			continue;
+		/* After GROW the word holds grown (written, or already old when equal). */
+		grown = phase == SUMMARY_GROW || phase == SUMMARY_SHRINK ? summary_grow(k, old[i], new[i]) : 0;
+		if ((phase == SUMMARY_GROW && grown == old[i]) || (phase == SUMMARY_SHRINK && grown == new[i]))
 			continue;
 		keys[n] = i;
-		values[n++] = phase == SUMMARY_GROW ? old[i] | new[i] : phase == SUMMARY_FINAL ? new[i] : old[i];
+		values[n++] = phase == SUMMARY_GROW ? grown : phase == SUMMARY_UNDO ? old[i] : new[i];
 	}
 	count = n;
 	if (n && bpf_map_update_batch(fd, keys, values, &count, &opts)) {

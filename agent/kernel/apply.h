@@ -9,9 +9,12 @@
 #include "prefix_set.h"
 #include "scanner.h"
 
-/* The four maps of one list (block or allow), indexed by enum vosfp_list_map. */
+/* The four maps of one list (block or allow), indexed by enum vosfp_list_map. index_keys: the
+ * v6 prefixes' map is the blocklist's prefix index (blocked_nets6_h), keyed by marked addresses
+ * (vosfp_prefix_index_key), not the trie's keys. */
 struct list_fds {
 	int fd[VOSFP_LIST_MAPS];
+	int index_keys;
 };
 
 /* Add (add=1) or delete every prefix of s. On failure returns a negative errno with the first
@@ -31,13 +34,18 @@ int apply_entries(int fd, const void *keys, size_t key_size, const void *values,
 int apply_scanners(int fd, const struct vosfp_scanner_key *want, unsigned n,
 		   const struct vosfp_scanner_key *have, unsigned m);
 
+#include "summary.h"
+
 enum summary_phase {
-	SUMMARY_GROW,		/* old | new: before blocklist entries are added */
+	SUMMARY_GROW,		/* old and new (summary_grow): before blocklist entries are added */
 	SUMMARY_FINAL,		/* new: once the entries are where they belong */
 	SUMMARY_UNDO,		/* old again */
+	SUMMARY_SHRINK,		/* new, after GROW: only where old has bits new lacks (GROW wrote
+				 * old|new, which is new everywhere else) */
 };
 
-/* Bring a summary map (fd) from `old` towards `new` for one phase. */
-int apply_summary(int fd, const uint64_t *old, const uint64_t *new, enum summary_phase phase);
+/* Bring a summary map (fd, of kind k) from `old` towards `new` for one phase. */
+int apply_summary(int fd, enum summary_kind k, const uint64_t *old, const uint64_t *new,
+		  enum summary_phase phase);
 
 #endif

@@ -232,8 +232,9 @@ size_t autoblock_carry(const char *pin_path, int blocks_fd, int history_fd)
  * never stops the agent or the other entries, unlike a bad line in a list file. Opened as the
  * agent opens any input (file_trust.h), and never through a symlink: a link to another file would
  * make the agent read (and echo) that file, and then replace the link. Live entries go to live,
- * expired ones kept for their repeats (history) to history. */
-static void read_file(const char *file, struct autoblock_set *live, struct autoblock_set *history)
+ * expired ones kept for their repeats (history, while within repeat_within_ns) to history. */
+static void read_file(const char *file, __u64 repeat_within_ns, struct autoblock_set *live,
+		      struct autoblock_set *history)
 {
 	struct autoblock_clocks c;
 	struct stat st;
@@ -267,7 +268,7 @@ static void read_file(const char *file, struct autoblock_set *live, struct autob
 
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
-		r = autoblock_line_parse(line, &c, &b, why, sizeof(why));
+		r = autoblock_line_parse(line, &c, repeat_within_ns, &b, why, sizeof(why));
 		if (r < 0 && bad++ < AUTOBLOCK_LOG_CAP)
 			log_msg(LOG_WARNING, "%s:%d: %s; line skipped", file, lineno, why);
 		if ((r == 1 && append(live, &live_cap, &b)) ||
@@ -325,7 +326,7 @@ static void restore(struct autoblock_watch *w, const char *pin_path)
 	size_t restored = 0;
 	int fd;
 
-	read_file(w->persist, &live, &expired);
+	read_file(w->persist, (__u64)w->repeat_within_ms * 1000000, &live, &expired);
 	if (live.n) {
 		fd = open_map(pin_path, path, sizeof(path));
 		if (fd < 0)

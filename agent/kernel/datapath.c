@@ -25,6 +25,7 @@ static void reset(struct datapath *dp)
 	dp->prog_fd = dp->ext_prog_fd = dp->guard_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
 	dp->egress_prog_fd = -1;
 	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
+	dp->block_index_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = -1;
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++)
@@ -154,6 +155,10 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		is_block = !is_summary && !strncmp(name, "blocked_", 8);
 		is_allow = !is_summary && !strncmp(name, "allowed_", 8);
 
+		/* The object's own data (.rodata: constant tables) is never pinned, and bpffs refuses
+		 * to even look a dotted name up (EPERM). */
+		if (strchr(name, '.'))
+			continue;
 		if (how == DP_REUSE_PINS || survives_new_maps(name)) {
 			ret = reuse(map, want->pin_path);
 			if (ret) {
@@ -216,6 +221,7 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		dp->block.fd[m] = map_fd(dp->obj, pins_block_maps[m]);
 		dp->allow.fd[m] = map_fd(dp->obj, pins_allow_maps[m]);
 	}
+	dp->block_index_fd = map_fd(dp->obj, pins_block_index_map);
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		dp->summary_fd[k] = map_fd(dp->obj, summary_map_names[k]);
 	if (wants_dispatcher(want) && (ret = load_ext(want, dp, err, errlen)))
@@ -332,7 +338,8 @@ void datapath_close(struct datapath *dp)
 		bpf_object__close(dp->obj);
 	} else {
 		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->scanner_fd,
-			       &dp->iface_slots_fd, &dp->iface_counters_fd, &dp->iface_names_fd };
+			       &dp->iface_slots_fd, &dp->iface_counters_fd, &dp->iface_names_fd,
+			       &dp->block_index_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -358,8 +365,9 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 	dp->config_fd = pinned_fd(pin_path, "sip_config");
 	dp->counters_fd = pinned_fd(pin_path, "xdp_counters");
 	dp->scanner_fd = pinned_fd(pin_path, "scanner_tokens");
-	/* Optional (the v6 summaries, the per-interface maps): pins of an older object lack them
-	 * until its program is swapped. */
+	/* Optional (the v6 summaries and prefix index, the per-interface maps): pins of an older
+	 * object lack them until its program is swapped. */
+	dp->block_index_fd = pinned_fd(pin_path, pins_block_index_map);
 	dp->iface_slots_fd = pinned_fd(pin_path, "iface_slots");
 	dp->iface_counters_fd = pinned_fd(pin_path, "iface_counters");
 	dp->iface_names_fd = pinned_fd(pin_path, "iface_names");

@@ -25,6 +25,8 @@ struct datapath {
 	int config_fd, counters_fd, xsks_fd;
 	int scanner_fd;			/* scanner_tokens */
 	struct list_fds block, allow;
+	int block_index_fd;		/* blocked_nets6_h; -1 while pins of an older object are open
+					 * without a program load (that program does not read it) */
 	int summary_fd[SUMMARY_KINDS];	/* by enum summary_kind; an optional one (summary_optional)
 					 * is -1 while pins of an older object are open without a
 					 * program load: that program does not read it */

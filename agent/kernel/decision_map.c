@@ -206,11 +206,18 @@ static int write_entries(const struct decision_maps *m, const struct decision_im
 	return ret;
 }
 
+/* Each decision summary has the geometry and the bits of the blocklist's own of its family. */
+static const enum summary_kind decision_summary_kind[DECISION_SUMS] = {
+	[DECISION_SUM_V4] = SUMMARY_BLOCK_NEAR,
+	[DECISION_SUM_V6] = SUMMARY_BLOCK_V6,
+	[DECISION_SUM_V6_WIDE] = SUMMARY_BLOCK_V6_WIDE,
+};
+
 static int summaries(const struct decision_maps *m, const uint64_t *const old[DECISION_SUMS],
 		     const uint64_t *const new[DECISION_SUMS], enum summary_phase phase, char *err, size_t errlen)
 {
 	for (int k = 0; k < DECISION_SUMS; k++) {
-		int ret = apply_summary(m->sum_fd[k], old[k], new[k], phase);
+		int ret = apply_summary(m->sum_fd[k], decision_summary_kind[k], old[k], new[k], phase);
 
 		if (ret) {
 			snprintf(err, errlen, "writing %s: %s", decision_summary_maps[k], strerror(-ret));
@@ -231,7 +238,7 @@ int decision_maps_write(const struct decision_maps *m, const struct decision_ima
 	if (!ret)
 		ret = write_entries(m, remove, 0, err, errlen);
 	if (!ret)
-		ret = summaries(m, old, new, SUMMARY_FINAL, err, errlen);
+		ret = summaries(m, old, new, SUMMARY_SHRINK, err, errlen);
 	return ret;
 }
 

@@ -29,7 +29,7 @@ int decision_maps_read(const struct decision_maps *m, struct decision_image *out
 
 /* From the maps' image, whose summaries are old, to the image whose summaries are new, given the
  * entries to write and to remove: summary bits for what comes first, then the writes, the
- * removals, and the summaries to new (only the words that differ are written). 0 or a negative
+ * removals, and the summaries to new (only the words still holding bits new lacks are written). 0 or a negative
  * errno with err; after a failure the maps hold a mix: read them back before the next write. */
 int decision_maps_write(const struct decision_maps *m, const struct decision_image *write,
 			const struct decision_image *remove, const uint64_t *const old[DECISION_SUMS],

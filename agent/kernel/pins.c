@@ -22,6 +22,8 @@ const char *const pins_block_maps[VOSFP_LIST_MAPS] = {
 	[VOSFP_LIST_NETS6] = "blocked_nets6",
 };
 
+const char pins_block_index_map[] = "blocked_nets6_h";
+
 const char *const pins_allow_maps[VOSFP_LIST_MAPS] = {
 	[VOSFP_LIST_EXACT4] = "allowed_ips",
 	[VOSFP_LIST_EXACT6] = "allowed_ips6",

@@ -12,6 +12,8 @@
 /* List map names, indexed by enum vosfp_list_map. */
 extern const char *const pins_block_maps[VOSFP_LIST_MAPS];
 extern const char *const pins_allow_maps[VOSFP_LIST_MAPS];
+/* The blocklist's IPv6 prefixes again, in a hash (bpf/vosfp.h: the prefix index). */
+extern const char pins_block_index_map[];
 
 void pins_map_path(const char *pin_path, const char *map, char *buf, size_t len);
 void pins_link_path(const char *pin_path, const char *ifname, char *buf, size_t len);

@@ -31,14 +31,28 @@ static int open_pinned(const char *pin_path, const char *name)
 
 #define LOOKUP_BATCH 65536
 
-/* Hash maps: a million keys in a few batch syscalls. 1 = done, 0 = not supported here. */
-static int read_list_batch(int fd, enum vosfp_list_map m, struct prefix_set *set)
+/* The prefix a key of list map m stands for: index_keys for the blocklist's prefix index
+ * (blocked_nets6_h: marked addresses), else the list map's own layout. */
+static int key_prefix(enum vosfp_list_map m, int index_keys, const __u8 *key, struct vosfp_prefix *p)
+{
+	if (index_keys)
+		return vosfp_prefix_from_index_key(key, p);
+	vosfp_prefix_from_key(m, key, p);
+	return 0;
+}
+
+/* Hash maps (keys laid out as list map m's, or index keys): a million keys in a few batch
+ * syscalls. 1 = done, 0 = not supported here. A key that names no prefix is skipped. */
+static int read_list_batch(int fd, enum vosfp_list_map m, int index_keys, struct prefix_set *set)
 {
 	static __u8 keys[LOOKUP_BATCH * VOSFP_LIST_KEY_MAX];
 	static vosfp_list_value values[LOOKUP_BATCH];
-	struct vosfp_prefix probe = { .family = m == VOSFP_LIST_EXACT4 ? 4 : 6, .len = m == VOSFP_LIST_EXACT4 ? 32 : 128 };
+	struct vosfp_prefix probe = {
+		.family = m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_NETS4 ? 4 : 6,
+		.len = m == VOSFP_LIST_EXACT4 ? 32 : m == VOSFP_LIST_EXACT6 ? 128 : 0,
+	};
 	__u8 scratch[VOSFP_LIST_KEY_MAX];
-	size_t key_size = vosfp_prefix_key(&probe, scratch);
+	size_t key_size = index_keys ? sizeof(struct vosfp_addr6) : vosfp_prefix_key(&probe, scratch);
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u64 in = 0, out = 0;
 	int first = 1;
@@ -51,11 +65,9 @@ static int read_list_batch(int fd, enum vosfp_list_map m, struct prefix_set *set
 
 		if (ret && err != ENOENT)
 			return first && (err == ENOTSUPP || err == EOPNOTSUPP || err == EINVAL) ? 0 : -err;
-		for (__u32 i = 0; i < count; i++) {
-			vosfp_prefix_from_key(m, keys + i * key_size, &p);
-			if (prefix_set_add(set, &p))
+		for (__u32 i = 0; i < count; i++)
+			if (!key_prefix(m, index_keys, keys + i * key_size, &p) && prefix_set_add(set, &p))
 				return -ENOMEM;
-		}
 		if (err == ENOENT)
 			return 1;
 		in = out;
@@ -63,22 +75,23 @@ static int read_list_batch(int fd, enum vosfp_list_map m, struct prefix_set *set
 	}
 }
 
-static int read_list(int fd, enum vosfp_list_map m, struct prefix_set *set)
+/* is_hash: a hash map (the exact ones, the prefix index), read in batches where the kernel can;
+ * index_keys as for read_list_batch. */
+static int read_list(int fd, enum vosfp_list_map m, int is_hash, int index_keys, struct prefix_set *set)
 {
 	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
 	struct vosfp_prefix p;
 	void *prev = NULL;
 
-	if (m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_EXACT6) {
-		int ret = read_list_batch(fd, m, set);
+	if (is_hash) {
+		int ret = read_list_batch(fd, m, index_keys, set);
 
 		if (ret)
 			return ret < 0 ? ret : 0;
 	}
-	/* LPM tries: one key at a time. */
+	/* LPM tries (and hashes without batches): one key at a time. */
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		vosfp_prefix_from_key(m, next, &p);
-		if (prefix_set_add(set, &p))
+		if (!key_prefix(m, index_keys, next, &p) && prefix_set_add(set, &p))
 			return -ENOMEM;
 		memcpy(key, next, sizeof(key));
 		prev = key;
@@ -165,7 +178,7 @@ static int read_lists(struct observed *o, const char *pin_path, const char *cons
 		if (fd < 0)
 			return -errno;
 		*size = map_size(fd);
-		err = set ? read_list(fd, m, set) : 0;
+		err = set ? read_list(fd, m, m == VOSFP_LIST_EXACT4 || m == VOSFP_LIST_EXACT6, 0, set) : 0;
 		close(fd);
 		if (err)
 			return err;
@@ -173,6 +186,22 @@ static int read_lists(struct observed *o, const char *pin_path, const char *cons
 	if (set)
 		prefix_set_finish(set);
 	return 0;
+}
+
+/* blocked_nets6_h (bpf/vosfp.h), when pinned; its contents only with_lists. */
+static int read_blocked_index(const char *pin_path, struct observed *o, int with_lists)
+{
+	int fd = open_pinned(pin_path, pins_block_index_map), err = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	o->blocked_index_pinned = 1;
+	if (with_lists)
+		err = read_list(fd, VOSFP_LIST_NETS6, 1, 1, &o->blocked_index);
+	close(fd);
+	if (!err)
+		prefix_set_finish(&o->blocked_index);
+	return err;
 }
 
 static enum vosfp_xdp_mode mode_of(__u8 attach_mode)
@@ -322,6 +351,8 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 	err = read_lists(o, pin_path, pins_block_maps, with_lists ? &o->blocked : NULL, &o->blocklist_max);
 	if (!err)
 		err = read_lists(o, pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
+	if (!err)
+		err = read_blocked_index(pin_path, o, with_lists);
 	if (!err)
 		err = read_scanners(pin_path, o);
 	if (!err) {

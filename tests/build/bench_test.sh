@@ -15,7 +15,7 @@ fail() { echo "FAIL: $1"; status=1; }
 # Make's targets are named relative to the repository (build/...), as the Makefile writes them.
 rel=${out#"$repo"/}
 if ! log=$(make -C "$repo" --no-print-directory "$rel/trivial.bpf.o" "$rel/floor.bpf.o" \
-	"$rel/bench/prog_bench" 2>&1); then
+	"$rel/bench/prog_bench" "$rel/bench/flood_bench" 2>&1); then
 	fail "bench programs do not build: $log"
 	exit 1
 fi
@@ -54,6 +54,14 @@ for c in answer_200_v4 answer_200_v6 answer_200_v4_1400 answer_100_v4 answer_404
 		fail "egress row $c missing or malformed"
 	fi
 done
+# Issue 14's goals, each against its reference in the same rounds, with its status.
+for g in v6_prefix defence non_sip v6_prefix_every_length; do
+	if grep -Eq "^BENCH goal name=$g .*target=[0-9.]+ .*status=(ok|over)$" <<<"$log"; then
+		pass "goal $g"
+	else
+		fail "goal $g missing or malformed"
+	fi
+done
 for f in floor_parse floor_blocked floor_defence; do
 	if grep -Eq "^BENCH floor name=$f .* ratio=[0-9.]+ target=[0-9.]+ status=(above|below)$" <<<"$log"; then
 		pass "floor $f"
@@ -68,5 +76,43 @@ if [ "$rc" -eq 2 ]; then
 	pass "too few runs per trial is a usage error (exit 2)"
 else
 	fail "prog_bench -r 10 exited $rc, expected 2"
+fi
+
+# The line-rate flood, one short round per class: it runs end to end (its own exact cross-check of
+# sip_xdp_prog's counters against the veth's holds) and prints one row per class.
+log=$(VOSFP_OUT_DIR=$out bash "$repo/bench/flood_bench.sh" -n 1000 -d 1 -r 1 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ]; then
+	pass "flood_bench.sh runs: every frame of every class counted where it belongs"
+else
+	fail "flood_bench.sh exited $rc: $log"
+fi
+for c in blocked options malformed scanner rate_limited auto_blocked; do
+	if grep -Eq "^BENCH flood class=$c bytes=[0-9]+ mpps=[0-9.]+ drop_mpps=[0-9.]+ ratio=[0-9.]+ target=[0-9.]+ status=(ok|over) " <<<"$log"; then
+		pass "flood row $c"
+	else
+		fail "flood row $c missing or malformed"
+	fi
+done
+if ! ip netns list | grep -q "vosfp-flood-.*-[0-9]" && ! compgen -G "/sys/fs/bpf/vosfp-flood-*" >/dev/null; then
+	pass "flood_bench.sh leaves no namespace and no pin behind"
+else
+	fail "flood_bench.sh left $(ip netns list | grep vosfp-flood) $(compgen -G "/sys/fs/bpf/vosfp-flood-*")"
+fi
+# The sender's guards: no frame from outside 198.18.0.0/15, never in the namespace it started in.
+fb=("$out/bench/flood_bench" -i lo -I lo -l /nonexistent -c /nonexistent -t "$out/trivial.bpf.o")
+"${fb[@]}" -n /proc/self/ns/net -N /proc/self/ns/net blocked=192.0.2.1 >/dev/null 2>&1
+rc=$?
+if [ "$rc" -eq 2 ]; then
+	pass "flood_bench refuses a source outside 198.18.0.0/15 (exit 2)"
+else
+	fail "flood_bench with source 192.0.2.1 exited $rc, expected 2"
+fi
+log=$("${fb[@]}" -n /proc/self/ns/net -N /proc/self/ns/net blocked=198.18.160.66 2>&1)
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "is the namespace this ran in" <<<"$log"; then
+	pass "flood_bench refuses to send in the namespace it was started in"
+else
+	fail "flood_bench in its own namespace exited $rc: $log"
 fi
 exit $status

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck_test.sh - every operator script is shellcheck-clean (the scripts' contract).
+# The benchmark scripts too: make bench runs them as root.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
@@ -9,7 +10,7 @@ if ! command -v shellcheck >/dev/null; then
 	exit 1
 fi
 status=0
-for f in scripts/*.sh .ci/run tools/*.sh debian/*.postinst debian/*.prerm debian/*.postrm; do
+for f in scripts/*.sh bench/*.sh .ci/run tools/*.sh debian/*.postinst debian/*.prerm debian/*.postrm; do
 	if out=$(shellcheck -x "$f" 2>&1); then
 		echo "PASS: shellcheck $f"
 	else

@@ -10,14 +10,16 @@
 #include "autoblock.h"
 #include "fuzz_file.h"
 
-/* Fixed clocks (a day of uptime): a run is reproducible from its input alone. */
+/* Fixed clocks (a day of uptime) and a two-day repeat window, so history from before boot can
+ * still be inside it: a run is reproducible from its input alone. */
 static const struct autoblock_clocks clocks = { .realtime_s = 1700000000, .mono_ns = 86400000000000ULL };
+#define WINDOW_NS (2 * 86400000000000ULL)
 
 static void check_line(const char *line)
 {
 	struct autoblock b, back;
 	char err[160] = "", again[256];
-	int r = autoblock_line_parse(line, &clocks, &b, err, sizeof(err)), n;
+	int r = autoblock_line_parse(line, &clocks, WINDOW_NS, &b, err, sizeof(err)), n;
 
 	if (r < 0 && !err[0])
 		abort();	/* refused without a reason */
@@ -25,11 +27,13 @@ static void check_line(const char *line)
 		return;
 	if (r == 1 ? b.expires <= clocks.mono_ns : r != AUTOBLOCK_LINE_HISTORY || b.expires > clocks.mono_ns || !b.expires)
 		abort();	/* live but expired, or history not expired */
+	if (r == AUTOBLOCK_LINE_HISTORY && b.expires != 1 && clocks.mono_ns - b.expires >= WINDOW_NS)
+		abort();	/* history past its window: its next block would not be a repeat */
 	n = autoblock_line_format(&b, &clocks, 1, again, sizeof(again));
 	if (n <= 0 || (size_t)n >= sizeof(again) || again[n - 1] != '\n')
 		abort();
 	again[n - 1] = 0;
-	if (autoblock_line_parse(again, &clocks, &back, err, sizeof(err)) != r ||
+	if (autoblock_line_parse(again, &clocks, WINDOW_NS, &back, err, sizeof(err)) != r ||
 	    memcmp(&b.key, &back.key, sizeof(b.key)) || b.reason != back.reason || b.method != back.method ||
 	    b.repeats != back.repeats)
 		abort();	/* what the agent writes, it would read back otherwise */

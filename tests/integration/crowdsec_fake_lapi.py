@@ -18,7 +18,8 @@ request ("startup" or "poll" and the mode). Modes:
   files       (bench/crowdsec_bench.sh) startup: DIR/startup.json; poll: DIR/poll.json, once (it
               is renamed poll.json.served), else nothing new; DIR/fail-once: one HTTP 500 (the
               file is removed), which makes the agent ask for a startup answer again. The
-              CLOCK_BOOTTIME second a request arrived goes to DIR/startup.t or DIR/poll.t.
+              Unix time (s, to the microsecond) a request arrived goes to DIR/startup.t or
+              DIR/poll.t.
 A wrong X-Api-Key gets 403 whatever the mode.
 """
 import http.server
@@ -101,7 +102,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
     def files(self, startup):
-        arrived = time.clock_gettime(time.CLOCK_BOOTTIME)
+        arrived = time.time()
         fail = os.path.join(DIR, "fail-once")
         if os.path.exists(fail):
             os.unlink(fail)
@@ -110,7 +111,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not os.path.exists(name):
             return self.answer(200, b'{"new":null,"deleted":null}')
         with open(os.path.join(DIR, ("startup" if startup else "poll") + ".t"), "w") as f:
-            f.write("%.3f\n" % arrived)
+            f.write("%.6f\n" % arrived)
         body = open(name, "rb").read()
         if not startup:
             os.rename(name, name + ".served")

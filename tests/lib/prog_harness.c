@@ -33,6 +33,8 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	allow[VOSFP_LIST_NETS6] = h->skel->maps.allowed_nets6;
 	for (int i = 0; blocklist_max && i < VOSFP_LIST_MAPS; i++)
 		bpf_map__set_max_entries(block[i], blocklist_max);
+	if (blocklist_max)
+		bpf_map__set_max_entries(h->skel->maps.blocked_nets6_h, blocklist_max);
 
 	err = sip_logic__load(h->skel);
 	if (err) {
@@ -52,6 +54,9 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	h->sum_fds[SUMMARY_ALLOW_V6] = bpf_map__fd(h->skel->maps.allowed_v6_sum);
 	h->sum_fds[SUMMARY_BLOCK_V6_WIDE] = bpf_map__fd(h->skel->maps.blocked_v6_wide);
 	h->sum_fds[SUMMARY_ALLOW_V6_WIDE] = bpf_map__fd(h->skel->maps.allowed_v6_wide);
+	h->sum_fds[SUMMARY_BLOCK_V6_FULL] = bpf_map__fd(h->skel->maps.blocked_v6_full);
+	h->sum_fds[SUMMARY_BLOCK_V6_LEN] = bpf_map__fd(h->skel->maps.blocked_v6_len);
+	h->block_nets6_h_fd = bpf_map__fd(h->skel->maps.blocked_nets6_h);
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
 		h->sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
 		if (!h->sums[k]) {
@@ -90,23 +95,33 @@ static int write_summary(int fd, const uint64_t *words, const uint64_t *old)
 	return 0;
 }
 
-/* The v6 summary words an entry touches (bpf/vosfp.h): its /32's hashed bit (length >= 32) or
- * the direct bits of its /24s. */
-static int follow_v6(struct harness *h, int blocklist, const struct vosfp_prefix *p)
+static int write_words(struct harness *h, int k, uint32_t first, uint32_t words)
 {
-	uint32_t top = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 | p->addr[3];
-	int k = blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6;
-	uint32_t first = vosfp_v6_sum_bit(top) >> 6, words = 1;
-
-	if (p->len < 32) {
-		k = blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE;
-		first = (top >> 8) >> 6;
-		words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
-	}
 	for (__u32 i = first; i < first + words && i < SUMMARY_WORDS; i++)
 		if (bpf_map_update_elem(h->sum_fds[k], &i, &h->sums[k][i], BPF_ANY))
 			return -errno;
 	return 0;
+}
+
+/* The v6 summary words an entry touches (bpf/vosfp.h): its /32's hashed bit (length >= 32) or
+ * the direct bits of its /24s (v6_wide, and v6_full for a blocklist prefix up to /24), and for a
+ * blocklist prefix of /25 to /127 the v6_len bucket of its /32 or /24. */
+static int follow_v6(struct harness *h, int blocklist, const struct vosfp_prefix *p)
+{
+	uint32_t top = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 | (uint32_t)p->addr[2] << 8 | p->addr[3];
+	uint32_t first = (top >> 8) >> 6, words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
+	int err;
+
+	if (p->len >= 32)
+		err = write_words(h, blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6, vosfp_v6_sum_bit(top) >> 6, 1);
+	else
+		err = write_words(h, blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE, first, words);
+	if (!err && blocklist && p->len < VOSFP_V6_LEN_MIN)
+		err = write_words(h, SUMMARY_BLOCK_V6_FULL, first, words);
+	if (!err && blocklist && p->len >= VOSFP_V6_LEN_MIN && p->len < 128)
+		err = write_words(h, SUMMARY_BLOCK_V6_LEN,
+				  p->len >= 32 ? vosfp_v6_len_bucket(top) : vosfp_v6_len_bucket24(top), 1);
+	return err;
 }
 
 /* Keep the summaries of the list an entry joined in step: the words it touches. */
@@ -140,35 +155,48 @@ int harness_set_config(struct harness *h, const struct vosfp_config *cfg)
 	return bpf_map_update_elem(h->config_fd, &key, cfg ? cfg : &zero, BPF_ANY) ? -errno : 0;
 }
 
-static int list_update(const int *fds, const struct vosfp_prefix *p, int add)
+static int key_update(int fd, const void *key, int add)
 {
-	__u8 key[VOSFP_LIST_KEY_MAX];
 	vosfp_list_value one = 1;
-	int fd = fds[vosfp_prefix_map(p)];
 
-	vosfp_prefix_key(p, key);
 	if (add)
 		return bpf_map_update_elem(fd, key, &one, BPF_ANY) ? -errno : 0;
 	return bpf_map_delete_elem(fd, key) ? -errno : 0;
 }
 
+/* mirror_fd: blocked_nets6_h for the blocklist (its v6 prefixes again), -1 for the allowlist. */
+static int list_update(const int *fds, int mirror_fd, const struct vosfp_prefix *p, int add)
+{
+	__u8 key[VOSFP_LIST_KEY_MAX];
+	enum vosfp_list_map m = vosfp_prefix_map(p);
+	int err;
+
+	vosfp_prefix_key(p, key);
+	err = key_update(fds[m], key, add);
+	if (!err && m == VOSFP_LIST_NETS6 && mirror_fd >= 0) {
+		vosfp_prefix_index_key(p, key);
+		err = key_update(mirror_fd, key, add);
+	}
+	return err;
+}
+
 int harness_block(struct harness *h, const struct vosfp_prefix *p)
 {
-	int err = list_update(h->block_fds, p, 1);
+	int err = list_update(h->block_fds, h->block_nets6_h_fd, p, 1);
 
 	return err ? err : summary_follow(h, 1, p);
 }
 
 int harness_allow(struct harness *h, const struct vosfp_prefix *p)
 {
-	int err = list_update(h->allow_fds, p, 1);
+	int err = list_update(h->allow_fds, -1, p, 1);
 
 	return err ? err : summary_follow(h, 0, p);
 }
 
 int harness_unlist(struct harness *h, int blocklist, const struct vosfp_prefix *p)
 {
-	return list_update(blocklist ? h->block_fds : h->allow_fds, p, 0);
+	return list_update(blocklist ? h->block_fds : h->allow_fds, blocklist ? h->block_nets6_h_fd : -1, p, 0);
 }
 
 static void list_str(struct harness *h, const char *text, int block)
@@ -221,6 +249,8 @@ int harness_clear_lists(struct harness *h)
 		if (err)
 			return err;
 	}
+	if (map_clear(h->block_nets6_h_fd))
+		return -errno;
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
 		uint64_t *old = h->sums[k];
 
@@ -234,8 +264,9 @@ int harness_clear_lists(struct harness *h)
 	return 0;
 }
 
-/* Every entry of one list map into the list's summaries. */
-static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *const sums[SUMMARY_KINDS])
+/* Every entry of one list map into the list's summaries (and, mirror_fd >= 0, into that map). */
+static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *const sums[SUMMARY_KINDS],
+			int mirror_fd)
 {
 	__u8 key[VOSFP_LIST_KEY_MAX], next[VOSFP_LIST_KEY_MAX];
 	struct vosfp_prefix p;
@@ -244,6 +275,13 @@ static int read_entries(int fd, enum vosfp_list_map m, int blocklist, uint64_t *
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		vosfp_prefix_from_key(m, next, &p);
 		summary_add(&p, blocklist, sums);
+		if (mirror_fd >= 0) {
+			__u8 index_key[sizeof(struct vosfp_addr6)];
+
+			vosfp_prefix_index_key(&p, index_key);
+			if (key_update(mirror_fd, index_key, 1))
+				return -errno;
+		}
 		memcpy(key, next, sizeof(key));
 		prev = key;
 	}
@@ -261,9 +299,10 @@ int harness_sync_summaries(struct harness *h)
 			err = -ENOMEM;
 	}
 	for (int m = 0; !err && m < VOSFP_LIST_MAPS; m++) {
-		err = read_entries(h->block_fds[m], (enum vosfp_list_map)m, 1, words);
+		err = read_entries(h->block_fds[m], (enum vosfp_list_map)m, 1, words,
+				   m == VOSFP_LIST_NETS6 ? h->block_nets6_h_fd : -1);
 		if (!err)
-			err = read_entries(h->allow_fds[m], (enum vosfp_list_map)m, 0, words);
+			err = read_entries(h->allow_fds[m], (enum vosfp_list_map)m, 0, words, -1);
 	}
 	for (int k = 0; !err && k < SUMMARY_KINDS; k++)
 		err = write_summary(h->sum_fds[k], words[k], h->sums[k]);
@@ -277,6 +316,33 @@ int harness_sync_summaries(struct harness *h)
 	}
 	return err;
 }
+int harness_snapshot(struct harness *h, uint64_t *saved[SUMMARY_KINDS])
+{
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		saved[k] = malloc(SUMMARY_BYTES);
+		if (!saved[k]) {
+			while (k--)
+				free(saved[k]);
+			return -ENOMEM;
+		}
+		memcpy(saved[k], h->sums[k], SUMMARY_BYTES);
+	}
+	return 0;
+}
+
+int harness_restore(struct harness *h, uint64_t *saved[SUMMARY_KINDS])
+{
+	int err = 0;
+
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		if (!err)
+			err = write_summary(h->sum_fds[k], saved[k], h->sums[k]);
+		free(h->sums[k]);
+		h->sums[k] = saved[k];
+	}
+	return err;
+}
+
 /* One program, one frame, `repeat` runs in the kernel: its return code, or a negative errno. */
 static int run_prog(int prog_fd, const uint8_t *frame, size_t len, uint32_t repeat, uint32_t *ns_per_run)
 {

@@ -16,6 +16,7 @@ struct harness {
 	int guard_fd;				/* sip_tc_guard, the TC program of mode changes */
 	int block_fds[VOSFP_LIST_MAPS];		/* indexed by enum vosfp_list_map */
 	int allow_fds[VOSFP_LIST_MAPS];
+	int block_nets6_h_fd;			/* blocked_nets6_h: the blocklist's v6 prefixes again */
 	int counters_fd;
 	int config_fd;
 	int iface_slots_fd, iface_counters_fd;	/* per-interface counting (bpf/vosfp.h) */
@@ -42,11 +43,20 @@ void harness_allow_str(struct harness *h, const char *text);
 /* Empty both lists (and their summaries). */
 int harness_clear_lists(struct harness *h);
 
-/* The summaries (IPv4 and IPv6) follow every harness_block/harness_allow. After filling the list maps
- * any other way, rebuild them from the maps' contents with this. The datapath reads them only
- * under VOSFP_F_V4_SUMMARY / VOSFP_F_V6_SUMMARY_* in the config (HARNESS_SUMMARIES: all). */
+/* The summaries (IPv4 and IPv6, the v6 prefix index's too) follow every harness_block/
+ * harness_allow, and blocked_nets6_h every change of blocked_nets6. After filling the list maps
+ * any other way, rebuild them from the maps' contents with this (blocked_nets6_h included). The
+ * datapath reads them only under VOSFP_F_V4_SUMMARY / VOSFP_F_V6_SUMMARY_* /
+ * VOSFP_F_V6_PREFIX_INDEX in the config (HARNESS_SUMMARIES: all). */
 int harness_sync_summaries(struct harness *h);
-#define HARNESS_SUMMARIES (VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW)
+#define HARNESS_SUMMARIES (VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW | \
+			   VOSFP_F_V6_PREFIX_INDEX)
+
+/* The summaries as they are now (saved: SUMMARY_KINDS arrays, allocated here), and back to them
+ * (the maps and the harness's copy; saved is freed): harness_unlist leaves the summaries as they
+ * were, so entries listed and unlisted in between leave them exactly as saved. */
+int harness_snapshot(struct harness *h, uint64_t *saved[SUMMARY_KINDS]);
+int harness_restore(struct harness *h, uint64_t *saved[SUMMARY_KINDS]);
 
 /* Run one frame once; returns the XDP action or a negative errno. */
 int harness_run(struct harness *h, const uint8_t *frame, size_t len);

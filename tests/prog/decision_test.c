@@ -2,7 +2,8 @@
  * decision is dropped as DECISION_DROPPED and counted by origin; an expired one, one whose summary
  * bit is clear, or any with VOSFP_F_DECISIONS off passes; the blocklist still comes first and the
  * allowlist still wins (counted beside the drops). Entries are written as the agent writes them:
- * summary bits first, the value carrying the expiry the datapath checks. */
+ * summary bits first, the value carrying the expiry the datapath checks; the agent's summary
+ * steps (apply.c) leave the words they must. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "apply.h"
 #include "frame.h"
 #include "prog_harness.h"
 #include "sip_logic.skel.h"
@@ -320,6 +322,51 @@ START_TEST(test_tcp)
 }
 END_TEST
 
+/* The agent's summary steps on a real summary map: GROW (before entries) leaves old|new in every
+ * word, SHRINK (after them) leaves new, though it writes only the words where old had bits new
+ * lacks. */
+START_TEST(test_summary_grow_then_shrink)
+{
+	static const struct {
+		__u32 word;
+		uint64_t old, new;
+	} rows[] = {
+		{ 0, 0, 0x1 },			/* bits come: GROW's alone */
+		{ 1, 0x3, 0x3 },		/* unchanged */
+		{ 2, 0x1, 0x3 },		/* more bits */
+		{ 3, 0x3, 0x1 },		/* fewer: SHRINK's */
+		{ 4, 0x6, 0x3 },		/* one comes, one goes */
+		{ 5, 0xFF00, 0 },		/* all go */
+		{ SUMMARY_WORDS - 1, 1ULL << 63, 1ULL << 62 },
+	};
+	static uint64_t old[SUMMARY_WORDS], new[SUMMARY_WORDS];
+	int fd = sum_fd(SUM_V4);
+	uint64_t got;
+
+	memset(old, 0, sizeof(old));
+	memset(new, 0, sizeof(new));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		old[rows[i].word] = rows[i].old;
+		new[rows[i].word] = rows[i].new;
+		ck_assert_int_eq(bpf_map_update_elem(fd, &rows[i].word, &rows[i].old, BPF_ANY), 0);
+	}
+	ck_assert_int_eq(apply_summary(fd, SUMMARY_BLOCK_NEAR, old, new, SUMMARY_GROW), 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ck_assert_int_eq(bpf_map_lookup_elem(fd, &rows[i].word, &got), 0);
+		ck_assert_msg(got == (rows[i].old | rows[i].new), "word %u after GROW: %#llx", rows[i].word,
+			      (unsigned long long)got);
+	}
+	ck_assert_int_eq(apply_summary(fd, SUMMARY_BLOCK_NEAR, old, new, SUMMARY_SHRINK), 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ck_assert_int_eq(bpf_map_lookup_elem(fd, &rows[i].word, &got), 0);
+		ck_assert_msg(got == rows[i].new, "word %u after SHRINK: %#llx, expected %#llx", rows[i].word,
+			      (unsigned long long)got, (unsigned long long)rows[i].new);
+	}
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &(__u32){ 6 }, &got), 0);
+	ck_assert_uint_eq(got, 0);
+}
+END_TEST
+
 TCase *decision_tcase(void)
 {
 	TCase *tc = tcase_create("decision");
@@ -334,5 +381,6 @@ TCase *decision_tcase(void)
 	tcase_add_test(tc, test_blocklist_first);
 	tcase_add_test(tc, test_flag_off_and_bits_first);
 	tcase_add_test(tc, test_tcp);
+	tcase_add_test(tc, test_summary_grow_then_shrink);
 	return tc;
 }

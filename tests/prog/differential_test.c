@@ -321,6 +321,223 @@ START_TEST(test_kernel_matches_reference)
 }
 END_TEST
 
+/* ---- every IPv6 prefix length, with the blocklist's prefix index (bpf/vosfp.h) in use ----
+ * Round L (0..128) adds to the table's lists one blocked prefix P of length L around a random
+ * address B (in some rounds the first of its /24, whose bucket is then its /32's), and decoys that
+ * share B's index buckets without covering B: prefixes in B's /32 (or /24) of other lengths (in
+ * some rounds exactly as many as a bucket word holds, or more, so the trie decides), a /128
+ * beside B, prefixes of another /32 whose bucket is B's. Its frames come from inside P, just
+ * outside it (one bit of the first L flipped), inside a decoy, elsewhere in B's /32 and /24; half
+ * are mutated. Three in four run with every summary and the index on, the rest without. The round
+ * ends with its entries removed and the summaries rebuilt from the lists. */
+#define LEN_DECOYS_MAX 16
+
+static struct vosfp_prefix *len_blocked;	/* the table's blocklist, then the round's entries */
+
+static void len_load(void)
+{
+	load_table_policy(&h);
+	len_blocked = calloc(table_blocked_count + LEN_DECOYS_MAX + 1, sizeof(*len_blocked));
+	memcpy(len_blocked, table_blocked, table_blocked_count * sizeof(*len_blocked));
+}
+
+static void len_unload(void)
+{
+	free(len_blocked);
+	harness_close(&h);
+}
+
+static void flip_bit(uint8_t *a, unsigned i)
+{
+	a[i / 8] ^= 0x80 >> (i % 8);
+}
+
+/* Bits from `from` on: cleared (a prefix's host bits) or random (an address inside it). */
+static void host_bits(uint8_t *a, unsigned from, struct rng *r)
+{
+	for (unsigned i = from; i < 128; i++)
+		if (r ? below(r, 2) : (a[i / 8] & (0x80 >> (i % 8))) != 0)
+			flip_bit(a, i);
+}
+
+static int same_prefix(const struct vosfp_prefix *a, const struct vosfp_prefix *b)
+{
+	return a->family == b->family && a->len == b->len && !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* Append p (addr's first len bits) to the round's entries unless already there; 1 if added. */
+static int round_add(size_t *n, const uint8_t *addr, unsigned len)
+{
+	struct vosfp_prefix p = { .family = 6, .len = (uint8_t)len };
+
+	memcpy(p.addr, addr, 16);
+	host_bits(p.addr, len, NULL);
+	for (size_t i = 0; i < *n; i++)
+		if (same_prefix(&len_blocked[i], &p))
+			return 0;
+	len_blocked[(*n)++] = p;
+	return 1;
+}
+
+static uint32_t top32_of(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+/* Decoys sharing B's bucket without covering B (their first differing bit lies before their end). */
+static void add_decoys(struct rng *r, size_t *n, const uint8_t *b, unsigned len)
+{
+	static const unsigned counts[] = { 0, 2, 5, 7, 10 };	/* 7 + P: a word's last slot */
+	unsigned want = counts[below(r, 5)];
+	uint8_t d[16];
+
+	for (unsigned i = 0; i < want && *n < table_blocked_count + LEN_DECOYS_MAX - 3; i++) {
+		/* In B's /32 (32..127), or, around a short P, sometimes in B's /24 (25..31). */
+		unsigned lo = len < 32 && below(r, 2) ? 24 : 32, q = lo + below(r, 127 - lo);
+		unsigned m = q + 1 + below(r, 127 - q);
+
+		memcpy(d, b, 16);
+		flip_bit(d, q);
+		round_add(n, d, m);
+	}
+	memcpy(d, b, 16);
+	flip_bit(d, 127);
+	if (below(r, 3))
+		round_add(n, d, 128);		/* a host beside B: v6_sum bit and exact hash */
+	if (below(r, 3) == 0) {			/* another /32 whose bucket is B's */
+		uint32_t top = top32_of(b), y = top + 1;
+
+		while (vosfp_v6_len_bucket(y) != vosfp_v6_len_bucket(top))
+			y++;
+		d[0] = y >> 24, d[1] = y >> 16, d[2] = y >> 8, d[3] = y;
+		host_bits(d, 32, r);
+		round_add(n, d, 32 + below(r, 96));
+	}
+}
+
+START_TEST(test_every_v6_prefix_length)
+{
+	unsigned long per_len = env_ulong("VOSFP_DIFF_LEN_FRAMES", 1200), frames = 0, mismatches = 0;
+	struct rng r = { env_ulong("VOSFP_DIFF_SEED", 20261125) ^ 0x7636ULL };
+	static const enum table_config configs[] = { CFG_SEED, CFG_NO_STEALTH };
+	unsigned full_buckets = 0, blocked_by_len[129] = { 0 }, other_by_len[129] = { 0 };
+	uint64_t before[VOSFP_CNT_COUNT], after[VOSFP_CNT_COUNT];
+	uint8_t f[FRAME_MAX];
+
+	ck_assert_int_eq(harness_counters(&h, before, VOSFP_CNT_COUNT), 0);
+	for (unsigned len = 0; len <= 128; len++) {
+		size_t n = table_blocked_count, first = n;
+		uint8_t b[16];
+		struct vosfp_config cfg[2];
+
+		for (int i = 0; i < 16; i += 8) {
+			uint64_t x = rnd(&r);
+
+			memcpy(b + i, &x, 8);
+		}
+		b[0] = 0x20 | (b[0] & 0x1F);		/* global unicast, 2000::/3 */
+		if (below(&r, 4) == 0)
+			b[3] = 0;	/* the first /32 of its /24: the /24's bucket is the /32's */
+		round_add(&n, b, len);
+		add_decoys(&r, &n, b, len);
+		for (size_t i = first; i < n; i++)
+			ck_assert_int_eq(harness_block(&h, &len_blocked[i]), 0);
+		full_buckets += (h.sums[SUMMARY_BLOCK_V6_LEN][vosfp_v6_len_bucket(top32_of(b))] & 0xFF) ==
+				VOSFP_V6_LENS_MORE;
+
+		for (unsigned long k = 0; k < per_len; k++) {
+			int indexed = below(&r, 4) != 0, action, moved = REF_UNCOUNTED, moves = 0;
+			const struct vosfp_config *base = table_config(configs[below(&r, 2)]);
+			struct ref_policy pol = { .blocked = len_blocked, .n_blocked = n,
+						  .allowed = table_allowed, .n_allowed = table_allowed_count };
+			char src[INET6_ADDRSTRLEN];
+			struct verdict_row row;
+			struct ref_verdict want;
+			uint8_t a[16];
+			size_t flen;
+
+			memcpy(a, b, 16);
+			switch (below(&r, 6)) {
+			case 0: case 1:		/* inside P */
+				host_bits(a, len, &r);
+				break;
+			case 2:			/* just outside: one of its first len bits flipped */
+				if (len)
+					flip_bit(a, below(&r, len));
+				host_bits(a, len, &r);
+				break;
+			case 3:			/* inside a decoy (or P) */
+				memcpy(a, len_blocked[first + below(&r, (unsigned)(n - first))].addr, 16);
+				host_bits(a, len_blocked[first].len, &r);
+				break;
+			case 4:
+				host_bits(a, 32, &r);
+				break;
+			default:
+				host_bits(a, 24, &r);
+				break;
+			}
+			inet_ntop(AF_INET6, a, src, sizeof(src));
+			row = (struct verdict_row){ .name = src, .spec = { .family = 6, .src = src },
+						    .text = below(&r, 2) ? SIP_REGISTER : SIP_OPTIONS };
+			cfg[0] = base ? *base : (struct vosfp_config){ 0 };
+			cfg[0].flags |= indexed ? HARNESS_SUMMARIES : 0;
+			pol.cfg = &cfg[0];
+			if (k == 0 || memcmp(&cfg[0], &cfg[1], sizeof(cfg[0]))) {
+				ck_assert_int_eq(harness_set_config(&h, &cfg[0]), 0);
+				cfg[1] = cfg[0];
+			}
+			flen = verdict_row_frame(&row, f, sizeof(f));
+			if (below(&r, 2))
+				flen = mutate(&r, f, flen, sizeof(f));
+			if (flen < ETH_HLEN)
+				flen = ETH_HLEN;
+
+			want = reference_classify(f, flen, &pol);
+			action = harness_run(&h, f, flen);
+			ck_assert_int_eq(harness_counters(&h, after, VOSFP_CNT_COUNT), 0);
+			for (int c = 0; c < VOSFP_CNT_COUNT; c++) {
+				if (after[c] != before[c]) {
+					moved = c;
+					moves += (int)(after[c] - before[c]);
+				}
+				before[c] = after[c];
+			}
+			if (action != (int)want.action || moved != want.counter || moves > 1) {
+				if (++mismatches <= MAX_REPORTED) {
+					fprintf(stderr, "mismatch #%lu (/%u round, frame %lu, source %s%s): kernel %s/%s, reference %s/%s, %zu bytes:\n",
+						mismatches, len, k, src, indexed ? ", index on" : "",
+						ref_action_name(action), ref_counter_name(moved),
+						ref_action_name(want.action), ref_counter_name(want.counter), flen);
+					hexdump(f, flen);
+				}
+			}
+			if (indexed && want.counter == VOSFP_CNT_BLOCKED)
+				blocked_by_len[len]++;
+			else if (indexed)
+				other_by_len[len]++;
+			frames++;
+		}
+		for (size_t i = first; i < n; i++)
+			ck_assert_int_eq(harness_unlist(&h, 1, &len_blocked[i]), 0);
+		ck_assert_int_eq(harness_sync_summaries(&h), 0);
+	}
+	printf("differential, every IPv6 prefix length: %lu frames over lengths 0-128 (%lu each, 3 in 4 "
+	       "with the prefix index on; %u rounds with B's bucket full), %lu mismatches\n",
+	       frames, per_len, full_buckets, mismatches);
+	fflush(stdout);
+	ck_assert_msg(mismatches == 0, "%lu of %lu frames got a different verdict from the kernel",
+		      mismatches, frames);
+	/* Each length must have been met blocked and not (but ::/0 covers every source), with the
+	 * index on; and full buckets. */
+	for (unsigned len = 0; len <= 128; len++)
+		ck_assert_msg(blocked_by_len[len] >= per_len / 8 && (!len || other_by_len[len] >= per_len / 8),
+			      "/%u: %u blocked and %u other frames with the index on", len,
+			      blocked_by_len[len], other_by_len[len]);
+	ck_assert_msg(full_buckets > 0, "no round filled B's bucket");
+}
+END_TEST
+
 TCase *differential_tcase(void)
 {
 	TCase *tc = tcase_create("differential");
@@ -328,5 +545,15 @@ TCase *differential_tcase(void)
 	tcase_add_unchecked_fixture(tc, load, unload);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_kernel_matches_reference);
+	return tc;
+}
+
+TCase *differential_v6_lengths_tcase(void)
+{
+	TCase *tc = tcase_create("differential_v6_lengths");
+
+	tcase_add_unchecked_fixture(tc, len_load, len_unload);
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, test_every_v6_prefix_length);
 	return tc;
 }

@@ -9,6 +9,7 @@
 
 TCase *table_tcase(void);
 TCase *differential_tcase(void);
+TCase *differential_v6_lengths_tcase(void);
 TCase *afxdp_tcase(void);
 TCase *iface_tcase(void);
 TCase *defence_tcase(void);
@@ -44,6 +45,7 @@ int main(void)
 	s = suite_create("prog");
 	suite_add_tcase(s, table_tcase());
 	suite_add_tcase(s, differential_tcase());
+	suite_add_tcase(s, differential_v6_lengths_tcase());
 	suite_add_tcase(s, afxdp_tcase());
 	suite_add_tcase(s, iface_tcase());
 	suite_add_tcase(s, defence_tcase());

@@ -1,5 +1,6 @@
 /* addr_test.c - address and prefix parsing, printing and key layout. */
 #include <check.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,41 @@ START_TEST(test_prefix_keys)
 }
 END_TEST
 
+/* The prefix index's keys (bpf/vosfp.h: blocked_nets6_h): a prefix's first address with the bit
+ * past it set, and back, for every length the index holds; a key with no bit names nothing. */
+START_TEST(test_prefix_index_keys)
+{
+	static const struct {
+		const char *prefix, *key;	/* the key as an address */
+	} rows[] = {
+		{ "::/0", "8000::" },
+		{ "8000::/1", "c000::" },
+		{ "2400::/12", "2408::" },
+		{ "2001:d80::/25", "2001:dc0::" },
+		{ "2001:db8::/32", "2001:db8:8000::" },
+		{ "2001:db8:bad::/48", "2001:db8:bad:8000::" },
+		{ "2001:db8::/63", "2001:db8:0:1::" },
+		{ "2001:db8::/64", "2001:db8::8000:0:0:0" },
+		{ "2001:db8::/127", "2001:db8::1" },
+	};
+	__u8 zero[16] = { 0 };
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct vosfp_prefix p, back, want;
+		__u8 key[16];
+
+		ck_assert_int_eq(vosfp_prefix_parse(rows[i].prefix, &p, NULL, 0), 0);
+		ck_assert_int_eq(vosfp_prefix_parse(rows[i].key, &want, NULL, 0), 0);
+		vosfp_prefix_index_key(&p, key);
+		ck_assert_msg(!memcmp(key, want.addr, 16), "%s: wrong key", rows[i].prefix);
+		ck_assert_int_eq(vosfp_prefix_from_index_key(key, &back), 0);
+		ck_assert_msg(back.family == 6 && back.len == p.len && !memcmp(back.addr, p.addr, 16),
+			      "%s: came back as /%u", rows[i].prefix, back.len);
+	}
+	ck_assert_int_eq(vosfp_prefix_from_index_key(zero, &(struct vosfp_prefix){ 0 }), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_prefix_contains)
 {
 	struct vosfp_prefix p;
@@ -162,6 +198,7 @@ TCase *addr_tcase(void)
 
 	tcase_add_loop_test(tc, test_prefix_parse, 0, sizeof(parse_rows) / sizeof(parse_rows[0]));
 	tcase_add_test(tc, test_prefix_keys);
+	tcase_add_test(tc, test_prefix_index_keys);
 	tcase_add_test(tc, test_prefix_contains);
 	tcase_add_test(tc, test_fast_path_matches_general);
 	return tc;

@@ -9,6 +9,9 @@
 #define S 1000000000ULL
 
 static const struct autoblock_clocks clocks = { .realtime_s = 1800000000LL, .mono_ns = 5000 * S };
+/* The repeat window the lines are read with: longer than the uptime above, so a history entry
+ * can have ended before boot and still be inside it. */
+#define WINDOW (7200 * S)
 
 static struct autoblock entry(const char *addr, __u64 expires, __u32 method)
 {
@@ -67,7 +70,7 @@ START_TEST(line_round_trip)
 	autoblock_line_format(&b, &clocks, 0, line, sizeof(line));
 	ck_assert_str_eq(line, "198.18.60.2 1800000600 rate limit REGISTER\n");
 	line[strcspn(line, "\n")] = 0;
-	ck_assert_int_eq(autoblock_line_parse(line, &clocks, &back, err, sizeof(err)), 1);
+	ck_assert_int_eq(autoblock_line_parse(line, &clocks, WINDOW, &back, err, sizeof(err)), 1);
 	ck_assert_int_eq(memcmp(&back.key, &b.key, sizeof(b.key)), 0);
 	ck_assert_uint_eq(back.expires, b.expires);
 	ck_assert_uint_eq(back.method, VOSFP_M_REGISTER);
@@ -76,7 +79,7 @@ START_TEST(line_round_trip)
 	{
 		struct autoblock_clocks after = { .realtime_s = clocks.realtime_s + 100, .mono_ns = 7 * S };
 
-		ck_assert_int_eq(autoblock_line_parse("2001:db8::9 1800000600 rate limit other", &after, &back,
+		ck_assert_int_eq(autoblock_line_parse("2001:db8::9 1800000600 rate limit other", &after, WINDOW, &back,
 						      err, sizeof(err)), 1);
 		ck_assert_uint_eq(back.expires, 7 * S + 500 * S);
 		ck_assert_uint_eq(back.method, VOSFP_M_OTHER);
@@ -102,7 +105,13 @@ START_TEST(repeat_lines)
 		{ "198.18.0.1 1800000600 rate limit INVITE repeat=0", 1, VOSFP_REASON_RATE, 0, -600 },
 		{ "2001:db8::1 1799999000 enumeration repeat=1", AUTOBLOCK_LINE_HISTORY, VOSFP_REASON_ENUMERATION, 1, 1000 },
 		{ "198.18.0.1 1799999000 enumeration", 0, 0, 0, 0 },		/* no repeat=: expired */
-		{ "198.18.0.1 1 enumeration repeat=1", AUTOBLOCK_LINE_HISTORY, VOSFP_REASON_ENUMERATION, 1, -1 },
+		/* Ended before boot (6000 s ago, uptime 5000 s) but inside the window: held as
+		 * ending at boot. Past the window, at boot or long before: a first block again. */
+		{ "198.18.0.1 1799994000 enumeration repeat=1", AUTOBLOCK_LINE_HISTORY, VOSFP_REASON_ENUMERATION, 1, -1 },
+		{ "198.18.0.1 1799992800 enumeration repeat=1", 0, 0, 0, 0 },
+		{ "198.18.0.1 1799992801 scanner repeat=2", AUTOBLOCK_LINE_HISTORY, VOSFP_REASON_SCANNER, 2, -1 },
+		{ "198.18.0.1 1 enumeration repeat=1", 0, 0, 0, 0 },
+		{ "198.18.0.1 1799996400 auth-failures repeat=3", AUTOBLOCK_LINE_HISTORY, VOSFP_REASON_AUTH_FAILURES, 3, 3600 },
 		{ "198.18.0.1 1800000600 enumeration repeat=99", 1, VOSFP_REASON_ENUMERATION, VOSFP_REPEATS_MAX, -600 },
 		{ "198.18.0.1 1800000600 enumeration repeat=", -1, 0, 0, 0 },
 		{ "198.18.0.1 1800000600 enumeration repeat=x", -1, 0, 0, 0 },
@@ -113,7 +122,7 @@ START_TEST(repeat_lines)
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct autoblock b;
 		char err[200];
-		int got = autoblock_line_parse(rows[i].line, &clocks, &b, err, sizeof(err));
+		int got = autoblock_line_parse(rows[i].line, &clocks, WINDOW, &b, err, sizeof(err));
 
 		ck_assert_msg(got == rows[i].want, "row %u (%s): %d, expected %d", i, rows[i].line, got, rows[i].want);
 		if (got <= 0)
@@ -139,7 +148,7 @@ START_TEST(repeat_round_trip)
 	autoblock_line_format(&b, &clocks, 1, line, sizeof(line));
 	ck_assert_str_eq(line, "198.18.60.2 1799999970 auth-failures repeat=3\n");
 	line[strcspn(line, "\n")] = 0;
-	ck_assert_int_eq(autoblock_line_parse(line, &clocks, &back, err, sizeof(err)), AUTOBLOCK_LINE_HISTORY);
+	ck_assert_int_eq(autoblock_line_parse(line, &clocks, WINDOW, &back, err, sizeof(err)), AUTOBLOCK_LINE_HISTORY);
 	ck_assert_uint_eq(back.repeats, 3);
 	ck_assert_uint_eq(back.expires, clocks.mono_ns - 30 * S);
 	/* Live, with repeats off: the old form exactly. */
@@ -154,33 +163,33 @@ START_TEST(lines_skipped_and_refused)
 	struct autoblock b;
 	char err[160];
 
-	ck_assert_int_eq(autoblock_line_parse("", &clocks, &b, err, sizeof(err)), 0);
-	ck_assert_int_eq(autoblock_line_parse("  # a comment", &clocks, &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(autoblock_line_parse("", &clocks, WINDOW, &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(autoblock_line_parse("  # a comment", &clocks, WINDOW, &b, err, sizeof(err)), 0);
 	/* Expired (now or earlier): nothing to restore, and not an error. */
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000000 rate limit REGISTER", &clocks, &b, err,
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000000 rate limit REGISTER", &clocks, WINDOW, &b, err,
 					      sizeof(err)), 0);
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1 rate limit REGISTER", &clocks, &b, err, sizeof(err)), 0);
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000001 rate limit REGISTER\r", &clocks, &b, err,
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1 rate limit REGISTER", &clocks, WINDOW, &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000001 rate limit REGISTER\r", &clocks, WINDOW, &b, err,
 					      sizeof(err)), 1);
 	ck_assert_uint_eq(b.expires, clocks.mono_ns + S);
 
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.300 1800000100 rate limit REGISTER", &clocks, &b, err,
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.300 1800000100 rate limit REGISTER", &clocks, WINDOW, &b, err,
 					      sizeof(err)), -1);
 	ck_assert_str_eq(err, "its first word is not an IPv4 or IPv6 address");
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 soon rate limit REGISTER", &clocks, &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 soon rate limit REGISTER", &clocks, WINDOW, &b, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "expected ADDRESS EXPIRY_UNIX_SECONDS REASON");
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100", &clocks, &b, err, sizeof(err)), -1);
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100 flood", &clocks, &b, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "unknown reason (expected 'rate limit REGISTER|INVITE|OPTIONS|other', 'auth-failures' or 'enumeration')");
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 -5 rate limit REGISTER", &clocks, &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100", &clocks, WINDOW, &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100 flood", &clocks, WINDOW, &b, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unknown reason (expected 'rate limit REGISTER|INVITE|OPTIONS|other', 'scanner', 'auth-failures' or 'enumeration')");
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 -5 rate limit REGISTER", &clocks, WINDOW, &b, err, sizeof(err)), -1);
 	/* A line of a file that is not ours: none of its words reach the reason (the log). */
-	ck_assert_int_eq(autoblock_line_parse("IMPORTANT: the password is hunter2", &clocks, &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(autoblock_line_parse("IMPORTANT: the password is hunter2", &clocks, WINDOW, &b, err, sizeof(err)), -1);
 	ck_assert_ptr_null(strstr(err, "IMPORTANT"));
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100 hunter2", &clocks, &b, err, sizeof(err)), -1);
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 1800000100 hunter2", &clocks, WINDOW, &b, err, sizeof(err)), -1);
 	ck_assert_ptr_null(strstr(err, "hunter2"));
 
 	/* Far in the future: capped at the longest duration a config can give. */
-	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 9999999999 rate limit INVITE", &clocks, &b, err,
+	ck_assert_int_eq(autoblock_line_parse("198.18.0.1 9999999999 rate limit INVITE", &clocks, WINDOW, &b, err,
 					      sizeof(err)), 1);
 	ck_assert_uint_eq(b.expires, clocks.mono_ns + 4294967ULL * S);
 }

@@ -1,7 +1,7 @@
 /* feed_test.c - the CrowdSec feed's pure parts (agent/feeds/): Go durations, decision values,
- * the LAPI answers accepted whole or refused whole, the held set with the kernel image it gives
- * (covers carried into nested prefixes, merges, expiry, diffs, summaries), the alerts the
- * watcher posts, and the trust check of the secrets' files. */
+ * the LAPI answers accepted whole or refused whole, their sort, the held set with the kernel
+ * image it gives (covers carried into nested prefixes, merges, expiry, diffs, summaries), the
+ * alerts the watcher posts, and the trust check of the secrets' files. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -312,6 +312,47 @@ START_TEST(set_replace_and_update)
 }
 END_TEST
 
+/* decision_sort on a big mixed array (the radix path for IPv4, from 64 decisions on): the order of
+ * decision_cmp, nothing lost or duplicated, and equal prefixes kept in their input order (a
+ * startup answer's duplicates keep the first of equal expiries, as qsort did). */
+START_TEST(sort_big_mixed)
+{
+	enum { N = 5000 };
+	static struct decision v[N];
+	static unsigned seen[N];
+	uint32_t x = 0x5EC0FF;
+
+	for (size_t i = 0; i < N; i++) {
+		struct vosfp_prefix *p = &v[i].prefix;
+
+		x = x * 1103515245u + 12345u;	/* small values so that duplicates happen */
+		memset(p, 0, sizeof(*p));
+		p->family = (x >> 8) % 10 == 0 ? 6 : 4;
+		p->addr[0] = (uint8_t)(x >> 24) % 4 + 10;
+		p->addr[1] = (uint8_t)(x >> 16) % 3;
+		p->addr[3] = (uint8_t)(x >> 12) % 5;
+		p->addr[15] = p->family == 6 ? (uint8_t)(x >> 4) % 3 : 0;
+		p->len = p->family == 6 ? 128 : (x >> 20) % 4 == 0 ? 24 : 32;
+		if (p->len == 24)
+			p->addr[3] = 0;
+		v[i].expires = i;	/* the input order */
+	}
+	decision_sort(v, N);
+	memset(seen, 0, sizeof(seen));
+	for (size_t i = 0; i < N; i++) {
+		ck_assert_uint_lt(v[i].expires, N);
+		ck_assert_msg(!seen[v[i].expires]++, "decision %llu twice", (unsigned long long)v[i].expires);
+		if (i) {
+			int c = decision_cmp(&v[i - 1].prefix, &v[i].prefix);
+
+			ck_assert_msg(c < 0 || (c == 0 && v[i - 1].expires < v[i].expires),
+				      "at %zu: out of order (cmp %d, input %llu then %llu)", i, c,
+				      (unsigned long long)v[i - 1].expires, (unsigned long long)v[i].expires);
+		}
+	}
+}
+END_TEST
+
 /* Each entry carries the latest expiry of its covers, so the kernel's longest match settles it. */
 START_TEST(image_carries_covers)
 {
@@ -595,6 +636,7 @@ TCase *feed_tcase(void)
 	tcase_add_test(tc, stream_filters);
 	tcase_add_test(tc, list_answer);
 	tcase_add_test(tc, set_replace_and_update);
+	tcase_add_test(tc, sort_big_mixed);
 	tcase_add_test(tc, image_carries_covers);
 	tcase_add_test(tc, image_diff_is_minimal);
 	tcase_add_test(tc, image_summaries);

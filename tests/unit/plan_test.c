@@ -154,6 +154,11 @@ START_TEST(test_order_never_more_permissive)
 	ck_assert_int_lt(PLAN_ALLOW_DEL, PLAN_BLOCK_DEL);
 	ck_assert_int_lt(PLAN_ALLOW_DEL, PLAN_RUNTIME);
 	ck_assert_int_lt(PLAN_RUNTIME, PLAN_ALLOW_ADD);
+	/* The prefix index follows its entries in (after the blocklist's summaries grew) and out. */
+	ck_assert_int_lt(PLAN_BLOCK_ADD, PLAN_INDEX_ADD);
+	ck_assert_int_lt(PLAN_INDEX_ADD, PLAN_ALLOW_ADD);
+	ck_assert_int_lt(PLAN_BLOCK_DEL, PLAN_INDEX_DEL);
+	ck_assert_int_eq(PLAN_INDEX_DEL, PLAN_OPS - 1);
 	ck_assert_str_eq(plan_op_name(PLAN_BLOCK_ADD), "blocklist add");
 }
 END_TEST
@@ -520,7 +525,84 @@ static uint32_t collider(uint32_t x)
 	return y;
 }
 
-/* summary_build's IPv6 part: which bits one entry sets, in its own list's summaries only. */
+/* Does a blocked_v6_len word list len? */
+static int lists_length(uint64_t word, unsigned len)
+{
+	for (int i = 0; i < VOSFP_V6_LENS; i++)
+		if (((word >> (8 * i)) & 0xFF) == len)
+			return 1;
+	return 0;
+}
+
+static uint64_t nonzero_words(const uint64_t *words)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < SUMMARY_WORDS; i++)
+		n += words[i] != 0;
+	return n;
+}
+
+/* blocked_nets6_h is diffed against what it holds: the blocklist's IPv6 prefixes (not its /128s, not
+ * IPv4, not the allowlist's), all of them when it is new or empty (an upgrade from pins without
+ * it), the missing and the stale ones otherwise (a list edit, or what a crash left). */
+START_TEST(test_blocked_index_diff)
+{
+	static const char *const block[] = { "198.51.100.1", "10.0.0.0/8", "2001:db8::1", "2001:db8::/48",
+					     "2400::/12", "2001:db8:1::/127", NULL };
+	static const char *const allow[] = { "2001:db8:a11::/48", NULL };
+	static const char *const part[] = { "2400::/12", "2001:db8:dead::/48", NULL };
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	base(&want, &have);
+	set_of(&want.blocked, block);
+	set_of(&have.blocked, block);
+	set_of(&want.allowed, allow);
+	set_of(&have.allowed, allow);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);	/* index empty: an upgrade */
+	ck_assert_uint_eq(p.lists[PLAN_BLOCK_ADD].n, 0);
+	ck_assert_uint_eq(p.lists[PLAN_INDEX_ADD].n, 3);
+	ck_assert(holds(&p.lists[PLAN_INDEX_ADD], "2001:db8::/48"));
+	ck_assert(holds(&p.lists[PLAN_INDEX_ADD], "2400::/12"));
+	ck_assert(holds(&p.lists[PLAN_INDEX_ADD], "2001:db8:1::/127"));
+	ck_assert_uint_eq(p.lists[PLAN_INDEX_DEL].n, 0);
+	ck_assert(!plan_empty(&p));
+	plan_free(&p);
+
+	set_of(&have.blocked_index, part);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_uint_eq(p.lists[PLAN_INDEX_ADD].n, 2);
+	ck_assert(!holds(&p.lists[PLAN_INDEX_ADD], "2400::/12"));
+	ck_assert_uint_eq(p.lists[PLAN_INDEX_DEL].n, 1);
+	ck_assert(holds(&p.lists[PLAN_INDEX_DEL], "2001:db8:dead::/48"));
+	plan_free(&p);
+	prefix_set_free(&have.blocked_index);
+
+	ck_assert_int_eq(plan_blocked_index(&want.blocked, &have.blocked_index), 0);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		have.summaries[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
+	summary_build(&have.blocked, 1, have.summaries);
+	summary_build(&have.allowed, 0, have.summaries);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);	/* in step: nothing to do */
+	ck_assert(plan_empty(&p));
+	plan_free(&p);
+
+	want.blocklist_max = 2000;				/* new maps: all of it again */
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(p.new_maps);
+	ck_assert_uint_eq(p.lists[PLAN_INDEX_ADD].n, 3);
+	ck_assert_uint_eq(p.lists[PLAN_INDEX_DEL].n, 0);
+	plan_free(&p);
+	observed_free(&have);
+	prefix_set_free(&want.blocked);
+	prefix_set_free(&want.allowed);
+}
+END_TEST
+
+/* summary_build's IPv6 part: which bits one entry sets, in its own list's summaries only; for a
+ * blocklist prefix the index's too (v6_full up to /24, v6_len from /25 to /127). */
 START_TEST(test_summary_v6_bits)
 {
 	static const struct {
@@ -530,18 +612,23 @@ START_TEST(test_summary_v6_bits)
 		uint64_t wide_bits;	/* set in the list's v6_wide (direct /24s) */
 		uint32_t inside;	/* a /32 whose v6_sum bit must be set (0: none) */
 		uint32_t wide_in;	/* a /24 whose v6_wide bit must be set (0: none) */
+		uint64_t full_bits;	/* set in blocked_v6_full (its /24s covered whole) */
+		int indexed;		/* its length in one blocked_v6_len bucket: its /32's or /24's */
 	} rows[] = {
-		{ "2001:db8::1", 1, 1, 0, 0x20010db8, 0 },
-		{ "2001:db8:1::/48", 1, 1, 0, 0x20010db8, 0 },
-		{ "2001:db8::/32", 1, 1, 0, 0x20010db8, 0 },
-		{ "2001:dc0::/29", 1, 0, 1, 0, 0x20010d },		/* shorter than /32: its /24 */
-		{ "2001:d00::/24", 1, 0, 1, 0, 0x20010d },
-		{ "2a00::/16", 1, 0, 256, 0, 0x2a00ff },		/* 256 /24s */
-		{ "2400::/12", 1, 0, 4096, 0, 0x240fff },
-		{ "::/0", 1, 0, 1u << 24, 0, 0xffffff },		/* every /24 */
-		{ "2001:db8:a11::7", 0, 1, 0, 0x20010db8, 0 },
-		{ "2a00:1000::/20", 0, 0, 16, 0, 0x2a001f },
-		{ "198.51.100.0/24", 1, 0, 0, 0, 0 },			/* IPv4: not here */
+		{ "2001:db8::1", 1, 1, 0, 0x20010db8, 0, 0, 0 },		/* /128: exact hash only */
+		{ "2001:db8:1::/48", 1, 1, 0, 0x20010db8, 0, 0, 1 },
+		{ "2001:db8::/127", 1, 1, 0, 0x20010db8, 0, 0, 1 },
+		{ "2001:db8::/32", 1, 1, 0, 0x20010db8, 0, 0, 1 },
+		{ "2001:dc0::/29", 1, 0, 1, 0, 0x20010d, 0, 1 },		/* shorter than /32: its /24 */
+		{ "2001:d80::/25", 1, 0, 1, 0, 0x20010d, 0, 1 },
+		{ "2001:d00::/24", 1, 0, 1, 0, 0x20010d, 1, 0 },
+		{ "2a00::/16", 1, 0, 256, 0, 0x2a00ff, 256, 0 },		/* 256 /24s */
+		{ "2400::/12", 1, 0, 4096, 0, 0x240fff, 4096, 0 },
+		{ "::/0", 1, 0, 1u << 24, 0, 0xffffff, 1u << 24, 0 },	/* every /24 */
+		{ "2001:db8:a11::7", 0, 1, 0, 0x20010db8, 0, 0, 0 },
+		{ "2001:db8:a11::/48", 0, 1, 0, 0x20010db8, 0, 0, 0 },	/* the allowlist: no index */
+		{ "2a00:1000::/20", 0, 0, 16, 0, 0x2a001f, 0, 0 },
+		{ "198.51.100.0/24", 1, 0, 0, 0, 0, 0, 0 },			/* IPv4: not here */
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -549,6 +636,7 @@ START_TEST(test_summary_v6_bits)
 		struct vosfp_prefix p;
 		int sum = rows[i].blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6;
 		int wide = rows[i].blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE;
+		uint32_t top;
 
 		for (int k = 0; k < SUMMARY_KINDS; k++)
 			sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
@@ -564,12 +652,56 @@ START_TEST(test_summary_v6_bits)
 			      rows[i].entry, rows[i].inside);
 		ck_assert_msg(!rows[i].wide_in || (sums[wide][rows[i].wide_in >> 6] >> (rows[i].wide_in & 63) & 1),
 			      "%s: wide bit of %06x clear", rows[i].entry, rows[i].wide_in);
+		ck_assert_msg(popcount(sums[SUMMARY_BLOCK_V6_FULL]) == rows[i].full_bits,
+			      "%s: %llu v6_full bits, expected %llu", rows[i].entry,
+			      (unsigned long long)popcount(sums[SUMMARY_BLOCK_V6_FULL]),
+			      (unsigned long long)rows[i].full_bits);
+		/* Its length in the bucket of its /32 (or /24, below /32), in no other bucket. */
+		top = (uint32_t)p.addr[0] << 24 | (uint32_t)p.addr[1] << 16 | (uint32_t)p.addr[2] << 8 | p.addr[3];
+		ck_assert_msg(!rows[i].indexed ||
+			      lists_length(sums[SUMMARY_BLOCK_V6_LEN][p.len >= 32 ? vosfp_v6_len_bucket(top) :
+								      vosfp_v6_len_bucket24(top)], p.len),
+			      "%s: its bucket lacks /%u", rows[i].entry, p.len);
+		ck_assert_msg(nonzero_words(sums[SUMMARY_BLOCK_V6_LEN]) == (uint64_t)rows[i].indexed,
+			      "%s: %llu v6_len buckets, expected %d", rows[i].entry,
+			      (unsigned long long)nonzero_words(sums[SUMMARY_BLOCK_V6_LEN]), rows[i].indexed);
 		for (int k = 0; k < SUMMARY_KINDS; k++)
-			ck_assert_msg(k == sum || k == wide || p.family == 4 || popcount(sums[k]) == 0,
+			ck_assert_msg(k == sum || k == wide || k == SUMMARY_BLOCK_V6_FULL || k == SUMMARY_BLOCK_V6_LEN ||
+				      p.family == 4 || popcount(sums[k]) == 0,
 				      "%s: summary %s touched", rows[i].entry, summary_map_names[k]);
 		for (int k = 0; k < SUMMARY_KINDS; k++)
 			free(sums[k]);
 	}
+}
+END_TEST
+
+/* blocked_v6_len words: lengths longest first, each once, 0 after the last; a ninth length turns
+ * the word into VOSFP_V6_LENS_MORE, which stays; growing keeps every length of both words. */
+START_TEST(test_summary_v6_lens)
+{
+	uint64_t w = 0, other = 0;
+
+	w = summary_lens_add(w, 48);
+	w = summary_lens_add(w, 64);
+	w = summary_lens_add(w, 48);
+	w = summary_lens_add(w, 25);
+	ck_assert_uint_eq(w, 64 | 48 << 8 | 25 << 16);
+	other = summary_lens_add(summary_lens_add(0, 127), 56);
+	ck_assert_uint_eq(summary_grow(SUMMARY_BLOCK_V6_LEN, w, other),
+			  127 | 64 << 8 | (uint64_t)56 << 16 | (uint64_t)48 << 24 | (uint64_t)25 << 32);
+	ck_assert_uint_eq(summary_grow(SUMMARY_BLOCK_V6_LEN, w, 0), w);
+	ck_assert_uint_eq(summary_grow(SUMMARY_BLOCK_V6, 1, 2), 3);
+	for (unsigned len = 100; len < 108; len++)
+		w = summary_lens_add(w, len);
+	ck_assert_uint_eq(w, VOSFP_V6_LENS_MORE);		/* 3 + 8 lengths */
+	ck_assert_uint_eq(summary_lens_add(w, 30), VOSFP_V6_LENS_MORE);
+	ck_assert_uint_eq(summary_grow(SUMMARY_BLOCK_V6_LEN, other, w), VOSFP_V6_LENS_MORE);
+	ck_assert_uint_eq(summary_grow(SUMMARY_BLOCK_V6_LEN, w, other), VOSFP_V6_LENS_MORE);
+	w = 0;
+	for (unsigned len = 120; len > 112; len--)		/* exactly eight fit */
+		w = summary_lens_add(w, len);
+	ck_assert_uint_eq(w & 0xFF, 120);
+	ck_assert_uint_eq(w >> 56, 113);
 }
 END_TEST
 
@@ -680,6 +812,8 @@ TCase *plan_tcase(void)
 	tcase_add_loop_test(tc, test_prefix_set_sort, 0, 2);
 	tcase_add_test(tc, test_summary_diff);
 	tcase_add_test(tc, test_summary_v6_bits);
+	tcase_add_test(tc, test_summary_v6_lens);
+	tcase_add_test(tc, test_blocked_index_diff);
 	tcase_add_test(tc, test_summary_v6_block_add_grows_first);
 	tcase_add_test(tc, test_summary_v6_collision_kept);
 	return tc;

@@ -40,6 +40,21 @@ START_TEST(test_undo_reverses_and_inverts)
 }
 END_TEST
 
+/* The prefix index's ops are undone as the blocklist's: what went in comes out, and back. */
+START_TEST(test_index_undone_as_lists)
+{
+	struct journal j = { 0 };
+	struct undo_step s[4];
+
+	rec(&j, CHANGE_LIST, 0, PLAN_INDEX_ADD, 3);
+	rec(&j, CHANGE_LIST, 0, PLAN_INDEX_DEL, 2);
+	ck_assert_uint_eq(journal_undo(&j, s), 2);
+	ck_assert_int_eq(s[0].action, UNDO_LIST_ADD);
+	ck_assert_int_eq(s[1].action, UNDO_LIST_DEL);
+	journal_free(&j);
+}
+END_TEST
+
 /* A list op that failed before writing anything leaves nothing to undo. */
 START_TEST(test_nothing_written_nothing_undone)
 {
@@ -114,6 +129,7 @@ TCase *txn_tcase(void)
 
 	tcase_add_test(tc, test_undo_reverses_and_inverts);
 	tcase_add_test(tc, test_nothing_written_nothing_undone);
+	tcase_add_test(tc, test_index_undone_as_lists);
 	tcase_add_test(tc, test_egress_undone_with_xdp);
 	tcase_add_test(tc, test_slots_and_pins_undone);
 	tcase_add_test(tc, test_empty_journal);

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# flood_bench.sh - `make bench`'s line-rate part: a veth flood with one sender (build/bench/flood_bench)
+# between two namespaces this script makes, native XDP on the receiving veth, a 1,000,000-entry
+# blocklist loaded by vosfp-agent; each drop class beside a bare XDP_DROP measured in the same run.
+# Traffic never leaves that veth pair (198.18.160.0/24 only); every namespace, veth, pin, file and
+# process it makes is removed on any exit.
+set -euo pipefail
+
+usage() {
+	cat <<EOF
+Usage: $0 [-n ENTRIES] [-d SECONDS] [-r ROUNDS] [-h]
+Flood a veth (run as root, after make bench's build) and print Mpps per drop class against a bare
+XDP_DROP program on the same veth in the same run.
+  -n ENTRIES  blocklist entries the agent loads (default 1000000)
+  -d SECONDS  timed window per flood (default 1)
+  -r ROUNDS   floods per program and class, taking turns; the best counts (default 5)
+Exit status: 0 measured (whether or not a target was met); 1 something did not work; 2 usage.
+EOF
+}
+
+entries=1000000 seconds=1 rounds=5
+while getopts "n:d:r:h" opt; do
+	case $opt in
+	n) entries=$OPTARG ;;
+	d) seconds=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || { usage >&2; exit 2; }
+if ! [[ $entries =~ ^[1-9][0-9]*$ ]] || [ "$entries" -gt 4000000 ]; then
+	echo "flood_bench: -n wants 1..4000000 entries" >&2
+	exit 2
+fi
+[[ $seconds =~ ^[1-9]$ ]] || { echo "flood_bench: -d wants 1..9 seconds" >&2; exit 2; }
+[[ $rounds =~ ^[1-9]$ ]] || { echo "flood_bench: -r wants 1..9 rounds" >&2; exit 2; }
+
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+out=${VOSFP_OUT_DIR:-$root/build}
+agent="$out/vosfp-agent"
+object="$out/sip_logic.bpf.o"
+bench="$out/bench/flood_bench"
+trivial="$out/trivial.bpf.o"
+PYTHON=${PYTHON:-$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || true)}
+
+die() { echo "flood_bench: $*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (BPF maps, XDP, network namespaces)"
+for f in "$agent" "$bench"; do [ -x "$f" ] || die "$f missing: run make bench"; done
+for f in "$object" "$trivial"; do [ -r "$f" ] || die "$f missing: run make bench"; done
+[ -n "$PYTHON" ] || die "python3 not found (apt-get install python3)"
+[ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || die "/sys/fs/bpf is not a bpf filesystem"
+
+# Names carry the tag "flood" and this PID: parallel runs never meet.
+tx_ns="vosfp-flood-tx-$$" rx_ns="vosfp-flood-rx-$$"
+tx="vflT$$" rx="vflR$$" idle="vflI$$" idle_peer="vflJ$$"
+pin="/sys/fs/bpf/vosfp-flood-$$"
+work="" agent_pid=""
+
+cleanup() {
+	set +e
+	[ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+	# Deleting the namespaces deletes their veths, and with them every XDP attachment.
+	ip netns del "$tx_ns" 2>/dev/null
+	ip netns del "$rx_ns" 2>/dev/null
+	rm -rf "$pin" "/run/vosfp/vosfp${pin//\//_}.lock" 2>/dev/null
+	[ -n "$work" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+work=$(mktemp -d /tmp/vosfp-flood-bench.XXXXXX)
+list="$work/blocklist.txt" log="$work/agent.log"
+
+# --- the namespaces: tx floods rx over one veth pair. The agent's own interface is a second pair
+# in rx that carries nothing: flood_bench attaches the agent's program to rx itself, taking turns
+# with a bare XDP_DROP on the same veth (the agent's bpf_link could not be swapped out).
+ip netns add "$tx_ns" || die "cannot create namespace $tx_ns"
+ip netns add "$rx_ns" || die "cannot create namespace $rx_ns"
+# No IPv6 in either namespace: its neighbour discovery would add frames no class accounts for.
+for ns in "$tx_ns" "$rx_ns"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
+		die "cannot turn IPv6 off in $ns"
+done
+ip -n "$rx_ns" link add "$rx" type veth peer name "$tx" netns "$tx_ns" || die "cannot create veth $rx"
+ip -n "$rx_ns" link add "$idle" type veth peer name "$idle_peer" || die "cannot create veth $idle"
+ip -n "$rx_ns" addr add 198.18.160.1/24 dev "$rx"
+ip -n "$tx_ns" addr add 198.18.160.2/24 dev "$tx"
+for dev in "$rx" "$idle" "$idle_peer" lo; do ip -n "$rx_ns" link set "$dev" up; done
+for dev in "$tx" lo; do ip -n "$tx_ns" link set "$dev" up; done
+
+# --- the blocklist: ENTRIES distinct IPv4 addresses, the same file every run (seeded), among
+# them 198.18.160.66, the blocked class's source, and no other 198.18.0.0/15 address.
+"$PYTHON" - "$list" "$entries" <<'PY' || die "list generation failed"
+import random, socket, sys
+path, n = sys.argv[1], int(sys.argv[2])
+rng = random.Random(14160)
+seen = {0xc612a042}
+with open(path, "w") as f:
+    f.write("# vosfp flood bench blocklist: %d entries\n198.18.160.66\n" % n)
+    while len(seen) < n:
+        a = rng.getrandbits(32)
+        if (a >> 24) in (0, 10, 127) or (a >> 17) == 0x6309 or (a >> 28) >= 14 or a in seen:
+            continue
+        seen.add(a)
+        f.write(socket.inet_ntoa(a.to_bytes(4, "big")) + "\n")
+PY
+
+# write_config DEFENCE: the agent's config, DEFENCE (YAML) appended: one per phase below.
+write_config() {
+	cat >"$work/vosfp.yaml.tmp" <<CFG
+version: 1
+pin_path: $pin
+bpf_object: $object
+interfaces:
+  - name: $idle
+    xdp_mode: [native]
+blocklist:
+  files: [$list]
+limits:
+  blocklist_max: $((entries > 1048576 ? entries + 65536 : 1048576))
+  allowlist_max: 65536
+$1
+CFG
+	mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml"
+}
+reconciles() { grep -c "reconciled in " "$log" || true; }
+wait_reconciles() {	# N SECONDS: until the log holds N "reconciled in" lines
+	local deadline=$((SECONDS + $2))
+	while [ "$(reconciles)" -lt "$1" ]; do
+		if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$agent_pid" 2>/dev/null || grep -q ": error: " "$log"; then
+			die "agent did not reconcile (log: $(tail -3 "$log" | tr '\n' ' '))"
+		fi
+		sleep 0.05
+	done
+}
+# Rates per second of CPU the flood had need softirq time charged to the task it interrupts:
+# a kernel built with CONFIG_IRQ_TIME_ACCOUNTING (or one whose config is unknown) gets wall-clock
+# rates, which a busy host drags down.
+basis=()
+kconfig=$( (cat "/boot/config-$(uname -r)" || zcat /proc/config.gz) 2>/dev/null || true)
+if ! grep -q '^# CONFIG_IRQ_TIME_ACCOUNTING is not set' <<<"$kconfig"; then
+	basis=(-W)
+	echo "flood_bench: softirq time may not be charged to the sender here: rates by the wall clock" >&2
+fi
+# phase TITLE CLASS=SRC...: one flood_bench run against the config in force.
+phase() {
+	local title=$1
+	shift
+	"$bench" -d "$seconds" -r "$rounds" "${basis[@]}" -T "$title" -n "/run/netns/$tx_ns" -i "$tx" -N "/run/netns/$rx_ns" -I "$rx" \
+		-l "$pin/links/$idle" -c "$pin/xdp_counters" -t "$trivial" "$@" || die "flood run failed ($title)"
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+write_config "scanners: {enabled: false}"
+: >"$log"
+nsenter --net="/run/netns/$rx_ns" "$agent" -c "$work/vosfp.yaml" 2>>"$log" &
+agent_pid=$!
+wait_reconciles 1 300
+grep "reconciled in " "$log" | tail -n 1 | grep -q "blocklist +$entries -0" ||
+	die "the agent did not load $entries entries: $(grep "reconciled in " "$log" | tail -n 1)"
+echo "flood_bench: $entries-entry blocklist in force" >&2
+
+# Each class has a source of its own: a rate limit or an auto-block one class earned never
+# meets another.
+phase "flood defence off (the shipped defaults: stealth OPTIONS, malformed drop)" \
+	blocked=198.18.160.66 options=198.18.160.10 malformed=198.18.160.11
+
+defence="rate_limit: {enabled: true, rate: 20, burst: 40, per_method: {register: {rate: 5, burst: 10}}}
+scanners: {enabled: true}"
+write_config "$defence"
+wait_reconciles 2 120
+phase "rate limit and scanners on" scanner=198.18.160.12 rate_limited=198.18.160.13
+
+write_config "$defence
+auto_block: {enabled: true, after_seconds: 0, duration_seconds: 600}"
+wait_reconciles 3 120
+phase "rate limit, scanners and auto-block (after 0 s) on" auto_blocked=198.18.160.14
+
+echo "flood: load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
