@@ -622,10 +622,11 @@ static void commit(struct txn *t)
 				r->name, xdp_mode_name(r->old_mode), xdp_mode_name(r->mode),
 				r->old_hook != r->hook ? ", now through the " : "",
 				r->old_hook != r->hook ? r->hook->what : "", r->guarded_us);
-		else if (r->att_fd >= 0)
-			log_msg(LOG_INFO, "%s: %s (%s mode, %s)", r->name,
+		else if (r->att_fd >= 0)	/* the link method keeps the line operators' scripts know */
+			log_msg(LOG_INFO, "%s: %s (%s mode%s%s)", r->name,
 				r->created ? "attached" : "switched to the new program", xdp_mode_name(r->mode),
-				r->hook->what);
+				r->hook == &xdp_hook_link ? "" : ", through the ",
+				r->hook == &xdp_hook_link ? "" : r->hook->what);
 		if (r->egress_changed && egress_pin(t->want->pin_path, r->name, t->dp.egress_prog_fd))
 			log_msg(LOG_ERR, "%s: cannot record its egress filter under %s: %s (vosfp --down will not find it)",
 				r->name, t->want->pin_path, strerror(errno));
