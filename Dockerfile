@@ -41,12 +41,12 @@ RUN make all PREFIX=/usr/local KERNEL_BTF="$KERNEL_BTF" \
 
 # --- runtime stage --------------------------------------------------------------------------------
 FROM debian:12-slim
-# The agent links libbpf1, libcyaml1 and libyaml-0-2 (libelf1 and zlib1g come with libbpf1; libxdp
-# is linked --as-needed and not needed), libcurl4 and libjson-c5 (the CrowdSec feed; ca-certificates
-# for an https LAPI without a ca_file). iproute2 and bpftool are for the operator scripts.
+# The agent links libbpf1, libcyaml1 and libyaml-0-2 (libelf1 and zlib1g come with libbpf1), libxdp1
+# (the dispatcher attach method), libcurl4 and libjson-c5 (the CrowdSec feed; ca-certificates for an
+# https LAPI without a ca_file). iproute2 and bpftool are for the operator scripts.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libbpf1 libcyaml1 libyaml-0-2 libcurl4 libjson-c5 ca-certificates iproute2 bpftool \
+      libbpf1 libxdp1 libcyaml1 libyaml-0-2 libcurl4 libjson-c5 ca-certificates iproute2 bpftool \
  && rm -rf /var/lib/apt/lists/*
 
 # Agent (sbin), vosfp-send (bin), the XDP object (lib/vosfp), and the scripts, schema and
