@@ -611,6 +611,7 @@ static void commit(struct txn *t)
 {
 	for (unsigned i = 0; i < t->rec_count; i++) {
 		struct iface_rec *r = &t->recs[i];
+		int via_link = r->hook == &xdp_hook_link;
 
 		if (r->created && r->hook->pin(t->want->pin_path, r->name, r->att_fd))
 			log_msg(LOG_ERR, "%s: cannot pin its XDP attachment: %s (filtering stops when the agent exits)",
@@ -625,8 +626,7 @@ static void commit(struct txn *t)
 		else if (r->att_fd >= 0)	/* the link method keeps the line operators' scripts know */
 			log_msg(LOG_INFO, "%s: %s (%s mode%s%s)", r->name,
 				r->created ? "attached" : "switched to the new program", xdp_mode_name(r->mode),
-				r->hook == &xdp_hook_link ? "" : ", through the ",
-				r->hook == &xdp_hook_link ? "" : r->hook->what);
+				via_link ? "" : ", through the ", via_link ? "" : r->hook->what);
 		if (r->egress_changed && egress_pin(t->want->pin_path, r->name, t->dp.egress_prog_fd))
 			log_msg(LOG_ERR, "%s: cannot record its egress filter under %s: %s (vosfp --down will not find it)",
 				r->name, t->want->pin_path, strerror(errno));

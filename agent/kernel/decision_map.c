@@ -63,16 +63,10 @@ int decision_maps_open(const char *pin_path, struct decision_maps *m, char *err,
 
 uint32_t decision_maps_id(const char *pin_path)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = open_pinned(pin_path, entry_maps[VOSFP_LIST_EXACT4]);
+	char path[4352];
 
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	close(fd);
-	return info.id;
+	pins_map_path(pin_path, entry_maps[VOSFP_LIST_EXACT4], path, sizeof(path));
+	return pins_object_id(path);
 }
 
 static struct vosfp_prefix probe(enum vosfp_list_map m)

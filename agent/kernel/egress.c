@@ -143,17 +143,8 @@ int egress_unpin(const char *pin_path, const char *ifname)
 
 unsigned egress_pinned_prog(const char *pin_path, const char *ifname)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
 	char path[4352];
-	int fd;
 
 	pins_egress_path(pin_path, ifname, path, sizeof(path));
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	close(fd);
-	return info.id;
+	return pins_object_id(path);
 }

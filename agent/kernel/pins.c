@@ -66,6 +66,22 @@ void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_
 	snprintf(buf, len, "%s/egress/%s", pin_path, ifname);
 }
 
+unsigned pins_object_id(const char *path)
+{
+	/* A map's and a program's info both start with their type and id; the program's, the
+	 * larger, holds either (the kernel fills what the object has, the rest stays zero). */
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+	unsigned id;
+
+	if (fd < 0)
+		return 0;
+	id = bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+	close(fd);
+	return id;
+}
+
 int pins_replace(int fd, const char *path)
 {
 	char tmp[4608];

@@ -31,6 +31,10 @@ void pins_egress_path(const char *pin_path, const char *ifname, char *buf, size_
 #define PINS_TMP_SUFFIX ":new"
 int pins_replace(int fd, const char *path);
 
+/* The id of the map or program pinned at path (which one it is tells a reload from a restart);
+ * 0 when nothing can be read there. */
+unsigned pins_object_id(const char *path);
+
 /* pins_replace into a subdirectory of pin_path (links/, dispatch/): the directory is made 0700
  * first when missing, and refused when it is not the agent's own (safe_path.h; what names it in
  * the message). 0 or -errno (errno set too). */
