@@ -518,6 +518,74 @@ static __always_inline void src_key(const struct frame *f, struct vosfp_src_key 
 	__builtin_memcpy(&k->addr[12], &f->saddr4, 4);
 }
 
+/* ---- the scanner User-Agent search ----
+ *
+ * A request's User-Agent header is the first line that starts (after a '\n', within the first
+ * VOSFP_UA_SEARCH_MAX payload bytes, with room for the name) with "User-Agent:" in any case,
+ * before the blank line that ends the headers. Its value's first word, lower-cased, keys one
+ * lookup in scanner_tokens.
+ *
+ * The search for it reads one 4-byte load per 8 payload bytes, where a newline search reads
+ * every byte: the text "\nUser-Agent:" is 12 bytes long, so wherever it lies one of the 8-byte
+ * aligned payload offsets falls within its first 8 bytes, and the 4 bytes there are one of its
+ * 8 windows of 4 bytes (UA_GRAM_0..7). A window is recognised with a multiply, a shift and one
+ * compare against a 16-entry table; only a hit (in ordinary headers: none) is checked byte by
+ * byte. The blank line is not looked for on the way: when the first line that looks like a
+ * User-Agent (anywhere) is not a scanner's, the answer is no whether it lies in the headers or
+ * after them; only a scanner's value sends the search back for a blank line before it. So an
+ * ordinary request pays the sampled loads and one token lookup, a scanner's a newline walk. */
+
+/* Case is folded by setting bit 0x20 in every byte, here and in the exact comparison, so a CR
+ * (0x0D) passes for the '-' (0x2D); the colon is compared exactly. */
+#define LOWER8		0x2020202020202020ULL
+#define LOWER4		0x20202020U
+/* "user-age" and "nt:" as little-endian loads, after OR-ing LOWER8 (which leaves '-' and ':'
+ * unchanged: both already have the 0x20 bit). */
+#define UA_HEAD		0x6567612D72657375ULL	/* "user-age" */
+#define UA_TAIL		0x3A746EU		/* "nt:" */
+#define UA_NAME_LEN	11			/* "User-Agent:" */
+#define UA_WS_MAX	8			/* blanks skipped before the value */
+
+/* The 4-byte windows of "\nuser-agent:" folded (the '\n' becomes '*'), as little-endian loads:
+ * UA_GRAM_k starts at byte k. */
+#define UA_GRAM(a, b, c, d) ((__u32)((a) | 0x20) | (__u32)((b) | 0x20) << 8 |			\
+			     (__u32)((c) | 0x20) << 16 | (__u32)((d) | 0x20) << 24)
+#define UA_GRAM_0	UA_GRAM('\n', 'u', 's', 'e')
+#define UA_GRAM_1	UA_GRAM('u', 's', 'e', 'r')
+#define UA_GRAM_2	UA_GRAM('s', 'e', 'r', '-')
+#define UA_GRAM_3	UA_GRAM('e', 'r', '-', 'a')
+#define UA_GRAM_4	UA_GRAM('r', '-', 'a', 'g')
+#define UA_GRAM_5	UA_GRAM('-', 'a', 'g', 'e')
+#define UA_GRAM_6	UA_GRAM('a', 'g', 'e', 'n')
+#define UA_GRAM_7	UA_GRAM('g', 'e', 'n', 't')
+/* A multiplier that sends the eight windows to eight different slots of 16 (asserted below). */
+#define UA_GRAM_MUL	0x85EBCA6BU
+#define UA_GRAM_SLOT(g)	((__u32)((g) * UA_GRAM_MUL) >> 28)
+#define UA_GRAM_BIT(g)	(1U << UA_GRAM_SLOT(g))
+_Static_assert(__builtin_popcount(UA_GRAM_BIT(UA_GRAM_0) | UA_GRAM_BIT(UA_GRAM_1) |
+				  UA_GRAM_BIT(UA_GRAM_2) | UA_GRAM_BIT(UA_GRAM_3) |
+				  UA_GRAM_BIT(UA_GRAM_4) | UA_GRAM_BIT(UA_GRAM_5) |
+				  UA_GRAM_BIT(UA_GRAM_6) | UA_GRAM_BIT(UA_GRAM_7)) == 8,
+	       "UA_GRAM_MUL must give each window of \"\\nuser-agent:\" a slot of its own");
+
+/* Each slot: the window that hashes there, or 0, which no folded load equals (every byte of
+ * one has bit 0x20); and where that window starts in "\nuser-agent:". One table: two would
+ * share .rodata's offset 0 in the BTF of clang 14, which the kernel refuses. */
+struct ua_slot {
+	__u32 gram;
+	__u32 start;
+};
+
+#define UA_SLOT(k)	[UA_GRAM_SLOT(UA_GRAM_##k)] = { UA_GRAM_##k, k }
+static const struct ua_slot ua_slots[16] = {
+	UA_SLOT(0), UA_SLOT(1), UA_SLOT(2), UA_SLOT(3), UA_SLOT(4), UA_SLOT(5), UA_SLOT(6), UA_SLOT(7),
+};
+#undef UA_SLOT
+
+/* Bytes per round of the search: one bounds check each, eight loads at constant offsets. */
+#define UA_BLOCK	64
+
+
 /* Lower-case an ASCII letter; digits unchanged; anything else (the end of the first word) 0. */
 static __always_inline __u8 word_char(__u8 c)
 {
@@ -530,41 +598,87 @@ static __always_inline __u8 word_char(__u8 c)
 	return 0;
 }
 
-#define LOWER8		0x2020202020202020ULL
-/* "user-age" and "nt:" as little-endian loads, after OR-ing LOWER8 (which leaves '-' and ':'
- * unchanged: both already have the 0x20 bit). */
-#define UA_HEAD		0x6567612D72657375ULL	/* "user-age" */
-#define UA_TAIL		0x3A746EU		/* "nt:" */
-#define UA_NAME_LEN	11			/* "User-Agent:" */
-#define UA_WS_MAX	8			/* blanks skipped before the value */
-/* 0x80 in every byte of w that is '\n' (and maybe in bytes above the first one: bpf/swar.h). */
-#define NEWLINE_FLAGS(w) SWAR_BYTE_FLAGS(w, '\n')
-#define BELOW_0E8	0x0E0E0E0E0E0E0E0EULL	/* byte - 0x0E borrows: '\r', '\n' and below */
-#define UPPER_U8	0x5555555555555555ULL	/* "UUUUUUUU" */
-/* Bytes per round of the header walk: 64 measured faster than 32 (fewer rounds, the constants
- * loaded once for eight words) and than 128 (registers spilled). */
-#define UA_BLOCK	64
-
-/* Is the User-Agent value at payload offset off (len payload bytes) a scanner's? Its first
- * word, lower-cased, keys one lookup in scanner_tokens. A global function: the verifier checks
- * it once, not once per line the caller may find the header on. */
-__noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len)
+/* 0x80 in exactly the bytes of x that are zero (no borrow crosses bytes: the top bit is kept
+ * out of the addition). */
+static __always_inline __u64 zero_bytes(__u64 x)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct vosfp_scanner_key key = {};
-	__u8 *v;
+	return ~(((x & ~SWAR_HIGH) + ~SWAR_HIGH) | x | ~SWAR_HIGH);
+}
 
-	/* Bounds small enough for the verifier to track reads past the pointer (their sum stays
-	 * far below 64 KiB); no real offset comes near them. */
-	if (off > 0x7FFF || pos > 0x7FF)
-		return 0;
-	v = data + opaque_mask(off, 0x7FFF);
-	v += opaque_mask(pos, 0x7FF);
+/* The low n bytes of a word (n <= 8) set, the others clear. */
+static __always_inline __u64 low_bytes(__u32 n)
+{
+	return n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
+}
+
+/* 0x80 in exactly the bytes of w that are ASCII letters, and in those that are digits. Each
+ * byte's low seven bits are tested with 0x80 set above them, so no subtraction borrows across
+ * bytes; bytes of 0x80 and more are neither. */
+static __always_inline __u64 letter_bytes(__u64 w)
+{
+	__u64 x = (w & ~SWAR_HIGH) | SWAR_HIGH | LOWER8;
+
+	return (x - SWAR_ONES * 'a') & ~(x - SWAR_ONES * ('z' + 1)) & ~w & SWAR_HIGH;
+}
+
+static __always_inline __u64 digit_bytes(__u64 w)
+{
+	__u64 x = (w & ~SWAR_HIGH) | SWAR_HIGH;
+
+	return (x - SWAR_ONES * '0') & ~(x - SWAR_ONES * ('9' + 1)) & ~w & SWAR_HIGH;
+}
+
+/* The value's key (struct vosfp_scanner_key) from the 8 bytes at v (where the blanks may be) and
+ * the 16 after the first non-blank one, read as words (the frame holds 32 bytes from v on);
+ * room payload bytes from v on. The rules of ua_value_key_bytes, eight bytes per step. */
+static __always_inline void ua_value_key_words(__u8 *v, void *data_end, __u32 room,
+						struct vosfp_scanner_key *key)
+{
+	__u64 w = *(__u64 *)v, stop, word[2], letters;
+	__u32 blanks, n = 0;
+
+	/* The blanks: up to UA_WS_MAX, never past the payload. */
+	stop = ~(zero_bytes(w ^ (SWAR_ONES * ' ')) | zero_bytes(w ^ (SWAR_ONES * '\t'))) & SWAR_HIGH;
+	stop |= ~low_bytes(room) & SWAR_HIGH;
+	blanks = stop ? swar_lowest_byte(stop) : UA_WS_MAX;
+	room = room > blanks ? room - blanks : 0;
+	v += blanks & 15;
+	if ((void *)(v + 16) > data_end)	/* never: the caller checked 32 bytes */
+		return;
+	word[0] = *(__u64 *)v;
+	word[1] = *(__u64 *)(v + 8);
+	/* The first word: its letters and digits, up to VOSFP_UA_WORD_MAX, never past the payload. */
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		__u32 left = room > 8 * i ? room - 8 * i : 0;
+
+		letters = letter_bytes(word[i]);
+		stop = ~(letters | digit_bytes(word[i])) & SWAR_HIGH;
+		stop |= ~low_bytes(left) & SWAR_HIGH;
+		if (i == 0) {
+			__u64 folded = (word[0] | letters >> 2) & low_bytes(stop ? swar_lowest_byte(stop) : 8);
+
+			__builtin_memcpy(key->word, &folded, sizeof(folded));
+		}
+		if (stop) {
+			n += swar_lowest_byte(stop);
+			break;
+		}
+		n += 8;
+	}
+	key->len = n;
+}
+
+/* The same, a byte at a time, for a value too close to the frame's end to be read as words. */
+static __always_inline void ua_value_key_bytes(__u8 *v, void *data_end, __u32 room,
+					       struct vosfp_scanner_key *key)
+{
+	__u32 pos = 0;
+
 	/* Leading blanks of the value (RFC 3261 LWS; folded lines are not followed). */
 #pragma unroll
 	for (int i = 0; i < UA_WS_MAX; i++) {
-		if ((void *)(v + 1) > data_end || pos >= len || (*v != ' ' && *v != '\t'))
+		if ((void *)(v + 1) > data_end || pos >= room || (*v != ' ' && *v != '\t'))
 			break;
 		v++;
 		pos++;
@@ -574,154 +688,156 @@ __noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len
 	for (int i = 0; i < VOSFP_UA_WORD_MAX; i++) {
 		__u8 c;
 
-		if ((void *)(v + i + 1) > data_end || pos + i >= len)
+		if ((void *)(v + i + 1) > data_end || pos + i >= room)
 			break;
 		c = word_char(v[i]);
 		if (!c)
 			break;
 		if (i < VOSFP_UA_WORD_BYTES)
-			key.word[i] = c;
-		key.len = i + 1;
+			key->word[i] = c;
+		key->len = i + 1;
 	}
+}
+
+/* Is the User-Agent value at payload offset off + pos (len payload bytes) a scanner's? Its first
+ * word, lower-cased, keys one lookup in scanner_tokens. A global function: the verifier checks
+ * it once. */
+__noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct vosfp_scanner_key key = {};
+	__u32 room;
+	__u8 *v;
+
+	/* Bounds small enough for the verifier to track reads past the pointer (their sum stays
+	 * far below 64 KiB); no real offset comes near them. */
+	if (off > 0x7FFF || pos > 0x7FF || pos >= len)
+		return 0;
+	room = len - pos;
+	v = data + opaque_mask(off, 0x7FFF);
+	v += opaque_mask(pos, 0x7FF);
+	/* The blanks' offset is known to the verifier as at most 15. */
+	if ((void *)(v + 16 + VOSFP_UA_WORD_MAX) <= data_end)
+		ua_value_key_words(v, data_end, room, &key);
+	else
+		ua_value_key_bytes(v, data_end, room, &key);
 	return key.len && bpf_map_lookup_elem(&scanner_tokens, &key) != NULL;
 }
 
-/* What starts at payload offset at (a line start): 1 a User-Agent header, -1 the blank line
- * that ends the headers or a line too close to the end to hold the name (the walk stops), 0 any
- * other line. */
-static __always_inline int line_kind(__u8 *p, __u32 at, __u32 window, void *data_end)
+/* Does a User-Agent line of the search start at payload offset `at` - k + 1, where k is where the
+ * window found at `at` (the one hashed to `slot`) starts in "\nuser-agent:"? Byte by byte: the
+ * '\n' before it, the name, room for the name within the window and the frame. Its start, or 0.
+ * A global function: verified once, not at each of the search's offsets. */
+__noinline int ua_line_at(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at, __u32 slot)
 {
-	__u8 *q = p + (at & (2 * VOSFP_UA_SEARCH_MAX - 1));	/* at <= VOSFP_UA_SEARCH_MAX + 8 */
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 k = ua_slots[slot & 15].start, line;
+	__u8 *q;
 
-	if (at + UA_NAME_LEN > window || (void *)(q + UA_NAME_LEN) > data_end)
-		return -1;
-	if (q[0] == '\r' || q[0] == '\n')
-		return -1;
-	return (*(__u64 *)q | LOWER8) == UA_HEAD &&
-	       ((q[8] | 0x20) | (q[9] | 0x20) << 8 | q[10] << 16) == UA_TAIL;
+	if (off > 0x7FFF || at >= VOSFP_UA_SEARCH_MAX || at < k)
+		return 0;
+	line = at - k + 1;
+	if (line + UA_NAME_LEN > window)
+		return 0;
+	q = data + opaque_mask(off, 0x7FFF);
+	q += opaque_mask(line - 1, VOSFP_UA_SEARCH_MAX - 1);
+	if ((void *)(q + 1 + UA_NAME_LEN) > data_end || q[0] != '\n')
+		return 0;
+	q++;
+	if ((*(__u64 *)q | LOWER8) != UA_HEAD ||
+	    ((q[8] | 0x20) | (q[9] | 0x20) << 8 | q[10] << 16) != UA_TAIL)
+		return 0;
+	return line;
 }
 
-/* The lines after the newlines flagged in m (NEWLINE_FLAGS of the 8-byte word at payload
- * offset at0, or some of them), lowest first: 1 the first User-Agent among them is a
- * scanner's, -1 the walk ends here without one (the blank line, the window's end, or a
- * User-Agent that is not a scanner's), 0 none of them decides. A flag is a newline, or a '\v'
- * that follows one in the same word (the borrow runs upwards through it), read as a newline:
- * an artefact of the word-at-a-time test, kept so that verdicts stay the same. A global
- * function: verified once, not at each of the walk's call sites. */
-__noinline int ua_lines(struct xdp_md *ctx, __u32 off, __u32 len, __u32 at0, __u64 m)
+/* Does the window at payload offset at (a load of 4 bytes, folded) start a User-Agent line? Its
+ * start, or 0. */
+static __always_inline int ua_window(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at, __u32 g)
+{
+	__u32 slot = (g | LOWER4) * UA_GRAM_MUL >> 28;
+
+	if (ua_slots[slot].gram != (g | LOWER4))
+		return 0;
+	return ua_line_at(ctx, off, window, at, slot);
+}
+
+/* The start of the first User-Agent line in the payload at off (len bytes; see above), blank
+ * lines not looked for, or 0. Whole blocks of UA_BLOCK bytes at fixed offsets (the verifier sees
+ * the same few states each round) with one bounds check each; the last partial one word by
+ * word. A window past the search's end can start no line with room for the name. */
+__noinline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
 	__u8 *p;
+	int line;
 
-	if (off > 0x7FFF || at0 >= VOSFP_UA_SEARCH_MAX)
-		return -1;
-	p = data + opaque_mask(off, 0x7FFF);
-	for (int b = 0; b < 8 && m; b++) {
-		__u32 at = at0 + swar_lowest_byte(m) + 1;
-		int kind = line_kind(p, at, window, data_end);
-
-		if (kind < 0)
-			return -1;
-		if (kind)
-			return ua_is_scanner(ctx, off, at + UA_NAME_LEN, len) ? 1 : -1;
-		m &= m - 1;
-	}
-	return 0;
-}
-
-struct ua_consts {
-	__u64 newlines, ones, below_0e, no_case, upper_u;	/* eight copies of one byte each */
-};
-
-/* Cheap filter for the walk: 0x80 in byte k when byte k of w may be a newline and byte k of
- * next (the byte after it) may start the blank line ('\r', '\n') or a User-Agent ('U', 'u').
- * A superset, never fewer: the borrows of the subtractions and bytes >= 0x80 add flags, which
- * ua_lines then sorts out exactly; ordinary header lines ("Via", "Max-Forwards", ...) get none,
- * so most words cost these few operations and no branch of their own. */
-static __always_inline __u64 ua_candidates(const struct ua_consts *k, __u64 w, __u64 next)
-{
-	__u64 u = (next & k->no_case) ^ k->upper_u;	/* 0 in each 'U' or 'u' byte */
-
-	return ((w ^ k->newlines) - k->ones) & ((next - k->below_0e) | (u - k->ones));
-}
-
-/* The words of the last, partial block: each checked against the window and the frame on its
- * own (the filter reads a byte past its word), every newline looked at. Rarely reached: the
- * headers end earlier. */
-static __always_inline int ua_tail(struct xdp_md *ctx, __u8 *p, __u32 off, __u32 len,
-				   __u32 base, __u32 window, void *data_end)
-{
-#pragma unroll
-	for (__u32 w = 0; w < UA_BLOCK; w += 8) {
-		__u8 *q = p + base + w;
-		__u64 m;
-		int r;
-
-		if (base + w + 8 > window || (void *)(q + 8) > data_end)
-			return 0;
-		m = NEWLINE_FLAGS(*(__u64 *)q);
-		if (m && (r = ua_lines(ctx, off, len, base + w, m)))
-			return r > 0;
-	}
-	return 0;
-}
-
-/* Is the payload at off (len bytes) a request whose User-Agent's first word is a scanner token?
- * The headers are walked in blocks of UA_BLOCK bytes at fixed offsets (UA_BLOCK * round, so the
- * verifier sees the same few states each round), with one bounds check per block: the block and
- * the byte after it lie within the window and the frame. Each 8-byte word is filtered by
- * ua_candidates; only a word with a candidate goes to ua_lines, which finds the newlines
- * exactly and compares the name after each with "User-Agent:". The walk stops at the blank
- * line ending the headers, at VOSFP_UA_SEARCH_MAX or at the frame end; its last partial block
- * goes word by word (ua_tail). Skipping newlines the filter rejects changes no verdict: their
- * lines are neither blank nor a User-Agent, and one too close to the end to hold the name
- * means every later one is too. A global function so the verifier checks it once. */
-__noinline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
-	struct ua_consts k = { SWAR_ONES * '\n', SWAR_ONES, BELOW_0E8, ~LOWER8, UPPER_U8 };
-	__u8 *p;
-
-	/* Opaque from here on, so the compiler keeps the filter's constants in registers or on
-	 * the stack instead of loading each 64-bit immediate again at every use, an ALU
-	 * instruction each: the walk is bound by ALU instructions (~4% measured). */
-	asm volatile("" : "+r"(k.newlines), "+r"(k.ones), "+r"(k.below_0e), "+r"(k.no_case),
-		     "+r"(k.upper_u));
 	if (off > 0x7FFF)
 		return 0;
 	p = data + opaque_mask(off, 0x7FFF);
 	for (__u32 base = 0; base < VOSFP_UA_SEARCH_MAX; base += UA_BLOCK) {
 		__u8 *q = p + base;
-		__u64 any[2] = {};	/* the candidates of each half-block */
 
-		if (base + UA_BLOCK + 1 > window || (void *)(q + UA_BLOCK + 1) > data_end)
-			return ua_tail(ctx, p, off, len, base, window, data_end);
+		if (base + UA_BLOCK > window || (void *)(q + UA_BLOCK) > data_end) {
 #pragma unroll
-		for (__u32 w = 0; w < UA_BLOCK; w += 8)
-			any[w >= UA_BLOCK / 2] |= ua_candidates(&k, *(__u64 *)(q + w),
-								*(__u64 *)(q + w + 1));
-		if (!((any[0] | any[1]) & SWAR_HIGH))
-			continue;
-		/* Rare: the exact newlines of each word with a candidate, in order, in the
-		 * half-blocks that have one (recomputing a whole block here cost ~8 ns more). */
+			for (__u32 w = 0; w < UA_BLOCK; w += 8) {
+				if (base + w + 4 > window || (void *)(q + w + 4) > data_end)
+					return 0;
+				line = ua_window(ctx, off, window, base + w, *(__u32 *)(q + w));
+				if (line)
+					return line;
+			}
+			return 0;
+		}
 #pragma unroll
 		for (__u32 w = 0; w < UA_BLOCK; w += 8) {
-			__u64 word, m;
-			int r;
-
-			if (!(any[w >= UA_BLOCK / 2] & SWAR_HIGH))
-				continue;
-			word = *(__u64 *)(q + w);
-			m = ua_candidates(&k, word, *(__u64 *)(q + w + 1)) & NEWLINE_FLAGS(word);
-			if (m && (r = ua_lines(ctx, off, len, base + w, m)))
-				return r > 0;
+			line = ua_window(ctx, off, window, base + w, *(__u32 *)(q + w));
+			if (line)
+				return line;
 		}
 	}
 	return 0;
+}
+
+/* Does a blank line (a line starting with '\r' or '\n') start before payload offset end, a
+ * User-Agent line's start that ua_find found (so the bytes up to it and the name after it are
+ * in the frame)? Eight bytes per step, each newline followed by '\r' or '\n' flagged exactly:
+ * the lowest one decides. Only a scanner's request comes here. */
+__noinline int blank_line_before(struct xdp_md *ctx, __u32 off, __u32 end)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *p;
+
+	if (off > 0x7FFF || end > VOSFP_UA_SEARCH_MAX)
+		return 0;
+	p = data + opaque_mask(off, 0x7FFF);
+	for (__u32 at = 0; at + 1 < end; at += 8) {
+		__u8 *q = p + at;
+		__u64 next, m;
+
+		if ((void *)(q + 9) > data_end)	/* never: the name after end was read */
+			return 0;
+		next = *(__u64 *)(q + 1);
+		m = zero_bytes(*(__u64 *)q ^ (SWAR_ONES * '\n')) &
+		    (zero_bytes(next ^ (SWAR_ONES * '\r')) | zero_bytes(next ^ (SWAR_ONES * '\n')));
+		if (m)
+			return at + swar_lowest_byte(m) + 1 < end;
+	}
+	return 0;
+}
+
+/* Is the payload at off (len bytes) a request whose User-Agent's first word is a scanner token?
+ * See the top of this section. */
+static __always_inline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	int line = ua_find(ctx, off, len);
+
+	return line > 0 && ua_is_scanner(ctx, off, line + UA_NAME_LEN, len) &&
+	       !blank_line_before(ctx, off, line);
 }
 
 /* May any source be under a live auto-block (bpf/vosfp.h: auto_block_horizon)? An inlined array

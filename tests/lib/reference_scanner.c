@@ -1,7 +1,7 @@
 /* reference_scanner.c - see reference_scanner.h. One byte at a time, one rule per step, no
- * tricks; where the datapath's word-at-a-time search has a visible side effect, it is written
- * out here as a rule of its own, so the two can be compared exactly. No code shared with the
- * datapath or the agent: only the limits of bpf/vosfp.h. */
+ * tricks: a walk over the lines that stops at the blank line, where the datapath samples the
+ * payload and looks for the blank line only behind a scanner's User-Agent. No code shared with
+ * the datapath or the agent: only the limits of bpf/vosfp.h. */
 #include <string.h>
 
 #include <linux/types.h>
@@ -24,20 +24,10 @@ static int is_request(const uint8_t *p, size_t len, size_t avail)
 	return len >= 8 && avail >= 8 && p[0] >= 'A' && p[0] <= 'Z' && memcmp(p, "SIP/", 4) != 0;
 }
 
-/* Does a line start after byte k? After a line feed. And after a vertical tab reached from a
- * line feed through line feeds and vertical tabs within the same 8-byte group of the payload
- * (bytes 8n..8n+7): the datapath finds line feeds a word at a time, and its test carries a
- * borrow upwards through such bytes. */
+/* Does a line start after byte k? After a line feed. */
 static int line_starts_after(const uint8_t *p, size_t k)
 {
-	size_t group = k & ~(size_t)7;
-
-	if (p[k] == '\n')
-		return 1;
-	for (size_t j = k; j > group && p[j] == '\v'; j--)
-		if (p[j - 1] == '\n')
-			return 1;
-	return 0;
+	return p[k] == '\n';
 }
 
 /* "User-Agent:" in any case. Case is folded by setting bit 0x20, as the datapath does, so a

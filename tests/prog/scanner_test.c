@@ -244,11 +244,19 @@ START_TEST(test_scanner_rows)
 		{ "OPTIONS sip:a SIP/2.0\r\nUser-Agent: sipcli", 1, 0 },			/* "sipcl" */
 		{ "OPTIONS sip:a SIP/2.0\r\nUser-Agent: sipclient", 3, 1 },		/* "sipcli" */
 		{ "OPTIONS sip:a SIP/2.0\r\nUser-Agent:", 0, 0 },
-		/* Kept from the word-at-a-time search: a CR stands for the '-' of the name, and a
-		 * '\v' after a newline in the same 8-byte group of the payload starts a line. */
+		/* Case is folded by setting bit 0x20: a CR stands for the '-' of the name. */
 		{ "OPTIONS sip:a SIP/2.0\r\nUser\rAgent: sipcli\r\n\r\n", 0, 1 },
-		{ "OPTIONS sip:a SIP/2.0\r\n\vUser-Agent: sipcli\r\n\r\n", 0, 1 },
-		{ "OPTIONS sip:a SIP/2.0\r\nVia: abcdefghij\r\n\vUser-Agent: sipcli\r\n\r\n", 0, 0 },
+		/* Only a line feed starts a line. */
+		{ "OPTIONS sip:a SIP/2.0\r\n\vUser-Agent: sipcli\r\n\r\n", 0, 0 },
+		{ "OPTIONS sip:a SIP/2.0\r\nX-User-Agent: sipcli\r\n\r\n", 0, 0 },
+		{ "OPTIONS sip:a SIP/2.0\r\nX-User-Agent: a\r\nUser-Agent: sipcli\r\n\r\n", 0, 1 },
+		/* The first User-Agent decides, and only before the blank line (CRLF or LF). */
+		{ "OPTIONS sip:a SIP/2.0\r\nUser-Agent: Zoiper\r\nUser-Agent: sipcli\r\n\r\n", 0, 0 },
+		{ "OPTIONS sip:a SIP/2.0\r\nUser-Agent: sipcli\r\nUser-Agent: Zoiper\r\n\r\n", 0, 1 },
+		{ "OPTIONS sip:a SIP/2.0\n\nUser-Agent: sipcli\n", 0, 0 },
+		{ "OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\nUser-Agent: sipcli\r\n", 0, 0 },
+		{ "OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\nUser-Agent: Zoiper\r\nUser-Agent: sipcli\r\n", 0, 0 },
+		{ "OPTIONS sip:a SIP/2.0\r\nVia: x\r\n \r\nUser-Agent: sipcli\r\n\r\n", 0, 1 },	/* " \r\n": not blank */
 	};
 
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -259,6 +267,22 @@ START_TEST(test_scanner_rows)
 
 		ck_assert_msg(ref == rows[i].want && kernel == rows[i].want,
 			      "row %u: want %d, reference %d, kernel %d", i, rows[i].want, ref, kernel);
+	}
+}
+END_TEST
+
+/* The datapath samples one 4-byte load per 8 payload bytes: a User-Agent line found at each of
+ * the 8-byte alignments (and one more round of them), with a request line that puts it there. */
+START_TEST(test_scanner_every_alignment)
+{
+	char payload[256];
+
+	for (int shift = 0; shift < 16; shift++) {
+		int n = snprintf(payload, sizeof(payload), "OPTIONS sip:a SIP/2.0\r\nVia: %.*s\r\n"
+				 "User-Agent: sipcli\r\n\r\n", shift, "xxxxxxxxxxxxxxxx");
+
+		ck_assert_msg(kernel_scanner(payload, (size_t)n, (size_t)n) == 1,
+			      "User-Agent line at payload offset %d not found", 30 + shift);
 	}
 }
 END_TEST
@@ -345,6 +369,7 @@ TCase *scanner_tcase(void)
 	tcase_add_unchecked_fixture(tc, load, unload);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_scanner_rows);
+	tcase_add_test(tc, test_scanner_every_alignment);
 	tcase_add_test(tc, test_scanner_matches_reference);
 	return tc;
 }
