@@ -525,11 +525,11 @@ static __always_inline void src_key(const struct frame *f, struct vosfp_src_key 
  * before the blank line that ends the headers. Its value's first word, lower-cased, keys one
  * lookup in scanner_tokens.
  *
- * The search for it reads one 4-byte load per 8 payload bytes, where a newline search reads
- * every byte: the text "\nUser-Agent:" is 12 bytes long, so wherever it lies one of the 8-byte
- * aligned payload offsets falls within its first 8 bytes, and the 4 bytes there are one of its
- * 8 windows of 4 bytes (UA_GRAM_0..7). A window is recognised with a multiply, a shift and one
- * compare against a 16-entry table; only a hit (in ordinary headers: none) is checked byte by
+ * The search for it makes one 4-byte load per UA_STRIDE (9) payload bytes, where a newline
+ * search reads every byte: the text "\nUser-Agent:" is 12 bytes long, so wherever it lies one of
+ * the offsets 0, 9, 18, ... falls within its first 9 bytes, and the 4 bytes there are one of its
+ * 9 windows of 4 bytes (UA_GRAM_0..8). A window is recognised with a multiply, a shift and one
+ * compare against a 16-slot table; only a hit (in ordinary headers: none) is checked byte by
  * byte. The blank line is not looked for on the way: when the first line that looks like a
  * User-Agent (anywhere) is not a scanner's, the answer is no whether it lies in the headers or
  * after them; only a scanner's value sends the search back for a blank line before it. So an
@@ -558,14 +558,16 @@ static __always_inline void src_key(const struct frame *f, struct vosfp_src_key 
 #define UA_GRAM_5	UA_GRAM('-', 'a', 'g', 'e')
 #define UA_GRAM_6	UA_GRAM('a', 'g', 'e', 'n')
 #define UA_GRAM_7	UA_GRAM('g', 'e', 'n', 't')
-/* A multiplier that sends the eight windows to eight different slots of 16 (asserted below). */
+#define UA_GRAM_8	UA_GRAM('e', 'n', 't', ':')
+/* A multiplier that sends the nine windows to nine different slots of 16 (asserted below). */
 #define UA_GRAM_MUL	0x85EBCA6BU
 #define UA_GRAM_SLOT(g)	((__u32)((g) * UA_GRAM_MUL) >> 28)
 #define UA_GRAM_BIT(g)	(1U << UA_GRAM_SLOT(g))
 _Static_assert(__builtin_popcount(UA_GRAM_BIT(UA_GRAM_0) | UA_GRAM_BIT(UA_GRAM_1) |
 				  UA_GRAM_BIT(UA_GRAM_2) | UA_GRAM_BIT(UA_GRAM_3) |
 				  UA_GRAM_BIT(UA_GRAM_4) | UA_GRAM_BIT(UA_GRAM_5) |
-				  UA_GRAM_BIT(UA_GRAM_6) | UA_GRAM_BIT(UA_GRAM_7)) == 8,
+				  UA_GRAM_BIT(UA_GRAM_6) | UA_GRAM_BIT(UA_GRAM_7) |
+				  UA_GRAM_BIT(UA_GRAM_8)) == 9,
 	       "UA_GRAM_MUL must give each window of \"\\nuser-agent:\" a slot of its own");
 
 /* Each slot: the window that hashes there, or 0, which no folded load equals (every byte of
@@ -579,11 +581,14 @@ struct ua_slot {
 #define UA_SLOT(k)	[UA_GRAM_SLOT(UA_GRAM_##k)] = { UA_GRAM_##k, k }
 static const struct ua_slot ua_slots[16] = {
 	UA_SLOT(0), UA_SLOT(1), UA_SLOT(2), UA_SLOT(3), UA_SLOT(4), UA_SLOT(5), UA_SLOT(6), UA_SLOT(7),
+	UA_SLOT(8),
 };
 #undef UA_SLOT
 
-/* Bytes per round of the search: one bounds check each, eight loads at constant offsets. */
-#define UA_BLOCK	64
+/* Bytes between two loads of the search, and per round of it: one bounds check per round, eight
+ * loads at constant offsets. */
+#define UA_STRIDE	9
+#define UA_BLOCK	(8 * UA_STRIDE)
 
 
 /* Lower-case an ASCII letter; digits unchanged; anything else (the end of the first word) 0. */
@@ -754,11 +759,12 @@ __noinline int ua_line_at(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at,
 
 /* Does the window at payload offset at (a load of 4 bytes, folded) start a User-Agent line? Its
  * start, or 0. */
-static __always_inline int ua_window(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at, __u32 g)
+static __always_inline int ua_window(struct xdp_md *ctx, const struct ua_slot *slots, __u32 off,
+				     __u32 window, __u32 at, __u32 g)
 {
 	__u32 slot = (g | LOWER4) * UA_GRAM_MUL >> 28;
 
-	if (ua_slots[slot].gram != (g | LOWER4))
+	if (slots[slot].gram != (g | LOWER4))
 		return 0;
 	return ua_line_at(ctx, off, window, at, slot);
 }
@@ -772,9 +778,12 @@ __noinline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
+	const struct ua_slot *slots = ua_slots;
 	__u8 *p;
 	int line;
 
+	/* Kept in a register: the compiler would load the table's address again for every load. */
+	asm volatile("" : "+r"(slots));
 	if (off > 0x7FFF)
 		return 0;
 	p = data + opaque_mask(off, 0x7FFF);
@@ -783,18 +792,18 @@ __noinline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
 
 		if (base + UA_BLOCK > window || (void *)(q + UA_BLOCK) > data_end) {
 #pragma unroll
-			for (__u32 w = 0; w < UA_BLOCK; w += 8) {
+			for (__u32 w = 0; w < UA_BLOCK; w += UA_STRIDE) {
 				if (base + w + 4 > window || (void *)(q + w + 4) > data_end)
 					return 0;
-				line = ua_window(ctx, off, window, base + w, *(__u32 *)(q + w));
+				line = ua_window(ctx, slots, off, window, base + w, *(__u32 *)(q + w));
 				if (line)
 					return line;
 			}
 			return 0;
 		}
 #pragma unroll
-		for (__u32 w = 0; w < UA_BLOCK; w += 8) {
-			line = ua_window(ctx, off, window, base + w, *(__u32 *)(q + w));
+		for (__u32 w = 0; w < UA_BLOCK; w += UA_STRIDE) {
+			line = ua_window(ctx, slots, off, window, base + w, *(__u32 *)(q + w));
 			if (line)
 				return line;
 		}

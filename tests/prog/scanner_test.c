@@ -271,15 +271,15 @@ START_TEST(test_scanner_rows)
 }
 END_TEST
 
-/* The datapath samples one 4-byte load per 8 payload bytes: a User-Agent line found at each of
- * the 8-byte alignments (and one more round of them), with a request line that puts it there. */
+/* The datapath samples one 4-byte load per 9 payload bytes: a User-Agent line found at each
+ * offset from a sample (and most of one more round), with a request line that puts it there. */
 START_TEST(test_scanner_every_alignment)
 {
 	char payload[256];
 
-	for (int shift = 0; shift < 16; shift++) {
+	for (int shift = 0; shift < 18; shift++) {
 		int n = snprintf(payload, sizeof(payload), "OPTIONS sip:a SIP/2.0\r\nVia: %.*s\r\n"
-				 "User-Agent: sipcli\r\n\r\n", shift, "xxxxxxxxxxxxxxxx");
+				 "User-Agent: sipcli\r\n\r\n", shift, "xxxxxxxxxxxxxxxxxx");
 
 		ck_assert_msg(kernel_scanner(payload, (size_t)n, (size_t)n) == 1,
 			      "User-Agent line at payload offset %d not found", 30 + shift);
