@@ -811,10 +811,24 @@ __noinline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
 	return 0;
 }
 
+/* 0x80 in each byte of w that may be a '\n' followed (in the word next, w's bytes moved down by
+ * one) by a '\r' or '\n': a superset (borrows add flags; bytes below 0x0E pass for CR and LF),
+ * so that an ordinary word costs a few operations and no branch of its own. */
+#define NEWLINE_CRLF_MAYBE(w, next) (((w) ^ (SWAR_ONES * '\n')) - SWAR_ONES) & ((next) - SWAR_ONES * 0x0E)
+
+/* Exactly: 0x80 in each byte of w that is a '\n' followed by a '\r' or a '\n'. */
+static __always_inline __u64 newline_crlf(__u64 w, __u64 next)
+{
+	return zero_bytes(w ^ (SWAR_ONES * '\n')) &
+	       (zero_bytes(next ^ (SWAR_ONES * '\r')) | zero_bytes(next ^ (SWAR_ONES * '\n')));
+}
+
 /* Does a blank line (a line starting with '\r' or '\n') start before payload offset end, a
  * User-Agent line's start that ua_find found (so the bytes up to it and the name after it are
- * in the frame)? Eight bytes per step, each newline followed by '\r' or '\n' flagged exactly:
- * the lowest one decides. Only a scanner's request comes here. */
+ * in the frame)? Blocks of UA_BLOCK bytes filtered with NEWLINE_CRLF_MAYBE, one branch each;
+ * a block with a flag is looked at again word by word, exactly: the lowest newline before a
+ * blank line decides. A block past the frame's end lies past end too but for its first bytes:
+ * its words one by one. Only a scanner's request comes here. */
 __noinline int blank_line_before(struct xdp_md *ctx, __u32 off, __u32 end)
 {
 	void *data = (void *)(long)ctx->data;
@@ -824,17 +838,35 @@ __noinline int blank_line_before(struct xdp_md *ctx, __u32 off, __u32 end)
 	if (off > 0x7FFF || end > VOSFP_UA_SEARCH_MAX)
 		return 0;
 	p = data + opaque_mask(off, 0x7FFF);
-	for (__u32 at = 0; at + 1 < end; at += 8) {
-		__u8 *q = p + at;
-		__u64 next, m;
+	for (__u32 base = 0; base + 1 < end && base < VOSFP_UA_SEARCH_MAX; base += 64) {
+		__u8 *q = p + base;
+		__u64 any = 0;
 
-		if ((void *)(q + 9) > data_end)	/* never: the name after end was read */
+		if ((void *)(q + 64 + 1) > data_end) {
+#pragma unroll
+			for (__u32 w = 0; w < 64; w += 8) {
+				__u64 m;
+
+				if ((void *)(q + w + 9) > data_end)
+					return 0;
+				m = newline_crlf(*(__u64 *)(q + w), *(__u64 *)(q + w + 1));
+				if (m)
+					return base + w + swar_lowest_byte(m) + 1 < end;
+			}
 			return 0;
-		next = *(__u64 *)(q + 1);
-		m = zero_bytes(*(__u64 *)q ^ (SWAR_ONES * '\n')) &
-		    (zero_bytes(next ^ (SWAR_ONES * '\r')) | zero_bytes(next ^ (SWAR_ONES * '\n')));
-		if (m)
-			return at + swar_lowest_byte(m) + 1 < end;
+		}
+#pragma unroll
+		for (__u32 w = 0; w < 64; w += 8)
+			any |= NEWLINE_CRLF_MAYBE(*(__u64 *)(q + w), *(__u64 *)(q + w + 1));
+		if (!(any & SWAR_HIGH))
+			continue;
+#pragma unroll
+		for (__u32 w = 0; w < 64; w += 8) {
+			__u64 m = newline_crlf(*(__u64 *)(q + w), *(__u64 *)(q + w + 1));
+
+			if (m)
+				return base + w + swar_lowest_byte(m) + 1 < end;
+		}
 	}
 	return 0;
 }
