@@ -46,6 +46,7 @@ struct observed {
 	 * pinned or not, and what it holds (empty when not pinned). */
 	int blocked_index_pinned;
 	struct prefix_set blocked_index;
+	int v4_part_pinned;	/* blocked_v4_part (added after blocked_v4_sum) is pinned */
 	/* The running program differs from the declared object's (found by loading the object
 	 * and comparing program tags; the planner only reads the answer). */
 	int program_outdated;

@@ -127,20 +127,39 @@ static int write_runtime(struct txn *t, const struct vosfp_config *cfg)
 }
 
 /* The VOSFP_F_V6_SUMMARY_* flags let the datapath trust the v6 summaries, VOSFP_F_V6_PREFIX_INDEX
- * its prefix index. Pins of an older object had none: the upgrade swaps the program first (on
- * fresh, empty maps) and fills them with the list steps, so a flag goes on only once they are
- * final (after every other step), or a blocked source would meet a clear bit or an empty bucket
- * and pass (an allowed one be refused). The index's flag counts as on only where its hash was
- * pinned already (an older program ignores the flag: it may have been written before). Returns
- * the flags this run turns on. */
-static uint32_t v6_flags_turning_on(const struct txn *t)
+ * its prefix index, VOSFP_F_V4_PART_SUMMARY blocked_v4_part. Pins of an older object had none:
+ * the upgrade swaps the program first (on fresh, empty maps) and fills them with the list steps,
+ * so a flag goes on only once they are final (after every other step), or a blocked source would
+ * meet a clear bit or an empty bucket and pass (an allowed one be refused). The index's and
+ * blocked_v4_part's flags count as on only where their maps were pinned already (an older
+ * program ignores the flags: they may have been written before). Returns the flags this run
+ * turns on. */
+static uint32_t summary_flags_turning_on(const struct txn *t)
 {
-	const uint32_t v6 = VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW | VOSFP_F_V6_PREFIX_INDEX;
-	uint32_t was_on = t->plan->new_maps ? 0 : t->have->runtime.flags & v6;
+	const uint32_t late = VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW | VOSFP_F_V6_PREFIX_INDEX |
+			      VOSFP_F_V4_PART_SUMMARY;
+	uint32_t was_on = t->plan->new_maps ? 0 : t->have->runtime.flags & late;
 
 	if (!t->have->blocked_index_pinned)
 		was_on &= ~VOSFP_F_V6_PREFIX_INDEX;
-	return t->want->runtime.flags & v6 & ~was_on;
+	if (!t->have->v4_part_pinned)
+		was_on &= ~VOSFP_F_V4_PART_SUMMARY;
+	return t->want->runtime.flags & late & ~was_on;
+}
+
+/* A new program on the pinned maps (a swap) reads the config as it is, and an older program let
+ * the flags above be written while it ignored them: one may be on for a map the swap creates
+ * empty, and a blocked source would pass until the lists fill it. Off before the swap (the
+ * older program then reads its summaries less, never wrongly); on again once they are final. */
+static int hold_late_flags(struct txn *t)
+{
+	struct vosfp_config cfg = t->have->runtime;
+	uint32_t turning_on = summary_flags_turning_on(t);
+
+	if (!t->plan->swap_program || !(cfg.flags & turning_on))
+		return 0;
+	cfg.flags &= ~turning_on;
+	return write_runtime(t, &cfg);
 }
 
 static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
@@ -563,7 +582,7 @@ static int apply_lists(struct txn *t)
 				return ret;
 			}
 			cfg = t->want->runtime;
-			cfg.flags &= ~v6_flags_turning_on(t);
+			cfg.flags &= ~summary_flags_turning_on(t);
 			if (p->runtime_changed && (ret = write_runtime(t, &cfg)))
 				return ret;
 			continue;
@@ -582,7 +601,7 @@ static int apply_lists(struct txn *t)
 	for (int k = 0; k < SUMMARY_KINDS; k++)
 		if (summary_step(t, k, SUMMARY_FINAL))
 			return -EIO;
-	if (v6_flags_turning_on(t) && write_runtime(t, &t->want->runtime))
+	if (summary_flags_turning_on(t) && write_runtime(t, &t->want->runtime))
 		return -EIO;
 	return 0;
 }
@@ -737,6 +756,8 @@ static int execute(struct txn *t)
 		ret = apply_lists(t);
 	if (!ret)
 		count_per_interface(t);
+	if (!ret)
+		ret = hold_late_flags(t);
 	/* What can fail without touching a working interface comes first: new attaches, the atomic
 	 * switches of kept links, the lists. Mode changes last: each takes the XDP program off an
 	 * interface for an instant (guarded), so they run only once nothing else can fail, and a

@@ -125,6 +125,7 @@ PREFIX_LIST(allowed_nets6, struct vosfp_lpm6_key, VOSFP_ALLOWLIST_DEFAULT_MAX);
 SUMMARY(blocked_v4_sum);
 SUMMARY(allowed_v4_sum);
 SUMMARY(blocked_v4_full);
+SUMMARY(blocked_v4_part);
 SUMMARY(blocked_v6_sum);
 SUMMARY(allowed_v6_sum);
 SUMMARY(blocked_v6_wide);
@@ -221,16 +222,16 @@ struct {
 
 /* ---- lists ---- */
 
-/* full may be NULL (the allowlist has no "whole /24" summary): the branch then compiles away. */
-static __always_inline bool listed4(void *near, void *full, void *exact, void *prefixes, __u32 addr,
-				    const struct vosfp_config *cfg)
+/* full and part may be NULL (the allowlist has no "whole /24" or "/25../31" summary): their
+ * branches then compile away. */
+static __always_inline bool listed4(void *near, void *full, void *part, void *exact, void *prefixes,
+				    __u32 addr, const struct vosfp_config *cfg)
 {
 	struct vosfp_lpm4_key key = { .prefixlen = 32 };
+	__u32 slash24 = bpf_ntohl(addr) >> 8, word = slash24 >> 6;
+	__u64 bit = 1ULL << (slash24 & 63), *bits;
 
 	if (cfg->flags & VOSFP_F_V4_SUMMARY) {
-		__u32 slash24 = bpf_ntohl(addr) >> 8, word = slash24 >> 6;
-		__u64 bit = 1ULL << (slash24 & 63), *bits;
-
 		if (full) {
 			bits = bpf_map_lookup_elem(full, &word);
 			if (bits && (*bits & bit))
@@ -242,6 +243,11 @@ static __always_inline bool listed4(void *near, void *full, void *exact, void *p
 	}
 	if (bpf_map_lookup_elem(exact, &addr))
 		return true;
+	if (part && (cfg->flags & VOSFP_F_V4_SUMMARY) && (cfg->flags & VOSFP_F_V4_PART_SUMMARY)) {
+		bits = bpf_map_lookup_elem(part, &word);
+		if (bits && !(*bits & bit))
+			return false;
+	}
 	__builtin_memcpy(key.addr, &addr, sizeof(key.addr));
 	return bpf_map_lookup_elem(prefixes, &key) != NULL;
 }
@@ -373,7 +379,8 @@ static __always_inline bool is_blocked(const struct frame *f, const struct vosfp
 		return listed6(&blocked_v6_sum, &blocked_v6_wide, VOSFP_F_V6_SUMMARY_BLOCK, &blocked_ips6,
 			       &blocked_nets6, &blocked_v6_full, &blocked_v6_len, &blocked_nets6_h,
 			       &f->saddr6, cfg);
-	return listed4(&blocked_v4_sum, &blocked_v4_full, &blocked_ips, &blocked_nets, f->saddr4, cfg);
+	return listed4(&blocked_v4_sum, &blocked_v4_full, &blocked_v4_part, &blocked_ips, &blocked_nets,
+		       f->saddr4, cfg);
 }
 
 static __always_inline bool is_allowed(const struct frame *f, const struct vosfp_config *cfg)
@@ -381,7 +388,7 @@ static __always_inline bool is_allowed(const struct frame *f, const struct vosfp
 	if (f->is_v6)
 		return listed6(&allowed_v6_sum, &allowed_v6_wide, VOSFP_F_V6_SUMMARY_ALLOW, &allowed_ips6,
 			       &allowed_nets6, NULL, NULL, NULL, &f->saddr6, cfg);
-	return listed4(&allowed_v4_sum, NULL, &allowed_ips, &allowed_nets, f->saddr4, cfg);
+	return listed4(&allowed_v4_sum, NULL, NULL, &allowed_ips, &allowed_nets, f->saddr4, cfg);
 }
 
 /* ---- SIP ---- */

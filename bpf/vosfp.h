@@ -63,6 +63,8 @@ struct vosfp_iface_slot {
 #define VOSFP_F_ANSWERS		(1u << 10)	/* the egress program applies the answer rule below */
 #define VOSFP_F_V6_PREFIX_INDEX	(1u << 12)	/* blocked_v6_full/_len + blocked_nets6_h cover the
 						 * IPv6 blocklist's prefixes (with ..._SUMMARY_BLOCK) */
+#define VOSFP_F_V4_PART_SUMMARY	(1u << 13)	/* blocked_v4_part covers the IPv4 blocklist's /25../31
+						 * prefixes (with VOSFP_F_V4_SUMMARY) */
 
 #define VOSFP_DEFAULT_SIP_PORT 5060
 #define VOSFP_PORT_BITMAP_BYTES (65536 / 8)
@@ -264,7 +266,12 @@ struct vosfp_addr6 {
  *    (whose lookups cost tens of ns with a big list) are probed only under a set bit.
  *  - blocked_v4_full: set when a blocklist prefix of /24 or shorter covers the whole /24. A set
  *    bit settles "blocked" with one array read: the flood from a blocked range never reaches the
- *    trie. */
+ *    trie.
+ *  - blocked_v4_part: set when a blocklist prefix of /25 to /31 lies in that /24. Under
+ *    VOSFP_F_V4_PART_SUMMARY, a source whose near bit is set (a listed host shares its /24) but
+ *    whose full and part bits are clear is settled by the exact hash alone: no prefix can cover
+ *    it, and the trie is not walked. A big list sets nearly every near bit; few /24s hold a
+ *    /25../31. */
 #define VOSFP_V4_SUMMARY_WORDS (1u << 18)	/* 2^24 /24s, 64 per word */
 
 /* IPv6 summaries, per list two 2^24-bit arrays of the v4 layout. A source is looked up (16-byte

@@ -207,7 +207,7 @@ static void build_runtime(const struct vosfp_sip_cfg *sip, struct vosfp_config *
 	memset(rt, 0, sizeof(*rt));
 	/* the agent keeps the summaries */
 	rt->flags = VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW |
-		    VOSFP_F_V6_PREFIX_INDEX;
+		    VOSFP_F_V6_PREFIX_INDEX | VOSFP_F_V4_PART_SUMMARY;
 	if (sip && sip->udp_ports_given) {
 		for (unsigned i = 0; i < sip->udp_ports_count; i++)
 			set_port(rt->udp_ports, sip->udp_ports[i]);

@@ -31,6 +31,7 @@ const char *const summary_map_names[SUMMARY_KINDS] = {
 	[SUMMARY_ALLOW_V6_WIDE] = "allowed_v6_wide",
 	[SUMMARY_BLOCK_V6_FULL] = "blocked_v6_full",
 	[SUMMARY_BLOCK_V6_LEN] = "blocked_v6_len",
+	[SUMMARY_BLOCK_V4_PART] = "blocked_v4_part",
 };
 
 static uint32_t top32(const uint8_t *a)
@@ -38,12 +39,15 @@ static uint32_t top32(const uint8_t *a)
 	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 }
 
-static void add4(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full)
+/* full and part: NULL where the list has none (the allowlist). */
+static void add4(const struct vosfp_prefix *p, uint64_t *near, uint64_t *full, uint64_t *part)
 {
 	uint32_t first = top32(p->addr) >> 8;
 
 	if (p->len > 24) {
 		set_range(near, first, 1);
+		if (part && p->len < 32)
+			set_range(part, first, 1);
 		return;
 	}
 	set_range(near, first, 1u << (24 - p->len));
@@ -119,7 +123,8 @@ void summary_add(const struct vosfp_prefix *p, int blocklist, uint64_t *const su
 {
 	if (p->family == 4)
 		add4(p, sums[blocklist ? SUMMARY_BLOCK_NEAR : SUMMARY_ALLOW_NEAR],
-		     blocklist ? sums[SUMMARY_BLOCK_FULL] : NULL);
+		     blocklist ? sums[SUMMARY_BLOCK_FULL] : NULL,
+		     blocklist ? sums[SUMMARY_BLOCK_V4_PART] : NULL);
 	else if (p->family == 6)
 		add6(p, sums[blocklist ? SUMMARY_BLOCK_V6 : SUMMARY_ALLOW_V6],
 		     sums[blocklist ? SUMMARY_BLOCK_V6_WIDE : SUMMARY_ALLOW_V6_WIDE],

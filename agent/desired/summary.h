@@ -22,6 +22,7 @@ enum summary_kind {
 	SUMMARY_ALLOW_V6_WIDE,	/* allowed_v6_wide */
 	SUMMARY_BLOCK_V6_FULL,	/* blocked_v6_full: /24s a blocklist prefix covers whole */
 	SUMMARY_BLOCK_V6_LEN,	/* blocked_v6_len: prefix lengths per /32 bucket (not bits) */
+	SUMMARY_BLOCK_V4_PART,	/* blocked_v4_part: /24s a blocklist prefix of /25../31 lies in */
 	SUMMARY_KINDS
 };
 
@@ -43,7 +44,8 @@ static inline int summary_optional(enum summary_kind k)
 
 /* Set, in the summaries of its list (sums indexed by enum summary_kind, SUMMARY_WORDS words each,
  * zeroed by the caller; the other list's are not touched), the bits of one entry: for IPv4 every
- * /24 it lies in or covers (near) or covers whole (full); for IPv6 the hashed bit of its /32
+ * /24 it lies in or covers (near) or covers whole (full), and for a blocklist prefix of /25../31
+ * the /24 it lies in (v4_part); for IPv6 the hashed bit of its /32
  * (v6_sum, length >= 32) or the bits of the /24s it lies in or covers (v6_wide, shorter); for an
  * IPv6 blocklist prefix also the /24s it covers whole (v6_full, /24 or shorter) or its length in
  * the bucket of its /32 (v6_len, /32 to /127) or of its /24 (/25 to /31). */

@@ -174,15 +174,26 @@ for e in json.load(sys.stdin):
 # same_policy BEFORE AFTER: 0 if map dump AFTER keeps BEFORE. A small array's value may have
 # grown when the new object appended fields (struct vosfp_config does, for each new section):
 # the old bytes must be kept and the appended ones zero, as their features are off until the
-# operator's config turns them on.
+# operator's config turns them on. sip_config's flags may gain the bits that say a summary the
+# agent keeps is filled (bpf/vosfp.h: VOSFP_F_V4_SUMMARY, _V6_SUMMARY_*, _V6_PREFIX_INDEX,
+# _V4_PART_SUMMARY): a new object's datapath trusts its new summaries once they are; none of
+# them is the operator's policy, and none may be lost.
 same_policy() {
 	cmp -s "$1" "$2" && return 0
-	python3 - "$1" "$2" <<'PY'
+	python3 - "$1" "$2" "${1##*/}" <<'PY'
 import sys
-old, new = (dict(l.rsplit(" ", 1) for l in open(f).read().splitlines()) for f in sys.argv[1:])
-ok = old.keys() == new.keys() and all(
-    len(new[k]) > len(old[k]) and new[k].startswith(old[k]) and set(new[k][len(old[k]):]) <= {"0"}
-    for k in old)
+old, new = (dict(l.rsplit(" ", 1) for l in open(f).read().splitlines()) for f in sys.argv[1:3])
+SUMMARY_FLAGS = 1 << 3 | 1 << 7 | 1 << 8 | 1 << 12 | 1 << 13
+def flags(v):
+    return int.from_bytes(bytes.fromhex(v[:8]), "little")
+def kept(o, n):
+    if sys.argv[3] == "sip_config" and len(o) >= 8 and len(n) >= 8:
+        fo, fn = flags(o), flags(n)
+        if fo & ~SUMMARY_FLAGS != fn & ~SUMMARY_FLAGS or fo & ~fn:
+            return False
+        o, n = o[8:], n[8:]
+    return n == o or (len(n) > len(o) and n.startswith(o) and set(n[len(o):]) <= {"0"})
+ok = old.keys() == new.keys() and all(kept(old[k], new[k]) for k in old)
 sys.exit(0 if ok else 1)
 PY
 }

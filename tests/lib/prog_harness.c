@@ -56,6 +56,7 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	h->sum_fds[SUMMARY_ALLOW_V6_WIDE] = bpf_map__fd(h->skel->maps.allowed_v6_wide);
 	h->sum_fds[SUMMARY_BLOCK_V6_FULL] = bpf_map__fd(h->skel->maps.blocked_v6_full);
 	h->sum_fds[SUMMARY_BLOCK_V6_LEN] = bpf_map__fd(h->skel->maps.blocked_v6_len);
+	h->sum_fds[SUMMARY_BLOCK_V4_PART] = bpf_map__fd(h->skel->maps.blocked_v4_part);
 	h->block_nets6_h_fd = bpf_map__fd(h->skel->maps.blocked_nets6_h);
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
 		h->sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));
@@ -138,7 +139,7 @@ static int summary_follow(struct harness *h, int blocklist, const struct vosfp_p
 	first = ((uint32_t)p->addr[0] << 16 | (uint32_t)p->addr[1] << 8 | p->addr[2]) >> 6;
 	words = p->len >= 24 ? 1 : ((1u << (24 - p->len)) + 63) / 64;
 	for (int k = 0; k < SUMMARY_KINDS; k++) {
-		if (k != near && !(blocklist && k == SUMMARY_BLOCK_FULL))
+		if (k != near && !(blocklist && (k == SUMMARY_BLOCK_FULL || k == SUMMARY_BLOCK_V4_PART)))
 			continue;
 		for (__u32 i = first; i < first + words && i < SUMMARY_WORDS; i++)
 			if (bpf_map_update_elem(h->sum_fds[k], &i, &h->sums[k][i], BPF_ANY))

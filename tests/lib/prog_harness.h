@@ -47,10 +47,10 @@ int harness_clear_lists(struct harness *h);
  * harness_allow, and blocked_nets6_h every change of blocked_nets6. After filling the list maps
  * any other way, rebuild them from the maps' contents with this (blocked_nets6_h included). The
  * datapath reads them only under VOSFP_F_V4_SUMMARY / VOSFP_F_V6_SUMMARY_* /
- * VOSFP_F_V6_PREFIX_INDEX in the config (HARNESS_SUMMARIES: all). */
+ * VOSFP_F_V6_PREFIX_INDEX / VOSFP_F_V4_PART_SUMMARY in the config (HARNESS_SUMMARIES: all). */
 int harness_sync_summaries(struct harness *h);
 #define HARNESS_SUMMARIES (VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW | \
-			   VOSFP_F_V6_PREFIX_INDEX)
+			   VOSFP_F_V6_PREFIX_INDEX | VOSFP_F_V4_PART_SUMMARY)
 
 /* The summaries as they are now (saved: SUMMARY_KINDS arrays, allocated here), and back to them
  * (the maps and the harness's copy; saved is freed): harness_unlist leaves the summaries as they

@@ -114,7 +114,8 @@ START_TEST(test_good_full)
 	ck_assert_int_eq(s.ifaces[0].modes[0], VOSFP_MODE_NATIVE);
 	ck_assert_int_eq(s.ifaces[0].modes[1], VOSFP_MODE_GENERIC);
 	ck_assert_uint_eq(s.runtime.flags, VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK |
-					    VOSFP_F_V6_SUMMARY_ALLOW | VOSFP_F_V6_PREFIX_INDEX | VOSFP_F_NO_STEALTH);
+					    VOSFP_F_V6_SUMMARY_ALLOW | VOSFP_F_V6_PREFIX_INDEX |
+					    VOSFP_F_V4_PART_SUMMARY | VOSFP_F_NO_STEALTH);
 	ck_assert(s.runtime.udp_ports[5060 / 8] & (1 << (5060 % 8)));
 	ck_assert(s.runtime.udp_ports[5080 / 8] & (1 << (5080 % 8)));
 	ck_assert(s.runtime.tcp_ports[5061 / 8] & (1 << (5061 % 8)));
@@ -242,7 +243,7 @@ START_TEST(test_good_defaults)
 	struct diag d = { 0 };
 	/* Empty lists: every IPv6 entry (none) fits the summaries. */
 	const uint32_t flags = VOSFP_F_PORTS | VOSFP_F_V4_SUMMARY | VOSFP_F_V6_SUMMARY_BLOCK | VOSFP_F_V6_SUMMARY_ALLOW |
-			       VOSFP_F_V6_PREFIX_INDEX;
+			       VOSFP_F_V6_PREFIX_INDEX | VOSFP_F_V4_PART_SUMMARY;
 	struct vosfp_config want = { .flags = flags };
 
 	ck_assert_int_eq(desired_build(CORPUS "/good/minimal.yaml", &s, &d), 0);

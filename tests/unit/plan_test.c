@@ -601,6 +601,42 @@ START_TEST(test_blocked_index_diff)
 }
 END_TEST
 
+/* blocked_v4_part: the /24 of a blocklist prefix of /25 to /31, and nothing else: not a host, not
+ * a /24 or a shorter prefix (blocked_v4_full's), never for the allowlist. */
+START_TEST(test_summary_v4_part)
+{
+	static const struct {
+		const char *entry;
+		int blocklist;
+		uint64_t part_bits;
+	} rows[] = {
+		{ "198.18.5.0/25", 1, 1 }, { "198.18.5.128/31", 1, 1 }, { "198.18.5.7", 1, 0 },
+		{ "198.18.5.0/24", 1, 0 }, { "198.18.0.0/15", 1, 0 }, { "198.18.5.0/25", 0, 0 },
+	};
+	uint32_t slash24 = 198u << 16 | 18u << 8 | 5u;
+
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint64_t *sums[SUMMARY_KINDS];
+		struct vosfp_prefix p;
+		uint64_t bits = 0;
+
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			ck_assert_ptr_nonnull(sums[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t)));
+		ck_assert_int_eq(vosfp_prefix_parse(rows[i].entry, &p, NULL, 0), 0);
+		summary_add(&p, rows[i].blocklist, sums);
+		for (uint32_t w = 0; w < SUMMARY_WORDS; w++)
+			bits += (uint64_t)__builtin_popcountll(sums[SUMMARY_BLOCK_V4_PART][w]);
+		ck_assert_msg(bits == rows[i].part_bits, "%s (%s): %llu blocked_v4_part bits, want %llu",
+			      rows[i].entry, rows[i].blocklist ? "blocklist" : "allowlist",
+			      (unsigned long long)bits, (unsigned long long)rows[i].part_bits);
+		if (rows[i].part_bits)
+			ck_assert(sums[SUMMARY_BLOCK_V4_PART][slash24 >> 6] & 1ULL << (slash24 & 63));
+		for (int k = 0; k < SUMMARY_KINDS; k++)
+			free(sums[k]);
+	}
+}
+END_TEST
+
 /* summary_build's IPv6 part: which bits one entry sets, in its own list's summaries only; for a
  * blocklist prefix the index's too (v6_full up to /24, v6_len from /25 to /127). */
 START_TEST(test_summary_v6_bits)
@@ -811,6 +847,7 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_defence_map_sizes);
 	tcase_add_loop_test(tc, test_prefix_set_sort, 0, 2);
 	tcase_add_test(tc, test_summary_diff);
+	tcase_add_test(tc, test_summary_v4_part);
 	tcase_add_test(tc, test_summary_v6_bits);
 	tcase_add_test(tc, test_summary_v6_lens);
 	tcase_add_test(tc, test_blocked_index_diff);
