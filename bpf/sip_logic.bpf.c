@@ -597,7 +597,6 @@ static const struct ua_slot ua_slots[16] = {
 #define UA_STRIDE	9
 #define UA_BLOCK	(8 * UA_STRIDE)
 
-
 /* Lower-case an ASCII letter; digits unchanged; anything else (the end of the first word) 0. */
 static __always_inline __u8 word_char(__u8 c)
 {
@@ -608,13 +607,6 @@ static __always_inline __u8 word_char(__u8 c)
 	if (c >= '0' && c <= '9')
 		return c;
 	return 0;
-}
-
-/* 0x80 in exactly the bytes of x that are zero (no borrow crosses bytes: the top bit is kept
- * out of the addition). */
-static __always_inline __u64 zero_bytes(__u64 x)
-{
-	return ~(((x & ~SWAR_HIGH) + ~SWAR_HIGH) | x | ~SWAR_HIGH);
 }
 
 /* The low n bytes of a word (n <= 8) set, the others clear. */
@@ -650,7 +642,7 @@ static __always_inline void ua_value_key_words(__u8 *v, void *data_end, __u32 ro
 	__u32 blanks, n = 0;
 
 	/* The blanks: up to UA_WS_MAX, never past the payload. */
-	stop = ~(zero_bytes(w ^ (SWAR_ONES * ' ')) | zero_bytes(w ^ (SWAR_ONES * '\t'))) & SWAR_HIGH;
+	stop = ~(swar_zero_bytes(w ^ (SWAR_ONES * ' ')) | swar_zero_bytes(w ^ (SWAR_ONES * '\t'))) & SWAR_HIGH;
 	stop |= ~low_bytes(room) & SWAR_HIGH;
 	blanks = stop ? swar_lowest_byte(stop) : UA_WS_MAX;
 	room = room > blanks ? room - blanks : 0;
@@ -769,9 +761,9 @@ __noinline int ua_line_at(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at,
 static __always_inline int ua_window(struct xdp_md *ctx, const struct ua_slot *slots, __u32 off,
 				     __u32 window, __u32 at, __u32 g)
 {
-	__u32 slot = (g | LOWER4) * UA_GRAM_MUL >> 28;
+	__u32 folded = g | LOWER4, slot = UA_GRAM_SLOT(folded);
 
-	if (slots[slot].gram != (g | LOWER4))
+	if (slots[slot].gram != folded)
 		return 0;
 	return ua_line_at(ctx, off, window, at, slot);
 }
@@ -821,18 +813,24 @@ __noinline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
 /* 0x80 in each byte of w that may be a '\n' followed (in the word next, w's bytes moved down by
  * one) by a '\r' or '\n': a superset (borrows add flags; bytes below 0x0E pass for CR and LF),
  * so that an ordinary word costs a few operations and no branch of its own. */
-#define NEWLINE_CRLF_MAYBE(w, next) (((w) ^ (SWAR_ONES * '\n')) - SWAR_ONES) & ((next) - SWAR_ONES * 0x0E)
+static __always_inline __u64 newline_crlf_maybe(__u64 w, __u64 next)
+{
+	return ((w ^ (SWAR_ONES * '\n')) - SWAR_ONES) & (next - SWAR_ONES * 0x0E);
+}
 
 /* Exactly: 0x80 in each byte of w that is a '\n' followed by a '\r' or a '\n'. */
 static __always_inline __u64 newline_crlf(__u64 w, __u64 next)
 {
-	return zero_bytes(w ^ (SWAR_ONES * '\n')) &
-	       (zero_bytes(next ^ (SWAR_ONES * '\r')) | zero_bytes(next ^ (SWAR_ONES * '\n')));
+	return swar_zero_bytes(w ^ (SWAR_ONES * '\n')) &
+	       (swar_zero_bytes(next ^ (SWAR_ONES * '\r')) | swar_zero_bytes(next ^ (SWAR_ONES * '\n')));
 }
+
+/* Bytes per round of the blank-line search: eight words, one bounds check and one branch. */
+#define BLANK_BLOCK	64
 
 /* Does a blank line (a line starting with '\r' or '\n') start before payload offset end, a
  * User-Agent line's start that ua_find found (so the bytes up to it and the name after it are
- * in the frame)? Blocks of UA_BLOCK bytes filtered with NEWLINE_CRLF_MAYBE, one branch each;
+ * in the frame)? Blocks of BLANK_BLOCK bytes filtered with newline_crlf_maybe, one branch each;
  * a block with a flag is looked at again word by word, exactly: the lowest newline before a
  * blank line decides. A block past the frame's end lies past end too but for its first bytes:
  * its words one by one. Only a scanner's request comes here. */
@@ -845,13 +843,13 @@ __noinline int blank_line_before(struct xdp_md *ctx, __u32 off, __u32 end)
 	if (off > 0x7FFF || end > VOSFP_UA_SEARCH_MAX)
 		return 0;
 	p = data + opaque_mask(off, 0x7FFF);
-	for (__u32 base = 0; base + 1 < end && base < VOSFP_UA_SEARCH_MAX; base += 64) {
+	for (__u32 base = 0; base + 1 < end && base < VOSFP_UA_SEARCH_MAX; base += BLANK_BLOCK) {
 		__u8 *q = p + base;
 		__u64 any = 0;
 
-		if ((void *)(q + 64 + 1) > data_end) {
+		if ((void *)(q + BLANK_BLOCK + 1) > data_end) {
 #pragma unroll
-			for (__u32 w = 0; w < 64; w += 8) {
+			for (__u32 w = 0; w < BLANK_BLOCK; w += 8) {
 				__u64 m;
 
 				if ((void *)(q + w + 9) > data_end)
@@ -863,12 +861,12 @@ __noinline int blank_line_before(struct xdp_md *ctx, __u32 off, __u32 end)
 			return 0;
 		}
 #pragma unroll
-		for (__u32 w = 0; w < 64; w += 8)
-			any |= NEWLINE_CRLF_MAYBE(*(__u64 *)(q + w), *(__u64 *)(q + w + 1));
+		for (__u32 w = 0; w < BLANK_BLOCK; w += 8)
+			any |= newline_crlf_maybe(*(__u64 *)(q + w), *(__u64 *)(q + w + 1));
 		if (!(any & SWAR_HIGH))
 			continue;
 #pragma unroll
-		for (__u32 w = 0; w < 64; w += 8) {
+		for (__u32 w = 0; w < BLANK_BLOCK; w += 8) {
 			__u64 m = newline_crlf(*(__u64 *)(q + w), *(__u64 *)(q + w + 1));
 
 			if (m)

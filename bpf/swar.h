@@ -13,6 +13,14 @@
  * never below it: a borrow only runs upwards. So the lowest flag is always exact. */
 #define SWAR_BYTE_FLAGS(w, c) ((((w) ^ (SWAR_ONES * (c))) - SWAR_ONES) & ~(w) & SWAR_HIGH)
 
+/* 0x80 in exactly the bytes of x that are zero: the top bit is kept out of the addition, so no
+ * carry crosses bytes. Costs a few operations more than SWAR_BYTE_FLAGS, for flags above the
+ * first that can be trusted. */
+static __always_inline __u64 swar_zero_bytes(__u64 x)
+{
+	return ~(((x & ~SWAR_HIGH) + ~SWAR_HIGH) | x | ~SWAR_HIGH);
+}
+
 /* The lowest flag (0x80 in byte k) of a non-zero SWAR mask -> k. Multiplying the isolated
  * 1 << (8k + 7) by this constant brings its byte 7 - k, which holds k, to the top. */
 #define SWAR_BYTE_INDEX	0x0001020304050607ULL
