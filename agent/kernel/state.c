@@ -188,16 +188,6 @@ static int read_lists(struct observed *o, const char *pin_path, const char *cons
 	return 0;
 }
 
-static int pinned_present(const char *pin_path, const char *name)
-{
-	int fd = open_pinned(pin_path, name);
-
-	if (fd < 0)
-		return 0;
-	close(fd);
-	return 1;
-}
-
 /* blocked_nets6_h (bpf/vosfp.h), when pinned; its contents only with_lists. */
 static int read_blocked_index(const char *pin_path, struct observed *o, int with_lists)
 {
@@ -363,7 +353,7 @@ int state_read(const char *pin_path, struct observed *o, int with_lists)
 		err = read_lists(o, pin_path, pins_allow_maps, with_lists ? &o->allowed : NULL, &o->allowlist_max);
 	if (!err)
 		err = read_blocked_index(pin_path, o, with_lists);
-	o->v4_part_pinned = pinned_present(pin_path, summary_map_names[SUMMARY_BLOCK_V4_PART]);
+	o->v4_part_pinned = pinned_size(pin_path, summary_map_names[SUMMARY_BLOCK_V4_PART]) != 0;
 	if (!err)
 		err = read_scanners(pin_path, o);
 	if (!err) {
