@@ -216,6 +216,40 @@ static void unload(void)
 	harness_close(&h);
 }
 
+
+/* A frame of a verdict row, mutated half of the time, never shorter than an Ethernet header (a
+ * truncated-Ethernet row keeps its leftover bytes). */
+static size_t row_frame(struct rng *r, const struct verdict_row *row, uint8_t *f, size_t cap)
+{
+	size_t len = verdict_row_frame(row, f, cap);
+
+	if (below(r, 2))
+		len = mutate(r, f, len, cap);
+	return len < ETH_HLEN ? ETH_HLEN : len;
+}
+
+/* One frame through the kernel: its action and the counter that moved (REF_UNCOUNTED for none);
+ * before holds the counters as they were, and is moved on. Does the kernel agree with want,
+ * counting the frame at most once? */
+static int kernel_agrees(const uint8_t *f, size_t len, const struct ref_verdict *want, uint64_t *before,
+			 int *action, int *moved)
+{
+	uint64_t after[VOSFP_CNT_COUNT];
+	int moves = 0;
+
+	*moved = REF_UNCOUNTED;
+	*action = harness_run(&h, f, len);
+	ck_assert_int_eq(harness_counters(&h, after, VOSFP_CNT_COUNT), 0);
+	for (int c = 0; c < VOSFP_CNT_COUNT; c++) {
+		if (after[c] != before[c]) {
+			*moved = c;
+			moves += (int)(after[c] - before[c]);
+		}
+		before[c] = after[c];
+	}
+	return *action == (int)want->action && *moved == want->counter && moves <= 1;
+}
+
 /* The reference knows the seed's classes only (the flood defence is off here): every counter is
  * compared, the seed's classes must each be exercised. */
 #define SEED_COUNTERS (VOSFP_CNT_MALFORMED + 1)
@@ -224,7 +258,7 @@ START_TEST(test_kernel_matches_reference)
 {
 	unsigned long frames = env_ulong("VOSFP_DIFF_FRAMES", DEFAULT_FRAMES);
 	struct rng r = { env_ulong("VOSFP_DIFF_SEED", 20261125) };
-	uint64_t before[VOSFP_CNT_COUNT], after[VOSFP_CNT_COUNT];
+	uint64_t before[VOSFP_CNT_COUNT];
 	unsigned long mismatches = 0, by_counter[SEED_COUNTERS + 1] = { 0 }, mutated = 0;
 	static const enum table_config configs[] = { CFG_SEED, CFG_PORTS, CFG_NO_STEALTH,
 						     CFG_NO_MALFORMED };
@@ -250,7 +284,7 @@ START_TEST(test_kernel_matches_reference)
 		};
 		struct ref_verdict want;
 		size_t len;
-		int action, moved = REF_UNCOUNTED, moves = 0;
+		int action, moved;
 
 		if ((n / 4000) % 2) {
 			if (pol.cfg)
@@ -266,11 +300,7 @@ START_TEST(test_kernel_matches_reference)
 		if (below(&r, 10) < 2) {
 			const struct verdict_row *probe = &probes[below(&r, PROBES)];
 
-			len = verdict_row_frame(probe, f, sizeof(f));
-			if (below(&r, 2))
-				len = mutate(&r, f, len, sizeof(f));
-			if (len < ETH_HLEN)
-				len = ETH_HLEN;
+			len = row_frame(&r, probe, f, sizeof(f));
 			probed++;
 		} else if (below(&r, 10) < 8) {
 			len = verdict_row_frame(&verdict_rows[below(&r, verdict_row_count)], f, sizeof(f));
@@ -283,16 +313,7 @@ START_TEST(test_kernel_matches_reference)
 		}
 
 		want = reference_classify(f, len, &pol);
-		action = harness_run(&h, f, len);
-		ck_assert_int_eq(harness_counters(&h, after, VOSFP_CNT_COUNT), 0);
-		for (int c = 0; c < VOSFP_CNT_COUNT; c++) {
-			if (after[c] != before[c]) {
-				moved = c;
-				moves += (int)(after[c] - before[c]);
-			}
-			before[c] = after[c];
-		}
-		if (action != (int)want.action || moved != want.counter || moves > 1) {
+		if (!kernel_agrees(f, len, &want, before, &action, &moved)) {
 			if (++mismatches <= MAX_REPORTED) {
 				fprintf(stderr, "mismatch #%lu (frame %lu, config %d%s, policy %d): kernel %s/%s, reference %s/%s, %zu bytes:\n",
 					mismatches, n, cfg, pol.cfg == &with_summaries ? " + summaries" : "", policy, ref_action_name(action), ref_counter_name(moved),
@@ -421,7 +442,7 @@ START_TEST(test_every_v6_prefix_length)
 	struct rng r = { env_ulong("VOSFP_DIFF_SEED", 20261125) ^ 0x7636ULL };
 	static const enum table_config configs[] = { CFG_SEED, CFG_NO_STEALTH };
 	unsigned full_buckets = 0, blocked_by_len[129] = { 0 }, other_by_len[129] = { 0 };
-	uint64_t before[VOSFP_CNT_COUNT], after[VOSFP_CNT_COUNT];
+	uint64_t before[VOSFP_CNT_COUNT];
 	uint8_t f[FRAME_MAX];
 
 	ck_assert_int_eq(harness_counters(&h, before, VOSFP_CNT_COUNT), 0);
@@ -446,7 +467,7 @@ START_TEST(test_every_v6_prefix_length)
 				VOSFP_V6_LENS_MORE;
 
 		for (unsigned long k = 0; k < per_len; k++) {
-			int indexed = below(&r, 4) != 0, action, moved = REF_UNCOUNTED, moves = 0;
+			int indexed = below(&r, 4) != 0, action, moved;
 			const struct vosfp_config *base = table_config(configs[below(&r, 2)]);
 			struct ref_policy pol = { .blocked = len_blocked, .n_blocked = n,
 						  .allowed = table_allowed, .n_allowed = table_allowed_count };
@@ -487,23 +508,9 @@ START_TEST(test_every_v6_prefix_length)
 				ck_assert_int_eq(harness_set_config(&h, &cfg[0]), 0);
 				cfg[1] = cfg[0];
 			}
-			flen = verdict_row_frame(&row, f, sizeof(f));
-			if (below(&r, 2))
-				flen = mutate(&r, f, flen, sizeof(f));
-			if (flen < ETH_HLEN)
-				flen = ETH_HLEN;
-
+			flen = row_frame(&r, &row, f, sizeof(f));
 			want = reference_classify(f, flen, &pol);
-			action = harness_run(&h, f, flen);
-			ck_assert_int_eq(harness_counters(&h, after, VOSFP_CNT_COUNT), 0);
-			for (int c = 0; c < VOSFP_CNT_COUNT; c++) {
-				if (after[c] != before[c]) {
-					moved = c;
-					moves += (int)(after[c] - before[c]);
-				}
-				before[c] = after[c];
-			}
-			if (action != (int)want.action || moved != want.counter || moves > 1) {
+			if (!kernel_agrees(f, flen, &want, before, &action, &moved)) {
 				if (++mismatches <= MAX_REPORTED) {
 					fprintf(stderr, "mismatch #%lu (/%u round, frame %lu, source %s%s): kernel %s/%s, reference %s/%s, %zu bytes:\n",
 						mismatches, len, k, src, indexed ? ", index on" : "",
