@@ -47,6 +47,8 @@ struct observed {
 	int blocked_index_pinned;
 	struct prefix_set blocked_index;
 	int v4_part_pinned;	/* blocked_v4_part (added after blocked_v4_sum) is pinned */
+	int scanner_free_pinned;	/* scanner_free (added after scanner_tokens) is pinned, */
+	struct vosfp_scanner_free scanner_free;	/* and holds this (all zero when not pinned) */
 	/* The running program differs from the declared object's (found by loading the object
 	 * and comparing program tags; the planner only reads the answer). */
 	int program_outdated;

@@ -246,8 +246,8 @@ static int move_scanners(const struct txn *t, int to_want)
 	unsigned have_n = t->plan->new_maps ? 0 : h->scanner_count;
 
 	if (to_want)
-		return apply_scanners(t->dp.scanner_fd, w->scanners, w->scanner_count, h->scanners, have_n);
-	return apply_scanners(t->dp.scanner_fd, h->scanners, have_n, w->scanners, w->scanner_count);
+		return apply_scanners(t->dp.scanner_fd, t->dp.scanner_free_fd, w->scanners, w->scanner_count, h->scanners, have_n);
+	return apply_scanners(t->dp.scanner_fd, t->dp.scanner_free_fd, h->scanners, have_n, w->scanners, w->scanner_count);
 }
 
 /* Undo everything recorded, newest first, as txn.c decides. */

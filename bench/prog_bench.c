@@ -1345,22 +1345,14 @@ static int allowlist_load(struct harness *h)
 
 static int defence_setup(struct harness *h)
 {
-	int fd = bpf_map__fd(h->skel->maps.scanner_tokens);
-	vosfp_list_value one = 1;
-
 	defence_on.flags = summaries_on.flags | VOSFP_F_RATE_LIMIT | VOSFP_F_AUTO_BLOCK | VOSFP_F_SCANNERS;
 	for (int m = 0; m < VOSFP_METHODS; m++)
 		defence_on.rate[m] = (struct vosfp_rate){ .rate = 0xFFFFFFFFu, .burst = 1 };
 	defence_on.auto_block_after_ms = 0;
 	defence_on.auto_block_ms = 1000;
-	for (unsigned i = 0; i < scanner_default_count; i++) {
-		struct vosfp_scanner_key k;
-
-		if (scanner_key(scanner_default_tokens[i], &k) ||
-		    bpf_map_update_elem(fd, &k, &one, BPF_ANY)) {
-			fprintf(stderr, "prog_bench: cannot load the scanner tokens: %s\n", strerror(errno));
-			return -EIO;
-		}
+	if (harness_set_scanners(h, NULL, 0)) {
+		fprintf(stderr, "prog_bench: cannot load the scanner tokens: %s\n", strerror(errno));
+		return -EIO;
 	}
 	return 0;
 }

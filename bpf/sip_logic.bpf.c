@@ -188,6 +188,13 @@ struct {
 	__type(value, vosfp_list_value);
 } scanner_tokens SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vosfp_scanner_free);
+} scanner_free SEC(".maps");
+
 /* Outside decisions (bpf/vosfp.h): written by the agent's feed only, never by a list reload. */
 #define DECISION_MAP(name, maptype, keytype)				\
 	struct {							\
@@ -540,7 +547,8 @@ static __always_inline void src_key(const struct frame *f, struct vosfp_src_key 
  * byte. The blank line is not looked for on the way: when the first line that looks like a
  * User-Agent (anywhere) is not a scanner's, the answer is no whether it lies in the headers or
  * after them; only a scanner's value sends the search back for a blank line before it. So an
- * ordinary request pays the sampled loads and one token lookup, a scanner's a newline walk. */
+ * ordinary request pays the sampled loads and one array read (scanner_free; rarely the token
+ * lookup), a scanner's a newline walk. */
 
 /* Case is folded by setting bit 0x20 in every byte, here and in the exact comparison, so a CR
  * (0x0D) passes for the '-' (0x2D); the colon is compared exactly. */
@@ -703,9 +711,23 @@ static __always_inline void ua_value_key_bytes(__u8 *v, void *data_end, __u32 ro
 	}
 }
 
+/* Does no scanner token hash to this key's slot (bpf/vosfp.h: scanner_free)? */
+static __always_inline bool scanner_slot_free(const struct vosfp_scanner_key *key)
+{
+	__u32 zero = 0, slot;
+	struct vosfp_scanner_free *free = bpf_map_lookup_elem(&scanner_free, &zero);
+	__u64 word;
+
+	if (!free)
+		return false;
+	__builtin_memcpy(&word, key->word, sizeof(word));
+	slot = vosfp_scanner_slot(word, key->len);
+	return free->bits[(slot >> 6) & (VOSFP_SCANNER_FREE_WORDS - 1)] >> (slot & 63) & 1;
+}
+
 /* Is the User-Agent value at payload offset off + pos (len payload bytes) a scanner's? Its first
- * word, lower-cased, keys one lookup in scanner_tokens. A global function: the verifier checks
- * it once. */
+ * word, lower-cased, keys one lookup in scanner_tokens, unless no token takes its slot. A global
+ * function: the verifier checks it once. */
 __noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len)
 {
 	void *data = (void *)(long)ctx->data;
@@ -726,7 +748,7 @@ __noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len
 		ua_value_key_words(v, data_end, room, &key);
 	else
 		ua_value_key_bytes(v, data_end, room, &key);
-	return key.len && bpf_map_lookup_elem(&scanner_tokens, &key) != NULL;
+	return key.len && !scanner_slot_free(&key) && bpf_map_lookup_elem(&scanner_tokens, &key) != NULL;
 }
 
 /* Does a User-Agent line of the search start at payload offset `at` - k + 1, where k is where the

@@ -190,15 +190,16 @@ static int build_scanners(const struct vosfp_scanners_cfg *sc, struct desired *s
 								 : scanner_default_tokens;
 	unsigned n = sc && sc->user_agents_given ? sc->user_agents_count : scanner_default_count;
 
-	if (!sc || !on(sc->enabled) || !n)
-		return 0;
-	s->scanners = calloc(n, sizeof(*s->scanners));
-	if (!s->scanners)
-		return -ENOMEM;
-	for (unsigned i = 0; i < n; i++)
-		if (scanner_key(tokens[i], &s->scanners[s->scanner_count]) == 0)
-			s->scanner_count++;
-	qsort(s->scanners, s->scanner_count, sizeof(*s->scanners), cmp_scanner_key);
+	if (sc && on(sc->enabled) && n) {
+		s->scanners = calloc(n, sizeof(*s->scanners));
+		if (!s->scanners)
+			return -ENOMEM;
+		for (unsigned i = 0; i < n; i++)
+			if (scanner_key(tokens[i], &s->scanners[s->scanner_count]) == 0)
+				s->scanner_count++;
+		qsort(s->scanners, s->scanner_count, sizeof(*s->scanners), cmp_scanner_key);
+	}
+	scanner_free_build(s->scanners, s->scanner_count, NULL, 0, &s->scanner_free);
 	return 0;
 }
 

@@ -51,6 +51,7 @@ struct desired {
 	struct vosfp_config runtime;		/* the value of the sip_config map */
 	struct vosfp_scanner_key *scanners;	/* the keys of map scanner_tokens, sorted */
 	unsigned scanner_count;
+	struct vosfp_scanner_free scanner_free;	/* map scanner_free for them */
 	struct prefix_set blocked, allowed;
 	uint32_t blocklist_max, allowlist_max;
 	uint32_t rate_sources_max, auto_block_max;	/* sizes of maps rate_state, auto_blocked */

@@ -35,3 +35,23 @@ int scanner_key(const char *token, struct vosfp_scanner_key *key)
 	}
 	return key->len ? 0 : -1;
 }
+
+static void take_slots(const struct vosfp_scanner_key *keys, unsigned n, struct vosfp_scanner_free *out)
+{
+	for (unsigned i = 0; i < n; i++) {
+		__u64 word;
+		__u32 slot;
+
+		memcpy(&word, keys[i].word, sizeof(word));
+		slot = vosfp_scanner_slot(word, keys[i].len);
+		out->bits[slot >> 6] &= ~(1ULL << (slot & 63));
+	}
+}
+
+void scanner_free_build(const struct vosfp_scanner_key *a, unsigned n, const struct vosfp_scanner_key *b,
+			unsigned m, struct vosfp_scanner_free *out)
+{
+	memset(out->bits, 0xFF, sizeof(out->bits));
+	take_slots(a, n, out);
+	take_slots(b, m, out);
+}

@@ -15,4 +15,9 @@ extern const unsigned scanner_default_count;
  * start with a letter or digit (the datapath could never match it). */
 int scanner_key(const char *token, struct vosfp_scanner_key *key);
 
+/* Map scanner_free's value (bpf/vosfp.h) for the keys of a and of b (either may be empty): every
+ * slot free but theirs. The union is what the map holds while a moves to b. */
+void scanner_free_build(const struct vosfp_scanner_key *a, unsigned n, const struct vosfp_scanner_key *b,
+			unsigned m, struct vosfp_scanner_free *out);
+
 #endif

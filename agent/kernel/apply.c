@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 
 #include "apply.h"
+#include "scanner.h"
 #include "summary.h"
 #include "bpf_errno.h"
 
@@ -195,17 +196,32 @@ static int has_key(const struct vosfp_scanner_key *v, unsigned n, const struct v
 	return 0;
 }
 
-/* A few hundred keys at most: plain loops are enough. */
-int apply_scanners(int fd, const struct vosfp_scanner_key *want, unsigned n,
+static int write_free(int free_fd, const struct vosfp_scanner_key *a, unsigned n,
+		      const struct vosfp_scanner_key *b, unsigned m)
+{
+	struct vosfp_scanner_free f;
+	__u32 zero = 0;
+
+	if (free_fd < 0)
+		return 0;
+	scanner_free_build(a, n, b, m, &f);
+	return bpf_map_update_elem(free_fd, &zero, &f, BPF_ANY) ? -errno : 0;
+}
+
+/* A few hundred keys at most: plain loops are enough. The free slots of both sets first, so no
+ * key is ever added on a slot the datapath reads as free; the new set's once the old keys are
+ * gone. */
+int apply_scanners(int fd, int free_fd, const struct vosfp_scanner_key *want, unsigned n,
 		   const struct vosfp_scanner_key *have, unsigned m)
 {
 	vosfp_list_value one = 1;
+	int err = write_free(free_fd, want, n, have, m);
 
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; !err && i < n; i++)
 		if (!has_key(have, m, &want[i]) && bpf_map_update_elem(fd, &want[i], &one, BPF_ANY))
-			return -errno;
-	for (unsigned i = 0; i < m; i++)
+			err = -errno;
+	for (unsigned i = 0; !err && i < m; i++)
 		if (!has_key(want, n, &have[i]) && bpf_map_delete_elem(fd, &have[i]) && errno != ENOENT)
-			return -errno;
-	return 0;
+			err = -errno;
+	return err ? err : write_free(free_fd, want, n, NULL, 0);
 }

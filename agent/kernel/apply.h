@@ -30,8 +30,10 @@ int apply_entries(int fd, const void *keys, size_t key_size, const void *values,
 		  int add, size_t *done);
 
 /* Make the scanner_tokens map (fd) hold exactly want (n keys) given that it holds have (m keys):
- * the keys only in want are added, the keys only in have deleted. 0 or a negative errno. */
-int apply_scanners(int fd, const struct vosfp_scanner_key *want, unsigned n,
+ * the keys only in want are added, the keys only in have deleted; and scanner_free (free_fd, -1
+ * for an object without it) the free slots of want, never freeing a slot a key still holds.
+ * 0 or a negative errno. */
+int apply_scanners(int fd, int free_fd, const struct vosfp_scanner_key *want, unsigned n,
 		   const struct vosfp_scanner_key *have, unsigned m);
 
 #include "summary.h"

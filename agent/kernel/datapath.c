@@ -23,7 +23,7 @@ static void reset(struct datapath *dp)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->prog_fd = dp->ext_prog_fd = dp->guard_fd = dp->config_fd = dp->counters_fd = dp->xsks_fd = dp->scanner_fd = -1;
-	dp->egress_prog_fd = -1;
+	dp->egress_prog_fd = dp->scanner_free_fd = -1;
 	dp->iface_slots_fd = dp->iface_counters_fd = dp->iface_names_fd = -1;
 	dp->block_index_fd = -1;
 	for (int k = 0; k < SUMMARY_KINDS; k++)
@@ -205,6 +205,7 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 	dp->iface_counters_fd = map_fd(dp->obj, "iface_counters");
 	dp->iface_names_fd = map_fd(dp->obj, "iface_names");
 	dp->scanner_fd = map_fd(dp->obj, "scanner_tokens");
+	dp->scanner_free_fd = map_fd(dp->obj, "scanner_free");
 	/* New maps (a list or map resized, a new layout) must not release the sources under a
 	 * timed block, nor forget the repeat offenders. A block the datapath adds between this copy
 	 * and the program swap stays behind; its source's next flood blocks it again. */
@@ -338,7 +339,7 @@ void datapath_close(struct datapath *dp)
 		bpf_object__close(dp->obj);
 	} else {
 		int *fds[] = { &dp->config_fd, &dp->counters_fd, &dp->xsks_fd, &dp->scanner_fd,
-			       &dp->iface_slots_fd, &dp->iface_counters_fd, &dp->iface_names_fd,
+			       &dp->scanner_free_fd, &dp->iface_slots_fd, &dp->iface_counters_fd, &dp->iface_names_fd,
 			       &dp->block_index_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -368,6 +369,7 @@ int datapath_open_pinned_maps(const char *pin_path, struct datapath *dp, char *e
 	/* Optional (the v6 summaries and prefix index, the per-interface maps): pins of an older
 	 * object lack them until its program is swapped. */
 	dp->block_index_fd = pinned_fd(pin_path, pins_block_index_map);
+	dp->scanner_free_fd = pinned_fd(pin_path, "scanner_free");
 	dp->iface_slots_fd = pinned_fd(pin_path, "iface_slots");
 	dp->iface_counters_fd = pinned_fd(pin_path, "iface_counters");
 	dp->iface_names_fd = pinned_fd(pin_path, "iface_names");

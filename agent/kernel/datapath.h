@@ -24,6 +24,7 @@ struct datapath {
 	int guard_fd;			/* sip_tc_guard (kernel/guard.h); -1 in an older object */
 	int config_fd, counters_fd, xsks_fd;
 	int scanner_fd;			/* scanner_tokens */
+	int scanner_free_fd;		/* scanner_free; -1 for an older object, or its pins */
 	struct list_fds block, allow;
 	int block_index_fd;		/* blocked_nets6_h; -1 while pins of an older object are open
 					 * without a program load (that program does not read it) */

@@ -125,7 +125,8 @@ static int cmp_scanner_key(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct vosfp_scanner_key));
 }
 
-/* The scanner tokens, sorted; a missing map (pins of an older object) marks the maps outdated. */
+/* The scanner tokens, sorted, and their free slots; a missing scanner_tokens (pins of an older
+ * object) marks the maps outdated. */
 static int read_scanners(const char *pin_path, struct observed *o)
 {
 	struct vosfp_scanner_key key, next;
@@ -149,6 +150,15 @@ static int read_scanners(const char *pin_path, struct observed *o)
 		prev = &key;
 	}
 	close(fd);
+	fd = open_pinned(pin_path, "scanner_free");
+	if (fd >= 0) {
+		__u32 zero = 0;
+
+		o->scanner_free_pinned = 1;
+		if (bpf_map_lookup_elem(fd, &zero, &o->scanner_free))
+			log_msg(LOG_WARNING, "%s/scanner_free: cannot read: %s", pin_path, strerror(errno));
+		close(fd);
+	}
 	/* An empty map leaves scanners NULL, and qsort's base must never be NULL (C11 7.22.5). */
 	if (o->scanner_count > 1)
 		qsort(o->scanners, o->scanner_count, sizeof(*o->scanners), cmp_scanner_key);

@@ -104,6 +104,13 @@ moved() {	# moved PASSED0 IDX COUNTER0 N: PASSED and counter IDX moved by N toge
 	[ $(($(pinned_counter "$pin" "$C_PASSED") - $1 + $(pinned_counter "$pin" "$2") - $3)) -ge "$4" ]
 }
 
+# slots_are N LABEL: scanner_free takes N slots.
+slots_are() {
+	local n
+	n=$(pinned_slots_taken "$pin") || n="unreadable"
+	[ "$n" = "$1" ] && pass "$2: scanner_free takes $1 slots" || fail "$2: scanner_free takes $n slots, want $1"
+}
+
 # --- rate limit and scanners on at the first start ---
 write_config "rate_limit:
   rate: 0
@@ -125,6 +132,7 @@ burst "INVITE is unlimited (rate 0)" 198.18.2.5 "$(request INVITE "Linphone/5.2"
 burst "friendly-scanner (default token) dropped as SCANNER_DROPPED" 198.18.2.6 \
 	"$(request OPTIONS "friendly-scanner")" 3 0 $C_SCANNER 3
 burst "a later token in the value passes" 198.18.2.6 "$(request INVITE "Zoiper sipvicious")" 2 2 $C_SCANNER 0
+slots_are 7 "the 7 default tokens"
 
 # --- retuned: bigger burst, own token list ---
 write_config "rate_limit:
@@ -137,6 +145,7 @@ once "retune burst 3 -> 10, tokens -> [MyScanner]"
 burst "a fresh source now gets a burst of 10" 198.18.2.7 "$REG" 12 10 $C_RATE 2
 burst "the new token is dropped" 198.18.2.8 "$(request REGISTER "myscanner/2.0")" 2 0 $C_SCANNER 2
 burst "the replaced default token passes" 198.18.2.8 "$(request INVITE "friendly-scanner")" 2 2 $C_SCANNER 0
+slots_are 1 "tokens -> [MyScanner]"
 
 # --- auto-block: the first request over the limit blocks for 2 s, then the datapath releases ---
 # REGISTER 1/s burst 2, and the first request over it blocks the source for 2 s.
@@ -159,6 +168,7 @@ write_config ""
 once "flood defence off"
 burst "no limit with rate_limit removed" 198.18.2.10 "$REG" 15 15 $C_RATE 0
 burst "no scanner check with scanners removed" 198.18.2.10 "$(request REGISTER "friendly-scanner")" 2 2 $C_SCANNER 0
+slots_are 0 "scanners removed"
 
 now=$(ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1)
 if [ "$now" = "$prog" ]; then

@@ -114,6 +114,14 @@ pinned_has_v4() {
 	"$BPFTOOL" map lookup pinned "$1/$2" key $(tr '.' ' ' <<<"$3") >/dev/null 2>&1
 }
 
+# pinned_slots_taken PIN_PATH: how many slots the pinned scanner_free does not mark free (those a
+# scanner token hashes to, bpf/vosfp.h).
+pinned_slots_taken() {
+	"$BPFTOOL" -j map lookup pinned "$1/scanner_free" key 0 0 0 0 | python3 -c '
+import json, sys
+print(sum(8 - bin(int(b, 16)).count("1") for b in json.load(sys.stdin)["value"]))'
+}
+
 # run_script NAME ARGS...: run scripts/NAME from another directory, bounded to 120 s; sets rc,
 # out (stdout) and err (stderr). The caller's $work (its temp directory) holds stderr meanwhile.
 run_script() {

@@ -8,7 +8,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "apply.h"
 #include "prog_harness.h"
+#include "scanner.h"
 #include "sip_logic.skel.h"
 #include "summary.h"
 
@@ -154,6 +156,23 @@ int harness_set_config(struct harness *h, const struct vosfp_config *cfg)
 	__u32 key = 0;
 
 	return bpf_map_update_elem(h->config_fd, &key, cfg ? cfg : &zero, BPF_ANY) ? -errno : 0;
+}
+
+int harness_set_scanners(struct harness *h, const char *const *tokens, unsigned n)
+{
+	struct vosfp_scanner_key keys[VOSFP_SCANNER_TOKENS_MAX];
+
+	if (!tokens) {
+		tokens = scanner_default_tokens;
+		n = scanner_default_count;
+	}
+	if (n > VOSFP_SCANNER_TOKENS_MAX)
+		return -E2BIG;
+	for (unsigned i = 0; i < n; i++)
+		if (scanner_key(tokens[i], &keys[i]))
+			return -1;
+	return apply_scanners(bpf_map__fd(h->skel->maps.scanner_tokens), bpf_map__fd(h->skel->maps.scanner_free),
+			      keys, n, NULL, 0);
 }
 
 static int key_update(int fd, const void *key, int add)

@@ -33,6 +33,10 @@ void harness_close(struct harness *h);
 /* Runtime config (NULL = all zero: seed defaults). */
 int harness_set_config(struct harness *h, const struct vosfp_config *cfg);
 
+/* The scanner tokens (NULL: the defaults; -1 from a token with no key) in scanner_tokens, and
+ * their free slots in scanner_free, written as the agent writes them; the maps held none before. */
+int harness_set_scanners(struct harness *h, const char *const *tokens, unsigned n);
+
 /* Add / remove one entry in the blocklist or allowlist. */
 int harness_block(struct harness *h, const struct vosfp_prefix *p);
 int harness_allow(struct harness *h, const struct vosfp_prefix *p);

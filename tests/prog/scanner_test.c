@@ -185,17 +185,9 @@ static void report(unsigned long n, int kernel, int want, const struct text *g, 
 static void load(void)
 {
 	struct vosfp_config c = { .flags = VOSFP_F_SCANNERS };
-	vosfp_list_value one = 1;
-	int fd;
 
 	ck_assert_int_eq(harness_open(&h, 0), 0);
-	fd = bpf_map__fd(h.skel->maps.scanner_tokens);
-	for (unsigned i = 0; i < scanner_default_count; i++) {
-		struct vosfp_scanner_key k;
-
-		ck_assert_int_eq(scanner_key(scanner_default_tokens[i], &k), 0);
-		ck_assert_int_eq(bpf_map_update_elem(fd, &k, &one, BPF_ANY), 0);
-	}
+	ck_assert_int_eq(harness_set_scanners(&h, NULL, 0), 0);
 	ck_assert_int_eq(harness_set_config(&h, &c), 0);
 }
 

@@ -275,6 +275,62 @@ START_TEST(test_defence_change_is_runtime_only)
 }
 END_TEST
 
+static unsigned taken_slots(const struct vosfp_scanner_free *f)
+{
+	unsigned n = 0;
+
+	for (unsigned w = 0; w < VOSFP_SCANNER_FREE_WORDS; w++)
+		n += (unsigned)__builtin_popcountll(~f->bits[w]);
+	return n;
+}
+
+/* scanner_free: each key takes its own slot (the default tokens' slots are distinct), the union
+ * of two sets takes both; the plan writes the map when its pinned content differs, or when a
+ * swap creates it, and leaves pins without it alone otherwise (an older program). */
+START_TEST(test_scanner_free)
+{
+	struct vosfp_scanner_key keys[VOSFP_SCANNER_TOKENS_MAX];
+	struct vosfp_scanner_free one, other, both;
+	struct desired want;
+	struct observed have;
+	struct plan p;
+
+	for (unsigned i = 0; i < scanner_default_count; i++)
+		ck_assert_int_eq(scanner_key(scanner_default_tokens[i], &keys[i]), 0);
+	scanner_free_build(keys, scanner_default_count, NULL, 0, &one);
+	ck_assert_uint_eq(taken_slots(&one), scanner_default_count);
+	scanner_free_build(NULL, 0, NULL, 0, &both);
+	ck_assert_uint_eq(taken_slots(&both), 0);
+	scanner_free_build(keys, 2, NULL, 0, &one);
+	scanner_free_build(&keys[2], 3, NULL, 0, &other);
+	scanner_free_build(keys, 2, &keys[2], 3, &both);
+	ck_assert_uint_eq(taken_slots(&both), 5);
+	for (unsigned w = 0; w < VOSFP_SCANNER_FREE_WORDS; w++)
+		ck_assert(both.bits[w] == (one.bits[w] & other.bits[w]));
+
+	base(&want, &have);
+	want.scanners = have.scanners = keys;
+	want.scanner_count = have.scanner_count = 2;
+	scanner_free_build(keys, 2, NULL, 0, &want.scanner_free);
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_msg(plan_empty(&p), "pins without scanner_free and no swap: nothing to write");
+	plan_free(&p);
+	have.program_outdated = 1;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_msg(p.swap_program && p.scanners_changed, "a swap creates scanner_free: written");
+	plan_free(&p);
+	have.program_outdated = 0;
+	have.scanner_free_pinned = 1;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert_msg(p.scanners_changed, "pinned scanner_free all zero: written");
+	plan_free(&p);
+	have.scanner_free = want.scanner_free;
+	ck_assert_int_eq(plan_build(&want, &have, &p), 0);
+	ck_assert(plan_empty(&p));
+	plan_free(&p);
+}
+END_TEST
+
 /* Pins of an object with another sip_config layout cannot be reused: new maps. */
 START_TEST(test_outdated_maps_recreated)
 {
@@ -839,6 +895,7 @@ TCase *plan_tcase(void)
 	tcase_add_test(tc, test_size_change_recreates_maps);
 	tcase_add_test(tc, test_runtime_change);
 	tcase_add_test(tc, test_defence_change_is_runtime_only);
+	tcase_add_test(tc, test_scanner_free);
 	tcase_add_test(tc, test_outdated_maps_recreated);
 	tcase_add_test(tc, test_interface_actions);
 	tcase_add_test(tc, test_attach_method_actions);
