@@ -909,13 +909,16 @@ static __always_inline int is_scanner(struct xdp_md *ctx, __u32 off, __u32 len)
 }
 
 /* May any source be under a live auto-block (bpf/vosfp.h: auto_block_horizon)? An inlined array
- * read while nobody was ever blocked; the clock is read only after a block was made. */
-static __always_inline bool auto_blocks_may_be_live(void)
+ * read while nobody was ever blocked; the clock is read (into *now) only after a block was made. */
+static __always_inline bool auto_blocks_may_be_live(__u64 *now)
 {
 	__u32 zero = 0;
 	__u64 *horizon = bpf_map_lookup_elem(&auto_block_horizon, &zero);
 
-	return horizon && *horizon && bpf_ktime_get_coarse_ns() < *horizon;
+	if (!horizon || !*horizon)
+		return false;
+	*now = bpf_ktime_get_coarse_ns();
+	return *now < *horizon;
 }
 
 #define CAS_TRIES 3
@@ -938,9 +941,9 @@ static __always_inline void raise_horizon(__u64 expires)
 	}
 }
 
-/* Is the source under a live auto-block? Expired entries are deleted here: no agent round trip.
- * A global function: verified once, not once per parse path. */
-__noinline int auto_block_active(struct vosfp_src_key *key)
+/* Is the source under a live auto-block at now (the coarse clock)? Expired entries are deleted
+ * here: no agent round trip. A global function: verified once, not once per parse path. */
+__noinline int auto_block_active(struct vosfp_src_key *key, __u64 now)
 {
 	struct vosfp_auto_block *b;
 
@@ -949,7 +952,7 @@ __noinline int auto_block_active(struct vosfp_src_key *key)
 	b = bpf_map_lookup_elem(&auto_blocked, key);
 	if (!b)
 		return 0;
-	if (bpf_ktime_get_coarse_ns() >= b->expires) {
+	if (now >= b->expires) {
 		bpf_map_delete_elem(&auto_blocked, key);
 		return 0;
 	}
@@ -1313,6 +1316,7 @@ static __always_inline void count_decision(void *ctx, bool tc, __u32 slot)
 static __always_inline int source_verdict(void *data_end, const struct frame *f,
 					  const struct vosfp_config *cfg, int *dec)
 {
+	__u64 now;
 	__u16 dport;
 
 	if (f->portless)
@@ -1347,13 +1351,13 @@ static __always_inline int source_verdict(void *data_end, const struct frame *f,
 		if (*dec >= 0 && *dec < VOSFP_ORIGIN_SLOTS)
 			return VOSFP_CNT_DECISION_DROPPED;
 	}
-	if ((cfg->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS)) && auto_blocks_may_be_live()) {
+	if ((cfg->flags & (VOSFP_F_AUTO_BLOCK | VOSFP_F_ANSWERS)) && auto_blocks_may_be_live(&now)) {
 		struct vosfp_src_key key;
 
 		/* The allowlist, a static list, wins over dynamic state even when it gained the
 		 * source after the block began (the entry then just expires). */
 		src_key(f, &key);
-		if (auto_block_active(&key) && !is_allowed(f, cfg))
+		if (auto_block_active(&key, now) && !is_allowed(f, cfg))
 			return VOSFP_CNT_AUTO_BLOCKED;
 	}
 	return SOURCE_INSPECT;
