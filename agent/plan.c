@@ -187,7 +187,7 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 		if (!err)
 			err = diff_sets(&want->allowed, &empty, &p->lists[PLAN_ALLOW_ADD], &p->lists[PLAN_ALLOW_DEL]);
 		p->runtime_changed = 1;
-		p->scanners_changed = want->scanner_count > 0;
+		p->scanners_changed = 1;	/* the tokens, and scanner_free (zeroed in new maps) */
 	} else {
 		err = diff_sets(&want->blocked, &have->blocked, &p->lists[PLAN_BLOCK_ADD],
 				&p->lists[PLAN_BLOCK_DEL]);
@@ -202,10 +202,10 @@ int plan_build(const struct desired *want, const struct observed *have, struct p
 	if (!err)
 		err = plan_index(want, have, p);
 	p->swap_program = have->program_outdated && !p->new_maps;
-	/* scanner_free: new maps, or a swap onto pins without it, start it zeroed (no slot free,
-	 * never what want holds); pins of an older object without a swap have none to write. */
-	if (p->new_maps || ((have->scanner_free_pinned || p->swap_program) &&
-			    memcmp(&want->scanner_free, &have->scanner_free, sizeof(want->scanner_free))))
+	/* scanner_free as pinned, or as a swap onto pins without it creates it (zeroed: never what
+	 * want holds); pins of an older object without a swap have none to write. */
+	if ((have->scanner_free_pinned || p->swap_program) &&
+	    memcmp(&want->scanner_free, &have->scanner_free, sizeof(want->scanner_free)))
 		p->scanners_changed = 1;
 	for (int k = 0; !err && k < SUMMARY_KINDS; k++) {
 		p->summary_old[k] = calloc(SUMMARY_WORDS, sizeof(uint64_t));

@@ -716,12 +716,10 @@ static __always_inline bool scanner_slot_free(const struct vosfp_scanner_key *ke
 {
 	__u32 zero = 0, slot;
 	struct vosfp_scanner_free *free = bpf_map_lookup_elem(&scanner_free, &zero);
-	__u64 word;
 
 	if (!free)
 		return false;
-	__builtin_memcpy(&word, key->word, sizeof(word));
-	slot = vosfp_scanner_slot(word, key->len);
+	slot = vosfp_scanner_slot(key);
 	return free->bits[(slot >> 6) & (VOSFP_SCANNER_FREE_WORDS - 1)] >> (slot & 63) & 1;
 }
 

@@ -251,11 +251,14 @@ struct vosfp_scanner_free {
 	__u64 bits[VOSFP_SCANNER_FREE_WORDS];
 };
 
-/* A key's slot (its word as a little-endian load, the way the datapath builds it):
- * multiply-shift hashing, as for vosfp_v6_sum_bit, with the length folded in first. */
-static inline __u32 vosfp_scanner_slot(__u64 word, __u32 len)
+/* A key's slot: its word as a little-endian load (the way the datapath builds it), the length
+ * folded in, multiply-shift hashing as for vosfp_v6_sum_bit. */
+static inline __u32 vosfp_scanner_slot(const struct vosfp_scanner_key *key)
 {
-	return (__u32)(((word ^ len) * 0x9E3779B97F4A7C15ULL) >> (64 - VOSFP_SCANNER_SLOT_BITS));
+	__u64 word;
+
+	__builtin_memcpy(&word, key->word, sizeof(word));
+	return (__u32)(((word ^ key->len) * 0x9E3779B97F4A7C15ULL) >> (64 - VOSFP_SCANNER_SLOT_BITS));
 }
 
 /* The User-Agent header is looked for in the first this many payload bytes (the search stops

@@ -39,11 +39,8 @@ int scanner_key(const char *token, struct vosfp_scanner_key *key)
 static void take_slots(const struct vosfp_scanner_key *keys, unsigned n, struct vosfp_scanner_free *out)
 {
 	for (unsigned i = 0; i < n; i++) {
-		__u64 word;
-		__u32 slot;
+		__u32 slot = vosfp_scanner_slot(&keys[i]);
 
-		memcpy(&word, keys[i].word, sizeof(word));
-		slot = vosfp_scanner_slot(word, keys[i].len);
 		out->bits[slot >> 6] &= ~(1ULL << (slot & 63));
 	}
 }

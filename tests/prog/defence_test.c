@@ -346,7 +346,6 @@ START_TEST(test_scanner_free_slots)
 {
 	struct vosfp_scanner_free f = { 0 };
 	struct vosfp_scanner_key k;
-	__u64 word;
 	__u32 slot;
 	int moved;
 
@@ -360,8 +359,7 @@ START_TEST(test_scanner_free_slots)
 	ck_assert_int_eq(ua_verdict("REGISTER", "User-Agent: Linphone/5.2", &moved), XDP_PASS);
 
 	ck_assert_int_eq(scanner_key("friendly", &k), 0);
-	memcpy(&word, k.word, sizeof(word));
-	slot = vosfp_scanner_slot(word, k.len);
+	slot = vosfp_scanner_slot(&k);
 	f.bits[slot / 64] = 1ULL << (slot % 64);
 	write_free(&f);
 	ck_assert_int_eq(ua_verdict("REGISTER", "User-Agent: friendly-scanner", &moved), XDP_PASS);
