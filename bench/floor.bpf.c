@@ -16,7 +16,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* The bench points these at sip_xdp_prog's own maps (bpf_map__reuse_fd): the same 400,000
- * blocked hosts in the same hash table, the same per-source rate state. */
+ * blocked hosts in the same hash table, the same per-source rate state slots. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
@@ -26,11 +26,11 @@ struct {
 } blocked_ips SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1);
-	__type(key, struct vosfp_src_key);
-	__type(value, struct vosfp_rate_state);
-} rate_state SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VOSFP_RATE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_rate_slot);
+} rate_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -87,8 +87,8 @@ int floor_blocked(struct xdp_md *ctx)
 
 #define BLOCK 64
 
-/* A per-source rate limit and a User-Agent search: the source's rate state looked up (not
- * updated), and the headers before the User-Agent line read: every 8-byte word up to it (whole
+/* A per-source rate limit and a User-Agent search: the source's rate state read from its
+ * slot (not updated, the owner not compared), and the headers before the User-Agent line read: every 8-byte word up to it (whole
  * 64-byte blocks only, one bounds check each), XOR-folded into two accumulators so the loads
  * stay, and nothing else: no newline found, no name compared, no token looked up. */
 SEC("xdp")
@@ -97,14 +97,18 @@ int floor_defence(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct vosfp_src_key key = { .addr = { [10] = 0xff, [11] = 0xff } };
 	__u64 a = 0, b = 0;
-	__u32 saddr;
+	__u32 saddr, idx;
 	__u8 *p = sip_payload(ctx, &saddr);
+	struct vosfp_rate_slot *slot;
 
 	if (!p)
 		return XDP_ABORTED;
 	__builtin_memcpy(&key.addr[12], &saddr, sizeof(saddr));
-	if (!bpf_map_lookup_elem(&rate_state, &key))
+	idx = vosfp_rate_slot(&key);
+	slot = bpf_map_lookup_elem(&rate_slots, &idx);
+	if (!slot)
 		return XDP_ABORTED;
+	a = slot->state.tat[0];
 	for (__u32 base = 0; base + BLOCK <= VOSFP_UA_SEARCH_MAX; base += BLOCK) {
 		__u64 *w = (__u64 *)(p + base);
 

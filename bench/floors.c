@@ -31,7 +31,7 @@ static int set_header_bytes(struct bpf_object *obj, uint32_t header_bytes)
 	return bpf_map__set_initial_value(rodata, &header_bytes, sizeof(header_bytes));
 }
 
-int floors_open(struct floors *f, const char *path, int blocked_ips_fd, int rate_state_fd,
+int floors_open(struct floors *f, const char *path, int blocked_ips_fd, int rate_slots_fd,
 		uint32_t header_bytes)
 {
 	struct bpf_map *blocked, *rate;
@@ -45,10 +45,10 @@ int floors_open(struct floors *f, const char *path, int blocked_ips_fd, int rate
 		return err;
 	}
 	blocked = bpf_object__find_map_by_name(f->obj, "blocked_ips");
-	rate = bpf_object__find_map_by_name(f->obj, "rate_state");
+	rate = bpf_object__find_map_by_name(f->obj, "rate_slots");
 	err = blocked && rate ? bpf_map__reuse_fd(blocked, blocked_ips_fd) : -ENOENT;
 	if (!err)
-		err = bpf_map__reuse_fd(rate, rate_state_fd);
+		err = bpf_map__reuse_fd(rate, rate_slots_fd);
 	if (!err)
 		err = set_header_bytes(f->obj, header_bytes);
 	if (!err)

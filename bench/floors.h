@@ -15,9 +15,9 @@ struct floors {
 
 extern const char *const floor_prog_names[FLOOR_PROGS];
 
-/* Load path's programs with sip_xdp_prog's blocked_ips and rate_state maps (fds) and
+/* Load path's programs with sip_xdp_prog's blocked_ips and rate_slots maps (fds) and
  * floor_defence reading header_bytes of payload. Returns 0 or a negative errno (message on stderr). */
-int floors_open(struct floors *f, const char *path, int blocked_ips_fd, int rate_state_fd,
+int floors_open(struct floors *f, const char *path, int blocked_ips_fd, int rate_slots_fd,
 		uint32_t header_bytes);
 void floors_close(struct floors *f);
 

@@ -1553,7 +1553,7 @@ static int run(const struct bench_opts *o)
 		err = defence_setup(&h);
 	if (!err)
 		err = floors_open(&floors, o->floor_obj, h.block_fds[VOSFP_LIST_EXACT4],
-				  bpf_map__fd(h.skel->maps.rate_state), invite_ua_offset);
+				  bpf_map__fd(h.skel->maps.rate_slots), invite_ua_offset);
 	if (!err)
 		err = builds_open(&h, o, &prog, &other, &plain);
 	if (err)

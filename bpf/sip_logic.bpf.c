@@ -160,6 +160,15 @@ struct {
 	__type(value, struct vosfp_rate_state);
 } rate_state SEC(".maps");
 
+/* In front of rate_state: a source's state in its own slot, found with an array read (see
+ * bpf/vosfp.h). Not per CPU, for the same reason. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VOSFP_RATE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vosfp_rate_slot);
+} rate_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, VOSFP_AUTO_BLOCK_DEFAULT_MAX);
@@ -1038,6 +1047,55 @@ static __always_inline void note_over_limit(const struct vosfp_config *cfg, stru
 	st->over_since = 0;
 }
 
+static __always_inline bool same_source(const struct vosfp_src_key *a, const struct vosfp_src_key *b)
+{
+	__u64 a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a->addr, 8);
+	__builtin_memcpy(&a1, a->addr + 8, 8);
+	__builtin_memcpy(&b0, b->addr, 8);
+	__builtin_memcpy(&b1, b->addr + 8, 8);
+	return a0 == b0 && a1 == b1;
+}
+
+/* Does this state limit its source no more than no state at all would? Every bucket full, and
+ * no over-limit streak a next drop would extend (note_over_limit). */
+static __always_inline bool rate_state_idle(const struct vosfp_rate_state *st, __u64 now)
+{
+	for (int m = 0; m < VOSFP_METHODS; m++)
+		if (st->tat[m] > now)
+			return false;
+	return !st->over_since || now - st->last_over > VOSFP_OVER_GAP_NS;
+}
+
+/* The source's state in its rate_slots slot when it owns the slot, or takes it over from an
+ * idle owner (its rate_state entry, if it had one, moves into the slot); NULL when another
+ * source holds the slot (the state is then in rate_state). CPUs taking one slot over at once
+ * may mix their writes: the slot then belongs to nobody, is idle or soon is, and is taken
+ * again; a request or two is accounted as a new source's. */
+static __always_inline struct vosfp_rate_state *rate_slot_state(struct vosfp_src_key *key, __u64 now)
+{
+	__u32 idx = vosfp_rate_slot(key);
+	struct vosfp_rate_slot *slot = bpf_map_lookup_elem(&rate_slots, &idx);
+	struct vosfp_rate_state *had;
+
+	if (!slot)
+		return NULL;
+	if (same_source(&slot->owner, key))
+		return &slot->state;
+	if (!rate_state_idle(&slot->state, now))
+		return NULL;
+	had = bpf_map_lookup_elem(&rate_state, key);
+	if (had) {
+		slot->state = *had;
+		bpf_map_delete_elem(&rate_state, key);
+	} else {
+		__builtin_memset(&slot->state, 0, sizeof(slot->state));
+	}
+	slot->owner = *key;
+	return &slot->state;
+}
+
 /* Is this request over its source's limit for its class? GCRA (the "virtual scheduling" form of a
  * token bucket, in integer nanoseconds): each request moves the source's theoretical arrival
  * time tat on by one emission interval T = 1e9 / rate; a request is within the limit while
@@ -1050,7 +1108,8 @@ static __always_inline void note_over_limit(const struct vosfp_config *cfg, stru
  * (a flood under such contention is still limited to a few extra packets). The streak fields
  * are plain stores: a race only shifts when a streak began by a packet. An LRU entry evicted
  * while another CPU still holds it may be reused for a new source: at worst one request is
- * accounted to the wrong source, once. Integer bounds: T <= 1e9 and burst < 2^32, so tat and
+ * accounted to the wrong source, once. The state is the source's slot in rate_slots when it
+ * has one (rate_slot_state), else its rate_state entry. Integer bounds: T <= 1e9 and burst < 2^32, so tat and
  * burst * T stay far below 2^64 ns. */
 __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key, int method)
 {
@@ -1068,7 +1127,9 @@ __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *
 	limit = interval * (r->burst ? r->burst : 1);
 	if (limit < VOSFP_CLOCK_TICK_MAX_NS)
 		limit = VOSFP_CLOCK_TICK_MAX_NS;
-	st = bpf_map_lookup_elem(&rate_state, key);
+	st = rate_slot_state(key, now);
+	if (!st)
+		st = bpf_map_lookup_elem(&rate_state, key);
 	if (!st) {
 		/* A new source: its first request takes one token of a full bucket. Another CPU may
 		 * have inserted it meanwhile: then account against that entry. */

@@ -4,6 +4,7 @@
  * (1-10 requests/s) and each burst is sent within a few ms: refill between two frames of a
  * burst is far below one token, which keeps every count exact. Each test uses its own source
  * addresses: the per-source state outlives a test. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -297,6 +298,142 @@ START_TEST(test_auto_block_horizon)
 }
 END_TEST
 
+/* ---- rate slots (bpf/vosfp.h: rate_slots in front of rate_state) ---- */
+
+static struct vosfp_src_key v4_key(const char *text)
+{
+	struct vosfp_src_key k = { .addr = { [10] = 0xff, [11] = 0xff } };
+
+	ck_assert_int_eq(inet_pton(AF_INET, text, &k.addr[12]), 1);
+	return k;
+}
+
+/* A source of 198.19.0.0/16 whose rate slot is src's, as text into out. */
+static void colliding_source(const char *src, char out[INET_ADDRSTRLEN])
+{
+	struct vosfp_src_key a = v4_key(src), b = v4_key("198.19.0.0");
+
+	for (unsigned i = 0; i < 65536; i++) {
+		b.addr[14] = i >> 8;
+		b.addr[15] = i & 0xff;
+		if (vosfp_rate_slot(&b) == vosfp_rate_slot(&a)) {
+			ck_assert_ptr_nonnull(inet_ntop(AF_INET, &b.addr[12], out, INET_ADDRSTRLEN));
+			return;
+		}
+	}
+	ck_abort_msg("no source of 198.19.0.0/16 shares %s's rate slot", src);
+}
+
+/* The slot src hashes to, read (clear: zeroed first, so that no earlier test's source owns it). */
+static struct vosfp_rate_slot rate_slot(const char *src, bool clear)
+{
+	struct vosfp_src_key k = v4_key(src);
+	struct vosfp_rate_slot s = {};
+	__u32 idx = vosfp_rate_slot(&k);
+	int fd = bpf_map__fd(h.skel->maps.rate_slots);
+
+	if (clear)
+		ck_assert_int_eq(bpf_map_update_elem(fd, &idx, &s, BPF_ANY), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &idx, &s), 0);
+	return s;
+}
+
+static bool owns_slot(const char *src)
+{
+	struct vosfp_rate_slot s = rate_slot(src, false);
+	struct vosfp_src_key k = v4_key(src);
+
+	return !memcmp(&s.owner, &k, sizeof(k));
+}
+
+static bool in_rate_state(const char *src)
+{
+	struct vosfp_src_key k = v4_key(src);
+	struct vosfp_rate_state st;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.rate_state), &k, &st);
+}
+
+/* Two sources on one slot: the first owns it, the other keeps its own bucket in rate_state, and
+ * neither empties or refills the other's. */
+START_TEST(test_rate_slot_shared)
+{
+	struct vosfp_config c = { .flags = VOSFP_F_RATE_LIMIT };
+	const char *a = "198.18.9.1";
+	char b[INET_ADDRSTRLEN];
+	int t[VOSFP_COUNTER_SLOTS];
+
+	colliding_source(a, b);
+	rate_slot(a, true);
+	all_rates(&c, 1, 3);
+	ck_assert_int_eq(harness_set_config(&h, &c), 0);
+	burst(a, "REGISTER", 3 + 2, t);
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 3);
+	ck_assert_int_eq(t[VOSFP_CNT_RATE_LIMITED], 2);
+	ck_assert(owns_slot(a) && !in_rate_state(a));
+	burst(b, "REGISTER", 3 + 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 3);
+	ck_assert_int_eq(t[VOSFP_CNT_RATE_LIMITED], 1);
+	ck_assert_msg(owns_slot(a) && in_rate_state(b), "%s took the slot of %s, whose bucket is empty", b, a);
+	burst(a, "REGISTER", 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_RATE_LIMITED], 1);
+	burst(b, "REGISTER", 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_RATE_LIMITED], 1);
+}
+END_TEST
+
+/* Once the owner's buckets are full again, the other source takes the slot over and brings its
+ * state along: its empty bucket stays empty. */
+START_TEST(test_rate_slot_taken_over_with_state)
+{
+	struct vosfp_config c = { .flags = VOSFP_F_RATE_LIMIT };
+	const char *a = "198.18.9.2";
+	char b[INET_ADDRSTRLEN];
+	int t[VOSFP_COUNTER_SLOTS];
+
+	colliding_source(a, b);
+	rate_slot(a, true);
+	set_rate(&c, VOSFP_M_INVITE, 10, 1);	/* a token per 100 ms */
+	set_rate(&c, VOSFP_M_REGISTER, 1, 2);	/* a token per second */
+	ck_assert_int_eq(harness_set_config(&h, &c), 0);
+	burst(a, "INVITE", 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 1);
+	burst(b, "REGISTER", 2 + 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
+	ck_assert_int_eq(t[VOSFP_CNT_RATE_LIMITED], 1);
+	ck_assert(owns_slot(a) && in_rate_state(b));
+	sleep_ms(150);				/* a's bucket full again; b's still empty */
+	burst(b, "REGISTER", 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_RATE_LIMITED], 1);
+	ck_assert_msg(owns_slot(b) && !in_rate_state(b), "%s did not move into its slot", b);
+	burst(a, "INVITE", 1, t);		/* a starts again, full, in rate_state */
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 1);
+	ck_assert(owns_slot(b) && in_rate_state(a));
+}
+END_TEST
+
+/* An owner in a streak of over-limit drops keeps its slot although its bucket is full again:
+ * the streak (which turns into an auto-block) would be lost with it. */
+START_TEST(test_rate_slot_kept_through_streak)
+{
+	struct vosfp_config c = { .flags = VOSFP_F_RATE_LIMIT };
+	const char *a = "198.18.9.3";
+	char b[INET_ADDRSTRLEN];
+	int t[VOSFP_COUNTER_SLOTS];
+
+	colliding_source(a, b);
+	rate_slot(a, true);
+	all_rates(&c, 10, 1);
+	ck_assert_int_eq(harness_set_config(&h, &c), 0);
+	burst(a, "INVITE", 1 + 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_RATE_LIMITED], 1);
+	sleep_ms(150);				/* full again, the streak still live (VOSFP_OVER_GAP_NS) */
+	burst(b, "INVITE", 1, t);
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 1);
+	ck_assert_msg(owns_slot(a) && in_rate_state(b), "%s took the slot of %s in its streak", b, a);
+}
+END_TEST
+
 /* ---- scanners ---- */
 
 static void scanners_on(void)
@@ -490,6 +627,9 @@ TCase *defence_tcase(void)
 	tcase_add_test(tc, test_auto_block_engages_and_expires);
 	tcase_add_test(tc, test_auto_block_after_streak);
 	tcase_add_test(tc, test_auto_block_horizon);
+	tcase_add_test(tc, test_rate_slot_shared);
+	tcase_add_test(tc, test_rate_slot_taken_over_with_state);
+	tcase_add_test(tc, test_rate_slot_kept_through_streak);
 	tcase_add_test(tc, test_scanner_tokens);
 	tcase_add_test(tc, test_scanner_free_slots);
 	tcase_add_test(tc, test_benign_user_agents);
