@@ -1070,9 +1070,11 @@ static __always_inline bool rate_state_idle(const struct vosfp_rate_state *st, _
 
 /* The source's state in its rate_slots slot when it owns the slot, or takes it over from an
  * idle owner (its rate_state entry, if it had one, moves into the slot); NULL when another
- * source holds the slot (the state is then in rate_state). CPUs taking one slot over at once
- * may mix their writes: the slot then belongs to nobody, is idle or soon is, and is taken
- * again; a request or two is accounted as a new source's. */
+ * source holds the slot (the state is then in rate_state). Two CPUs taking one slot over at
+ * once, for two sources, may mix their writes or lose one: the slot then belongs to one of them
+ * or to nobody until it is idle again, and a source whose entry moved into it in that race
+ * starts again with a full bucket (a burst more, once per such race; the bucket words
+ * themselves stay atomic). */
 static __always_inline struct vosfp_rate_state *rate_slot_state(struct vosfp_src_key *key, __u64 now)
 {
 	__u32 idx = vosfp_rate_slot(key);
@@ -1109,8 +1111,8 @@ static __always_inline struct vosfp_rate_state *rate_slot_state(struct vosfp_src
  * are plain stores: a race only shifts when a streak began by a packet. An LRU entry evicted
  * while another CPU still holds it may be reused for a new source: at worst one request is
  * accounted to the wrong source, once. The state is the source's slot in rate_slots when it
- * has one (rate_slot_state), else its rate_state entry. Integer bounds: T <= 1e9 and burst < 2^32, so tat and
- * burst * T stay far below 2^64 ns. */
+ * has one (rate_slot_state), else its rate_state entry. Integer bounds: T <= 1e9 and
+ * burst < 2^32, so tat and burst * T stay far below 2^64 ns. */
 __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key, int method)
 {
 	const struct vosfp_rate *r;

@@ -308,15 +308,24 @@ static struct vosfp_src_key v4_key(const char *text)
 	return k;
 }
 
-/* A source of 198.19.0.0/16 whose rate slot is src's, as text into out. */
-static void colliding_source(const char *src, char out[INET_ADDRSTRLEN])
+static int rate_slots_fd(void)
+{
+	return bpf_map__fd(h.skel->maps.rate_slots);
+}
+
+/* A source of 198.19.0.0/16 whose rate slot is src's, as text into out; the slot emptied, so
+ * that no earlier test's source owns it. */
+static void share_slot(const char *src, char out[INET_ADDRSTRLEN])
 {
 	struct vosfp_src_key a = v4_key(src), b = v4_key("198.19.0.0");
+	struct vosfp_rate_slot empty = {};
+	__u32 idx = vosfp_rate_slot(&a);
 
+	ck_assert_int_eq(bpf_map_update_elem(rate_slots_fd(), &idx, &empty, BPF_ANY), 0);
 	for (unsigned i = 0; i < 65536; i++) {
 		b.addr[14] = i >> 8;
 		b.addr[15] = i & 0xff;
-		if (vosfp_rate_slot(&b) == vosfp_rate_slot(&a)) {
+		if (vosfp_rate_slot(&b) == idx) {
 			ck_assert_ptr_nonnull(inet_ntop(AF_INET, &b.addr[12], out, INET_ADDRSTRLEN));
 			return;
 		}
@@ -324,25 +333,13 @@ static void colliding_source(const char *src, char out[INET_ADDRSTRLEN])
 	ck_abort_msg("no source of 198.19.0.0/16 shares %s's rate slot", src);
 }
 
-/* The slot src hashes to, read (clear: zeroed first, so that no earlier test's source owns it). */
-static struct vosfp_rate_slot rate_slot(const char *src, bool clear)
-{
-	struct vosfp_src_key k = v4_key(src);
-	struct vosfp_rate_slot s = {};
-	__u32 idx = vosfp_rate_slot(&k);
-	int fd = bpf_map__fd(h.skel->maps.rate_slots);
-
-	if (clear)
-		ck_assert_int_eq(bpf_map_update_elem(fd, &idx, &s, BPF_ANY), 0);
-	ck_assert_int_eq(bpf_map_lookup_elem(fd, &idx, &s), 0);
-	return s;
-}
-
 static bool owns_slot(const char *src)
 {
-	struct vosfp_rate_slot s = rate_slot(src, false);
 	struct vosfp_src_key k = v4_key(src);
+	struct vosfp_rate_slot s;
+	__u32 idx = vosfp_rate_slot(&k);
 
+	ck_assert_int_eq(bpf_map_lookup_elem(rate_slots_fd(), &idx, &s), 0);
 	return !memcmp(&s.owner, &k, sizeof(k));
 }
 
@@ -363,8 +360,7 @@ START_TEST(test_rate_slot_shared)
 	char b[INET_ADDRSTRLEN];
 	int t[VOSFP_COUNTER_SLOTS];
 
-	colliding_source(a, b);
-	rate_slot(a, true);
+	share_slot(a, b);
 	all_rates(&c, 1, 3);
 	ck_assert_int_eq(harness_set_config(&h, &c), 0);
 	burst(a, "REGISTER", 3 + 2, t);
@@ -391,8 +387,7 @@ START_TEST(test_rate_slot_taken_over_with_state)
 	char b[INET_ADDRSTRLEN];
 	int t[VOSFP_COUNTER_SLOTS];
 
-	colliding_source(a, b);
-	rate_slot(a, true);
+	share_slot(a, b);
 	set_rate(&c, VOSFP_M_INVITE, 10, 1);	/* a token per 100 ms */
 	set_rate(&c, VOSFP_M_REGISTER, 1, 2);	/* a token per second */
 	ck_assert_int_eq(harness_set_config(&h, &c), 0);
@@ -421,8 +416,7 @@ START_TEST(test_rate_slot_kept_through_streak)
 	char b[INET_ADDRSTRLEN];
 	int t[VOSFP_COUNTER_SLOTS];
 
-	colliding_source(a, b);
-	rate_slot(a, true);
+	share_slot(a, b);
 	all_rates(&c, 10, 1);
 	ck_assert_int_eq(harness_set_config(&h, &c), 0);
 	burst(a, "INVITE", 1 + 1, t);
