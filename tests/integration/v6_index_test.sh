@@ -2,7 +2,8 @@
 # v6_index_test.sh - the agent's side of the IPv6 blocklist's prefix index (bpf/vosfp.h:
 # blocked_v6_full, blocked_v6_len, blocked_nets6_h) and of the IPv4 /25../31 summary
 # (blocked_v4_part), and the scanner tokens' free slots (scanner_free): pins of the object before
-# them upgrade to the new object with all three filled and the summaries' flags on; list edits keep the hash equal to the blocklist's v6 prefixes and the
+# them upgrade to the new object with all three filled and the summaries' flags on (and the rate
+# slots, rate_slots, created and pinned); list edits keep the hash equal to the blocklist's v6 prefixes and the
 # summary in step; and real IPv6 and IPv4 frames crossing a veth pair between two namespaces get
 # the same verdicts before the upgrade (trie), after it (index, summary) and after each edit,
 # counted exactly. The datapath's index is held to the reference for every prefix length in
@@ -145,8 +146,8 @@ v4_blocked='"198.18.230.128/25", "198.18.230.7", "198.18.231.0/24"'
 blocked='"2001:db8:bad::/48", "3fff:100::/28", "3fff:800::/21", "2001:db8:beef::7", '"$v4_blocked"
 in_prefixes="2001:db8:bad::9 3fff:100::9 3fff:800::9 2001:db8:beef::7 198.18.230.200 198.18.230.7 198.18.231.5"
 write_config "$work/old/sip_logic.bpf.o" "$blocked"
-agent --once && [ ! -e "$pin/blocked_nets6_h" ] && [ ! -e "$pin/scanner_free" ] &&
-	pass "previous object running, without the index's pins (nor scanner_free)" ||
+agent --once && [ ! -e "$pin/blocked_nets6_h" ] && [ ! -e "$pin/scanner_free" ] && [ ! -e "$pin/rate_slots" ] &&
+	pass "previous object running, without the index's pins (nor scanner_free, rate_slots)" ||
 	fail "previous object: --once or pins wrong ($(ls "$pin" 2>/dev/null | tr '\n' ' '))"
 # shellcheck disable=SC2086
 traffic "previous object (the trie)" $in_prefixes
@@ -177,6 +178,9 @@ part_bit() { echo $(($(word $(($1 >> 6)) blocked_v4_part) >> ($1 & 63) & 1)); }
 taken=$(pinned_slots_taken "$pin")
 [ "$taken" = 7 ] && pass "scanner_free created by the swap and written (7 slots taken)" ||
 	fail "scanner_free after the upgrade: '$taken' slots taken, want 7"
+# rate_slots, which the older object lacked too, created by the swap and pinned beside the rest.
+[ "$("$BPFTOOL" map show pinned "$pin/rate_slots" 2>/dev/null | grep -o 'max_entries [0-9]*')" = "max_entries 16384" ] &&
+	pass "rate_slots created by the swap and pinned (16384 slots)" || fail "rate_slots not pinned after the upgrade"
 # shellcheck disable=SC2086
 traffic "new object (the index)" $in_prefixes
 agent --once && grep -q "no change" <<<"$(tail -n 2 "$work/agent.log")" && pass "second --once: nothing to do" ||
