@@ -88,9 +88,10 @@ int floor_blocked(struct xdp_md *ctx)
 #define BLOCK 64
 
 /* A per-source rate limit and a User-Agent search: the source's rate state read from its
- * slot (not updated, the owner not compared), and the headers before the User-Agent line read: every 8-byte word up to it (whole
- * 64-byte blocks only, one bounds check each), XOR-folded into two accumulators so the loads
- * stay, and nothing else: no newline found, no name compared, no token looked up. */
+ * slot (not updated, the owner not compared), and the headers before the User-Agent line read:
+ * every 8-byte word up to it (whole 64-byte blocks only, one bounds check each), XOR-folded
+ * with the state's first word into two accumulators so the loads stay, and nothing else: no
+ * newline found, no name compared, no token looked up. */
 SEC("xdp")
 int floor_defence(struct xdp_md *ctx)
 {
