@@ -91,12 +91,8 @@ static size_t payload_of(enum payload p, const char *src, char *buf, size_t cap)
 	const char *ua = p == P_SCANNER ? "friendly-scanner" : "Linphone/5.2.5 (belle-sip/5.2.94)";
 	int n;
 
-	if (p == P_JUNK) {
-		/* What a DNS or NTP amplification aimed at the SIP port looks like: no SIP at all. */
-		for (n = 0; n < 400 && (size_t)n < cap; n++)
-			buf[n] = (char)(0x41 + n % 23);
-		return (size_t)n;
-	}
+	if (p == P_JUNK)
+		return frame_junk_payload(buf, cap);
 	if (p == P_REGISTER)
 		n = snprintf(buf, cap,
 			     "REGISTER sip:" DST_ADDR " SIP/2.0\r\n"

@@ -519,11 +519,12 @@ static int pick_decided(struct harness *h, struct bench_class *row, const struct
 static int classes_build(struct harness *h, struct bench_class *c, int max, const struct blocklist *bl,
 			 const struct decision_load *dl)
 {
-	static char reg4[512], reg6[512], options[512], invite[1400 + 1];
+	static char reg4[512], reg6[512], options[512], invite[1400 + 1], junk[512];
 	size_t reg4_len = sip_register(reg4, sizeof(reg4), 4);
 	size_t reg6_len = sip_register(reg6, sizeof(reg6), 6);
 	size_t options_len = sip_options(options, sizeof(options));
 	size_t invite_len = sip_invite(invite, sizeof(invite) - 1);
+	size_t junk_len = frame_junk_payload(junk, sizeof(junk));
 	struct bench_class rows[] = {
 		{ .name = "blocked_v4_exact", .action = XDP_DROP, .counter = VOSFP_CNT_BLOCKED,
 		  .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
@@ -536,6 +537,8 @@ static int classes_build(struct harness *h, struct bench_class *c, int max, cons
 		{ .name = "options_v4_stealth", .action = XDP_DROP,
 		  .counter = VOSFP_CNT_OPTIONS_DROPPED,
 		  .spec = { .family = 4, .payload = options, .payload_len = options_len } },
+		{ .name = "junk_v4_malformed", .action = XDP_DROP, .counter = VOSFP_CNT_MALFORMED,
+		  .spec = { .family = 4, .payload = junk, .payload_len = junk_len } },
 		{ .name = "register_v4", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,
 		  .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
 		{ .name = "register_v6", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,

@@ -199,3 +199,12 @@ size_t frame_build(const struct frame_spec *s, uint8_t *buf, size_t cap)
 		off = s->truncate;
 	return off;
 }
+
+size_t frame_junk_payload(char *buf, size_t cap)
+{
+	size_t n;
+
+	for (n = 0; n < 400 && n < cap; n++)
+		buf[n] = (char)(0x41 + n % 23);
+	return n;
+}

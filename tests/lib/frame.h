@@ -42,4 +42,8 @@ size_t frame_build(const struct frame_spec *s, uint8_t *buf, size_t cap);
 /* Offset of the L4 payload inside a frame built from s (before truncation). */
 size_t frame_payload_offset(const struct frame_spec *s);
 
+/* What a DNS or NTP amplification aimed at the SIP port looks like to sip_xdp_prog: 400 bytes
+ * (at most cap) and no SIP at all, the benches' malformed traffic. Returns its length. */
+size_t frame_junk_payload(char *buf, size_t cap);
+
 #endif
