@@ -68,7 +68,7 @@ PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/dif
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
 	tests/prog/decision_test.c tests/prog/mapped_test.c tests/prog/answers_test.c \
 	tests/prog/answers_differential_test.c tests/prog/repeat_test.c tests/prog/guard_test.c \
-	agent/desired/scanner.c
+	agent/desired/scanner.c agent/desired/autoblock.c
 PROG_TEST_SRCS += agent/kernel/apply.c
 # The feed's parts without kernel or network: decisions, LAPI answers, the held set, alerts,
 # the secrets' files.

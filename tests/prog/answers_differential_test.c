@@ -8,7 +8,6 @@
  * counters. Runs build/sip_logic_tclock.bpf.o, where the egress program's clock is a map the
  * test sets (the production object reads the kernel's clock; nothing else differs).
  * Deterministic (seed printed; VOSFP_ANS_SEED and VOSFP_ANS_SEQUENCES override). */
-#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "autoblock.h"
 #include "frame.h"
 #include "reference_answers.h"
 #include "sip_logic_tclock.skel.h"
@@ -80,13 +80,7 @@ static const uint32_t block_ms[] = { 100, 500, 2000 };
 
 static void key_of(const struct peer *p, struct vosfp_src_key *k)
 {
-	memset(k, 0, sizeof(*k));
-	if (p->family == 4) {
-		k->addr[10] = k->addr[11] = 0xff;
-		inet_pton(AF_INET, p->addr, &k->addr[12]);
-	} else {
-		inet_pton(AF_INET6, p->addr, k->addr);
-	}
+	ck_assert_int_eq(autoblock_key_parse(p->addr, k), 0);
 }
 
 static void random_call(struct rng *r, char *out, size_t cap)

@@ -5,7 +5,6 @@
  * and twenty clients behind one address never count, refused credentials and not-found
  * answers lead to an auto-block that the XDP program then enforces, allowlisted peers are
  * exempt, and unanswered challenges age into failures. Exact counter deltas throughout. */
-#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "autoblock.h"
 #include "frame.h"
 #include "prog_harness.h"
 #include "sip_logic.skel.h"
@@ -108,22 +108,12 @@ static void answer(const char *peer, const char *status, const char *call, uint6
 	run_frame(s, delta);
 }
 
-static void key_of(const char *addr, struct vosfp_src_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	if (inet_pton(AF_INET, addr, &k->addr[12]) == 1) {
-		k->addr[10] = k->addr[11] = 0xff;
-		return;
-	}
-	ck_assert_int_eq(inet_pton(AF_INET6, addr, k->addr), 1);
-}
-
 /* The rule's state for peer; 0 when there is one. */
 static int peer(const char *addr, struct vosfp_answer_peer *p)
 {
 	struct vosfp_src_key k;
 
-	key_of(addr, &k);
+	ck_assert_int_eq(autoblock_key_parse(addr, &k), 0);
 	return bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.answer_peers), &k, p);
 }
 
@@ -132,7 +122,7 @@ static __u32 blocked(const char *addr, struct vosfp_auto_block *b)
 {
 	struct vosfp_src_key k;
 
-	key_of(addr, &k);
+	ck_assert_int_eq(autoblock_key_parse(addr, &k), 0);
 	if (bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.auto_blocked), &k, b))
 		return 0;
 	return b->reason;

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "autoblock.h"
 #include "frame.h"
 #include "prog_harness.h"
 #include "scanner.h"
@@ -300,11 +301,11 @@ END_TEST
 
 /* ---- rate slots (bpf/vosfp.h: rate_slots in front of rate_state) ---- */
 
-static struct vosfp_src_key v4_key(const char *text)
+static struct vosfp_src_key source_key(const char *text)
 {
-	struct vosfp_src_key k = { .addr = { [10] = 0xff, [11] = 0xff } };
+	struct vosfp_src_key k;
 
-	ck_assert_int_eq(inet_pton(AF_INET, text, &k.addr[12]), 1);
+	ck_assert_int_eq(autoblock_key_parse(text, &k), 0);
 	return k;
 }
 
@@ -317,7 +318,7 @@ static int rate_slots_fd(void)
  * that no earlier test's source owns it. */
 static void share_slot(const char *src, char out[INET_ADDRSTRLEN])
 {
-	struct vosfp_src_key a = v4_key(src), b = v4_key("198.19.0.0");
+	struct vosfp_src_key a = source_key(src), b = source_key("198.19.0.0");
 	struct vosfp_rate_slot empty = {};
 	__u32 idx = vosfp_rate_slot(&a);
 
@@ -326,7 +327,7 @@ static void share_slot(const char *src, char out[INET_ADDRSTRLEN])
 		b.addr[14] = i >> 8;
 		b.addr[15] = i & 0xff;
 		if (vosfp_rate_slot(&b) == idx) {
-			ck_assert_ptr_nonnull(inet_ntop(AF_INET, &b.addr[12], out, INET_ADDRSTRLEN));
+			autoblock_addr(&b, out, INET_ADDRSTRLEN);
 			return;
 		}
 	}
@@ -335,7 +336,7 @@ static void share_slot(const char *src, char out[INET_ADDRSTRLEN])
 
 static bool owns_slot(const char *src)
 {
-	struct vosfp_src_key k = v4_key(src);
+	struct vosfp_src_key k = source_key(src);
 	struct vosfp_rate_slot s;
 	__u32 idx = vosfp_rate_slot(&k);
 
@@ -345,7 +346,7 @@ static bool owns_slot(const char *src)
 
 static bool in_rate_state(const char *src)
 {
-	struct vosfp_src_key k = v4_key(src);
+	struct vosfp_src_key k = source_key(src);
 	struct vosfp_rate_state st;
 
 	return !bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.rate_state), &k, &st);

@@ -4,7 +4,6 @@
  * egress answer rule: both call vosfp_auto_block); later than that, the first duration again.
  * Durations are a few hundred ms, and each block's expiry is bracketed by the clock read just
  * before and just after the packet that made it. */
-#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "autoblock.h"
 #include "frame.h"
 #include "prog_harness.h"
 #include "sip_logic.skel.h"
@@ -69,13 +69,6 @@ static void configure(uint32_t within_ms)
 	ck_assert_int_eq(harness_set_config(&h, &c), 0);
 }
 
-static void key_of(const char *addr, struct vosfp_src_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->addr[10] = k->addr[11] = 0xff;
-	ck_assert_int_eq(inet_pton(AF_INET, addr, &k->addr[12]), 1);
-}
-
 /* Two REGISTERs from src: at 1/s burst 1 one of them is over the limit, which blocks (the
  * bucket of a source blocked a moment ago is still empty: then the first). */
 static void flood(const char *src)
@@ -114,7 +107,7 @@ static uint64_t block_and_check(void (*how)(const char *), const char *addr, uin
 
 	how(addr);
 	t1 = coarse_now();
-	key_of(addr, &k);
+	ck_assert_int_eq(autoblock_key_parse(addr, &k), 0);
 	ck_assert_int_eq(bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.auto_blocked), &k, &b), 0);
 	ck_assert_int_eq(bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.auto_block_history), &k, &hist), 0);
 	ck_assert_msg(b.expires >= t0 + d && b.expires <= t1 + d, "%s: block of %lld ms, expected %llu",
