@@ -742,9 +742,8 @@ static __always_inline bool scanner_slot_free(const struct vosfp_scanner_key *ke
 }
 
 /* Is the User-Agent value at payload offset off + pos (len payload bytes) a scanner's? Its first
- * word, lower-cased, keys one lookup in scanner_tokens, unless no token takes its slot. A global
- * function: the verifier checks it once. */
-__noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len)
+ * word, lower-cased, keys one lookup in scanner_tokens, unless no token takes its slot. */
+static __always_inline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -769,9 +768,8 @@ __noinline int ua_is_scanner(struct xdp_md *ctx, __u32 off, __u32 pos, __u32 len
 
 /* Does a User-Agent line of the search start at payload offset `at` - k + 1, where k is where the
  * window found at `at` (the one hashed to `slot`) starts in "\nuser-agent:"? Byte by byte: the
- * '\n' before it, the name, room for the name within the window and the frame. Its start, or 0.
- * A global function: verified once, not at each of the search's offsets. */
-__noinline int ua_line_at(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at, __u32 slot)
+ * '\n' before it, the name, room for the name within the window and the frame. Its start, or 0. */
+static __always_inline int ua_line_at(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at, __u32 slot)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -794,30 +792,42 @@ __noinline int ua_line_at(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at,
 	return line;
 }
 
-/* Does the window at payload offset at (a load of 4 bytes, folded) start a User-Agent line? Its
- * start, or 0. */
+/* The same, as a global function: the verifier checks it once, not at each of the search's
+ * offsets that calls it (ua_scan's every_candidate). */
+__noinline int ua_line_at_call(struct xdp_md *ctx, __u32 off, __u32 window, __u32 at, __u32 slot)
+{
+	return ua_line_at(ctx, off, window, at, slot);
+}
+
+/* What the search says of the window at payload offset at (a load of 4 bytes): with
+ * every_candidate, the start of the User-Agent line it belongs to, or 0; without, whether it is
+ * one of "\nuser-agent:"'s windows (a candidate): (at << 4 | slot) + 1, or 0. */
 static __always_inline int ua_window(struct xdp_md *ctx, const struct ua_slot *slots, __u32 off,
-				     __u32 window, __u32 at, __u32 g)
+				     __u32 window, __u32 at, __u32 g, bool every_candidate)
 {
 	__u32 folded = g | LOWER4, slot = UA_GRAM_SLOT(folded);
 
 	if (slots[slot].gram != folded)
 		return 0;
-	return ua_line_at(ctx, off, window, at, slot);
+	if (!every_candidate)
+		return (at << 4 | slot) + 1;
+	return ua_line_at_call(ctx, off, window, at, slot);
 }
 
-/* The start of the first User-Agent line in the payload at off (len bytes; see above), blank
- * lines not looked for, or 0. Whole blocks of UA_BLOCK bytes at fixed offsets (the verifier sees
- * the same few states each round) with one bounds check each; the last partial one word by
- * word. A window past the search's end can start no line with room for the name. */
-__noinline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
+/* The search over the payload at off (len bytes; see above), blank lines not looked for: the
+ * start of the first User-Agent line (every_candidate: each candidate window is checked, in a
+ * call), or the first candidate window, as ua_window says (0: none). Whole blocks of UA_BLOCK
+ * bytes at fixed offsets (the verifier sees the same few states each round) with one bounds
+ * check each; the last partial one word by word. A window past the search's end can start no
+ * line with room for the name. */
+static __always_inline int ua_scan(struct xdp_md *ctx, __u32 off, __u32 len, bool every_candidate)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
 	const struct ua_slot *slots = ua_slots;
 	__u8 *p;
-	int line;
+	int found;
 
 	/* Kept in a register: the compiler would load the table's address again for every load. */
 	asm volatile("" : "+r"(slots));
@@ -832,20 +842,43 @@ __noinline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
 			for (__u32 w = 0; w < UA_BLOCK; w += UA_STRIDE) {
 				if (base + w + 4 > window || (void *)(q + w + 4) > data_end)
 					return 0;
-				line = ua_window(ctx, slots, off, window, base + w, *(__u32 *)(q + w));
-				if (line)
-					return line;
+				found = ua_window(ctx, slots, off, window, base + w, *(__u32 *)(q + w),
+						  every_candidate);
+				if (found)
+					return found;
 			}
 			return 0;
 		}
 #pragma unroll
 		for (__u32 w = 0; w < UA_BLOCK; w += UA_STRIDE) {
-			line = ua_window(ctx, slots, off, window, base + w, *(__u32 *)(q + w));
-			if (line)
-				return line;
+			found = ua_window(ctx, slots, off, window, base + w, *(__u32 *)(q + w), every_candidate);
+			if (found)
+				return found;
 		}
 	}
 	return 0;
+}
+
+/* The search, each candidate checked: for a request whose first candidate was not the name. */
+__noinline int ua_find_checked(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	return ua_scan(ctx, off, len, true);
+}
+
+/* The start of the first User-Agent line in the payload at off (len bytes), or 0. The first
+ * candidate window is found with no call and checked inline: in ordinary requests it is the
+ * User-Agent's own (a call and its return cost as much as a hash lookup on a kernel that
+ * protects returns, AMD's SRSO "Safe RET"). A candidate that is not the name ("user" of a URI,
+ * "ent:" of Event:) hands over to the search that checks each one. */
+static __always_inline int ua_find(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	__u32 window = len < VOSFP_UA_SEARCH_MAX ? len : VOSFP_UA_SEARCH_MAX;
+	int first = ua_scan(ctx, off, len, false), line;
+
+	if (!first)
+		return 0;
+	line = ua_line_at(ctx, off, window, (__u32)(first - 1) >> 4, (first - 1) & 15);
+	return line ? line : ua_find_checked(ctx, off, len);
 }
 
 /* 0x80 in each byte of w that may be a '\n' followed (in the word next, w's bytes moved down by
@@ -1122,7 +1155,7 @@ static __always_inline struct vosfp_rate_state *rate_slot_state(struct vosfp_src
  * accounted to the wrong source, once. The state is the source's slot in rate_slots when it
  * has one (rate_slot_state), else its rate_state entry. Integer bounds: T <= 1e9 and
  * burst < 2^32, so tat and burst * T stay far below 2^64 ns. */
-__noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key, int method)
+static __always_inline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *key, int method)
 {
 	const struct vosfp_rate *r;
 	struct vosfp_rate_state *st, fresh = {};
@@ -1163,6 +1196,30 @@ __noinline int over_limit(const struct vosfp_config *cfg, struct vosfp_src_key *
 			return 0;
 	}
 	return 0;
+}
+
+enum { DEFENCE_PASS, DEFENCE_SCANNER, DEFENCE_RATE_LIMITED };
+
+/* The flood defence's verdict on a request (method: enum vosfp_method) from a source not
+ * allowlisted (key), its payload at off (len bytes), under the config in force: a scanner's
+ * User-Agent, over its source's limit, or neither. One global function with its parts inlined:
+ * on a kernel that protects every return (AMD's SRSO "Safe RET"), a BPF call and its return
+ * cost about as much as a hash lookup, and an ordinary request now makes one such call here
+ * instead of four (the search, the name's check, the value's key, the rate); the verifier
+ * still checks the defence once, not once per parse path. */
+__noinline int flood_verdict(struct xdp_md *ctx, struct vosfp_src_key *key, __u32 off, __u32 len,
+			     int method)
+{
+	__u32 zero = 0;
+	const struct vosfp_config *cfg = bpf_map_lookup_elem(&sip_config, &zero);
+
+	if (!cfg || !key)
+		return DEFENCE_PASS;
+	if ((cfg->flags & VOSFP_F_SCANNERS) && is_scanner(ctx, off, len))
+		return DEFENCE_SCANNER;
+	if ((cfg->flags & VOSFP_F_RATE_LIMIT) && over_limit(cfg, key, method))
+		return DEFENCE_RATE_LIMITED;
+	return DEFENCE_PASS;
 }
 
 /* ---- verdicts ---- */
@@ -1238,19 +1295,18 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 			struct vosfp_src_key key;
 
 			allowed = is_allowed(f, cfg);
-			if (!allowed && (cfg->flags & VOSFP_F_SCANNERS) &&
-			    is_scanner(ctx, f->l4_off + sizeof(*udp), seen)) {
+			src_key(f, &key);
+			switch (allowed ? DEFENCE_PASS :
+				flood_verdict(ctx, &key, f->l4_off + sizeof(*udp), seen, method)) {
+			case DEFENCE_SCANNER:
 				/* A scanner is no peer: with timed blocks on, its next packets are
 				 * dropped before any payload is read (and its block is published). */
-				if (cfg->flags & VOSFP_F_AUTO_BLOCK) {
-					src_key(f, &key);
+				if (cfg->flags & VOSFP_F_AUTO_BLOCK)
 					vosfp_auto_block(&key, VOSFP_REASON_SCANNER, method, bpf_ktime_get_coarse_ns());
-				}
 				return count(ctx, VOSFP_CNT_SCANNER_DROPPED, XDP_DROP);
-			}
-			src_key(f, &key);
-			if (!allowed && (cfg->flags & VOSFP_F_RATE_LIMIT) && over_limit(cfg, &key, method))
+			case DEFENCE_RATE_LIMITED:
 				return count(ctx, VOSFP_CNT_RATE_LIMITED, XDP_DROP);
+			}
 		}
 	}
 
