@@ -444,29 +444,33 @@ static __always_inline bool version_ends_first_line(__u8 *p, void *data_end, __u
 	return false;
 }
 
-/* Does "SIP/2.0" lie entirely within the first min(len, 64) bytes of the payload at offset off?
- * First where a request has it (above); failing that, a plain scan: a probe is one byte load
- * and one branch while the first byte differs, cheaper than a skip table whose data-dependent
- * steps the verifier cannot merge. A global function so the verifier checks it once, not once
- * per parse path of the caller. */
-__noinline int has_sip_version(struct xdp_md *ctx, __u32 off, __u32 len)
+/* The payload window has_sip_version looks at: its first min(len, 64) bytes at offset off,
+ * where at least 7 are and the offset is one the verifier can bound (no linear XDP frame is
+ * larger). Its start, or NULL. */
+static __always_inline __u8 *version_window(struct xdp_md *ctx, __u32 off, __u32 len, __u32 *window)
 {
 	void *data = (void *)(long)ctx->data;
+
+	*window = len < VOSFP_SIP_VERSION_WINDOW ? len : VOSFP_SIP_VERSION_WINDOW;
+	if (*window < 7 || off > 0x7FFF)
+		return NULL;
+	return (__u8 *)data + off;
+}
+
+/* Does "SIP/2.0" lie anywhere in has_sip_version's window? A plain scan: a probe is one byte
+ * load and one branch while the first byte differs, cheaper than a skip table whose
+ * data-dependent steps the verifier cannot merge. A global function so the verifier checks it
+ * once, not once per parse path of the caller. */
+__noinline int sip_version_anywhere(struct xdp_md *ctx, __u32 off, __u32 len)
+{
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 window = len < VOSFP_SIP_VERSION_WINDOW ? len : VOSFP_SIP_VERSION_WINDOW;
-	__u32 last_start;
-	__u8 *p;
+	__u32 window, last_start;
+	__u8 *p = version_window(ctx, off, len, &window);
 
-	/* The offset bound keeps the verifier able to prove reads in range; no linear XDP frame
-	 * is larger. */
-	if (window < 7 || off > 0x7FFF)
+	if (!p)
 		return 0;
-	p = data + off;
 	last_start = window - 7;
-
 	if ((void *)(p + VOSFP_SIP_VERSION_WINDOW) <= data_end) {
-		if (version_ends_first_line(p, data_end, window))
-			return 1;
 		/* Constant offsets, no bounds check, one load and one branch per probe while the
 		 * first byte differs; only in the words that hold an 'S' at all (one SWAR test per
 		 * eight probes: junk such as a DNS or NTP answer has few). Unrolled by hand (clang
@@ -498,6 +502,23 @@ __noinline int has_sip_version(struct xdp_md *ctx, __u32 off, __u32 len)
 			return 1;
 	}
 	return 0;
+}
+
+/* Does "SIP/2.0" lie entirely within the first min(len, 64) bytes of the payload at offset off?
+ * First where a request has it (above), inline: a well-formed request makes no call here (a
+ * BPF call and its return cost about a hash lookup on a kernel that protects returns, AMD's SRSO
+ * "Safe RET"); failing that, the plain scan. */
+static __always_inline bool has_sip_version(struct xdp_md *ctx, __u32 off, __u32 len)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 window;
+	__u8 *p = version_window(ctx, off, len, &window);
+
+	if (!p)
+		return false;
+	if ((void *)(p + VOSFP_SIP_VERSION_WINDOW) <= data_end && version_ends_first_line(p, data_end, window))
+		return true;
+	return sip_version_anywhere(ctx, off, len);
 }
 
 static __always_inline bool starts_with_word(__u8 *p, void *data_end, __u32 len, __u64 word_be)
