@@ -57,7 +57,7 @@ cleanup() {
 	stop "$fake_pid"
 	[ -e "$work/vosfp.yaml" ] && "$agent" --down -c "$work/vosfp.yaml" >/dev/null 2>&1
 	rm -rf "$pin"
-	rm -f "/run/lock/vosfp${pin//\//_}.lock" "/tmp/vosfp${pin//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${pin//\//_}.lock"
 	rm -rf "$work"
 }
 trap cleanup EXIT
