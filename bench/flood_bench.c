@@ -53,6 +53,8 @@ static const struct flood_class classes[] = {
 	  1u << VOSFP_CNT_PASSED },
 	{ "auto_blocked", "REGISTER from an auto-blocked source", P_REGISTER, VOSFP_CNT_AUTO_BLOCKED,
 	  1u << VOSFP_CNT_PASSED | 1u << VOSFP_CNT_RATE_LIMITED },
+	{ "decision", "REGISTER, CrowdSec-banned source", P_REGISTER,
+	  VOSFP_CNT_DECISION_DROPPED, 0 },
 };
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 

@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
 # flood_bench.sh - `make bench`'s line-rate part: a veth flood with one sender (build/bench/flood_bench)
 # between two namespaces this script makes, native XDP on the receiving veth, a 1,000,000-entry
-# blocklist loaded by vosfp-agent; each drop class beside a bare XDP_DROP measured in the same run.
-# Traffic never leaves that veth pair (198.18.160.0/24 only); every namespace, veth, pin, file and
-# process it makes is removed on any exit.
+# blocklist and 100,000 CrowdSec decisions loaded by vosfp-agent (the decisions served from a file
+# by the tests' fake LAPI on the receiving namespace's loopback); each drop class beside a bare
+# XDP_DROP measured in the same run. Traffic never leaves that veth pair (198.18.0.0/15 sources)
+# and that loopback; every namespace, veth, pin, file and process it makes is removed on any exit.
 set -euo pipefail
 
 usage() {
 	cat <<EOF
-Usage: $0 [-n ENTRIES] [-d SECONDS] [-r ROUNDS] [-h]
+Usage: $0 [-n ENTRIES] [-D DECISIONS] [-d SECONDS] [-r ROUNDS] [-h]
 Flood a veth (run as root, after make bench's build) and print Mpps per drop class against a bare
 XDP_DROP program on the same veth in the same run.
-  -n ENTRIES  blocklist entries the agent loads (default 1000000)
-  -d SECONDS  timed window per flood (default 1)
-  -r ROUNDS   floods per program and class, taking turns; the best counts (default 5)
+  -n ENTRIES    blocklist entries the agent loads (default 1000000)
+  -D DECISIONS  CrowdSec decisions in force (default 100000)
+  -d SECONDS    timed window per flood (default 1)
+  -r ROUNDS     floods per program and class, taking turns; the best counts (default 5)
 Exit status: 0 measured (whether or not a target was met); 1 something did not work; 2 usage.
 EOF
 }
 
-entries=1000000 seconds=1 rounds=5
-while getopts "n:d:r:h" opt; do
+entries=1000000 decisions=100000 seconds=1 rounds=5
+while getopts "n:D:d:r:h" opt; do
 	case $opt in
 	n) entries=$OPTARG ;;
+	D) decisions=$OPTARG ;;
 	d) seconds=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	h) usage; exit 0 ;;
@@ -32,6 +35,10 @@ shift $((OPTIND - 1))
 [ $# -eq 0 ] || { usage >&2; exit 2; }
 if ! [[ $entries =~ ^[1-9][0-9]*$ ]] || [ "$entries" -gt 4000000 ]; then
 	echo "flood_bench: -n wants 1..4000000 entries" >&2
+	exit 2
+fi
+if ! [[ $decisions =~ ^[1-9][0-9]*$ ]] || [ "$decisions" -gt 300000 ]; then
+	echo "flood_bench: -D wants 1..300000 decisions (the answer stays under 64 MB)" >&2
 	exit 2
 fi
 [[ $seconds =~ ^[1-9]$ ]] || { echo "flood_bench: -d wants 1..9 seconds" >&2; exit 2; }
@@ -57,11 +64,12 @@ for f in "$object" "$trivial"; do [ -r "$f" ] || die "$f missing: run make bench
 tx_ns="vosfp-flood-tx-$$" rx_ns="vosfp-flood-rx-$$"
 tx="vflT$$" rx="vflR$$" idle="vflI$$" idle_peer="vflJ$$"
 pin="/sys/fs/bpf/vosfp-flood-$$"
-work="" agent_pid=""
+work="" agent_pid="" lapi_pid=""
 
 cleanup() {
 	set +e
 	[ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+	[ -n "$lapi_pid" ] && kill -TERM "$lapi_pid" 2>/dev/null && wait "$lapi_pid" 2>/dev/null
 	# Deleting the namespaces deletes their veths, and with them every XDP attachment.
 	ip netns del "$tx_ns" 2>/dev/null
 	ip netns del "$rx_ns" 2>/dev/null
@@ -92,21 +100,37 @@ for dev in "$rx" "$idle" "$idle_peer" lo; do ip -n "$rx_ns" link set "$dev" up; 
 for dev in "$tx" lo; do ip -n "$tx_ns" link set "$dev" up; done
 
 # --- the blocklist: ENTRIES distinct IPv4 addresses, the same file every run (seeded), among
-# them 198.18.160.66, the blocked class's source, and no other 198.18.0.0/15 address.
-"$PYTHON" - "$list" "$entries" <<'PY' || die "list generation failed"
-import random, socket, sys
-path, n = sys.argv[1], int(sys.argv[2])
+# them 198.18.160.66, the blocked class's source, and no other 198.18.0.0/15 address. The
+# decisions (the fake LAPI's startup answer): DECISIONS bans on other addresses, among them
+# 198.18.170.15, the decision class's source, in a /24 of its own: the other classes' sources
+# share no decision's /24, so they pay what a source under no decision pays.
+lapi_port=18141
+mkdir "$work/lapi"
+"$PYTHON" - "$list" "$entries" "$work/lapi/startup.json" "$decisions" <<'PY' || die "list generation failed"
+import json, random, socket, sys
+path, n, answer, d = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 rng = random.Random(14160)
-seen = {0xc612a042}
+seen = {0xc612a042, 0xc612aa0f}
+def fresh():
+    while True:
+        a = rng.getrandbits(32)
+        if not ((a >> 24) in (0, 10, 127) or (a >> 17) == 0x6309 or (a >> 28) >= 14 or a in seen):
+            seen.add(a)
+            return socket.inet_ntoa(a.to_bytes(4, "big"))
 with open(path, "w") as f:
     f.write("# vosfp flood bench blocklist: %d entries\n198.18.160.66\n" % n)
-    while len(seen) < n:
-        a = rng.getrandbits(32)
-        if (a >> 24) in (0, 10, 127) or (a >> 17) == 0x6309 or (a >> 28) >= 14 or a in seen:
-            continue
-        seen.add(a)
-        f.write(socket.inet_ntoa(a.to_bytes(4, "big")) + "\n")
+    for _ in range(n - 1):
+        f.write(fresh() + "\n")
+bans = ["198.18.170.15"] + [fresh() for _ in range(d - 1)]
+json.dump({"new": [{"duration": "4h", "id": i + 1, "origin": "crowdsec", "scenario": "vosfp/flood-bench",
+                    "scope": "Ip", "type": "ban", "value": v} for i, v in enumerate(bans)], "deleted": None},
+          open(answer, "w"))
 PY
+echo files >"$work/lapi/mode"
+(umask 077 && echo flood-bench-key >"$work/lapi.key")
+nsenter --net="/run/netns/$rx_ns" "$PYTHON" "$root/tests/integration/crowdsec_fake_lapi.py" "$lapi_port" \
+	flood-bench-key "$work/lapi" &
+lapi_pid=$!
 
 # write_config DEFENCE: the agent's config, DEFENCE (YAML) appended: one per phase below.
 write_config() {
@@ -119,6 +143,10 @@ interfaces:
     xdp_mode: [native]
 blocklist:
   files: [$list]
+crowdsec:
+  lapi_url: http://127.0.0.1:$lapi_port
+  api_key_file: $work/lapi.key
+  max_response_mb: 64
 limits:
   blocklist_max: $((entries > 1048576 ? entries + 65536 : 1048576))
   allowlist_max: 65536
@@ -162,11 +190,19 @@ wait_reconciles 1 300
 grep "reconciled in " "$log" | tail -n 1 | grep -q "blocklist +$entries -0" ||
 	die "the agent did not load $entries entries: $(grep "reconciled in " "$log" | tail -n 1)"
 echo "flood_bench: $entries-entry blocklist in force" >&2
+deadline=$((SECONDS + 120))
+until grep -q "crowdsec: startup answer: .* $decisions decisions in force" "$log"; do
+	if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$agent_pid" 2>/dev/null || ! kill -0 "$lapi_pid" 2>/dev/null; then
+		die "the decisions are not in force (log: $(grep crowdsec "$log" | tail -2 | tr '\n' ' '))"
+	fi
+	sleep 0.1
+done
+echo "flood_bench: $decisions CrowdSec decisions in force" >&2
 
 # Each class has a source of its own: a rate limit or an auto-block one class earned never
 # meets another.
 phase "flood defence off (the shipped defaults: stealth OPTIONS, malformed drop)" \
-	blocked=198.18.160.66 options=198.18.160.10 malformed=198.18.160.11
+	blocked=198.18.160.66 options=198.18.160.10 malformed=198.18.160.11 decision=198.18.170.15
 
 defence="rate_limit: {enabled: true, rate: 20, burst: 40, per_method: {register: {rate: 5, burst: 10}}}
 scanners: {enabled: true}"
