@@ -154,16 +154,17 @@ $1
 CFG
 	mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml"
 }
-reconciles() { grep -c "reconciled in " "$log" || true; }
-wait_reconciles() {	# N SECONDS: until the log holds N "reconciled in" lines
-	local deadline=$((SECONDS + $2))
-	while [ "$(reconciles)" -lt "$1" ]; do
-		if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$agent_pid" 2>/dev/null || grep -q ": error: " "$log"; then
-			die "agent did not reconcile (log: $(tail -3 "$log" | tr '\n' ' '))"
+wait_log() {	# N PATTERN SECONDS: until the agent's log holds N lines matching PATTERN (grep)
+	local deadline=$((SECONDS + $3))
+	while [ "$(grep -c "$2" "$log" || true)" -lt "$1" ]; do
+		if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$agent_pid" 2>/dev/null ||
+			! kill -0 "$lapi_pid" 2>/dev/null || grep -q ": error: " "$log"; then
+			die "no '$2' in the agent's log (log: $(tail -3 "$log" | tr '\n' ' '))"
 		fi
 		sleep 0.05
 	done
 }
+wait_reconciles() { wait_log "$1" "reconciled in " "$2"; }	# N SECONDS
 # Rates per second of CPU the flood had need softirq time charged to the task it interrupts:
 # a kernel built with CONFIG_IRQ_TIME_ACCOUNTING (or one whose config is unknown) gets wall-clock
 # rates, which a busy host drags down.
@@ -190,13 +191,7 @@ wait_reconciles 1 300
 grep "reconciled in " "$log" | tail -n 1 | grep -q "blocklist +$entries -0" ||
 	die "the agent did not load $entries entries: $(grep "reconciled in " "$log" | tail -n 1)"
 echo "flood_bench: $entries-entry blocklist in force" >&2
-deadline=$((SECONDS + 120))
-until grep -q "crowdsec: startup answer: .* $decisions decisions in force" "$log"; do
-	if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$agent_pid" 2>/dev/null || ! kill -0 "$lapi_pid" 2>/dev/null; then
-		die "the decisions are not in force (log: $(grep crowdsec "$log" | tail -2 | tr '\n' ' '))"
-	fi
-	sleep 0.1
-done
+wait_log 1 "crowdsec: startup answer: .* $decisions decisions in force" 120
 echo "flood_bench: $decisions CrowdSec decisions in force" >&2
 
 # Each class has a source of its own: a rate limit or an auto-block one class earned never
