@@ -1227,7 +1227,8 @@ enum { DEFENCE_PASS, DEFENCE_SCANNER, DEFENCE_RATE_LIMITED };
  * on a kernel that protects every return (AMD's SRSO "Safe RET"), a BPF call and its return
  * cost about as much as a hash lookup, and an ordinary request now makes one such call here
  * instead of four (the search, the name's check, the value's key, the rate); the verifier
- * still checks the defence once, not once per parse path. */
+ * still checks the defence once, not once per parse path. The config is looked up again here
+ * (an inlined array read): a BPF function takes five arguments at most. */
 __noinline int flood_verdict(struct xdp_md *ctx, struct vosfp_src_key *key, __u32 off, __u32 len,
 			     int method)
 {
