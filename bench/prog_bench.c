@@ -24,6 +24,7 @@
 
 #include "addr.h"
 #include "bpf_errno.h"
+#include "datapath_clock.h"
 #include "decision_load.h"
 #include "floors.h"
 #include "frame.h"
@@ -1399,6 +1400,7 @@ static int image_open(struct harness *h, const char *path, struct bpf_object **o
 	__u32 zero = 0;
 	struct bpf_program *p;
 	struct bpf_map *m;
+	char why[160];
 	int err = 0;
 
 	*obj = bpf_object__open_file(path, NULL);
@@ -1420,6 +1422,8 @@ static int image_open(struct harness *h, const char *path, struct bpf_object **o
 	if (!err && own_cfg &&
 	    bpf_map_update_elem(bpf_map__fd(bpf_object__find_map_by_name(*obj, "sip_config")), &zero, own_cfg, 0))
 		err = -errno;
+	if (!err)
+		datapath_clock_set(*obj, why, sizeof(why));	/* as the agent does; an older object has no probe */
 	p = err ? NULL : bpf_object__find_program_by_name(*obj, "sip_xdp_prog");
 	if (!p) {
 		fprintf(stderr, "prog_bench: cannot load sip_xdp_prog of %s on the bench's maps: %s\n",

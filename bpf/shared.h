@@ -20,6 +20,19 @@
 		__type(value, struct vosfp_config);		\
 	} sip_config SEC(".maps")
 
+/* The programs' clock (bpf/vosfp.h: struct vosfp_clock), defined by sip_logic.bpf.c in a section
+ * of its own, so user space sets it as one map value before anything attaches the programs; the
+ * linker makes the egress program's declaration the same variable. */
+extern struct vosfp_clock datapath_clock;
+
+/* Now on that clock: ns of the coarse monotonic clock, to a tick. */
+static __always_inline __u64 datapath_now(void)
+{
+	if (!datapath_clock.tick_ns)
+		return bpf_ktime_get_coarse_ns();
+	return vosfp_clock_at(&datapath_clock, bpf_jiffies64());
+}
+
 /* Block the source key for the configured time (auto_block_ms), longer when it is a repeat
  * offender (bpf/vosfp.h: auto_block_history), as of now (ns, the caller's clock). A source under
  * a live block keeps it unchanged. 1: a block was made, 0: not. */

@@ -93,10 +93,10 @@ static __always_inline __u64 clock_ns(void)
 	return t ? *t : 0;
 }
 #else
-/* The clock of every auto-block expiry (bpf/vosfp.h). */
+/* The clock of every auto-block expiry: the XDP program's (bpf/shared.h). */
 static __always_inline __u64 clock_ns(void)
 {
-	return bpf_ktime_get_coarse_ns();
+	return datapath_now();
 }
 #endif
 

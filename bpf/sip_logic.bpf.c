@@ -236,6 +236,11 @@ struct {
 	__type(value, __u32);
 } xsks_map SEC(".maps");
 
+/* ---- the clock (bpf/vosfp.h: struct vosfp_clock) ---- */
+
+/* bpf/shared.h: datapath_now */
+struct vosfp_clock datapath_clock SEC(".data.clock");
+
 /* ---- lists ---- */
 
 /* full and part may be NULL (the allowlist has no "whole /24" or "/25../31" summary): their
@@ -987,7 +992,7 @@ static __always_inline bool auto_blocks_may_be_live(__u64 *now)
 
 	if (!horizon || !*horizon)
 		return false;
-	*now = bpf_ktime_get_coarse_ns();
+	*now = datapath_now();
 	return *now < *horizon;
 }
 
@@ -1011,7 +1016,7 @@ static __always_inline void raise_horizon(__u64 expires)
 	}
 }
 
-/* Is the source under a live auto-block at now (the coarse clock)? Expired entries are deleted
+/* Is the source under a live auto-block at now (datapath_now)? Expired entries are deleted
  * here: no agent round trip. A global function: verified once, not once per parse path. */
 __noinline int auto_block_active(struct vosfp_src_key *key, __u64 now)
 {
@@ -1165,7 +1170,7 @@ static __always_inline struct vosfp_rate_state *rate_slot_state(struct vosfp_src
  * token bucket, in integer nanoseconds): each request moves the source's theoretical arrival
  * time tat on by one emission interval T = 1e9 / rate; a request is within the limit while
  * tat - now stays under burst * T, i.e. while a token is left. An idle source's tat falls behind
- * now: a full bucket. Time is the coarse monotonic clock (one tick, 1-10 ms, per step): a
+ * now: a full bucket. Time is datapath_now, the coarse clock (one tick, 1-10 ms, per step): a
  * precise clock read costs more than the rest of the accounting. So that a limit can be met
  * although time moves in ticks, a bucket holds at least VOSFP_CLOCK_TICK_MAX_NS worth of
  * requests. One 64-bit word per class, updated with compare-and-swap, so CPUs racing
@@ -1187,7 +1192,7 @@ static __always_inline int over_limit(const struct vosfp_config *cfg, struct vos
 	r = &cfg->rate[method & (VOSFP_METHODS - 1)];
 	if (!r->rate)
 		return 0;
-	now = bpf_ktime_get_coarse_ns();
+	now = datapath_now();
 	interval = 1000000000ULL / r->rate;
 	limit = interval * (r->burst ? r->burst : 1);
 	if (limit < VOSFP_CLOCK_TICK_MAX_NS)
@@ -1324,7 +1329,7 @@ static __always_inline int classify_udp(struct xdp_md *ctx, const struct vosfp_c
 				/* A scanner is no peer: with timed blocks on, its next packets are
 				 * dropped before any payload is read (and its block is published). */
 				if (cfg->flags & VOSFP_F_AUTO_BLOCK)
-					vosfp_auto_block(&key, VOSFP_REASON_SCANNER, method, bpf_ktime_get_coarse_ns());
+					vosfp_auto_block(&key, VOSFP_REASON_SCANNER, method, datapath_now());
 				return count(ctx, VOSFP_CNT_SCANNER_DROPPED, XDP_DROP);
 			case DEFENCE_RATE_LIMITED:
 				return count(ctx, VOSFP_CNT_RATE_LIMITED, XDP_DROP);
@@ -1417,7 +1422,7 @@ __noinline int decision_origin(struct vosfp_src_key *key)
 			d = bpf_map_lookup_elem(&dec_nets6, &k6);
 		}
 	}
-	if (!d || bpf_ktime_get_coarse_ns() >= d->expires)
+	if (!d || datapath_now() >= d->expires)
 		return 0;
 	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
 }
@@ -1574,6 +1579,17 @@ int sip_xdp_prog(struct xdp_md *ctx)
 	if (f.l4_proto == PROTO_TCP)
 		return count(ctx, VOSFP_CNT_PASSED, XDP_PASS);
 	return classify_udp(ctx, cfg, &f);
+}
+
+/* sip_clock_probe - never attached: user space runs it (BPF_PROG_TEST_RUN) to read jiffies and
+ * the coarse clock at one instant, and from such readings measures datapath_now's tick and
+ * anchor (agent/kernel/datapath_clock.c). */
+SEC("xdp")
+int sip_clock_probe(struct xdp_md *ctx)
+{
+	datapath_clock.probe_jiffies = bpf_jiffies64();
+	datapath_clock.probe_ns = bpf_ktime_get_coarse_ns();
+	return XDP_PASS;
 }
 
 /* ---- the TC guard ---- */

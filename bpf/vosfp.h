@@ -156,6 +156,31 @@ static inline __u32 vosfp_rate_slot(const struct vosfp_src_key *key)
  * burst / tick could never be reached. */
 #define VOSFP_CLOCK_TICK_MAX_NS 10000000ULL
 
+/* The programs' clock (map .data.clock; bpf/shared.h: datapath_now): the coarse clock's
+ * nanoseconds, computed from jiffies once user space has measured the kernel's tick
+ * (agent/kernel/datapath_clock.c):
+ *	now = anchor_ns + (jiffies - anchor_jiffies) * tick_ns
+ * The JIT reads jiffies with one load, where bpf_ktime_get_coarse_ns is a helper call; on a
+ * kernel that guards every return against AMD's SRSO, a call and its return cost about a hash
+ * lookup. Both clocks step once a tick: this one trails CLOCK_MONOTONIC_COARSE by less than
+ * three ticks (30 ms at HZ 100) and does not lead it, so an expiry user space writes with the
+ * coarse clock is never ended early. tick_ns 0 (not measured, or a HZ no kernel is built
+ * with): the helper. probe_*: both clocks read at one instant by sip_clock_probe, a program
+ * user space runs (BPF_PROG_TEST_RUN) to measure the tick. */
+struct vosfp_clock {
+	__u64 anchor_jiffies;
+	__u64 anchor_ns;
+	__u64 tick_ns;
+	__u64 probe_jiffies;
+	__u64 probe_ns;
+};
+
+/* The clock's reading at jiffies (tick_ns set): the program and user space compute it alike. */
+static inline __u64 vosfp_clock_at(const struct vosfp_clock *c, __u64 jiffies)
+{
+	return c->anchor_ns + (jiffies - c->anchor_jiffies) * c->tick_ns;
+}
+
 /* A streak of over-limit drops breaks when no request was dropped for this long. */
 #define VOSFP_OVER_GAP_NS 1000000000ULL
 
@@ -175,7 +200,7 @@ enum vosfp_block_reason {
 };
 
 struct vosfp_auto_block {
-	__u64 expires;			/* ns, CLOCK_MONOTONIC_COARSE (bpf_ktime_get_coarse_ns) */
+	__u64 expires;			/* ns, the programs' clock (bpf/shared.h: datapath_now) */
 	__u32 reason;			/* enum vosfp_block_reason */
 	__u32 method;			/* enum vosfp_method whose limit was exceeded */
 };

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "autoblock_map.h"
+#include "datapath_clock.h"
 #include "datapath.h"
 #include "egress.h"
 #include "xdp_hook.h"
@@ -132,6 +133,19 @@ static int load_ext(const struct desired *want, struct datapath *dp, char *err, 
 	return dp->ext_prog_fd < 0 ? -ENOENT : 0;
 }
 
+/* The program reads jiffies when the tick could be measured, else the coarse clock's helper:
+ * both correct, so a failure is only said. */
+static void set_clock(struct bpf_object *obj)
+{
+	char why[160];
+	unsigned hz = datapath_clock_set(obj, why, sizeof(why));
+
+	if (hz)
+		log_msg(LOG_DEBUG, "datapath clock: jiffies, HZ %u", hz);
+	else
+		log_msg(LOG_NOTICE, "datapath clock: the coarse clock's helper (%s)", why);
+}
+
 int datapath_load(const struct desired *want, enum dp_maps how, struct datapath *dp, char *err,
 		  size_t errlen)
 {
@@ -227,6 +241,9 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		dp->summary_fd[k] = map_fd(dp->obj, summary_map_names[k]);
 	if (wants_dispatcher(want) && (ret = load_ext(want, dp, err, errlen)))
 		goto fail;
+	/* Last: the dispatcher's copy shares the clock's map, and must not see it set and then
+	 * overwritten by its own load. */
+	set_clock(dp->obj);
 	return 0;
 fail:
 	bpf_object__close(dp->ext_obj);

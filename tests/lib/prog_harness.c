@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "apply.h"
+#include "datapath_clock.h"
 #include "prog_harness.h"
 #include "scanner.h"
 #include "sip_logic.skel.h"
@@ -17,6 +18,7 @@
 int harness_open(struct harness *h, uint32_t blocklist_max)
 {
 	struct bpf_map *block[VOSFP_LIST_MAPS], *allow[VOSFP_LIST_MAPS];
+	char why[160];
 	int err;
 
 	memset(h, 0, sizeof(*h));
@@ -45,6 +47,9 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 		h->skel = NULL;
 		return err;
 	}
+	/* The clock the agent sets (clock_test.c checks it was set). */
+	if (!datapath_clock_set(h->skel->obj, why, sizeof(why)))
+		fprintf(stderr, "harness: the program keeps the coarse clock's helper: %s\n", why);
 	for (int i = 0; i < VOSFP_LIST_MAPS; i++) {
 		h->block_fds[i] = bpf_map__fd(block[i]);
 		h->allow_fds[i] = bpf_map__fd(allow[i]);
@@ -75,6 +80,11 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	h->iface_counters_fd = bpf_map__fd(h->skel->maps.iface_counters);
 	h->ncpus = libbpf_num_possible_cpus();
 	return 0;
+}
+
+uint64_t harness_now(struct harness *h)
+{
+	return datapath_clock_now(h->skel->obj);
 }
 
 void harness_close(struct harness *h)

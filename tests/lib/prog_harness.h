@@ -30,6 +30,10 @@ struct harness {
 int harness_open(struct harness *h, uint32_t blocklist_max);
 void harness_close(struct harness *h);
 
+/* What the programs' clock reads now (ns; a few ticks behind CLOCK_MONOTONIC_COARSE at most):
+ * the time to write expiries against when a test needs them exact. */
+uint64_t harness_now(struct harness *h);
+
 /* Runtime config (NULL = all zero: seed defaults). */
 int harness_set_config(struct harness *h, const struct vosfp_config *cfg);
 

@@ -31,14 +31,6 @@ static void unload(void)
 	harness_close(&h);
 }
 
-static __u64 coarse_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
-}
-
 enum { SUM_V4, SUM_V6, SUM_V6_WIDE, SUMS };
 
 static int sum_fd(int which)
@@ -95,7 +87,7 @@ static void decide(const char *text, long long ms_left, enum vosfp_origin origin
 	char err[128];
 
 	ck_assert_msg(vosfp_prefix_parse(text, &p, err, sizeof(err)) == 0, "%s: %s", text, err);
-	v.expires = v.own_expires = coarse_now() + ms_left * 1000000LL;
+	v.expires = v.own_expires = harness_now(&h) + ms_left * 1000000LL;
 	if (bits)
 		set_bits(&p);
 	vosfp_prefix_key(&p, key);
@@ -256,8 +248,8 @@ START_TEST(test_longest_match_carries_cover)
 
 	decisions_on(0);
 	decide("198.18.54.0/24", 60000, VOSFP_ORIGIN_LISTS, 1);
-	v.own_expires = coarse_now() - 1;
-	v.expires = coarse_now() + 60000000000ULL;
+	v.own_expires = harness_now(&h) - 1;
+	v.expires = harness_now(&h) + 60000000000ULL;
 	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.dec_nets), &k, &v, BPF_ANY), 0);
 	expect("198.18.54.17", XDP_DROP, VOSFP_CNT_DECISION_DROPPED, VOSFP_ORIGIN_LISTS);
 	/* Were the /28's stored expiry its own (over), it would let the source through. */

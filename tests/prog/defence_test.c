@@ -1,6 +1,6 @@
 /* defence_test.c - flood defence through the real kernel program: per-source rate limits,
  * timed auto-blocks and scanner User-Agents, with exact verdicts and counter deltas.
- * Time runs for real in BPF_PROG_TEST_RUN (bpf_ktime_get_ns), so the limits here are slow
+ * Time runs for real in BPF_PROG_TEST_RUN (bpf/shared.h: datapath_now), so the limits here are slow
  * (1-10 requests/s) and each burst is sent within a few ms: refill between two frames of a
  * burst is far below one token, which keeps every count exact. Each test uses its own source
  * addresses: the per-source state outlives a test. */
@@ -256,14 +256,6 @@ START_TEST(test_auto_block_after_streak)
 }
 END_TEST
 
-static __u64 coarse_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
-}
-
 static void set_horizon(__u64 ns)
 {
 	__u32 zero = 0;
@@ -279,7 +271,7 @@ START_TEST(test_auto_block_horizon)
 {
 	struct vosfp_config c = { .flags = VOSFP_F_AUTO_BLOCK };
 	struct vosfp_src_key key = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 8, 1 } };
-	struct vosfp_auto_block b = { .expires = coarse_now_ns() + 60000000000ULL,
+	struct vosfp_auto_block b = { .expires = harness_now(&h) + 60000000000ULL,
 				      .reason = VOSFP_REASON_RATE };
 	int t[VOSFP_COUNTER_SLOTS];
 
@@ -293,7 +285,7 @@ START_TEST(test_auto_block_horizon)
 	ck_assert_int_eq(t[VOSFP_CNT_AUTO_BLOCKED], 2);
 	burst("198.18.8.2", "INVITE", 1, t);		/* looked up, not blocked */
 	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 1);
-	set_horizon(coarse_now_ns() - 1);		/* the clock is past it */
+	set_horizon(harness_now(&h) - 1);		/* the clock is past it */
 	burst("198.18.8.1", "INVITE", 2, t);
 	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
 }
@@ -584,7 +576,7 @@ START_TEST(test_scanner_starts_auto_block)
 	ck_assert_int_eq(moved, VOSFP_CNT_SCANNER_DROPPED);
 	ck_assert_int_eq(bpf_map_lookup_elem(auto_fd, &key, &b), 0);
 	ck_assert_int_eq(b.reason, VOSFP_REASON_SCANNER);
-	ck_assert_uint_gt(b.expires, coarse_now_ns() + 50000000000ULL);	/* about 60 s left */
+	ck_assert_uint_gt(b.expires, harness_now(&h) + 50000000000ULL);	/* about 60 s left */
 	ck_assert_int_eq(run("198.18.8.5", phone, phone_len, &moved), XDP_DROP);
 	ck_assert_int_eq(moved, VOSFP_CNT_AUTO_BLOCKED);
 	ck_assert_int_eq(run("198.18.8.6", phone, phone_len, &moved), XDP_PASS);	/* another source */

@@ -107,14 +107,6 @@ START_TEST(test_guard_row)
 }
 END_TEST
 
-static __u64 coarse_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
-}
-
 static size_t invite_from(const char *src, int proto, uint8_t *frame)
 {
 	static const char invite[] = "INVITE sip:1001@198.18.0.1 SIP/2.0\r\nContent-Length: 0\r\n\r\n";
@@ -130,7 +122,7 @@ static size_t invite_from(const char *src, int proto, uint8_t *frame)
 START_TEST(test_guard_auto_block)
 {
 	struct vosfp_config cfg = { .flags = VOSFP_F_AUTO_BLOCK };
-	struct vosfp_auto_block b = { .expires = coarse_now_ns() + 60000000000ULL, .reason = VOSFP_REASON_RATE };
+	struct vosfp_auto_block b = { .expires = harness_now(&h) + 60000000000ULL, .reason = VOSFP_REASON_RATE };
 	/* 198.18.9.1 blocked; 198.18.7.7 is in the table's allowlist and auto-blocked too. */
 	struct vosfp_src_key k1 = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 9, 1 } };
 	struct vosfp_src_key k2 = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 7, 7 } };
@@ -154,7 +146,7 @@ START_TEST(test_guard_auto_block)
 	len = invite_from("198.18.9.2", 17, frame);
 	expect_guard("a neighbour of the auto-blocked source", frame, len, -1);
 
-	b.expires = coarse_now_ns() - 1;
+	b.expires = harness_now(&h) - 1;
 	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.auto_block_horizon), &zero, &b.expires,
 					     BPF_ANY), 0);
 	len = invite_from("198.18.9.1", 17, frame);

@@ -20,6 +20,7 @@ TCase *answers_tcase(void);
 TCase *answers_differential_tcase(void);
 TCase *repeat_tcase(void);
 TCase *guard_tcase(void);
+TCase *clock_tcase(void);
 
 static int skipping_is_failure(void)
 {
@@ -56,6 +57,7 @@ int main(void)
 	suite_add_tcase(s, answers_differential_tcase());
 	suite_add_tcase(s, repeat_tcase());
 	suite_add_tcase(s, guard_tcase());
+	suite_add_tcase(s, clock_tcase());
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -34,17 +34,9 @@ static void unload(void)
 	harness_close(&h);
 }
 
-static uint64_t coarse_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 static void sleep_until(uint64_t ns)
 {
-	while (coarse_now() < ns) {
+	while (harness_now(&h) < ns) {
 		struct timespec ts = { 0, 2000000 };
 
 		nanosleep(&ts, NULL);
@@ -103,10 +95,10 @@ static uint64_t block_and_check(void (*how)(const char *), const char *addr, uin
 	struct vosfp_src_key k;
 	struct vosfp_auto_block b;
 	struct vosfp_block_history hist;
-	uint64_t t0 = coarse_now(), t1, d = want_ms * 1000000;
+	uint64_t t0 = harness_now(&h), t1, d = want_ms * 1000000;
 
 	how(addr);
-	t1 = coarse_now();
+	t1 = harness_now(&h);
 	ck_assert_int_eq(autoblock_key_parse(addr, &k), 0);
 	ck_assert_int_eq(bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.auto_blocked), &k, &b), 0);
 	ck_assert_int_eq(bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.auto_block_history), &k, &hist), 0);
