@@ -370,6 +370,7 @@ struct bench_class {
 	int counter;		/* counter that must move by one, or -1: none may move */
 	int defence;		/* run with the flood defence on (defence_on below) */
 	int decisions;		/* run with the decisions in force (decisions_on below) */
+	int attack;		/* with other sources under timed blocks (attack_setup below) */
 	struct frame_spec spec;
 	char src[INET6_ADDRSTRLEN];
 	uint8_t frame[FRAME_MAX];
@@ -548,6 +549,9 @@ static int classes_build(struct harness *h, struct bench_class *c, int max, cons
 		  .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
 		{ .name = "invite_v4_defence", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,
 		  .defence = 1, .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
+		{ .name = "invite_v4_attack", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED,
+		  .defence = 1, .attack = 1,
+		  .spec = { .family = 4, .payload = invite, .payload_len = invite_len } },
 		{ .name = "register_v4_dec", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED, .decisions = 1,
 		  .spec = { .family = 4, .payload = reg4, .payload_len = reg4_len } },
 		{ .name = "register_v6_dec", .action = XDP_PASS, .counter = VOSFP_CNT_PASSED, .decisions = 1,
@@ -1361,6 +1365,42 @@ static int defence_setup(struct harness *h)
 	return 0;
 }
 
+/* An attack under way: ATTACK_BLOCKS other sources (198.19.64.0 on) under timed blocks of an
+ * hour, made as the agent restores them (the horizon and their slots raised). The horizon is
+ * kept aside and put back only for the classes that measure the attack (attack_set): every
+ * other class runs with nobody blocked, as before. */
+#define ATTACK_BLOCKS 1000
+static __u64 attack_horizon;
+
+static int attack_set(struct harness *h, int on)
+{
+	__u64 horizon = on ? attack_horizon : 0;
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(h->skel->maps.auto_block_horizon), &zero, &horizon, BPF_ANY) ?
+	       -errno : 0;
+}
+
+static int attack_setup(struct harness *h)
+{
+	struct vosfp_auto_block b = { .expires = harness_now(h) + 3600ULL * 1000000000ULL,
+				      .reason = VOSFP_REASON_RATE };
+	int err = 0;
+
+	for (__u32 i = 0; i < ATTACK_BLOCKS && !err; i++) {
+		struct vosfp_src_key key = { .addr = { [10] = 0xff, [11] = 0xff, 198, 19 } };
+		__u32 host = (64u << 8) + i;
+
+		key.addr[14] = host >> 8;
+		key.addr[15] = host & 0xff;
+		err = harness_auto_block(h, &key, &b);
+	}
+	attack_horizon = b.expires;
+	if (err)
+		fprintf(stderr, "prog_bench: cannot set the attack's blocks: %s\n", strerror(-err));
+	return err ? err : attack_set(h, 0);
+}
+
 /* Every trial on one CPU: BPF_PROG_TEST_RUN runs where it is called, and a migration between
  * the program's trial and its baseline's would compare two different cores. */
 static void pin_cpu(void)
@@ -1559,6 +1599,8 @@ static int run(const struct bench_opts *o)
 	if (!err)
 		err = defence_setup(&h);
 	if (!err)
+		err = attack_setup(&h);
+	if (!err)
 		err = floors_open(&floors, o->floor_obj, h.block_fds[VOSFP_LIST_EXACT4],
 				  bpf_map__fd(h.skel->maps.rate_slots), invite_ua_offset);
 	if (!err)
@@ -1588,6 +1630,8 @@ static int run(const struct bench_opts *o)
 
 		err = harness_set_config(&h, config_of(&classes[i]));
 		if (!err)
+			err = attack_set(&h, classes[i].attack);
+		if (!err)
 			err = verify(&h, base, &classes[i]);
 		for (int k = 0; k < other.n && !err; k++)
 			if (target_run(&other.img[k], classes[i].frame, classes[i].len, 1, NULL) != classes[i].action) {
@@ -1605,6 +1649,8 @@ static int run(const struct bench_opts *o)
 			print_compare(&classes[i], &results[i], 0);
 		fflush(stdout);
 	}
+	if (!err)
+		err = attack_set(&h, 0);
 	if (err)
 		goto out;
 

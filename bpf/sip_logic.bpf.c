@@ -184,6 +184,13 @@ struct {
 } auto_block_horizon SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VOSFP_BLOCK_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} auto_block_slots SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, VOSFP_AUTO_BLOCK_DEFAULT_MAX);
 	__type(key, struct vosfp_src_key);
@@ -996,24 +1003,37 @@ static __always_inline bool auto_blocks_may_be_live(__u64 *now)
 	return *now < *horizon;
 }
 
+/* With some source blocked: may this one be (bpf/vosfp.h: auto_block_slots)? */
+static __always_inline bool block_slot_live(const struct vosfp_src_key *key, __u64 now)
+{
+	__u32 idx = vosfp_block_slot(key);
+	__u64 *until = bpf_map_lookup_elem(&auto_block_slots, &idx);
+
+	return !until || now < *until;
+}
+
 #define CAS_TRIES 3
 
-/* Before a new block: no entry may expire beyond the horizon. CPUs blocking at once write
- * expiries a clock tick apart at most; after CAS_TRIES lost races ours is that close to the
- * winner's, so a block may be overlooked in its last tick, never earlier. */
-static __always_inline void raise_horizon(__u64 expires)
+/* Raise a horizon word to expires; it never goes down. CPUs blocking at once write expiries a
+ * clock tick apart at most; after CAS_TRIES lost races ours is that close to the winner's, so a
+ * block may be overlooked in its last tick, never earlier. */
+static __always_inline void raise_word(__u64 *word, __u64 expires)
 {
-	__u32 zero = 0;
-	__u64 *horizon = bpf_map_lookup_elem(&auto_block_horizon, &zero);
+	for (int i = 0; word && i < CAS_TRIES; i++) {
+		__u64 old = *word;
 
-	if (!horizon)
-		return;
-	for (int i = 0; i < CAS_TRIES; i++) {
-		__u64 old = *horizon;
-
-		if (old >= expires || __sync_val_compare_and_swap(horizon, old, expires) == old)
+		if (old >= expires || __sync_val_compare_and_swap(word, old, expires) == old)
 			return;
 	}
+}
+
+/* Before a new block of key: no entry may expire beyond the horizon nor beyond its slot's. */
+static __always_inline void raise_horizons(const struct vosfp_src_key *key, __u64 expires)
+{
+	__u32 zero = 0, idx = vosfp_block_slot(key);
+
+	raise_word(bpf_map_lookup_elem(&auto_block_horizon, &zero), expires);
+	raise_word(bpf_map_lookup_elem(&auto_block_slots, &idx), expires);
 }
 
 /* Is the source under a live auto-block at now (datapath_now)? Expired entries are deleted
@@ -1075,7 +1095,7 @@ __noinline int vosfp_auto_block(struct vosfp_src_key *key, __u32 reason, __u32 m
 	h = bpf_map_lookup_elem(&auto_block_history, key);
 	b.expires = now + block_ns(cfg, h, now, &next.repeats);
 	next.expires = b.expires;
-	raise_horizon(b.expires);
+	raise_horizons(key, b.expires);
 	bpf_map_update_elem(&auto_blocked, key, &b, BPF_ANY);
 	bpf_map_update_elem(&auto_block_history, key, &next, BPF_ANY);
 	return 1;
@@ -1510,7 +1530,7 @@ static __always_inline int source_verdict(void *data_end, const struct frame *f,
 		/* The allowlist, a static list, wins over dynamic state even when it gained the
 		 * source after the block began (the entry then just expires). */
 		src_key(f, &key);
-		if (auto_block_active(&key, now) && !is_allowed(f, cfg))
+		if (block_slot_live(&key, now) && auto_block_active(&key, now) && !is_allowed(f, cfg))
 			return VOSFP_CNT_AUTO_BLOCKED;
 	}
 	return SOURCE_INSPECT;

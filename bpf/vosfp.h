@@ -137,17 +137,21 @@ struct vosfp_rate_slot {
 #define VOSFP_RATE_SLOT_BITS	14
 #define VOSFP_RATE_SLOTS	(1u << VOSFP_RATE_SLOT_BITS)
 
-/* A source's slot: both halves of the key as little-endian loads, multiply-shift hashed with a
- * constant each (the top bits of the sum), so an IPv4 source (its address in the second half)
- * and an IPv6 one spread alike. */
-static inline __u32 vosfp_rate_slot(const struct vosfp_src_key *key)
+/* A source's hash for its slots: both halves of the key as little-endian loads, multiply-shift
+ * hashed with a constant each; a slot is the top bits of the sum, so an IPv4 source (its address
+ * in the second half) and an IPv6 one spread alike. */
+static inline __u64 vosfp_src_hash(const struct vosfp_src_key *key)
 {
 	__u64 head, tail;
 
 	__builtin_memcpy(&head, key->addr, sizeof(head));
 	__builtin_memcpy(&tail, key->addr + 8, sizeof(tail));
-	return (__u32)((head * 0x9E3779B97F4A7C15ULL + tail * 0xC2B2AE3D27D4EB4FULL) >>
-		       (64 - VOSFP_RATE_SLOT_BITS));
+	return head * 0x9E3779B97F4A7C15ULL + tail * 0xC2B2AE3D27D4EB4FULL;
+}
+
+static inline __u32 vosfp_rate_slot(const struct vosfp_src_key *key)
+{
+	return (__u32)(vosfp_src_hash(key) >> (64 - VOSFP_RATE_SLOT_BITS));
 }
 
 /* Flood defence time is the coarse monotonic clock (bpf_ktime_get_coarse_ns, user space's
@@ -187,10 +191,16 @@ static inline __u64 vosfp_clock_at(const struct vosfp_clock *c, __u64 jiffies)
 /* Map auto_blocked (LRU hash by source): the datapath adds entries and ignores (and deletes)
  * expired ones itself.
  * Map auto_block_horizon (array, one __u64): no entry of auto_blocked expires after this (ns,
- * the coarse clock). Once the clock passes it, nobody can be under a block and the datapath
- * skips the auto_blocked lookup (a hash of 16 bytes per SIP packet). Whoever adds an entry
- * raises the horizon first, so a reader never meets an entry beyond it: the datapath when it
- * blocks, the agent when it restores or carries entries over. Pinned like the other maps. */
+ * the programs' clock). Once the clock passes it, nobody can be under a block and the datapath
+ * skips the auto_blocked lookup (a hash of 16 bytes per SIP packet).
+ * Map auto_block_slots (array, VOSFP_BLOCK_SLOTS __u64): the same per slot of the source
+ * (vosfp_block_slot). While some source is under a block, the others' packets read their slot
+ * and skip the lookup unless a blocked source shares it: during an attack, legitimate traffic
+ * pays an array read (inlined) where a hash lookup is a call and a 16-byte hash. A slot never
+ * goes down: it runs out by itself, so no reader ever needs it cleared.
+ * Whoever adds an entry raises the horizon and the entry's slot first, so a reader never meets
+ * an entry beyond either: the datapath when it blocks, the agent when it restores or carries
+ * entries over. Pinned like the other maps. */
 enum vosfp_block_reason {
 	VOSFP_REASON_RATE = 1,		/* over its rate limit for auto_block_after_ms (XDP) */
 	VOSFP_REASON_AUTH_FAILURES = 2,	/* the server refused its credentials auth_failures_max times */
@@ -204,6 +214,14 @@ struct vosfp_auto_block {
 	__u32 reason;			/* enum vosfp_block_reason */
 	__u32 method;			/* enum vosfp_method whose limit was exceeded */
 };
+
+#define VOSFP_BLOCK_SLOT_BITS	16
+#define VOSFP_BLOCK_SLOTS	(1u << VOSFP_BLOCK_SLOT_BITS)
+
+static inline __u32 vosfp_block_slot(const struct vosfp_src_key *key)
+{
+	return (__u32)(vosfp_src_hash(key) >> (64 - VOSFP_BLOCK_SLOT_BITS));
+}
 
 /* Map auto_block_history (LRU hash by source): the latest block of each source, kept after it
  * expired, so a source blocked again within repeat_within_ms of its expiry is a repeat offender

@@ -117,25 +117,38 @@ static int read_fd(int fd, const struct source_map *m, __u64 after, struct autob
 	return 0;
 }
 
-/* Raise the horizon to the latest expiry in s; it never goes down. */
-static int raise_horizon_over(int horizon_fd, const struct autoblock_set *s)
+/* Raise the word at key of the array map fd to expires; it never goes down. Not atomic with the
+ * datapath's own raises: one racing this write can be lowered by at most the gap between its
+ * expiry and ours, the time the agent took since it read. */
+static int raise_word(int fd, __u32 key, __u64 expires)
 {
-	__u32 zero = 0;
-	__u64 horizon, latest = 0;
+	__u64 word;
+
+	if (bpf_map_lookup_elem(fd, &key, &word))
+		return -errno;
+	if (word >= expires)
+		return 0;
+	return bpf_map_update_elem(fd, &key, &expires, BPF_ANY) ? -errno : 0;
+}
+
+/* Raise the horizon to the latest expiry in s, and each entry's slot in auto_block_slots
+ * (slots_fd; -1: an object that has none) to its own. */
+static int raise_horizons_over(int horizon_fd, int slots_fd, const struct autoblock_set *s)
+{
+	__u64 latest = 0;
+	int ret = 0;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (s->v[i].expires > latest)
 			latest = s->v[i].expires;
-	if (bpf_map_lookup_elem(horizon_fd, &zero, &horizon))
-		return -errno;
-	if (horizon >= latest)
-		return 0;
-	/* Not atomic with the datapath's own raises: one racing this write can be lowered by at
-	 * most the gap between its expiry and ours, the time the agent took since it read. */
-	return bpf_map_update_elem(horizon_fd, &zero, &latest, BPF_ANY) ? -errno : 0;
+	if (latest)
+		ret = raise_word(horizon_fd, 0, latest);
+	for (size_t i = 0; !ret && slots_fd >= 0 && i < s->n; i++)
+		ret = raise_word(slots_fd, vosfp_block_slot(&s->v[i].key), s->v[i].expires);
+	return ret;
 }
 
-int autoblock_horizon_cover(int blocked_fd, int horizon_fd)
+int autoblock_horizon_cover(int blocked_fd, int horizon_fd, int slots_fd)
 {
 	struct autoblock_set s = { 0 };
 	int ret;
@@ -145,7 +158,7 @@ int autoblock_horizon_cover(int blocked_fd, int horizon_fd)
 		return 0;
 	ret = read_fd(blocked_fd, &blocks_map, autoblock_now(), &s);
 	if (!ret)
-		ret = raise_horizon_over(horizon_fd, &s);
+		ret = raise_horizons_over(horizon_fd, slots_fd, &s);
 	autoblock_set_free(&s);
 	return ret;
 }
@@ -283,21 +296,32 @@ static void read_file(const char *file, __u64 repeat_within_ns, struct autoblock
 	fclose(f);
 }
 
-/* Before restoring s: the datapath would not look for entries beyond its horizon. */
+/* Before restoring s: the datapath would not look for entries beyond its horizons. */
 static int raise_pinned_horizon(const char *pin_path, const struct autoblock_set *s)
 {
 	char path[4352];
-	int fd, ret;
+	int fd, slots_fd, slots_err, ret;
 
+	/* Neither pinned: the program in place predates them and looks every source up; no
+	 * auto_block_slots only: it reads the horizon alone. */
+	pins_map_path(pin_path, "auto_block_slots", path, sizeof(path));
+	slots_fd = bpf_obj_get(path);
+	slots_err = slots_fd < 0 && errno != ENOENT ? -errno : 0;
 	pins_map_path(pin_path, "auto_block_horizon", path, sizeof(path));
 	fd = bpf_obj_get(path);
-	/* No horizon pinned: the program in place predates it and looks every source up. */
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	ret = raise_horizon_over(fd, s);
-	close(fd);
+	if (fd < 0 && errno == ENOENT)
+		ret = 0;
+	else if (fd < 0)
+		ret = -errno;
+	else
+		ret = slots_err ? slots_err : raise_horizons_over(fd, slots_fd, s);
 	if (ret)
-		log_msg(LOG_WARNING, "auto-block: cannot raise %s: %s; nothing restored", path, strerror(-ret));
+		log_msg(LOG_WARNING, "auto-block: cannot raise %s and its slots: %s; nothing restored", path,
+			strerror(-ret));
+	if (fd >= 0)
+		close(fd);
+	if (slots_fd >= 0)
+		close(slots_fd);
 	return ret;
 }
 

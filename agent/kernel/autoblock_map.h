@@ -24,10 +24,11 @@ int autoblock_history_read(const char *pin_path, struct autoblock_set *out, char
  * maps blocks_fd and history_fd (-1: none). Returns the live blocks moved. */
 size_t autoblock_carry(const char *pin_path, int blocks_fd, int history_fd);
 
-/* auto_block_horizon (bpf/vosfp.h): raise it (it never goes down) to the latest expiry of the
- * live entries of the auto_blocked map blocked_fd, e.g. a new horizon map beside entries made
- * before it. 0 or a negative errno. (Restoring from the persist file raises it itself.) */
-int autoblock_horizon_cover(int blocked_fd, int horizon_fd);
+/* auto_block_horizon and auto_block_slots (bpf/vosfp.h; slots_fd -1: an object without them):
+ * raise them (they never go down) to cover the live entries of the auto_blocked map blocked_fd,
+ * e.g. new maps beside entries made before them. 0 or a negative errno. (Restoring from the
+ * persist file raises them itself.) */
+int autoblock_horizon_cover(int blocked_fd, int horizon_fd, int slots_fd);
 
 /* The daemon's view, kept between ticks. */
 struct autoblock_watch {

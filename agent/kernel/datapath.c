@@ -227,9 +227,11 @@ int datapath_load(const struct desired *want, enum dp_maps how, struct datapath 
 		autoblock_carry(want->pin_path, map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_history"));
 	/* A new horizon map (fresh maps, or pins of an object that had none) must cover the blocks
 	 * already in the auto_blocked map the program will read: carried over, or reused. */
-	ret = autoblock_horizon_cover(map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_horizon"));
+	ret = autoblock_horizon_cover(map_fd(dp->obj, "auto_blocked"), map_fd(dp->obj, "auto_block_horizon"),
+				      map_fd(dp->obj, "auto_block_slots"));
 	if (ret) {
-		snprintf(err, errlen, "cannot set auto_block_horizon from auto_blocked: %s", strerror(-ret));
+		snprintf(err, errlen, "cannot set auto_block_horizon and auto_block_slots from auto_blocked: %s",
+			 strerror(-ret));
 		goto fail;
 	}
 	for (int m = 0; m < VOSFP_LIST_MAPS; m++) {

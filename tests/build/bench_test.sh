@@ -32,7 +32,7 @@ else
 fi
 
 classes="blocked_v4_exact blocked_v4_prefix blocked_v6_exact blocked_v6_prefix options_v4_stealth
-	register_v4 register_v6 invite_v4_1400 invite_v4_defence udp_v4_dns tcp_v4_5060
+	register_v4 register_v6 invite_v4_1400 invite_v4_defence invite_v4_attack udp_v4_dns tcp_v4_5060
 	register_v4_dec register_v6_dec decision_v4_exact decision_v4_range decision_v6_exact"
 for c in $classes; do
 	if grep -Eq "^BENCH prog class=$c verdict=[A-Z]+ .* ratio=[0-9.]+ target=[0-9.]+ status=(ok|over)$" <<<"$log"; then

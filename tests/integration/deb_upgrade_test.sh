@@ -138,7 +138,7 @@ policy_maps() {
 	for f in "$pins"/*; do
 		[ -d "$f" ] && continue		# links/: the XDP links, checked by program id
 		case ${f##*/} in
-		xdp_counters | iface_counters | dec_traffic | rate_state | rate_slots | auto_blocked | auto_block_horizon | \
+		xdp_counters | iface_counters | dec_traffic | rate_state | rate_slots | auto_blocked | auto_block_horizon | auto_block_slots | \
 			auto_block_history | answer_* | xsks_map) continue ;;
 		esac
 		echo "${f##*/} $("$BPFTOOL" map show pinned "$f" | sed -n '1s/^\([0-9]*\):.*/\1/p')"

@@ -30,6 +30,10 @@ struct harness {
 int harness_open(struct harness *h, uint32_t blocklist_max);
 void harness_close(struct harness *h);
 
+/* A timed block of key in auto_blocked, as the agent restores one: the horizon and the key's
+ * slot raised to its expiry first (bpf/vosfp.h: auto_block_slots). 0 or a negative errno. */
+int harness_auto_block(struct harness *h, const struct vosfp_src_key *key, const struct vosfp_auto_block *b);
+
 /* What the programs' clock reads now (ns; a few ticks behind CLOCK_MONOTONIC_COARSE at most):
  * the time to write expiries against when a test needs them exact. */
 uint64_t harness_now(struct harness *h);

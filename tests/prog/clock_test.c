@@ -104,14 +104,10 @@ START_TEST(test_program_reads_its_clock)
 	struct vosfp_src_key key = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 9, 1 } };
 	struct vosfp_auto_block b = { .expires = harness_now(&h) + 60000000000ULL,
 				      .reason = VOSFP_REASON_RATE };
-	__u32 zero = 0;
 
 	ck_assert_uint_gt(measured.tick_ns, 0);
 	ck_assert_int_eq(harness_set_config(&h, &c), 0);
-	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.auto_blocked), &key, &b,
-					     BPF_NOEXIST), 0);
-	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.auto_block_horizon), &zero,
-					     &b.expires, BPF_ANY), 0);
+	ck_assert_int_eq(harness_auto_block(&h, &key, &b), 0);
 	ck_assert_int_eq(invite_counter("198.18.9.1"), VOSFP_CNT_AUTO_BLOCKED);
 	clock->anchor_ns += 120000000000ULL;
 	ck_assert_int_eq(invite_counter("198.18.9.1"), VOSFP_CNT_PASSED);

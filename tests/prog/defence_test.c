@@ -256,23 +256,24 @@ START_TEST(test_auto_block_after_streak)
 }
 END_TEST
 
-static void set_horizon(__u64 ns)
+/* Word idx of auto_block_horizon or auto_block_slots (the test sets them down too). */
+static void set_word(struct bpf_map *map, __u32 idx, __u64 ns)
 {
-	__u32 zero = 0;
-
-	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.auto_block_horizon), &zero, &ns,
-					     BPF_ANY), 0);
+	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(map), &idx, &ns, BPF_ANY), 0);
 }
 
 /* The contract the agent relies on when it restores or carries blocks over (bpf/vosfp.h): the
- * datapath looks a source up only while the horizon is ahead of the clock, so an entry added
- * without raising it is not enforced, and one covered by it is. */
+ * datapath looks a source up only while the horizon and the source's slot are both ahead of
+ * the clock, so an entry added without raising both is not enforced, and one covered by both
+ * is. */
 START_TEST(test_auto_block_horizon)
 {
 	struct vosfp_config c = { .flags = VOSFP_F_AUTO_BLOCK };
 	struct vosfp_src_key key = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 8, 1 } };
 	struct vosfp_auto_block b = { .expires = harness_now(&h) + 60000000000ULL,
 				      .reason = VOSFP_REASON_RATE };
+	struct bpf_map *horizon = h.skel->maps.auto_block_horizon, *slots = h.skel->maps.auto_block_slots;
+	__u32 slot = vosfp_block_slot(&key);
 	int t[VOSFP_COUNTER_SLOTS];
 
 	ck_assert_int_eq(harness_set_config(&h, &c), 0);
@@ -280,12 +281,19 @@ START_TEST(test_auto_block_horizon)
 					     BPF_NOEXIST), 0);
 	burst("198.18.8.1", "INVITE", 2, t);		/* horizon 0: nobody looked up */
 	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
-	set_horizon(b.expires);
+	set_word(horizon, 0, b.expires);
+	burst("198.18.8.1", "INVITE", 2, t);		/* its slot 0: not looked up */
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
+	set_word(slots, slot, b.expires);
 	burst("198.18.8.1", "INVITE", 2, t);
 	ck_assert_int_eq(t[VOSFP_CNT_AUTO_BLOCKED], 2);
-	burst("198.18.8.2", "INVITE", 1, t);		/* looked up, not blocked */
+	burst("198.18.8.2", "INVITE", 1, t);		/* not blocked */
 	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 1);
-	set_horizon(harness_now(&h) - 1);		/* the clock is past it */
+	set_word(slots, slot, harness_now(&h) - 1);	/* the clock is past its slot */
+	burst("198.18.8.1", "INVITE", 2, t);
+	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
+	set_word(slots, slot, b.expires);
+	set_word(horizon, 0, harness_now(&h) - 1);	/* past the horizon */
 	burst("198.18.8.1", "INVITE", 2, t);
 	ck_assert_int_eq(t[VOSFP_CNT_PASSED], 2);
 }
@@ -559,7 +567,8 @@ START_TEST(test_scanner_starts_auto_block)
 	int auto_fd = bpf_map__fd(h.skel->maps.auto_blocked);
 	struct vosfp_config c;
 	struct vosfp_auto_block b;
-	__u32 zero = 0;
+	__u32 zero = 0, slot;
+	__u64 until;
 	int moved;
 
 	scanners_on();
@@ -577,6 +586,12 @@ START_TEST(test_scanner_starts_auto_block)
 	ck_assert_int_eq(bpf_map_lookup_elem(auto_fd, &key, &b), 0);
 	ck_assert_int_eq(b.reason, VOSFP_REASON_SCANNER);
 	ck_assert_uint_gt(b.expires, harness_now(&h) + 50000000000ULL);	/* about 60 s left */
+	/* The block raised the horizon and its slot first (bpf/vosfp.h: auto_block_slots). */
+	slot = vosfp_block_slot(&key);
+	ck_assert_int_eq(bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.auto_block_horizon), &zero, &until), 0);
+	ck_assert_uint_ge(until, b.expires);
+	ck_assert_int_eq(bpf_map_lookup_elem(bpf_map__fd(h.skel->maps.auto_block_slots), &slot, &until), 0);
+	ck_assert_uint_ge(until, b.expires);
 	ck_assert_int_eq(run("198.18.8.5", phone, phone_len, &moved), XDP_DROP);
 	ck_assert_int_eq(moved, VOSFP_CNT_AUTO_BLOCKED);
 	ck_assert_int_eq(run("198.18.8.6", phone, phone_len, &moved), XDP_PASS);	/* another source */

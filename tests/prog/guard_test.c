@@ -126,15 +126,13 @@ START_TEST(test_guard_auto_block)
 	/* 198.18.9.1 blocked; 198.18.7.7 is in the table's allowlist and auto-blocked too. */
 	struct vosfp_src_key k1 = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 9, 1 } };
 	struct vosfp_src_key k2 = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 7, 7 } };
-	int blocked_fd = bpf_map__fd(h.skel->maps.auto_blocked), zero = 0;
 	uint8_t frame[FRAME_MAX];
+	__u32 zero = 0;
 	size_t len;
 
 	ck_assert_int_eq(harness_set_config(&h, &cfg), 0);
-	ck_assert_int_eq(bpf_map_update_elem(blocked_fd, &k1, &b, BPF_ANY), 0);
-	ck_assert_int_eq(bpf_map_update_elem(blocked_fd, &k2, &b, BPF_ANY), 0);
-	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(h.skel->maps.auto_block_horizon), &zero, &b.expires,
-					     BPF_ANY), 0);
+	ck_assert_int_eq(harness_auto_block(&h, &k1, &b), 0);
+	ck_assert_int_eq(harness_auto_block(&h, &k2, &b), 0);
 
 	len = invite_from("198.18.9.1", 17, frame);
 	ck_assert_int_eq(harness_run_on(&h, frame, len, LO_IFINDEX), 1 /* XDP_DROP */);
