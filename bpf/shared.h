@@ -25,7 +25,7 @@
  * linker makes the egress program's declaration the same variable. */
 extern struct vosfp_clock datapath_clock;
 
-/* Now on that clock: ns of the coarse monotonic clock, to a tick. */
+/* Now on that clock: ns of the coarse monotonic clock, a few ticks behind it at most. */
 static __always_inline __u64 datapath_now(void)
 {
 	if (!datapath_clock.tick_ns)

@@ -93,7 +93,7 @@ static __always_inline __u64 clock_ns(void)
 	return t ? *t : 0;
 }
 #else
-/* The clock of every auto-block expiry: the XDP program's (bpf/shared.h). */
+/* The clock of every auto-block expiry: the programs' own (bpf/shared.h: datapath_now). */
 static __always_inline __u64 clock_ns(void)
 {
 	return datapath_now();

@@ -1190,8 +1190,8 @@ static __always_inline struct vosfp_rate_state *rate_slot_state(struct vosfp_src
  * token bucket, in integer nanoseconds): each request moves the source's theoretical arrival
  * time tat on by one emission interval T = 1e9 / rate; a request is within the limit while
  * tat - now stays under burst * T, i.e. while a token is left. An idle source's tat falls behind
- * now: a full bucket. Time is datapath_now, the coarse clock (one tick, 1-10 ms, per step): a
- * precise clock read costs more than the rest of the accounting. So that a limit can be met
+ * now: a full bucket. Time is datapath_now, on the coarse clock's scale (one tick, 1-10 ms, per
+ * step): a precise clock read costs more than the rest of the accounting. So that a limit can be met
  * although time moves in ticks, a bucket holds at least VOSFP_CLOCK_TICK_MAX_NS worth of
  * requests. One 64-bit word per class, updated with compare-and-swap, so CPUs racing
  * on one source account every request; after a few lost races the request passes unaccounted

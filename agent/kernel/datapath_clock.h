@@ -1,7 +1,7 @@
 /* datapath_clock.h - sets the programs' clock (bpf/vosfp.h: struct vosfp_clock) in a loaded
  * object, before anything attaches it: measures the kernel's tick with sip_clock_probe and
- * anchors jiffies to the coarse clock. The agent, the tests' harness and the bench all load through it,
- * so what is tested and measured is the clock the agent runs. */
+ * anchors jiffies to the coarse clock. The agent, the tests' harness and the bench all load
+ * through it, so what is tested and measured is the clock the agent runs. */
 #ifndef VOSFP_DATAPATH_CLOCK_H
 #define VOSFP_DATAPATH_CLOCK_H
 
