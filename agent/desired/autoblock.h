@@ -10,10 +10,10 @@
 
 #include "vosfp.h"
 
-/* One entry of auto_blocked. expires is CLOCK_MONOTONIC_COARSE ns: the kernel's
- * bpf_ktime_get_coarse_ns and user space's clock_gettime(CLOCK_MONOTONIC_COARSE) read the same
- * clock (tests/integration/defence_test.sh compares a fresh block's time left with its
- * configured duration). */
+/* One entry of auto_blocked. expires is CLOCK_MONOTONIC_COARSE ns: the programs' clock is on
+ * that scale and never ahead of it (bpf/vosfp.h: struct vosfp_clock), so a fresh block read with
+ * clock_gettime(CLOCK_MONOTONIC_COARSE) never shows more than its configured duration
+ * (tests/integration/defence_test.sh checks). */
 struct autoblock {
 	struct vosfp_src_key key;
 	__u64 expires;

@@ -8,7 +8,8 @@
 
 #include "autoblock.h"
 
-/* CLOCK_MONOTONIC_COARSE in ns: the datapath's clock for expiries. */
+/* CLOCK_MONOTONIC_COARSE in ns: the scale of the datapath's expiries (bpf/vosfp.h: struct
+ * vosfp_clock, a few ticks behind it at most). */
 __u64 autoblock_now(void);
 void autoblock_clocks_now(struct autoblock_clocks *c);
 

@@ -219,8 +219,8 @@ burst "flood from .11 again: 2 passed, 1 RATE_LIMITED (a 600 s block)" 198.18.2.
 json=$("$agent" --stats --json -c "$work/vosfp.yaml")
 # At least the block less what has passed since it began (a loaded host may take seconds).
 least=$((600 - (SECONDS - t_block) - 1))
-# The block was made with the kernel's coarse clock and is read with CLOCK_MONOTONIC_COARSE: the
-# same clock, so its time left is its duration less the time since, never more.
+# The block was made with the programs' clock, which never runs ahead of CLOCK_MONOTONIC_COARSE,
+# and is read with the latter: its time left is its duration less the time since, never more.
 if python3 -c 'import json,sys
 j = json.loads(sys.argv[1]); b = j["auto_blocks"]
 assert j["dynamic_blocks"] == 1 and len(b) == 1, j
