@@ -516,6 +516,24 @@ int harness_counters(struct harness *h, uint64_t *out, unsigned slots)
 	return sum_per_cpu(h, h->counters_fd, out, slots);
 }
 
+int harness_run_counted(struct harness *h, const uint8_t *frame, size_t len, int *moved)
+{
+	uint64_t before[VOSFP_COUNTER_SLOTS], after[VOSFP_COUNTER_SLOTS];
+	int action, err;
+
+	*moved = -2;
+	if ((err = harness_counters(h, before, VOSFP_COUNTER_SLOTS)))
+		return err;
+	action = harness_run(h, frame, len);
+	if ((err = harness_counters(h, after, VOSFP_COUNTER_SLOTS)))
+		return err;
+	*moved = -1;
+	for (int i = 0; i < VOSFP_COUNTER_SLOTS; i++)
+		if (after[i] != before[i])
+			*moved = *moved == -1 && after[i] - before[i] == 1 ? i : -2;
+	return action;
+}
+
 int harness_answer_counters(struct harness *h, uint64_t out[VOSFP_COUNTER_SLOTS])
 {
 	return sum_per_cpu(h, bpf_map__fd(h->skel->maps.answer_counters), out, VOSFP_COUNTER_SLOTS);

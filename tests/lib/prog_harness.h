@@ -101,6 +101,10 @@ int harness_run_egress_repeat(struct harness *h, const uint8_t *frame, size_t le
 /* The egress program's counters (enum vosfp_answer_counter), summed over all CPUs. */
 int harness_answer_counters(struct harness *h, uint64_t out[VOSFP_COUNTER_SLOTS]);
 
+/* Run one frame once; *moved gets the one counter that moved, by one (-1: none; -2: several, or
+ * one by more than one). The XDP action, or a negative errno. */
+int harness_run_counted(struct harness *h, const uint8_t *frame, size_t len, int *moved);
+
 /* Counter slots 0..slots-1 summed over all CPUs into out[0..slots-1]. */
 int harness_counters(struct harness *h, uint64_t *out, unsigned slots);
 int harness_reset_counters(struct harness *h);
