@@ -62,7 +62,7 @@ give_back = [ -z "$${SUDO_UID:-}" ] || chown "$$SUDO_UID:$$SUDO_GID" $(OUT_DIR) 
 
 TEST_LIB_SRCS := tests/lib/frame.c tests/lib/reference.c tests/lib/reference_scanner.c tests/lib/verdict_table.c \
 	tests/lib/reference_answers.c \
-	tests/lib/prog_harness.c agent/kernel/datapath_clock.c \
+	tests/lib/prog_harness.c agent/kernel/datapath_clock.c agent/kernel/autoblock_horizon.c \
 	agent/desired/addr.c agent/serve/counters.c agent/desired/summary.c
 PROG_TEST_SRCS := tests/prog/prog_tests.c tests/prog/table_test.c tests/prog/differential_test.c \
 	tests/prog/afxdp_test.c tests/prog/iface_test.c tests/prog/defence_test.c tests/prog/scanner_test.c \
@@ -88,7 +88,8 @@ UNIT_TEST_SRCS += tests/unit/admission_test.c
 BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verdict_table.c tests/lib/prog_harness.c \
 	agent/desired/addr.c agent/desired/summary.c agent/desired/scanner.c \
 	bench/decision_load.c agent/feeds/decision.c agent/feeds/decision_set.c agent/kernel/decision_map.c \
-	agent/kernel/apply.c agent/kernel/pins.c agent/safe_path.c agent/kernel/datapath_clock.c
+	agent/kernel/apply.c agent/kernel/pins.c agent/safe_path.c agent/kernel/datapath_clock.c \
+	agent/kernel/autoblock_horizon.c
 FLOOD_BENCH_SRCS := bench/flood_bench.c bench/flood_send.c bench/flood_nic.c tests/lib/frame.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
@@ -96,7 +97,7 @@ HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c agent/desired/addr.c agent/kernel/apply.c \
 	agent/kernel/datapath.c agent/kernel/links.c agent/reconcile.c agent/watch.c agent/serve/stats.c agent/serve/counters.c \
-	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c agent/kernel/egress.c \
+	agent/kernel/iface_stats.c agent/serve/metrics_server.c agent/kernel/autoblock_map.c agent/kernel/autoblock_horizon.c agent/kernel/egress.c \
 	agent/kernel/decision_map.c agent/feeds/lapi_client.c agent/feeds/lapi_worker.c \
 	agent/feeds/crowdsec_feed.c agent/feeds/crowdsec_check.c $(CONFIG_SRCS) \
 	agent/kernel/guard.c agent/kernel/pin_repair.c agent/safe_path.c \

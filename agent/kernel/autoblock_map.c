@@ -10,6 +10,7 @@
 
 #include <bpf/bpf.h>
 
+#include "autoblock_horizon.h"
 #include "autoblock_map.h"
 #include "config.h"
 #include "file_trust.h"
@@ -117,37 +118,6 @@ static int read_fd(int fd, const struct source_map *m, __u64 after, struct autob
 	return 0;
 }
 
-/* Raise the word at key of the array map fd to expires; it never goes down. Not atomic with the
- * datapath's own raises: one racing this write can be lowered by at most the gap between its
- * expiry and ours, the time the agent took since it read. */
-static int raise_word(int fd, __u32 key, __u64 expires)
-{
-	__u64 word;
-
-	if (bpf_map_lookup_elem(fd, &key, &word))
-		return -errno;
-	if (word >= expires)
-		return 0;
-	return bpf_map_update_elem(fd, &key, &expires, BPF_ANY) ? -errno : 0;
-}
-
-/* Raise the horizon to the latest expiry in s, and each entry's slot in auto_block_slots
- * (slots_fd; -1: an object that has none) to its own. */
-static int raise_horizons_over(int horizon_fd, int slots_fd, const struct autoblock_set *s)
-{
-	__u64 latest = 0;
-	int ret = 0;
-
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].expires > latest)
-			latest = s->v[i].expires;
-	if (latest)
-		ret = raise_word(horizon_fd, 0, latest);
-	for (size_t i = 0; !ret && slots_fd >= 0 && i < s->n; i++)
-		ret = raise_word(slots_fd, vosfp_block_slot(&s->v[i].key), s->v[i].expires);
-	return ret;
-}
-
 int autoblock_horizon_cover(int blocked_fd, int horizon_fd, int slots_fd)
 {
 	struct autoblock_set s = { 0 };
@@ -158,7 +128,7 @@ int autoblock_horizon_cover(int blocked_fd, int horizon_fd, int slots_fd)
 		return 0;
 	ret = read_fd(blocked_fd, &blocks_map, autoblock_now(), &s);
 	if (!ret)
-		ret = raise_horizons_over(horizon_fd, slots_fd, &s);
+		ret = autoblock_raise_horizons(horizon_fd, slots_fd, &s);
 	autoblock_set_free(&s);
 	return ret;
 }
@@ -314,7 +284,7 @@ static int raise_pinned_horizon(const char *pin_path, const struct autoblock_set
 	else if (fd < 0)
 		ret = -errno;
 	else
-		ret = slots_err ? slots_err : raise_horizons_over(fd, slots_fd, s);
+		ret = slots_err ? slots_err : autoblock_raise_horizons(fd, slots_fd, s);
 	if (ret)
 		log_msg(LOG_WARNING, "auto-block: cannot raise %s and its slots: %s; nothing restored", path,
 			strerror(-ret));

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "apply.h"
+#include "autoblock_horizon.h"
 #include "datapath_clock.h"
 #include "prog_harness.h"
 #include "scanner.h"
@@ -82,22 +83,13 @@ int harness_open(struct harness *h, uint32_t blocklist_max)
 	return 0;
 }
 
-/* Raise word idx of the array map fd to at least v. */
-static int raise_to(int fd, __u32 idx, __u64 v)
-{
-	__u64 was;
-
-	if (bpf_map_lookup_elem(fd, &idx, &was))
-		return -errno;
-	return was >= v || !bpf_map_update_elem(fd, &idx, &v, BPF_ANY) ? 0 : -errno;
-}
-
 int harness_auto_block(struct harness *h, const struct vosfp_src_key *key, const struct vosfp_auto_block *b)
 {
-	int err = raise_to(bpf_map__fd(h->skel->maps.auto_block_horizon), 0, b->expires);
+	struct autoblock one = { .key = *key, .expires = b->expires };
+	struct autoblock_set s = { .v = &one, .n = 1 };
+	int err = autoblock_raise_horizons(bpf_map__fd(h->skel->maps.auto_block_horizon),
+					   bpf_map__fd(h->skel->maps.auto_block_slots), &s);
 
-	if (!err)
-		err = raise_to(bpf_map__fd(h->skel->maps.auto_block_slots), vosfp_block_slot(key), b->expires);
 	if (!err && bpf_map_update_elem(bpf_map__fd(h->skel->maps.auto_blocked), key, b, BPF_ANY))
 		err = -errno;
 	return err;
