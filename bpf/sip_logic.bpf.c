@@ -1411,28 +1411,34 @@ static __always_inline bool decision_near(const struct frame *f)
 	return bits && (*bits & (1ULL << (bit & 63)));
 }
 
-/* The origin + 1 of the live decision covering the source (key: v4-mapped for IPv4), or 0. The
- * exact entry first, then the longest prefix: each holds the latest expiry of every decision
- * covering it, so the one found settles it. A global function: verified once. */
-__noinline int decision_origin(struct vosfp_src_key *key)
+/* A decision entry's origin + 1 while it is in force, else 0. Each entry holds the latest expiry
+ * of every decision covering it, so the first one found settles it. Not reduced to an origin
+ * slot here: decision_slot does that once for both its ways. */
+static __always_inline __u32 live_origin(const struct vosfp_decision *d)
+{
+	if (datapath_now() >= d->expires)
+		return 0;
+	return d->origin + 1;
+}
+
+/* The origin + 1 of the live decision covering the source (key: v4-mapped for IPv4), or 0, once
+ * an IPv4 source's own entry is known to be absent (decision_slot looks for it): the longest
+ * IPv4 prefix; for IPv6 the exact entry, then the longest prefix. A global function: verified
+ * once. */
+__noinline int decision_origin_rest(struct vosfp_src_key *key)
 {
 	struct vosfp_decision *d;
 	__u64 head, mid;
-	__u32 a4;
 
 	if (!key)
 		return 0;
 	__builtin_memcpy(&head, key->addr, 8);
 	__builtin_memcpy(&mid, key->addr + 8, 4);
-	__builtin_memcpy(&a4, key->addr + 12, 4);
 	if (!head && (__u32)mid == bpf_htonl(0xFFFF)) {
 		struct vosfp_lpm4_key k4 = { .prefixlen = 32 };
 
-		d = bpf_map_lookup_elem(&dec_ips, &a4);
-		if (!d) {
-			__builtin_memcpy(k4.addr, &a4, 4);
-			d = bpf_map_lookup_elem(&dec_nets, &k4);
-		}
+		__builtin_memcpy(k4.addr, key->addr + 12, 4);
+		d = bpf_map_lookup_elem(&dec_nets, &k4);
 	} else {
 		struct vosfp_lpm6_key k6 = { .prefixlen = 128 };
 
@@ -1442,25 +1448,32 @@ __noinline int decision_origin(struct vosfp_src_key *key)
 			d = bpf_map_lookup_elem(&dec_nets6, &k6);
 		}
 	}
-	if (!d || datapath_now() >= d->expires)
-		return 0;
-	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
+	return d ? live_origin(d) : 0;
 }
 
 /* The dec_traffic slot of the decision covering the source (bpf/vosfp.h: by origin, allowlisted
- * sources in the upper half), or -1 when none does. */
+ * sources in the upper half), or -1 when none does. An IPv4 address's own decision, the usual
+ * ban, is looked up here, inlined: a BPF call and its return cost as much as the lookup on a
+ * kernel that protects returns (AMD's SRSO "Safe RET"); the rest is one call. */
 static __always_inline int decision_slot(const struct frame *f, const struct vosfp_config *cfg)
 {
+	struct vosfp_decision *d = NULL;
 	struct vosfp_src_key key;
-	int origin;
+	__u32 origin;
 
 	if (!decision_near(f))
 		return -1;
-	src_key(f, &key);
-	origin = decision_origin(&key);
+	if (!f->is_v6)
+		d = bpf_map_lookup_elem(&dec_ips, &f->saddr4);
+	if (d) {
+		origin = live_origin(d);
+	} else {
+		src_key(f, &key);
+		origin = decision_origin_rest(&key);
+	}
 	if (!origin)
 		return -1;
-	return origin - 1 + (is_allowed(f, cfg) ? VOSFP_ORIGIN_SLOTS : 0);
+	return ((origin - 1) & (VOSFP_ORIGIN_SLOTS - 1)) + (is_allowed(f, cfg) ? VOSFP_ORIGIN_SLOTS : 0);
 }
 
 /* A frame under a decision, in dec_traffic (ctx as for count_frame). */
