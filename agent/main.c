@@ -18,6 +18,7 @@
 #include "hook_watch.h"
 #include "lists.h"
 #include "log.h"
+#include "mono_time.h"
 #include "metrics.h"
 #include "metrics_server.h"
 #include "plan.h"
@@ -210,14 +211,6 @@ static int render_metrics(void *ctx, FILE *out)
 	return 0;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
 /* The metrics sockets and the auto-block tick share the watcher's poll: the tick is one more
  * deadline, so no thread and no timer fd. */
 static unsigned daemon_fill(void *ctx, struct pollfd *fds, unsigned max, long long *deadline_ms)
@@ -300,11 +293,11 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 					       const struct desired *last_good, struct desired *want,
 					       struct list_cache *cache, int *raced)
 {
-	double t0 = seconds(CLOCK_MONOTONIC);
+	uint64_t t0 = mono_ns();
 	enum reconcile_result r = watched_reconcile(dm->w, config, last_good, want, cache, raced);
 	struct reload_stats *rs = &dm->reloads;
 
-	rs->last_duration = seconds(CLOCK_MONOTONIC) - t0;
+	rs->last_duration = (mono_ns() - t0) / 1e9;
 	rs->last_timestamp = seconds(CLOCK_REALTIME);
 	rs->last_ok = r == RECONCILE_OK;
 	if (r == RECONCILE_OK) {

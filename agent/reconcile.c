@@ -26,6 +26,7 @@
 #include "guard.h"
 #include "iface_stats.h"
 #include "log.h"
+#include "mono_time.h"
 #include "pin_repair.h"
 #include "pins.h"
 #include "plan.h"
@@ -69,14 +70,6 @@ struct txn {
 	struct pin_list pins_made;	/* CHANGE_PINS_MADE */
 	char err[1024];
 };
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 /* dp's program for a method: the dispatcher runs the freplace copy (datapath.h). */
 static int prog_for(const struct txn *t, const struct xdp_hook *h)
@@ -169,14 +162,6 @@ static const struct list_fds *op_fds(const struct txn *t, enum plan_op op)
 	return op == PLAN_BLOCK_ADD || op == PLAN_BLOCK_DEL ? &t->dp.block : &t->dp.allow;
 }
 
-static long elapsed_us(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
-}
-
 /* Move r's attachment, which runs dp's program, to the first mode of `to` the kernel takes, with
  * to_hook's method. The kernel holds no native and generic program at once, a link cannot change
  * its mode, and a bpf_link and a dispatcher cannot share the hook: the old attachment goes before
@@ -189,7 +174,7 @@ static int switch_mode(struct txn *t, struct iface_rec *r, const struct desired_
 	struct desired_iface back = *to;
 	const struct xdp_hook *used_hook = to_hook;
 	enum vosfp_xdp_mode used;
-	struct timespec t0;
+	uint64_t t0;
 	struct guard g;
 	char why[512], why_back[256];
 	int fd = -1, err;
@@ -205,7 +190,7 @@ static int switch_mode(struct txn *t, struct iface_rec *r, const struct desired_
 		snprintf(t->err, sizeof(t->err), "%s: %s: the XDP mode is not changed without it", r->name, why);
 		return err;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_ns();
 	r->hook->take_off(r->ifindex, r->att_fd);
 	err = to_hook->attach(prog_for(t, to_hook), to, &fd, &used, why, sizeof(why));
 	if (err) {
@@ -230,7 +215,7 @@ static int switch_mode(struct txn *t, struct iface_rec *r, const struct desired_
 	r->att_fd = fd;
 	r->mode = used;
 	r->hook = used_hook;
-	r->guarded_us = elapsed_us(&t0);
+	r->guarded_us = us_since(t0);
 	if (guard_off(&g))
 		log_msg(LOG_ERR, "%s: cannot remove the TC guard: %s (the next reconcile retries)", r->name,
 			strerror(errno));
@@ -950,14 +935,14 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 	static int guards_swept;
 	int lost_pins;
 	char stamp[64], mounted[64], why[4352];
-	struct timespec t0;
+	uint64_t t0;
 	struct observed have;
 	struct diag d = { 0 };
 	struct plan p;
 	struct txn t = { 0 };
 	int ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_ns();
 	ret = desired_build(config, want, &d);
 	for (size_t i = 0; i < d.kept; i++)
 		log_msg(LOG_ERR, "%s", d.msgs[i]);
@@ -1008,7 +993,7 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 	if (plan_empty(&p)) {
 		log_msg(LOG_INFO, "no change: %zu blocked, %zu allowed, %u interface%s (%ld ms)",
 			want->blocked.n, want->allowed.n, want->iface_count,
-			want->iface_count == 1 ? "" : "s", elapsed_ms(&t0));
+			want->iface_count == 1 ? "" : "s", ms_since(t0));
 		ret = 0;
 	} else {
 		t.want = want;
@@ -1018,7 +1003,7 @@ static enum reconcile_result reconcile_locked(const char *config, struct desired
 		if (ret)
 			log_msg(LOG_ERR, "%s; rolled back, previous state kept", t.err);
 		else
-			log_summary(&p, elapsed_ms(&t0));
+			log_summary(&p, ms_since(t0));
 	}
 	/* Guards are looked for once per process and after every change of the kernel's state:
 	 * nothing else leaves one. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mono_time.h"
 #include "watch.h"
 
 /* Changes closer together than this are one edit (editors, sed -i, partial writes). */
@@ -318,14 +319,6 @@ void watcher_set_source(struct watcher *w, const struct watch_source *src)
 		w->src = *src;
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
 enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
 {
 	struct pollfd fds[2 + WATCH_EXTRA_MAX];
@@ -344,7 +337,7 @@ enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
 			extra = w->src.fill(w->src.ctx, fds + 2, WATCH_EXTRA_MAX, &src_deadline);
 		if (src_deadline >= 0 && (deadline < 0 || src_deadline < deadline))
 			deadline = src_deadline;
-		now = now_ms();
+		now = mono_ms();
 		n = poll(fds, 2 + extra, deadline < 0 ? -1 : deadline <= now ? 0 : (int)(deadline - now));
 		if (n < 0 && errno != EINTR)
 			return WATCH_ERROR;
@@ -366,14 +359,14 @@ enum watch_event watcher_wait(struct watcher *w, char *why, unsigned whylen)
 			int change = drain(w, why, whylen);
 			/* A rename into place needs no quiet period, only a moment for a burst of
 			 * them; never earlier than a write still settling elsewhere. */
-			long long until = now_ms() + (change == CHANGE_COMPLETE ? SETTLE_MS : QUIET_MS);
+			long long until = mono_ms() + (change == CHANGE_COMPLETE ? SETTLE_MS : QUIET_MS);
 
 			if (change && until > quiet_until)
 				quiet_until = until;
 		}
 		if (w->src.serve && w->src.serve(w->src.ctx, fds + 2, extra, why, whylen))
 			return WATCH_RELOAD;
-		if (quiet_until >= 0 && now_ms() >= quiet_until)
+		if (quiet_until >= 0 && mono_ms() >= quiet_until)
 			return WATCH_RELOAD;	/* quiet long enough: the edit is complete */
 	}
 }

@@ -11,6 +11,7 @@
 #include "crowdsec_feed.h"
 #include "decision_map.h"
 #include "log.h"
+#include "mono_time.h"
 
 /* An own block's echo: the LAPI's decision ends this close after the block (see lapi_worker.c). */
 #define ECHO_SLACK_NS (5 * 1000000000ULL)
@@ -293,10 +294,9 @@ static size_t drop_echoes(struct feed *f, struct lapi_list *add, uint64_t receiv
 static void apply(struct feed *f, struct worker_batch *b)
 {
 	size_t before = f->held.n, skipped = 0, echoes = drop_echoes(f, &b->b.add, b->received);
-	struct timespec t0, t1;
+	uint64_t t0 = mono_ns(), t1;
 	int ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = b->startup ? decision_set_replace(&f->held, &b->b.add, b->received)
 			 : decision_set_update(&f->held, &b->b.add, &b->b.del, b->received);
 	if (ret) {
@@ -306,7 +306,7 @@ static void apply(struct feed *f, struct worker_batch *b)
 	decision_set_expire(&f->held, autoblock_now());
 	if (sync_maps(f))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = mono_ns();
 	for (int k = 0; k < LAPI_SKIPS; k++)
 		skipped += b->b.skipped[k];
 	if (b->startup || b->b.add.n || b->b.del.n || skipped || echoes)
@@ -315,7 +315,7 @@ static void apply(struct feed *f, struct worker_batch *b)
 			b->b.skipped[LAPI_SKIP_SCOPE], b->b.skipped[LAPI_SKIP_TYPE], b->b.skipped[LAPI_SKIP_ORIGIN],
 			b->b.skipped[LAPI_SKIP_EXPIRED], echoes, echoes == 1 ? "" : "s", f->held.n,
 			f->held.n == 1 ? "" : "s", before, b->fetch_ms, b->parse_ms,
-			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+			(t1 - t0) / 1e6);
 }
 
 void feed_serve(struct feed *f)

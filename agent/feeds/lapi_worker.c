@@ -18,6 +18,7 @@
 #include "lapi_client.h"
 #include "lapi_worker.h"
 #include "log.h"
+#include "mono_time.h"
 
 /* A request may take this long (a big startup answer over a slow link included). */
 #define REQUEST_TIMEOUT_S 60
@@ -84,14 +85,6 @@ static void notify(struct worker *w)
 
 	if (write(w->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_msg(LOG_WARNING, "crowdsec: cannot wake the main loop: %s", strerror(errno));
-}
-
-static double mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 static double unix_now(void)
@@ -215,7 +208,7 @@ static int poll_once(struct worker *w, struct lapi_client *c, int *startup)
 	const char *types[DESIRED_CROWDSEC_TYPES], *origins[DESIRED_CROWDSEC_ORIGINS];
 	struct worker_batch *nb = calloc(1, sizeof(*nb));
 	struct lapi_reply r;
-	double t0;
+	uint64_t t0;
 	struct lapi_filter f;
 	char path[2400], why[512], head[128];
 	const char *url = w->s.cs.lapi_url;
@@ -224,7 +217,7 @@ static int poll_once(struct worker *w, struct lapi_client *c, int *startup)
 		return 0;
 	stream_path(w, *startup, path, sizeof(path));
 	filter_of(&w->s.cs, types, origins, &f);
-	t0 = mono_ms();
+	t0 = mono_ns();
 	if (lapi_client_call(c, "GET", path, w->s.api_key, NULL, NULL, &r)) {
 		int whole = r.too_big || r.cut_short;
 
@@ -236,13 +229,13 @@ static int poll_once(struct worker *w, struct lapi_client *c, int *startup)
 	} else if (r.status != 200) {
 		failed(w, WF_STATUS, "LAPI at %s answered HTTP %ld (%s); nothing applied", url, r.status,
 		       excerpt(&r, head, sizeof(head)));
-	} else if ((nb->fetch_ms = mono_ms() - t0, lapi_stream_parse(r.body, r.len, &f, &nb->b, why, sizeof(why)))) {
+	} else if ((nb->fetch_ms = (mono_ns() - t0) / 1e6, lapi_stream_parse(r.body, r.len, &f, &nb->b, why, sizeof(why)))) {
 		failed(w, WF_REJECTED, "answer from LAPI at %s rejected whole (%zu bytes): %s; nothing applied", url,
 		       r.len, why);
 	} else {
 		nb->startup = *startup;
 		nb->received = autoblock_now();
-		nb->parse_ms = mono_ms() - t0 - nb->fetch_ms;
+		nb->parse_ms = (mono_ns() - t0) / 1e6 - nb->fetch_ms;
 		learn_known(w, &nb->b, nb->startup, nb->received);
 		pthread_mutex_lock(&w->lock);
 		if (w->stats.failing)

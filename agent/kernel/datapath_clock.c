@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath_clock.h"
+#include "mono_time.h"
 #include "vosfp.h"
 
 #define PROBE_NAME	"sip_clock_probe"
@@ -57,23 +58,15 @@ static int probe_read(const struct probe *p, struct vosfp_clock *c)
 	return 0;
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 /* The last reading of each of READINGS jiffies values in a row (see the top). */
 static int last_readings(const struct probe *p, struct vosfp_clock last[READINGS])
 {
-	uint64_t deadline = monotonic_ns() + SPIN_MAX_NS;
+	uint64_t deadline = mono_ns() + SPIN_MAX_NS;
 	struct vosfp_clock prev, now;
 	int n = 0, err = probe_read(p, &prev);
 
 	while (!err && n < READINGS) {
-		if (monotonic_ns() > deadline)
+		if (mono_ns() > deadline)
 			return -ETIMEDOUT;
 		err = probe_read(p, &now);
 		if (!err && now.probe_jiffies != prev.probe_jiffies)

@@ -15,6 +15,7 @@
 #include <xdp/libxdp.h>
 
 #include "log.h"
+#include "mono_time.h"
 #include "pins.h"
 #include "xdp_dispatch.h"
 #include "xdp_hook.h"
@@ -186,14 +187,6 @@ static int dispatch_take_off(int ifindex, int fd)
 	return err;
 }
 
-static long us_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
-}
-
 /* libxdp 1.3 swaps a dispatcher for one program more or one less, never for another program in
  * a slot: the new program goes in first (one atomic swap), the old one comes out next (another).
  * In between both run, one after the other: a packet is dropped if either drops it (never looser
@@ -203,7 +196,7 @@ static int dispatch_replace(const struct desired_iface *di, int ifindex, int *fd
 {
 	struct xdp_program *np = program_of(new_prog_fd, di), *op = program_of(*fd, NULL);
 	enum vosfp_xdp_mode mode;
-	struct timespec t0;
+	uint64_t t0;
 	int err = -ENOMEM, nfd;
 
 	if (!np || !op)
@@ -213,7 +206,7 @@ static int dispatch_replace(const struct desired_iface *di, int ifindex, int *fd
 		snprintf(why, len, "no dispatcher on the interface any more");
 		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = mono_ns();
 	err = add_to(np, ifindex, mode);
 	if (err) {
 		snprintf(why, len, "cannot add the new program to the dispatcher: %s", strerror(-err));
@@ -226,7 +219,7 @@ static int dispatch_replace(const struct desired_iface *di, int ifindex, int *fd
 		goto out;
 	}
 	log_msg(LOG_INFO, "%s: both programs ran in the dispatcher for %ld us while libxdp swapped it twice",
-		di->name, us_since(&t0));
+		di->name, us_since(t0));
 	nfd = dup(new_prog_fd);
 	if (nfd >= 0) {
 		close(*fd);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_server.h"
+#include "mono_time.h"
 
 #define LISTENER UINT32_MAX		/* epoll data of the listening socket; clients carry their slot */
 #define EVENTS_PER_SERVE 64		/* more ready sockets are served at the next wakeup (level-triggered) */
@@ -51,14 +52,6 @@ struct metrics_server {
 	unsigned evicted;			/* connections closed early since the last report */
 	long long next_eviction_report, next_descriptor_report;
 };
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
 
 static int watch_fd(struct metrics_server *s, int op, int fd, uint32_t events, uint32_t id)
 {
@@ -366,7 +359,7 @@ static void report_evictions(struct metrics_server *s, long long now)
 void metrics_server_serve(struct metrics_server *s, const struct pollfd *fds, unsigned n)
 {
 	struct epoll_event ev[EVENTS_PER_SERVE];
-	long long now = now_ms();
+	long long now = mono_ms();
 	int ready = 0, listener_ready = 0;
 
 	if (s->accept_paused_until && now >= s->accept_paused_until &&
