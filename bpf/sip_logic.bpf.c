@@ -1411,14 +1411,11 @@ static __always_inline bool decision_near(const struct frame *f)
 	return bits && (*bits & (1ULL << (bit & 63)));
 }
 
-/* A decision entry's origin + 1 while it is in force, else 0. Each entry holds the latest expiry
- * of every decision covering it, so the first one found settles it. Not reduced to an origin
- * slot here: decision_slot does that once for both its ways. */
-static __always_inline __u32 live_origin(const struct vosfp_decision *d)
+/* Is a decision entry in force? Each entry holds the latest expiry of every decision covering
+ * it, so the first one found settles it. */
+static __always_inline bool decision_live(const struct vosfp_decision *d)
 {
-	if (datapath_now() >= d->expires)
-		return 0;
-	return d->origin + 1;
+	return datapath_now() < d->expires;
 }
 
 /* The origin + 1 of the live decision covering the source (key: v4-mapped for IPv4), or 0, once
@@ -1448,7 +1445,9 @@ __noinline int decision_origin_rest(struct vosfp_src_key *key)
 			d = bpf_map_lookup_elem(&dec_nets6, &k6);
 		}
 	}
-	return d ? live_origin(d) : 0;
+	if (!d || !decision_live(d))
+		return 0;
+	return (d->origin & (VOSFP_ORIGIN_SLOTS - 1)) + 1;
 }
 
 /* The dec_traffic slot of the decision covering the source (bpf/vosfp.h: by origin, allowlisted
@@ -1459,14 +1458,17 @@ static __always_inline int decision_slot(const struct frame *f, const struct vos
 {
 	struct vosfp_decision *d = NULL;
 	struct vosfp_src_key key;
-	__u32 origin;
+	__u64 origin;
 
 	if (!decision_near(f))
 		return -1;
 	if (!f->is_v6)
 		d = bpf_map_lookup_elem(&dec_ips, &f->saddr4);
+	/* 64 bits: no origin wraps to 0. Reduced to its slot below, after both ways join: reduced
+	 * in the inline way, its range would differ from the call's answer and the verifier would
+	 * walk the rest of the program once more for it (+180k instructions). */
 	if (d) {
-		origin = live_origin(d);
+		origin = decision_live(d) ? (__u64)d->origin + 1 : 0;
 	} else {
 		src_key(f, &key);
 		origin = decision_origin_rest(&key);
