@@ -78,9 +78,18 @@ else
 	fail "prog_bench -r 10 exited $rc, expected 2"
 fi
 
+# A flood shorter than half a second is refused before anything is made.
+log=$(VOSFP_OUT_DIR=$out bash "$repo/bench/flood_bench.sh" -d 0.4 2>&1)
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q -- "-d wants 0.5..9 seconds" <<<"$log"; then
+	pass "flood_bench.sh -d 0.4 is a usage error (exit 2) that names the range"
+else
+	fail "flood_bench.sh -d 0.4 exited $rc: $log"
+fi
+
 # The line-rate flood, one short round per class: it runs end to end (its own exact cross-check of
 # sip_xdp_prog's counters against the veth's holds) and prints one row per class.
-log=$(VOSFP_OUT_DIR=$out bash "$repo/bench/flood_bench.sh" -n 1000 -D 1000 -d 1 -r 1 2>&1)
+log=$(VOSFP_OUT_DIR=$out bash "$repo/bench/flood_bench.sh" -n 1000 -D 1000 -d 0.5 -r 1 2>&1)
 rc=$?
 if [ "$rc" -eq 0 ]; then
 	pass "flood_bench.sh runs: every frame of every class counted where it belongs"
