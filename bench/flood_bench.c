@@ -429,8 +429,8 @@ static void usage(FILE *f)
 		"sender, each CLASS from source SRC, under a bare XDP_DROP (trivial_drop of TRIVIAL_OBJ) and\n"
 		"under the sip_xdp_prog behind the agent's pinned LINK_PIN (COUNTERS_PIN: its xdp_counters),\n"
 		"both attached natively to RECV_DEV in turn. Run by bench/flood_bench.sh, which makes them.\n"
-		"  -d SECONDS      timed window per flood (default 0.5)\n"
-		"  -r ROUNDS       floods per program and class, taking turns; the best counts (default 9)\n"
+		"  -d SECONDS      timed window per flood (default 1)\n"
+		"  -r ROUNDS       floods per program and class, taking turns; the best counts (default 3)\n"
 		"  -W              rank rounds and ratios by the wall-clock rate (default: packets per\n"
 		"                  second the flood spent on a CPU: the sender's thread and ksoftirqd)\n"
 		"  -w WARMUP       flood before the window opens (default 0.2)\n"
@@ -446,7 +446,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	*o = (struct opts){ .seconds = 0.5, .warmup = 0.2, .rounds = 9, .max_packets = 100000000, .title = "" };
+	*o = (struct opts){ .seconds = 1, .warmup = 0.2, .rounds = 3, .max_packets = 100000000, .title = "" };
 	while ((c = getopt(argc, argv, "d:r:Ww:m:T:n:i:N:I:l:c:t:h")) != -1) {
 		switch (c) {
 		case 'd': o->seconds = atof(optarg); break;

@@ -14,15 +14,16 @@ Flood a veth (run as root, after make bench's build) and print Mpps per drop cla
 XDP_DROP program on the same veth in the same run.
   -n ENTRIES    blocklist entries the agent loads (default 1000000)
   -D DECISIONS  CrowdSec decisions in force (default 100000)
-  -d SECONDS    timed window per flood, 0.5 to 9 (default 0.5)
-  -r ROUNDS     floods per program and class, taking turns; the best counts (default 9)
+  -d SECONDS    timed window per flood, 0.5 to 9 (default 1)
+  -r ROUNDS     floods per program and class, taking turns; the best counts (default 5)
 Exit status: 0 measured (whether or not a target was met); 1 something did not work; 2 usage.
 EOF
 }
 
-# Nine short floods, not five long ones: in the same time, a class's ratio moved half as much
-# between runs (0.04 of XDP_DROP against 0.08, three runs of each on a 2-vCPU VM).
-entries=1000000 decisions=100000 seconds=0.5 rounds=9
+# Five floods of a second. Nine of half a second (the same time) did not spread a class's ratio
+# less between runs (blocked: 0.92-1.06 of XDP_DROP in six runs, 0.89-1.01 in three of five of a
+# second, on a 2-vCPU VM): what a run meets on a shared host sets the spread, not the rounds.
+entries=1000000 decisions=100000 seconds=1 rounds=5
 while getopts "n:D:d:r:h" opt; do
 	case $opt in
 	n) entries=$OPTARG ;;
