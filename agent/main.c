@@ -25,6 +25,7 @@
 #include "reconcile.h"
 #include "state.h"
 #include "stats.h"
+#include "wall_time.h"
 #include "watch.h"
 #include "xdp_census.h"
 
@@ -280,14 +281,6 @@ static void metrics_follow(struct daemon *dm)
 	log_msg(LOG_INFO, "metrics: serving GET /metrics on %s", want);
 }
 
-static double seconds(clockid_t clock)
-{
-	struct timespec t;
-
-	clock_gettime(clock, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* watched_reconcile, with its outcome counted for /metrics. */
 static enum reconcile_result counted_reconcile(struct daemon *dm, const char *config,
 					       const struct desired *last_good, struct desired *want,
@@ -298,7 +291,7 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 	struct reload_stats *rs = &dm->reloads;
 
 	rs->last_duration = (mono_ns() - t0) / 1e9;
-	rs->last_timestamp = seconds(CLOCK_REALTIME);
+	rs->last_timestamp = unix_seconds();
 	rs->last_ok = r == RECONCILE_OK;
 	if (r == RECONCILE_OK) {
 		hook_watch_reset(&dm->hooks, want);

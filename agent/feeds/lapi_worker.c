@@ -19,6 +19,7 @@
 #include "lapi_worker.h"
 #include "log.h"
 #include "mono_time.h"
+#include "wall_time.h"
 
 /* A request may take this long (a big startup answer over a slow link included). */
 #define REQUEST_TIMEOUT_S 60
@@ -85,14 +86,6 @@ static void notify(struct worker *w)
 
 	if (write(w->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_msg(LOG_WARNING, "crowdsec: cannot wake the main loop: %s", strerror(errno));
-}
-
-static double unix_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
 /* One failure of an exchange: the LAPI is down for /metrics; logged when it starts an outage or
@@ -244,7 +237,7 @@ static int poll_once(struct worker *w, struct lapi_client *c, int *startup)
 		w->stats.failing = WF_NONE;
 		w->stats.lapi_up = 1;
 		w->stats.synced |= *startup;
-		w->stats.last_success = unix_now();
+		w->stats.last_success = unix_seconds();
 		w->stats.polls_ok++;
 		for (int k = 0; k < LAPI_SKIPS; k++)
 			w->stats.skipped[k] += nb->b.skipped[k];
@@ -339,7 +332,7 @@ static void post_alerts(struct worker *w, struct lapi_client *c)
 
 	if (!n)
 		return;
-	json = alert_json(batch, n, now, (long long)unix_now(), w->s.host);
+	json = alert_json(batch, n, now, (long long)unix_seconds(), w->s.host);
 	for (int attempt = 0; json && attempt < 2 && !ok; attempt++) {
 		if (!w->token[0] && login(w, c))
 			break;
