@@ -52,8 +52,8 @@ static const cyaml_schema_field_t attach_fields[] = {
 
 static const cyaml_schema_field_t iface_fields[] = {
 	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct vosfp_iface_cfg, name, 1, 15),
-	CYAML_FIELD_SEQUENCE("xdp_mode", CYAML_FLAG_POINTER, struct vosfp_iface_cfg, xdp_mode,
-			     &mode_schema, 1, 3),
+	CYAML_FIELD_SEQUENCE("xdp_mode", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_iface_cfg,
+			     xdp_mode, &mode_schema, 1, 3),
 	CYAML_FIELD_MAPPING_PTR("xdp_attach", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct vosfp_iface_cfg,
 				xdp_attach, attach_fields),
 	CYAML_FIELD_END

@@ -72,6 +72,13 @@ int xdp_mode_parse(const char *name, enum vosfp_xdp_mode *m)
 	return -1;
 }
 
+void xdp_modes_default(struct desired_iface *di)
+{
+	di->modes[0] = VOSFP_MODE_NATIVE;
+	di->modes[1] = VOSFP_MODE_GENERIC;
+	di->mode_count = 2;
+}
+
 /* The object: the config's, else the installed one, else the one built beside this binary. */
 static void resolve_object(const struct vosfp_config_doc *c, char *out, size_t len)
 {
@@ -388,7 +395,10 @@ int desired_build(const char *path, struct desired *s, struct diag *d)
 
 		snprintf(di->name, sizeof(di->name), "%s", c->interfaces[i].name);
 		di->mode_count = c->interfaces[i].xdp_mode_count;
-		memcpy(di->modes, c->interfaces[i].xdp_mode, di->mode_count * sizeof(di->modes[0]));
+		if (di->mode_count)
+			memcpy(di->modes, c->interfaces[i].xdp_mode, di->mode_count * sizeof(di->modes[0]));
+		else
+			xdp_modes_default(di);
 		resolve_attach(di, c->interfaces[i].xdp_attach, c->xdp_attach);
 	}
 	s->iface_count = c->interfaces_count;

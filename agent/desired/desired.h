@@ -79,5 +79,8 @@ const char *xdp_mode_name(enum vosfp_xdp_mode m);
 const char *attach_method_name(enum vosfp_attach_method m);	/* "link", "dispatcher" */
 /* "native", "generic" or "offload" -> *m; -1 for anything else. */
 int xdp_mode_parse(const char *name, enum vosfp_xdp_mode *m);
+/* An interface declared without modes (in the YAML or an interface file): native where the
+ * driver has it, else generic, as `ip link set dev X xdp` and deploy.sh have always tried. */
+void xdp_modes_default(struct desired_iface *di);
 
 #endif

@@ -44,12 +44,8 @@ int iface_line_parse(char *line, struct desired_iface *out, char *err, size_t er
 			}
 		out->modes[out->mode_count++] = m;	/* three distinct modes at most: fits */
 	}
-	if (!out->mode_count) {
-		/* What deploy.sh has always done: the fast mode where the driver has it, else generic. */
-		out->modes[0] = VOSFP_MODE_NATIVE;
-		out->modes[1] = VOSFP_MODE_GENERIC;
-		out->mode_count = 2;
-	}
+	if (!out->mode_count)
+		xdp_modes_default(out);
 	return 1;
 }
 

@@ -160,6 +160,17 @@ START_TEST(test_good_interface_files)
 	/* Both interface files are watched, the missing one too (it may appear). */
 	ck_assert_uint_eq(s.list_file_count, 2);
 	desired_free(&s);
+	/* A YAML interface without xdp_mode gets what an interface file's line without modes gets. */
+	if (desired_build(CORPUS "/good/interface-default-modes.yaml", &s, &d))
+		diag_print(&d, stderr);
+	ck_assert(!diag_failed(&d));
+	ck_assert_uint_eq(s.iface_count, 2);
+	ck_assert_uint_eq(s.ifaces[0].mode_count, 2);
+	ck_assert_int_eq(s.ifaces[0].modes[0], VOSFP_MODE_NATIVE);
+	ck_assert_int_eq(s.ifaces[0].modes[1], VOSFP_MODE_GENERIC);
+	ck_assert_uint_eq(s.ifaces[1].mode_count, 1);
+	ck_assert_int_eq(s.ifaces[1].modes[0], VOSFP_MODE_GENERIC);
+	desired_free(&s);
 }
 END_TEST
 
