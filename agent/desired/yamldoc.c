@@ -219,14 +219,34 @@ struct walk {
 
 static void check_node(struct walk *w, yaml_node_t *n, const cyaml_schema_value_t *s, const char *path);
 
-static void expected(struct walk *w, yaml_node_t *n, const char *path, const char *what)
+/* What was expected and what was found, the value quoted; then the hint, if any. */
+static void expected_hint(struct walk *w, yaml_node_t *n, const char *path, const char *what, const char *hint)
 {
 	const char *v = n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "";
 	/* A long value is quoted by its start: the message stays one readable line. */
 	int shown = strlen(v) > 64 ? 60 : 64;
 
-	diag_add(w->d, w->y->file, line_of(n), "%s%sexpected %s, found %s%s%.*s%s", path, *path ? ": " : "", what,
-		 kind_name(n), *v ? " '" : "", shown, v, !*v ? "" : shown == 60 ? "...'" : "'");
+	diag_add(w->d, w->y->file, line_of(n), "%s%sexpected %s, found %s%s%.*s%s%s", path, *path ? ": " : "", what,
+		 kind_name(n), *v ? " '" : "", shown, v, !*v ? "" : shown == 60 ? "...'" : "'", hint);
+}
+
+static void expected(struct walk *w, yaml_node_t *n, const char *path, const char *what)
+{
+	expected_hint(w, n, path, what, "");
+}
+
+/* The one key a mapping requires, or NULL (none, or several). */
+static const char *sole_required_key(const cyaml_schema_field_t *f)
+{
+	const char *key = NULL;
+
+	for (; f->key; f++)
+		if (!(f->value.flags & CYAML_FLAG_OPTIONAL)) {
+			if (key)
+				return NULL;
+			key = f->key;
+		}
+	return key;
 }
 
 static void key_list(const cyaml_schema_field_t *f, char *buf, size_t len)
@@ -244,7 +264,14 @@ static void check_mapping(struct walk *w, yaml_node_t *n, const cyaml_schema_val
 	char child[256], keys[256];
 
 	if (n->type != YAML_MAPPING_NODE) {
-		expected(w, n, path, "a mapping of keys to values");
+		const char *key = sole_required_key(fields);
+		char hint[160] = "";
+
+		/* "interfaces: [eth0]": the value of the one key the mapping needs, written alone. */
+		if (key && n->type == YAML_SCALAR_NODE && scalar_kind(n) != SCALAR_NULL)
+			snprintf(hint, sizeof(hint), " (did you mean '%s: %.64s'?)", key,
+				 (const char *)n->data.scalar.value);
+		expected_hint(w, n, path, "a mapping of keys to values", hint);
 		return;
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
