@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,11 @@ static int dry_run(const char *config)
 	if (access(want.bpf_object, R_OK))
 		fprintf(stderr, "warning: bpf_object %s: %s: a real run would fail\n", want.bpf_object,
 			strerror(errno));
+	/* Names are looked up without privileges too, so an unprivileged dry run says it as well. */
+	for (unsigned i = 0; i < want.iface_count; i++)
+		if (!if_nametoindex(want.ifaces[i].name))
+			fprintf(stderr, "warning: interface %s: no such interface: a real run would fail and change nothing\n",
+				want.ifaces[i].name);
 	err = state_read(want.pin_path, &have, 1);
 	if (err) {
 		desired_free(&want);

@@ -391,7 +391,10 @@ static int attach_iface(struct txn *t, const struct plan_iface *pi)
 	if (ret)
 		return ret;
 	r->hook = h;
-	if (h->attach(prog_for(t, h), pi->want, &r->att_fd, &r->mode, why, sizeof(why)))
+	ret = h->attach(prog_for(t, h), pi->want, &r->att_fd, &r->mode, why, sizeof(why));
+	if (ret == -ENODEV)	/* no mode was tried: say only that */
+		return fail_iface(t, pi->name, "%s", why);
+	if (ret)
 		return fail_iface(t, pi->name, "cannot attach XDP (tried %s)", why);
 	r->created = 1;
 	record(t, CHANGE_LINK_CREATED, slot, 0, 0);

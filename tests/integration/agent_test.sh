@@ -306,6 +306,16 @@ agent_pid=""
 [ $? -eq 2 ] && pass "invalid config: exit 2" || fail "invalid config: wrong exit code"
 "$agent" --bogus 2>/dev/null
 [ $? -eq 2 ] && pass "usage error: exit 2" || fail "usage error: wrong exit code"
+# A declared interface that does not exist: the config is valid, so the dry run exits 0 but warns;
+# a real run changes nothing (not even the pin path) and says only that.
+printf 'version: 1\npin_path: %s\ninterfaces:\n  - name: vit%snx\n' "$pin-nx" "$$" >"$work/missing.yaml"
+out=$("$agent" --dry-run -c "$work/missing.yaml" 2>&1)
+[ $? -eq 0 ] && grep -q "warning: interface vit$$nx: no such interface: a real run would fail and change nothing" <<<"$out" &&
+	pass "--dry-run warns of a declared interface that does not exist" || fail "dry run, missing interface: $out"
+out=$("$agent" --once -c "$work/missing.yaml" 2>&1)
+[ $? -eq 1 ] && grep -q "error: vit$$nx: no such interface; rolled back, previous state kept" <<<"$out" && [ ! -e "$pin-nx" ] &&
+	pass "--once with a missing interface: exit 1, says so, creates nothing" || fail "--once, missing interface: $out"
+remove_agent_state "$work/missing.yaml" "$pin-nx"
 chmod 755 "$work" && chmod 644 "$work/vosfp.yaml" "$work/block.txt"
 out=$(runuser -u nobody -- "$agent" --dry-run -c "$work/vosfp.yaml" 2>&1)
 rc=$?
