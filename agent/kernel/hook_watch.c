@@ -1,5 +1,6 @@
 /* hook_watch.c - see hook_watch.h. Cheap enough for every tick: a bpf_link is two syscalls, a
  * dispatcher one query and a walk of the kernel's links. */
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,19 @@ void hook_watch_reset(struct hook_watch *w, const struct desired *want)
 		w->attached[i] = 1;
 }
 
+/* A lost interface's index now: a new one (it was deleted, then made again) is worth one more
+ * reconcile; the same one failed already, and would fail again the same way. */
+static int came_back(struct hook_watch *w, unsigned i, const char *name)
+{
+	unsigned now = if_nametoindex(name), before = w->ifindex[i];
+
+	w->ifindex[i] = now;
+	if (!now || now == before)
+		return 0;
+	log_msg(LOG_INFO, "%s: the interface is there again (index %u): attaching vosfp", name, now);
+	return 1;
+}
+
 int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why, size_t len)
 {
 	int lost = 0;
@@ -30,9 +44,17 @@ int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why
 		const struct desired_iface *di = &want->ifaces[i];
 		char now[1024];
 
-		if (!w->attached[i] || xdp_hook_of(di->method)->attached(want->pin_path, di->name))
+		if (!w->attached[i]) {
+			if (came_back(w, i, di->name) && !lost) {
+				snprintf(why, len, "%s is there again", di->name);
+				lost = 1;
+			}
+			continue;
+		}
+		if (xdp_hook_of(di->method)->attached(want->pin_path, di->name))
 			continue;
 		w->attached[i] = 0;
+		w->ifindex[i] = if_nametoindex(di->name);
 		xdp_census_report(want->pin_path, di->name, now, sizeof(now));
 		log_msg(LOG_WARNING, "%s: vosfp's XDP program is no longer attached (%s): something else removed it; attaching it again",
 			di->name, now);

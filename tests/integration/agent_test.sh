@@ -27,13 +27,17 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${VOSFP_KEEP_LOG:-}" ] && trap 'cp "$work/agent.log" /tmp/agent-test.log; cleanup' EXIT
 
+# The veth pair: made at the start, and made again after a test deletes it.
+make_veth() {
+	ip link add "$host" type veth peer name "$peer" netns "$ns" || return 1
+	ip addr add 198.18.1.1/24 dev "$host"
+	ip link set "$host" up
+	for i in 2 3 4 5 6 7 8 9 10 11 12 13 14; do ip -n "$ns" addr add "198.18.1.$i/24" dev "$peer"; done
+	ip -n "$ns" link set "$peer" up
+	ip -n "$ns" neigh add 198.18.1.1 lladdr "$(cat "/sys/class/net/$host/address")" dev "$peer" nud permanent
+}
 new_netns "$ns" || { fail "cannot create namespace"; exit 1; }
-ip link add "$host" type veth peer name "$peer" netns "$ns" || { fail "cannot create veth"; exit 1; }
-ip addr add 198.18.1.1/24 dev "$host"
-ip link set "$host" up
-for i in 2 3 4 5 6 7 8 9 10 11 12 13 14; do ip -n "$ns" addr add "198.18.1.$i/24" dev "$peer"; done
-ip -n "$ns" link set "$peer" up
-ip -n "$ns" neigh add 198.18.1.1 lladdr "$(cat "/sys/class/net/$host/address")" dev "$peer" nud permanent
+make_veth || { fail "cannot create veth"; exit 1; }
 
 REGISTER='REGISTER sip:198.18.1.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.1.2:5060\r\nContent-Length: 0\r\n\r\n'
 OPTIONS='OPTIONS sip:198.18.1.1 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.1.2:5060\r\nContent-Length: 0\r\n\r\n'
@@ -256,6 +260,19 @@ rc=$?
 [ "$(ip -d link show dev "${host}f" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')" = "$foreign" ] &&
 	pass "the foreign program is left in place" || fail "the foreign program was replaced"
 ip link del "${host}f"
+
+# --- the interface deleted, then made again (networkd, a VLAN or veth re-created): vosfp is back ---
+ip link del "$host"
+wait_for 10 grep -q "error: $host: no such interface; rolled back, previous state kept" "$work/agent.log" &&
+	pass "$host deleted: the daemon saw the loss, and its reattach says why it cannot" ||
+	fail "$host deleted: $(tail -n 5 "$work/agent.log")"
+attaches() { grep -c "$host: attached" "$work/agent.log"; }
+attached_more_than() { [ "$(attaches)" -gt "$1" ]; }
+before=$(attaches)
+make_veth || { fail "cannot create the veth again"; exit 1; }
+wait_for 20 attached_more_than "$before" && grep -q "reload: $host is there again" "$work/agent.log" &&
+	pass "$host made again: the daemon attached vosfp by itself" || fail "$host made again: $(tail -n 5 "$work/agent.log")"
+traffic "$host made again: a blocked source dropped" 198.18.1.3 "$REGISTER" 5 $C_BLOCKED
 
 # --- SIGTERM leaves filtering; SIGKILL while packets flow leaves no gap ----------------------------
 before=$(pinned_counter "$pin" $C_BLOCKED)
