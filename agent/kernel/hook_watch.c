@@ -1,9 +1,11 @@
 /* hook_watch.c - see hook_watch.h. Cheap enough for every tick: a bpf_link is two syscalls, a
- * dispatcher one query and a walk of the kernel's links. */
+ * dispatcher one query and a walk of the kernel's links, an egress filter one netlink query and
+ * one pin read. */
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "egress.h"
 #include "hook_watch.h"
 #include "log.h"
 #include "xdp_census.h"
@@ -36,12 +38,32 @@ static int came_back(struct hook_watch *w, unsigned i, const char *name)
 	return 1;
 }
 
+/* Is vosfp's egress filter gone from an interface the answer rule puts it on? A filter at
+ * vosfp's handle running another program than the pinned one counts as gone too; what the
+ * handle holds goes to now. */
+static int egress_lost(const struct desired *want, const char *name, char *now, size_t len)
+{
+	unsigned id;
+
+	if (!want->egress)
+		return 0;
+	id = egress_filter_prog(name);
+	if (id && id == egress_pinned_prog(want->pin_path, name))
+		return 0;
+	if (id)
+		snprintf(now, len, "prog %u at vosfp's TC handle, not the pinned one", id);
+	else
+		snprintf(now, len, "no filter at vosfp's TC handle");
+	return 1;
+}
+
 int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why, size_t len)
 {
 	int lost = 0;
 
 	for (unsigned i = 0; i < slots(w, want); i++) {
 		const struct desired_iface *di = &want->ifaces[i];
+		const char *part = "XDP program";
 		char now[1024];
 
 		if (!w->attached[i]) {
@@ -51,15 +73,20 @@ int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why
 			}
 			continue;
 		}
-		if (xdp_hook_of(di->method)->attached(want->pin_path, di->name))
-			continue;
+		if (xdp_hook_of(di->method)->attached(want->pin_path, di->name)) {
+			/* tc qdisc del dev IF clsact, or another tool replacing the qdisc */
+			if (!egress_lost(want, di->name, now, sizeof(now)))
+				continue;
+			part = "egress filter (answers)";
+		} else {
+			xdp_census_report(want->pin_path, di->name, now, sizeof(now));
+		}
 		w->attached[i] = 0;
 		w->ifindex[i] = if_nametoindex(di->name);
-		xdp_census_report(want->pin_path, di->name, now, sizeof(now));
-		log_msg(LOG_WARNING, "%s: vosfp's XDP program is no longer attached (%s): something else removed it; attaching it again",
-			di->name, now);
+		log_msg(LOG_WARNING, "%s: vosfp's %s is no longer attached (%s): something else removed it; attaching it again",
+			di->name, part, now);
 		if (!lost)
-			snprintf(why, len, "%s lost vosfp's XDP attachment", di->name);
+			snprintf(why, len, "%s lost vosfp's %s", di->name, part);
 		lost = 1;
 	}
 	return lost;

@@ -1,6 +1,7 @@
 /* hook_watch.h - the daemon's look, once a tick, at the XDP hooks it attached: an attachment gone
  * since the last successful reconcile (a force-detached bpf_link, a dispatcher rebuilt without
- * vosfp's program, the interface deleted) is said, with what the hook holds now, and the daemon
+ * vosfp's program, the interface deleted; with the answer rule on, its egress filter gone: the
+ * clsact qdisc deleted) is said, with what the hook holds now, and the daemon
  * reconciles, which attaches again through the normal journaled transaction. An interface that
  * was gone then comes back (networkd, a VLAN or veth made again: a new interface index) is
  * attached again the same way. Reads only. */

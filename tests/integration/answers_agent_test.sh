@@ -175,6 +175,27 @@ else
 	fail "after SIGTERM: egress $(egress_id "$h1") $(egress_id "$h2"), xdp $(xdp_id "$h1")"
 fi
 
+# --- the egress filter removed by someone else (its clsact qdisc deleted): the daemon puts it back ---
+"$agent" -c "$work/vosfp.yaml" >"$work/agent1.log" 2>&1 &
+agent_pid=$!
+wait_for 10 grep -qE "reconciled in|no change:" "$work/agent1.log"
+tc qdisc del dev "$h1" clsact
+pinned_egress() { bpftool prog show pinned "$pin/egress/$1" 2>/dev/null | sed -n 's/^\([0-9]*\):.*/\1/p'; }
+egress_back() { [ -n "$(egress_id "$h1")" ] && [ "$(egress_id "$h1")" = "$(pinned_egress "$h1")" ]; }
+if wait_for 10 egress_back &&
+	grep -q "$h1: vosfp's egress filter (answers) is no longer attached (no filter at vosfp's TC handle): something else removed it; attaching it again" "$work/agent1.log" &&
+	grep -q "reload: $h1 lost vosfp's egress filter (answers)" "$work/agent1.log"; then
+	pass "clsact deleted on $h1: the daemon saw its egress filter gone and attached it again"
+else
+	fail "egress filter removed: '$(egress_id "$h1")' pinned '$(pinned_egress "$h1")': $(tail -n 5 "$work/agent1.log")"
+fi
+r0=$(stats_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["answers"]["responses"])')
+answer 198.19.181.6 3 "SIP/2.0 200 OK\\r\\nCall-ID: back\\r\\n\\r\\n"
+json_check "j['answers']['responses'] == $r0 + 3" && pass "the filter put back reads answers: 3 responses counted" ||
+	fail "after the egress filter came back: responses $r0 -> $(stats_json)"
+stop_agent
+e1=$(egress_id "$h1")
+
 # --- a failure on one interface rolls back XDP and egress on all --------------------------------------
 # The answers off first; then on again together with $h3, where vosfp's handle holds another
 # program's filter: attaching there is refused after $h1 got its filter back.

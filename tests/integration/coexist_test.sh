@@ -171,7 +171,7 @@ else
 	fail "the daemon did not attach cxa0 again: $(tail -n 5 "$work/agent.log")"
 fi
 grep -q "cxa0: vosfp's XDP program is no longer attached (vosfp not attached; the hook holds no XDP program): something else removed it; attaching it again" "$work/agent.log" &&
-	grep -q "reload: cxa0 lost vosfp's XDP attachment" "$work/agent.log" &&
+	grep -q "reload: cxa0 lost vosfp's XDP program" "$work/agent.log" &&
 	pass "the daemon logged the loss and reconciled (a normal transaction)" ||
 	fail "no loss/reconcile lines: $(tail -n 8 "$work/agent.log")"
 new_link=$(bpftool link show pinned "$pin/links/cxa0" | sed -n 's/^\([0-9]*\): xdp.*/\1/p')
