@@ -15,6 +15,7 @@
 #include "autoblock_map.h"
 #include "crowdsec_check.h"
 #include "crowdsec_feed.h"
+#include "daemon_claim.h"
 #include "desired.h"
 #include "hook_watch.h"
 #include "lists.h"
@@ -70,8 +71,8 @@ static void usage(FILE *out, const char *argv0)
 		"  -V, --version      version\n"
 		"\n"
 		"Exit status: 0 success; 1 runtime failure (attach failed and was rolled back, kernel\n"
-		"refused); 2 usage error, invalid config, or a pin or lock directory another user\n"
-		"could change.\n",
+		"refused; --down while a daemon runs on the same pins); 2 usage error, invalid config,\n"
+		"or a pin or lock directory another user could change.\n",
 		argv0);
 }
 
@@ -192,6 +193,7 @@ struct daemon {
 	long long next_tick;			/* monotonic ms of the next auto-block reading */
 	struct feed *feed;			/* the crowdsec section's (its network is a thread's) */
 	struct hook_watch hooks;		/* the XDP attachments of the last good reconcile */
+	struct daemon_claim claim;		/* on the last good reconcile's pin_path */
 	int feed_slot;				/* its eventfd's index in the pollfds, -1: none */
 };
 
@@ -301,6 +303,7 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 	rs->last_ok = r == RECONCILE_OK;
 	if (r == RECONCILE_OK) {
 		hook_watch_reset(&dm->hooks, want);
+		daemon_claim_follow(&dm->claim, want->pin_path);
 		rs->ok++;
 		rs->generation++;
 		/* The cache holds exactly what the maps hold now (reconcile moved want's lists in). */
@@ -313,6 +316,7 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 
 static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desired *want)
 {
+	daemon_claim_release(&dm->claim);
 	metrics_server_close(dm->metrics);
 	feed_free(dm->feed);
 	autoblock_watch_free(&dm->blocks);
@@ -362,7 +366,8 @@ static int run(const char *config)
 {
 	struct desired want, next;
 	struct list_cache cache = { 0 };
-	struct daemon dm = { .w = watcher_new(), .want = &want, .feed = feed_new(VOSFP_VERSION), .feed_slot = -1 };
+	struct daemon dm = { .w = watcher_new(), .want = &want, .feed = feed_new(VOSFP_VERSION), .feed_slot = -1,
+			     .claim = DAEMON_CLAIM_INIT };
 	struct watch_source src = { .fill = daemon_fill, .serve = daemon_serve, .ctx = &dm };
 	struct watcher *w = dm.w;
 	enum reconcile_result r;
@@ -588,8 +593,20 @@ int main(int argc, char **argv)
 		char pin_path[4096];
 		int ret;
 
+		pid_t daemon;
+
 		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
 			return EXIT_USAGE;
+		daemon = daemon_claim_holder(pin_path);
+		if (daemon) {
+			char who[32] = "pid unknown";
+
+			if (daemon > 0)
+				snprintf(who, sizeof(who), "pid %ld", (long)daemon);
+			log_msg(LOG_ERR, "a vosfp-agent daemon (%s) runs on %s and would attach everything again within a second: stop it first (systemctl stop vosfp-agent), then run --down; nothing changed",
+				who, pin_path);
+			return EXIT_RUNTIME;
+		}
 		ret = reconcile_down(pin_path);
 		/* > 0: a pin directory that is not the agent's own, refused */
 		return ret > 0 ? EXIT_USAGE : ret ? EXIT_RUNTIME : EXIT_OK;

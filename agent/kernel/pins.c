@@ -166,11 +166,10 @@ int pins_ensure_bpffs(const char *pin_path, char *mounted, char *why, size_t len
 	return 0;
 }
 
-/* One reconcile at a time per pin_path, across processes (a daemon and a script's --once):
- * their transactions would otherwise interleave and break the safe order. The lock file lives
- * in a directory only the agent's user can write (/run/lock and /tmp are world-writable: a local
- * user could hold the lock for ever, or plant a link for root to write through). */
-int pins_lock(const char *pin_path, int *fd, char *why, size_t len)
+/* The lock files live in a directory only the agent's user can write (/run/lock and /tmp are
+ * world-writable: a local user could hold a lock for ever, or plant a link for root to write
+ * through). */
+int pins_lock_file(const char *pin_path, const char *suffix, int *fd, char *why, size_t len)
 {
 	char path[4352], *c;
 	struct stat st;
@@ -192,7 +191,7 @@ int pins_lock(const char *pin_path, int *fd, char *why, size_t len)
 	ret = safe_path_own_dir(PINS_LOCK_DIR, "lock directory", why, len);
 	if (ret <= 0)
 		return ret;	/* 0: it could not be made (not root): unlocked */
-	snprintf(path, sizeof(path), PINS_LOCK_DIR "/vosfp%s.lock", pin_path);
+	snprintf(path, sizeof(path), PINS_LOCK_DIR "/vosfp%s.%s", pin_path, suffix);
 	for (c = path + strlen(PINS_LOCK_DIR "/"); *c; c++)
 		if (*c == '/')
 			*c = '_';
@@ -206,9 +205,18 @@ int pins_lock(const char *pin_path, int *fd, char *why, size_t len)
 		*fd = -1;
 		return ret;
 	}
-	if (flock(*fd, LOCK_EX)) {
+	return 0;
+}
+
+/* One reconcile at a time per pin_path, across processes (a daemon and a script's --once):
+ * their transactions would otherwise interleave and break the safe order. */
+int pins_lock(const char *pin_path, int *fd, char *why, size_t len)
+{
+	int ret = pins_lock_file(pin_path, "lock", fd, why, len);
+
+	if (!ret && *fd >= 0 && flock(*fd, LOCK_EX)) {
 		close(*fd);
 		*fd = -1;
 	}
-	return 0;
+	return ret;
 }

@@ -53,10 +53,13 @@ int pins_ensure_bpffs(const char *pin_path, char *mounted, char *why, size_t len
  * it (safe_path.h). */
 #define PINS_LOCK_DIR "/run/vosfp"
 
-/* Take the exclusive lock that serializes reconciles of one pin_path across processes, in
- * PINS_LOCK_DIR/vosfp<pin_path, '/' -> '_'>.lock. 0 with *fd the fd to close to release it (-1:
- * the directory cannot be made, e.g. not root: the caller goes on unlocked), or -errno with why
- * when the directory or the file is not the agent's own (refuse to go on). */
+/* Open (made if missing) the lock file PINS_LOCK_DIR/vosfp<pin_path, '/' -> '_'>.<suffix>, not
+ * locked: 0 with *fd (-1: the directory cannot be made, e.g. not root: the caller goes on
+ * without it), or -errno with why when the directory or the file is not the agent's own. */
+int pins_lock_file(const char *pin_path, const char *suffix, int *fd, char *why, size_t len);
+
+/* Take the exclusive lock that serializes reconciles of one pin_path across processes (suffix
+ * "lock"). As pins_lock_file; *fd is the fd to close to release it. */
 int pins_lock(const char *pin_path, int *fd, char *why, size_t len);
 
 #endif

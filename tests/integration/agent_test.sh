@@ -274,6 +274,16 @@ wait_for 20 attached_more_than "$before" && grep -q "reload: $host is there agai
 	pass "$host made again: the daemon attached vosfp by itself" || fail "$host made again: $(tail -n 5 "$work/agent.log")"
 traffic "$host made again: a blocked source dropped" 198.18.1.3 "$REGISTER" 5 $C_BLOCKED
 
+# --- --down while the daemon runs: refused (the daemon would put everything back within a second) ---
+xdp_prog() { ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
+prog_before=$(xdp_prog)
+out=$("$agent" --down -c "$work/vosfp.yaml" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -q "error: a vosfp-agent daemon (pid $agent_pid) runs on $pin and would attach everything again within a second: stop it first" <<<"$out" &&
+	[ -n "$prog_before" ] && [ "$(xdp_prog)" = "$prog_before" ] && [ -e "$pin/xdp_counters" ] &&
+	pass "--down while the daemon (pid $agent_pid) runs: exit 1, names it, nothing removed" ||
+	fail "--down beside a running daemon: rc=$rc prog '$(xdp_prog)' (was $prog_before): $out"
+
 # --- SIGTERM leaves filtering; SIGKILL while packets flow leaves no gap ----------------------------
 before=$(pinned_counter "$pin" $C_BLOCKED)
 ip netns exec "$ns" "$udp_send" -s 198.18.1.3 198.18.1.1 5060 "$REGISTER" 20000 &

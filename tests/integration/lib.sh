@@ -78,7 +78,7 @@ config_head() {
 remove_agent_state() {
 	"$VOSFP_ROOT/build/vosfp-agent" --down -c "$1" >/dev/null 2>&1
 	rm -rf "$2" 2>/dev/null
-	rm -f "/run/vosfp/vosfp${2//\//_}.lock"
+	rm -f "/run/vosfp/vosfp${2//\//_}.lock" "/run/vosfp/vosfp${2//\//_}.daemon"
 }
 
 # stop_pid PID: stop a process this test started (SIGTERM, up to 5 s, then SIGKILL) and reap it.
