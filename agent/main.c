@@ -71,8 +71,8 @@ static void usage(FILE *out, const char *argv0)
 		"  -V, --version      version\n"
 		"\n"
 		"Exit status: 0 success; 1 runtime failure (attach failed and was rolled back, kernel\n"
-		"refused; --down while a daemon runs on the same pins); 2 usage error, invalid config,\n"
-		"or a pin or lock directory another user could change.\n",
+		"refused; a daemon already runs on the pins: a second daemon, or --down); 2 usage\n"
+		"error, invalid config, or a pin or lock directory another user could change.\n",
 		argv0);
 }
 
@@ -361,6 +361,27 @@ static enum reconcile_result await_valid_config(struct daemon *dm, const char *c
 	return r;
 }
 
+/* The daemon already running on the pins config names (0: none; a config that cannot be read
+ * names none: the first reconcile says what is wrong with it), its pid in who. */
+static pid_t daemon_on_pins_of(const char *config, char *pin_path, size_t len, char *who, size_t wholen)
+{
+	struct config_file cf;
+	struct diag d = { 0 };
+	pid_t pid = 0;
+
+	if (config_load(config, &cf, &d) == 0) {
+		snprintf(pin_path, len, "%s", cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
+		pid = daemon_claim_holder(pin_path);
+		config_free(&cf);
+	}
+	diag_clear(&d);
+	if (pid > 0)
+		snprintf(who, wholen, "pid %ld", (long)pid);
+	else
+		snprintf(who, wholen, "pid unknown");
+	return pid;
+}
+
 /* Foreground daemon: reconcile, then reconcile again on every change until told to stop. */
 static int run(const char *config)
 {
@@ -385,6 +406,19 @@ static int run(const char *config)
 		feed_free(dm.feed);
 		watcher_free(w);
 		return EXIT_RUNTIME;
+	}
+	/* Two daemons on one pin path undo each other's changes at every reload (a terminal's
+	 * vosfp-agent beside the service): the second changes nothing and goes. */
+	{
+		char pin_path[4096], who[32];
+
+		if (daemon_on_pins_of(config, pin_path, sizeof(pin_path), who, sizeof(who))) {
+			log_msg(LOG_ERR, "a vosfp-agent daemon (%s) already runs on %s: one daemon per pin path (stop it, or give this config another pin_path); nothing changed",
+				who, pin_path);
+			feed_free(dm.feed);
+			watcher_free(w);
+			return EXIT_RUNTIME;
+		}
 	}
 	watcher_set(w, &config, 1);
 	r = counted_reconcile(&dm, config, NULL, &want, &cache, &raced);
@@ -593,16 +627,11 @@ int main(int argc, char **argv)
 		char pin_path[4096];
 		int ret;
 
-		pid_t daemon;
+		char who[32];
 
 		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
 			return EXIT_USAGE;
-		daemon = daemon_claim_holder(pin_path);
-		if (daemon) {
-			char who[32] = "pid unknown";
-
-			if (daemon > 0)
-				snprintf(who, sizeof(who), "pid %ld", (long)daemon);
+		if (daemon_on_pins_of(config, pin_path, sizeof(pin_path), who, sizeof(who))) {
 			log_msg(LOG_ERR, "a vosfp-agent daemon (%s) runs on %s and would attach everything again within a second: stop it first (systemctl stop vosfp-agent), then run --down; nothing changed",
 				who, pin_path);
 			return EXIT_RUNTIME;

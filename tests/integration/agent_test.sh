@@ -284,6 +284,14 @@ rc=$?
 	pass "--down while the daemon (pid $agent_pid) runs: exit 1, names it, nothing removed" ||
 	fail "--down beside a running daemon: rc=$rc prog '$(xdp_prog)' (was $prog_before): $out"
 
+# --- a second daemon on the same pins: refused before it changes anything ---------------------------
+out=$("$agent" -c "$work/vosfp.yaml" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -q "error: a vosfp-agent daemon (pid $agent_pid) already runs on $pin: one daemon per pin path" <<<"$out" &&
+	! grep -qE "reconciled in|no change:" <<<"$out" && [ "$(xdp_prog)" = "$prog_before" ] && kill -0 "$agent_pid" &&
+	pass "a second daemon on the same pins: exit 1, names the first, changes nothing" ||
+	fail "second daemon: rc=$rc prog '$(xdp_prog)' (was $prog_before): $out"
+
 # --- SIGTERM leaves filtering; SIGKILL while packets flow leaves no gap ----------------------------
 before=$(pinned_counter "$pin" $C_BLOCKED)
 ip netns exec "$ns" "$udp_send" -s 198.18.1.3 198.18.1.1 5060 "$REGISTER" 20000 &
