@@ -54,8 +54,8 @@ static void usage(FILE *out, const char *argv0)
 		"                with a crowdsec section, says whether the LAPI answers the key\n"
 		"      --once    reconcile once and exit\n"
 		"      --stats   print the counters, in total and per interface, list sizes,\n"
-		"                live auto-blocks (source, reason, time left) and CrowdSec\n"
-		"                decisions by origin\n"
+		"                live auto-blocks (source, reason, time left), CrowdSec\n"
+		"                decisions by origin, and whether a daemon keeps the pins\n"
 		"                (--json for JSON)\n"
 		"      --down    detach from every interface, unpin, remove state\n"
 		"      --pin-path  print the pin path the config names (for scripts and packaging);\n"
@@ -361,8 +361,9 @@ static enum reconcile_result await_valid_config(struct daemon *dm, const char *c
 	return r;
 }
 
-/* The daemon already running on the pins config names (0: none; a config that cannot be read
- * names none: the first reconcile says what is wrong with it), its pid in who. */
+/* Does a daemon already run on the pins config names? 0: none, or none that can be told (a
+ * config that cannot be read names no pins: the first reconcile says what is wrong with it);
+ * else its pid (DAEMON_CLAIM_HELD_PID_UNKNOWN: unreadable), said in who. */
 static pid_t daemon_on_pins_of(const char *config, char *pin_path, size_t len, char *who, size_t wholen)
 {
 	struct config_file cf;
@@ -375,6 +376,8 @@ static pid_t daemon_on_pins_of(const char *config, char *pin_path, size_t len, c
 		config_free(&cf);
 	}
 	diag_clear(&d);
+	if (pid == DAEMON_CLAIM_CANNOT_TELL)
+		pid = 0;
 	if (pid > 0)
 		snprintf(who, wholen, "pid %ld", (long)pid);
 	else

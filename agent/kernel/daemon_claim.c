@@ -61,7 +61,7 @@ pid_t daemon_claim_holder(const char *pin_path)
 	int fd;
 
 	if (pins_lock_file(pin_path, CLAIM_SUFFIX, &fd, why, sizeof(why)) || fd < 0)
-		return 0;
+		return DAEMON_CLAIM_CANNOT_TELL;
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
 		close(fd);	/* nobody holds it */
 		return 0;
@@ -70,5 +70,5 @@ pid_t daemon_claim_holder(const char *pin_path)
 	if (n > 0)
 		pid = (pid_t)strtol(buf, NULL, 10);
 	close(fd);
-	return pid > 0 ? pid : -1;
+	return pid > 0 ? pid : DAEMON_CLAIM_HELD_PID_UNKNOWN;
 }

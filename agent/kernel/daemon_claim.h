@@ -20,8 +20,11 @@ struct daemon_claim {
 void daemon_claim_follow(struct daemon_claim *c, const char *pin_path);
 void daemon_claim_release(struct daemon_claim *c);
 
-/* The pid of the process holding pin_path's claim, 0 when none holds it (-1: held, its pid
- * unreadable). */
+#define DAEMON_CLAIM_HELD_PID_UNKNOWN	(-1)
+#define DAEMON_CLAIM_CANNOT_TELL	(-2)	/* no lock directory of ours: not root */
+
+/* The pid of the process holding pin_path's claim, 0 when none holds it, or one of the two
+ * values above. */
 pid_t daemon_claim_holder(const char *pin_path);
 
 #endif

@@ -5,6 +5,7 @@
 #define VOSFP_SNAPSHOT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "autoblock.h"
 #include "iface_stats.h"
@@ -42,6 +43,8 @@ struct snapshot {
 	int decisions_present;
 	size_t decisions[VOSFP_ORIGINS][2];		/* in force, by origin and scope (0 ip, 1 range) */
 	struct vosfp_traffic decision_traffic[2][VOSFP_ORIGINS];	/* [0] dropped, [1] allowlisted */
+	/* --stats only: the daemon keeping these pins (daemon_claim_holder; /metrics come from it). */
+	pid_t daemon_pid;
 };
 
 extern const char *const snapshot_scope_names[2];	/* "ip", "range" */

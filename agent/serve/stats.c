@@ -12,6 +12,7 @@
 
 #include "autoblock_map.h"
 #include "counters.h"
+#include "daemon_claim.h"
 #include "decision_map.h"
 #include "pins.h"
 #include "state.h"
@@ -255,6 +256,23 @@ static void text_decisions(const struct snapshot *s, FILE *out)
 	}
 }
 
+/* Whether a daemon keeps the pins matching the config: without one, the pinned policy stays as
+ * last applied and edits wait (a stopped service is fail-static, and easy to miss). */
+static void write_daemon_text(const struct snapshot *s, FILE *out)
+{
+	if (s->daemon_pid > 0)
+		fprintf(out, "\nDaemon: pid %ld keeps these pins matching its config\n", (long)s->daemon_pid);
+	else if (s->daemon_pid == DAEMON_CLAIM_HELD_PID_UNKNOWN)
+		fprintf(out, "\nDaemon: running (pid unknown)\n");
+	else if (s->daemon_pid == 0)
+		fprintf(out, "\nDaemon: none: the pinned policy stays as last applied; edits apply when vosfp-agent runs (or with --once)\n");
+}
+
+static const char *daemon_state(pid_t pid)
+{
+	return pid > 0 || pid == DAEMON_CLAIM_HELD_PID_UNKNOWN ? "running" : pid == 0 ? "none" : "unknown";
+}
+
 void stats_write_text(const struct snapshot *s, FILE *out)
 {
 	for (int i = 0; i < VOSFP_CNT_COUNT; i++)
@@ -295,6 +313,7 @@ void stats_write_text(const struct snapshot *s, FILE *out)
 		fprintf(out, "  %-15s %-8s %s\n", s->links[k].name, xdp_mode_name(s->links[k].mode), s->links[k].hook);
 	if (!s->link_count)
 		fprintf(out, "  (none)\n");
+	write_daemon_text(s, out);
 	fprintf(out, "\nList entries:");
 	for (int l = 0; l < SNAP_LISTS; l++)
 		for (int f = 0; f < SNAP_FAMILIES; f++)
@@ -401,7 +420,12 @@ void stats_write_json(const struct snapshot *s, FILE *out)
 		json_string(s->links[k].hook, out);
 		fprintf(out, "}");
 	}
-	fprintf(out, "], \"lists\": {");
+	fprintf(out, "], \"daemon\": \"%s\", \"daemon_pid\": ", daemon_state(s->daemon_pid));
+	if (s->daemon_pid > 0)
+		fprintf(out, "%ld", (long)s->daemon_pid);
+	else
+		fprintf(out, "null");
+	fprintf(out, ", \"lists\": {");
 	for (int l = 0; l < SNAP_LISTS; l++) {
 		fprintf(out, "%s\"%s\": {", l ? ", " : "", snapshot_list_names[l]);
 		for (int f = 0; f < SNAP_FAMILIES; f++)
@@ -451,6 +475,7 @@ int stats_print(const char *pin_path, int json, FILE *out)
 		fprintf(stderr, "vosfp-agent: %s\n", err);
 		return ret;
 	}
+	s.daemon_pid = daemon_claim_holder(pin_path);
 	if (json)
 		stats_write_json(&s, out);
 	else

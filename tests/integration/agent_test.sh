@@ -292,6 +292,13 @@ rc=$?
 	pass "a second daemon on the same pins: exit 1, names the first, changes nothing" ||
 	fail "second daemon: rc=$rc prog '$(xdp_prog)' (was $prog_before): $out"
 
+# --- --stats says whether a daemon keeps the pins: running (its pid) here, none after it stops ------
+out=$("$agent" --stats -c "$work/vosfp.yaml" 2>&1)
+json=$("$agent" --stats --json -c "$work/vosfp.yaml" 2>/dev/null)
+grep -qx "Daemon: pid $agent_pid keeps these pins matching its config" <<<"$out" &&
+	python3 -c 'import json, sys; j = json.load(sys.stdin); sys.exit(0 if j["daemon"] == "running" and j["daemon_pid"] == int(sys.argv[1]) else 1)' "$agent_pid" <<<"$json" &&
+	pass "--stats and --json: the daemon (pid $agent_pid) keeps the pins" || fail "--stats, daemon running: $out"
+
 # --- SIGTERM leaves filtering; SIGKILL while packets flow leaves no gap ----------------------------
 before=$(pinned_counter "$pin" $C_BLOCKED)
 ip netns exec "$ns" "$udp_send" -s 198.18.1.3 198.18.1.1 5060 "$REGISTER" 20000 &
@@ -317,6 +324,10 @@ rc=$?
 agent_pid=""
 [ $rc -eq 0 ] && [ -n "$(ip -d link show dev "$host" | grep prog/xdp)" ] &&
 	pass "SIGTERM: agent exits 0, filtering stays" || fail "SIGTERM: rc=$rc"
+out=$("$agent" --stats -c "$work/vosfp.yaml" 2>&1)
+grep -q "^Daemon: none: the pinned policy stays as last applied" <<<"$out" &&
+	"$agent" --stats --json -c "$work/vosfp.yaml" | python3 -c 'import json, sys; j = json.load(sys.stdin); sys.exit(0 if j["daemon"] == "none" and j["daemon_pid"] is None else 1)' &&
+	pass "--stats and --json after SIGTERM: no daemon, the pinned policy stays" || fail "--stats, no daemon: $out"
 traffic "after SIGTERM the policy is still in force" 198.18.1.3 "$REGISTER" 2 $C_BLOCKED
 
 # --- Kubernetes ConfigMap volume: a "..data" symlink swapped to a new directory ---------------------
