@@ -361,9 +361,23 @@ static enum reconcile_result await_valid_config(struct daemon *dm, const char *c
 	return r;
 }
 
-/* Does a daemon already run on the pins config names? 0: none, or none that can be told (a
- * config that cannot be read names no pins: the first reconcile says what is wrong with it);
- * else its pid (DAEMON_CLAIM_HELD_PID_UNKNOWN: unreadable), said in who. */
+/* Does a daemon already run on pin_path? Its pid (DAEMON_CLAIM_HELD_PID_UNKNOWN: unreadable),
+ * said in who; 0: none, or none that can be told. */
+static pid_t daemon_on(const char *pin_path, char *who, size_t wholen)
+{
+	pid_t pid = daemon_claim_holder(pin_path);
+
+	if (pid == DAEMON_CLAIM_CANNOT_TELL)
+		return 0;
+	if (pid > 0)
+		snprintf(who, wholen, "pid %ld", (long)pid);
+	else if (pid)
+		snprintf(who, wholen, "pid unknown");
+	return pid;
+}
+
+/* The same for the pins config names; a config that cannot be read names none (the first
+ * reconcile says what is wrong with it). */
 static pid_t daemon_on_pins_of(const char *config, char *pin_path, size_t len, char *who, size_t wholen)
 {
 	struct config_file cf;
@@ -372,16 +386,10 @@ static pid_t daemon_on_pins_of(const char *config, char *pin_path, size_t len, c
 
 	if (config_load(config, &cf, &d) == 0) {
 		snprintf(pin_path, len, "%s", cf.doc->pin_path ? cf.doc->pin_path : VOSFP_DEFAULT_PIN_PATH);
-		pid = daemon_claim_holder(pin_path);
+		pid = daemon_on(pin_path, who, wholen);
 		config_free(&cf);
 	}
 	diag_clear(&d);
-	if (pid == DAEMON_CLAIM_CANNOT_TELL)
-		pid = 0;
-	if (pid > 0)
-		snprintf(who, wholen, "pid %ld", (long)pid);
-	else
-		snprintf(who, wholen, "pid unknown");
 	return pid;
 }
 
@@ -627,14 +635,12 @@ int main(int argc, char **argv)
 		return stats_print(pin_path, json, stdout) ? EXIT_RUNTIME : EXIT_OK;
 	}
 	case MODE_DOWN: {
-		char pin_path[4096];
+		char pin_path[4096], who[32];
 		int ret;
-
-		char who[32];
 
 		if (pin_path_of(config, pin_path, sizeof(pin_path), 1))
 			return EXIT_USAGE;
-		if (daemon_on_pins_of(config, pin_path, sizeof(pin_path), who, sizeof(who))) {
+		if (daemon_on(pin_path, who, sizeof(who))) {
 			log_msg(LOG_ERR, "a vosfp-agent daemon (%s) runs on %s and would attach everything again within a second: stop it first (systemctl stop vosfp-agent), then run --down; nothing changed",
 				who, pin_path);
 			return EXIT_RUNTIME;
