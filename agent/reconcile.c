@@ -1036,12 +1036,9 @@ static void egress_down(const char *pin_path)
 	pins_egress_dir(pin_path, dir_path, sizeof(dir_path));
 	dir = opendir(dir_path);
 	while (dir && (e = readdir(dir))) {
-		unsigned pinned;
-
 		if (e->d_name[0] == '.')
 			continue;
-		pinned = egress_pinned_prog(pin_path, e->d_name);
-		if (pinned && egress_filter_prog(e->d_name) == pinned && !egress_detach(e->d_name))
+		if (egress_recorded_attached(pin_path, e->d_name, NULL) && !egress_detach(e->d_name))
 			log_msg(LOG_INFO, "%s: egress filter (answers) detached", e->d_name);
 		egress_unpin(pin_path, e->d_name);
 	}

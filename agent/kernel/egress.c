@@ -148,3 +148,12 @@ unsigned egress_pinned_prog(const char *pin_path, const char *ifname)
 	pins_egress_path(pin_path, ifname, path, sizeof(path));
 	return pins_object_id(path);
 }
+
+int egress_recorded_attached(const char *pin_path, const char *ifname, unsigned *filter_id)
+{
+	unsigned pinned = egress_pinned_prog(pin_path, ifname), id = egress_filter_prog(ifname);
+
+	if (filter_id)
+		*filter_id = id;
+	return pinned && id == pinned;
+}

@@ -34,4 +34,8 @@ int egress_unpin(const char *pin_path, const char *ifname);
 /* The id of the program pinned for ifname, 0 when none. */
 unsigned egress_pinned_prog(const char *pin_path, const char *ifname);
 
+/* Does ifname's filter at vosfp's handle run the program pinned for it (vosfp's record)? The
+ * filter's program id goes to *filter_id when given (0: no filter there). */
+int egress_recorded_attached(const char *pin_path, const char *ifname, unsigned *filter_id);
+
 #endif

@@ -45,10 +45,7 @@ static int egress_lost(const struct desired *want, const char *name, char *now, 
 {
 	unsigned id;
 
-	if (!want->egress)
-		return 0;
-	id = egress_filter_prog(name);
-	if (id && id == egress_pinned_prog(want->pin_path, name))
+	if (!want->egress || egress_recorded_attached(want->pin_path, name, &id))
 		return 0;
 	if (id)
 		snprintf(now, len, "prog %u at vosfp's TC handle, not the pinned one", id);

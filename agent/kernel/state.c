@@ -280,7 +280,6 @@ static int read_egress(const char *pin_path, struct observed *o)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(dir))) {
 		struct observed_egress *v;
-		unsigned pinned;
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= IF_NAMESIZE)
 			continue;
@@ -291,8 +290,7 @@ static int read_egress(const char *pin_path, struct observed *o)
 		v = &o->egress[o->egress_count++];
 		memset(v, 0, sizeof(*v));
 		memcpy(v->name, e->d_name, strlen(e->d_name) + 1);
-		pinned = egress_pinned_prog(pin_path, e->d_name);
-		v->attached = pinned && egress_filter_prog(e->d_name) == pinned;
+		v->attached = egress_recorded_attached(pin_path, e->d_name, NULL);
 	}
 	closedir(dir);
 	return 0;
