@@ -285,7 +285,8 @@ rc=$?
 	fail "--down beside a running daemon: rc=$rc prog '$(xdp_prog)' (was $prog_before): $out"
 
 # --- a second daemon on the same pins: refused before it changes anything ---------------------------
-out=$("$agent" -c "$work/vosfp.yaml" 2>&1)
+# Bounded: were the refusal gone, this daemon would run on (timeout stops it, rc 124: a failure).
+out=$(timeout 20 "$agent" -c "$work/vosfp.yaml" 2>&1)
 rc=$?
 [ $rc -eq 1 ] && grep -q "error: a vosfp-agent daemon (pid $agent_pid) already runs on $pin: one daemon per pin path" <<<"$out" &&
 	! grep -qE "reconciled in|no change:" <<<"$out" && [ "$(xdp_prog)" = "$prog_before" ] && kill -0 "$agent_pid" &&
