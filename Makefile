@@ -102,7 +102,7 @@ AGENT_SRCS := agent/main.c agent/log.c agent/kernel/pins.c agent/kernel/state.c 
 	agent/feeds/crowdsec_feed.c agent/feeds/crowdsec_check.c $(CONFIG_SRCS) \
 	agent/kernel/guard.c agent/kernel/pin_repair.c agent/safe_path.c \
 	agent/kernel/xdp_dispatch.c agent/kernel/xdp_census.c agent/kernel/hook_watch.c agent/kernel/datapath_clock.c \
-	agent/kernel/daemon_claim.c
+	agent/kernel/daemon_claim.c agent/kernel/iface_wait.c
 
 all: $(VMLINUX_H) $(SIP_PROG) $(SIP_SKEL) $(OUT_DIR)/vosfp-agent $(OUT_DIR)/vosfp-send
 

@@ -18,6 +18,7 @@
 #include "daemon_claim.h"
 #include "desired.h"
 #include "hook_watch.h"
+#include "iface_wait.h"
 #include "lists.h"
 #include "log.h"
 #include "mono_time.h"
@@ -100,7 +101,7 @@ static int dry_run(const char *config)
 	/* Names are looked up without privileges too, so an unprivileged dry run says it as well. */
 	for (unsigned i = 0; i < want.iface_count; i++)
 		if (!if_nametoindex(want.ifaces[i].name))
-			fprintf(stderr, "warning: interface %s: no such interface: a real run would fail and change nothing\n",
+			fprintf(stderr, "warning: interface %s: no such interface: --once would fail and change nothing; the daemon waits for it\n",
 				want.ifaces[i].name);
 	err = state_read(want.pin_path, &have, 1);
 	if (err) {
@@ -186,13 +187,14 @@ static enum reconcile_result watched_reconcile(struct watcher *w, const char *co
 struct daemon {
 	struct watcher *w;
 	struct metrics_server *metrics;
-	const struct desired *want;		/* the last good desired state */
+	const struct desired *want;		/* the last good desired state (NULL: none yet) */
 	size_t lists[SNAP_LISTS][SNAP_FAMILIES];	/* what the last good reconcile wrote */
 	struct reload_stats reloads;
 	struct autoblock_watch blocks;
 	long long next_tick;			/* monotonic ms of the next auto-block reading */
 	struct feed *feed;			/* the crowdsec section's (its network is a thread's) */
 	struct hook_watch hooks;		/* the XDP attachments of the last good reconcile */
+	struct iface_wait awaited;		/* declared interfaces the last failed one missed */
 	struct daemon_claim claim;		/* on the last good reconcile's pin_path */
 	int feed_slot;				/* its eventfd's index in the pollfds, -1: none */
 };
@@ -252,9 +254,13 @@ static int daemon_serve(void *ctx, const struct pollfd *fds, unsigned n, char *w
 		feed_serve(dm->feed);
 	now = mono_ms();
 	if (now >= dm->next_tick) {
-		autoblock_watch_tick(&dm->blocks, dm->want->pin_path);
-		feed_tick(dm->feed, &dm->blocks.seen);
-		lost = hook_watch_check(&dm->hooks, dm->want, why, whylen);
+		if (dm->want) {
+			autoblock_watch_tick(&dm->blocks, dm->want->pin_path);
+			feed_tick(dm->feed, &dm->blocks.seen);
+			lost = hook_watch_check(&dm->hooks, dm->want, why, whylen);
+		}
+		if (!lost)
+			lost = iface_wait_check(&dm->awaited, why, whylen);
 		/* From now, not from the missed deadline: a late tick never causes a burst of them. */
 		dm->next_tick = now + AUTOBLOCK_TICK_MS;
 	}
@@ -301,6 +307,7 @@ static enum reconcile_result counted_reconcile(struct daemon *dm, const char *co
 	rs->last_duration = (mono_ns() - t0) / 1e9;
 	rs->last_timestamp = unix_seconds();
 	rs->last_ok = r == RECONCILE_OK;
+	iface_wait_note(&dm->awaited, want, r == RECONCILE_FAILED);
 	if (r == RECONCILE_OK) {
 		hook_watch_reset(&dm->hooks, want);
 		daemon_claim_follow(&dm->claim, want->pin_path);
@@ -325,22 +332,28 @@ static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desi
 	watcher_free(dm->w);
 }
 
-/* The daemon started on an invalid config (an edit the previous agent never applied, found by an
- * upgrade's restart or a reboot): nothing changes, so what is pinned keeps filtering, never an
- * empty policy; each change of the config or a list file it names is tried, as a running agent
- * would, until one is valid. *stop says SIGTERM/SIGINT came first. */
-static enum reconcile_result await_valid_config(struct daemon *dm, const char *config, struct desired *want,
-						struct list_cache *cache, int *raced, int *stop)
+/* The daemon's first reconcile applied nothing, so what is pinned keeps filtering, never an empty
+ * policy. An invalid config (an edit the previous agent never applied, found by an upgrade's
+ * restart or a reboot) waits for a valid edit of the config or a list file it names, as a running
+ * agent would; a declared interface that does not exist (a VLAN or bond the network configuration
+ * makes after this unit started) waits for it, or for an edit. The daemon holds its claim on the
+ * pins meanwhile: it attaches them as soon as it can. Any other failure is returned. *stop says
+ * SIGTERM/SIGINT came first. */
+static enum reconcile_result await_first_good(struct daemon *dm, const char *config, struct desired *want,
+					      struct list_cache *cache, int *raced, enum reconcile_result r,
+					      int *stop)
 {
-	enum reconcile_result r = RECONCILE_INVALID;
 	char why[128];
 
-	log_msg(LOG_WARNING, "%s: invalid at start (the lines above say where): nothing changed, whatever "
-		"is pinned keeps filtering; waiting for a valid edit", config);
+	if (r == RECONCILE_INVALID)
+		log_msg(LOG_WARNING, "%s: invalid at start (the lines above say where): nothing changed, whatever "
+			"is pinned keeps filtering; waiting for a valid edit", config);
 	*stop = 0;
-	while (r == RECONCILE_INVALID) {
+	while (r == RECONCILE_INVALID || (r == RECONCILE_FAILED && dm->awaited.count)) {
 		enum watch_event ev = WATCH_RELOAD;
 
+		if (r == RECONCILE_FAILED)
+			daemon_claim_follow(&dm->claim, want->pin_path);
 		if (*raced)
 			snprintf(why, sizeof(why), "a file changed while it was being read");
 		else
@@ -398,7 +411,7 @@ static int run(const char *config)
 {
 	struct desired want, next;
 	struct list_cache cache = { 0 };
-	struct daemon dm = { .w = watcher_new(), .want = &want, .feed = feed_new(VOSFP_VERSION), .feed_slot = -1,
+	struct daemon dm = { .w = watcher_new(), .feed = feed_new(VOSFP_VERSION), .feed_slot = -1,
 			     .claim = DAEMON_CLAIM_INIT };
 	struct watch_source src = { .fill = daemon_fill, .serve = daemon_serve, .ctx = &dm };
 	struct watcher *w = dm.w;
@@ -432,20 +445,21 @@ static int run(const char *config)
 		}
 	}
 	watcher_set(w, &config, 1);
+	watcher_set_source(w, &src);
+	dm.next_tick = mono_ms() + AUTOBLOCK_TICK_MS;
 	r = counted_reconcile(&dm, config, NULL, &want, &cache, &raced);
-	if (r == RECONCILE_INVALID)
-		r = await_valid_config(&dm, config, &want, &cache, &raced, &stop);
+	if (r != RECONCILE_OK)
+		r = await_first_good(&dm, config, &want, &cache, &raced, r, &stop);
 	if (r != RECONCILE_OK) {
 		daemon_free(&dm, &cache, &want);
 		return stop ? EXIT_OK : EXIT_RUNTIME;
 	}
+	dm.want = &want;
 	metrics_follow(&dm);
 	autoblock_watch_follow(&dm.blocks, want.pin_path, want.autoblock_persist, want.runtime.repeat_within_ms);
 	autoblock_watch_tick(&dm.blocks, want.pin_path);	/* blocks already in place: logged once */
 	feed_follow(dm.feed, &want);
 	feed_tick(dm.feed, &dm.blocks.seen);
-	dm.next_tick = mono_ms() + AUTOBLOCK_TICK_MS;
-	watcher_set_source(w, &src);
 	for (;;) {
 		enum watch_event ev = WATCH_RELOAD;
 

@@ -1,7 +1,6 @@
 /* hook_watch.c - see hook_watch.h. Cheap enough for every tick: a bpf_link is two syscalls, a
  * dispatcher one query and a walk of the kernel's links, an egress filter one netlink query and
  * one pin read. */
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,19 +22,6 @@ void hook_watch_reset(struct hook_watch *w, const struct desired *want)
 	memset(w, 0, sizeof(*w));
 	for (unsigned i = 0; i < slots(w, want); i++)
 		w->attached[i] = 1;
-}
-
-/* A lost interface's index now: a new one (it was deleted, then made again) is worth one more
- * reconcile; the same one failed already, and would fail again the same way. */
-static int came_back(struct hook_watch *w, unsigned i, const char *name)
-{
-	unsigned now = if_nametoindex(name), before = w->ifindex[i];
-
-	w->ifindex[i] = now;
-	if (!now || now == before)
-		return 0;
-	log_msg(LOG_INFO, "%s: the interface is there again (index %u): attaching vosfp", name, now);
-	return 1;
 }
 
 /* Is vosfp's egress filter gone from an interface the answer rule puts it on? A filter at
@@ -63,13 +49,8 @@ int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why
 		const char *part = "XDP program";
 		char now[1024];
 
-		if (!w->attached[i]) {
-			if (came_back(w, i, di->name) && !lost) {
-				snprintf(why, len, "%s is there again", di->name);
-				lost = 1;
-			}
+		if (!w->attached[i])
 			continue;
-		}
 		if (xdp_hook_of(di->method)->attached(want->pin_path, di->name)) {
 			/* tc qdisc del dev IF clsact, or another tool replacing the qdisc */
 			if (!egress_lost(want, di->name, now, sizeof(now)))
@@ -79,7 +60,6 @@ int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why
 			xdp_census_report(want->pin_path, di->name, now, sizeof(now));
 		}
 		w->attached[i] = 0;
-		w->ifindex[i] = if_nametoindex(di->name);
 		log_msg(LOG_WARNING, "%s: vosfp's %s is no longer attached (%s): something else removed it; attaching it again",
 			di->name, part, now);
 		if (!lost)

@@ -2,9 +2,8 @@
  * since the last successful reconcile (a force-detached bpf_link, a dispatcher rebuilt without
  * vosfp's program, the interface deleted; with the answer rule on, its egress filter gone: the
  * clsact qdisc deleted) is said, with what the hook holds now, and the daemon
- * reconciles, which attaches again through the normal journaled transaction. An interface that
- * was gone then comes back (networkd, a VLAN or veth made again: a new interface index) is
- * attached again the same way. Reads only. */
+ * reconciles, which attaches again through the normal journaled transaction. (An interface
+ * deleted fails that reconcile; iface_wait.h then waits for it to be made again.) Reads only. */
 #ifndef VOSFP_HOOK_WATCH_H
 #define VOSFP_HOOK_WATCH_H
 
@@ -14,16 +13,14 @@
 
 struct hook_watch {
 	unsigned char attached[VOSFP_MAX_INTERFACES * 2];	/* by want's interface index */
-	unsigned ifindex[VOSFP_MAX_INTERFACES * 2];		/* a lost one's at the last look (0: none) */
 };
 
 /* After a successful reconcile: every declared interface carries vosfp. */
 void hook_watch_reset(struct hook_watch *w, const struct desired *want);
 
 /* 1 with why (for the reload's log line) when an interface lost vosfp's attachment since the last
- * look, or a lost one's interface now exists under an index it did not have at the last look;
- * each is reported once (a reconcile that cannot attach again says why itself, and is not retried
- * every tick). */
+ * look; each loss is reported once (a reconcile that cannot attach again says why itself, and is
+ * not retried every tick). */
 int hook_watch_check(struct hook_watch *w, const struct desired *want, char *why, size_t len);
 
 #endif

@@ -21,6 +21,8 @@ cleanup() {
 	ip link del "$host" 2>/dev/null
 	ip link del "$bridge" 2>/dev/null
 	ip link del "${host}f" 2>/dev/null
+	ip link del "${host}w" 2>/dev/null
+	ip link del "vit$$nx" 2>/dev/null
 	cleanup_netns
 	rm -rf "$work"
 }
@@ -264,15 +266,38 @@ ip link del "${host}f"
 # --- the interface deleted, then made again (networkd, a VLAN or veth re-created): vosfp is back ---
 ip link del "$host"
 wait_for 10 grep -q "error: $host: no such interface; rolled back, previous state kept" "$work/agent.log" &&
-	pass "$host deleted: the daemon saw the loss, and its reattach says why it cannot" ||
+	grep -q "warning: waiting for $host to exist: attaching vosfp as soon as it does" "$work/agent.log" &&
+	pass "$host deleted: the daemon saw the loss, its reattach says why it cannot, and it waits" ||
 	fail "$host deleted: $(tail -n 5 "$work/agent.log")"
 attaches() { grep -c "$host: attached" "$work/agent.log"; }
 attached_more_than() { [ "$(attaches)" -gt "$1" ]; }
 before=$(attaches)
 make_veth || { fail "cannot create the veth again"; exit 1; }
-wait_for 20 attached_more_than "$before" && grep -q "reload: $host is there again" "$work/agent.log" &&
+wait_for 20 attached_more_than "$before" && grep -q "reload: $host exists now" "$work/agent.log" &&
 	pass "$host made again: the daemon attached vosfp by itself" || fail "$host made again: $(tail -n 5 "$work/agent.log")"
 traffic "$host made again: a blocked source dropped" 198.18.1.3 "$REGISTER" 5 $C_BLOCKED
+
+# --- an edit that names an interface before it is made: refused as a whole, then applied by itself ---
+# (an operator adding a VLAN to the config first, then creating it)
+late="${host}w"
+sed "s/^interfaces:/interfaces:\n  - name: $late/" "$work/vosfp.yaml.good" >"$work/vosfp.yaml.tmp"
+sed -i 's/addresses: \[198.18.1.3\]/addresses: [198.18.1.3, 198.18.1.14]/' "$work/vosfp.yaml.tmp"
+mv "$work/vosfp.yaml.tmp" "$work/vosfp.yaml"
+wait_for 20 grep -q "warning: waiting for $late to exist" "$work/agent.log" &&
+	grep -q "error: $late: no such interface; rolled back, previous state kept" "$work/agent.log" &&
+	pass "an edit naming $late before it exists: refused as a whole, the daemon waits for it" ||
+	fail "edit naming a missing interface: $(tail -n 5 "$work/agent.log")"
+traffic "while $late is missing the edit is not applied (198.18.1.14 passes)" 198.18.1.14 "$REGISTER" 3 $C_PASSED
+ip link add "$late" type veth peer name "${peer}w" netns "$ns" && ip link set "$late" up
+late_attached() { ip -d link show dev "$late" | grep -q "prog/xdp"; }
+blocked_soon 198.18.1.14 && late_attached && grep -q "reload: $late exists now" "$work/agent.log" &&
+	pass "$late made: the waiting edit applied by itself (attached, 198.18.1.14 blocked)" ||
+	fail "$late made: $(tail -n 5 "$work/agent.log")"
+traffic "$late made: the edit's blocked source dropped on $host" 198.18.1.14 "$REGISTER" 4 $C_BLOCKED
+cp "$work/vosfp.yaml.good" "$work/vosfp.yaml"
+unblocked_soon 198.18.1.14 && ! late_attached && pass "$late removed from the config: detached" ||
+	fail "$late removed from the config: $(tail -n 3 "$work/agent.log")"
+ip link del "$late"
 
 # --- --down while the daemon runs: refused (the daemon would put everything back within a second) ---
 xdp_prog() { ip -d link show dev "$host" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'; }
@@ -357,11 +382,38 @@ agent_pid=""
 # a real run changes nothing (not even the pin path) and says only that.
 printf 'version: 1\npin_path: %s\ninterfaces:\n  - name: vit%snx\n' "$pin-nx" "$$" >"$work/missing.yaml"
 out=$("$agent" --dry-run -c "$work/missing.yaml" 2>&1)
-[ $? -eq 0 ] && grep -q "warning: interface vit$$nx: no such interface: a real run would fail and change nothing" <<<"$out" &&
+[ $? -eq 0 ] && grep -q "warning: interface vit$$nx: no such interface: --once would fail and change nothing; the daemon waits for it" <<<"$out" &&
 	pass "--dry-run warns of a declared interface that does not exist" || fail "dry run, missing interface: $out"
 out=$("$agent" --once -c "$work/missing.yaml" 2>&1)
 [ $? -eq 1 ] && grep -q "error: vit$$nx: no such interface; rolled back, previous state kept" <<<"$out" && [ ! -e "$pin-nx" ] &&
 	pass "--once with a missing interface: exit 1, says so, creates nothing" || fail "--once, missing interface: $out"
+# The daemon started before the interface exists (a VLAN or bond the network brings up after the
+# unit): it waits, holding its claim and changing nothing, then attaches once the interface is made.
+printf 'blocklist:\n  addresses: [198.18.2.2]\n' >>"$work/missing.yaml"
+"$agent" -c "$work/missing.yaml" 2>"$work/missing.log" &
+agent_pid=$!
+wait_for 20 grep -q "warning: waiting for vit$$nx to exist" "$work/missing.log" && kill -0 "$agent_pid" && [ ! -e "$pin-nx" ] &&
+	pass "daemon started before its interface exists: keeps running, waits, creates nothing" ||
+	fail "daemon, missing interface at start: $(cat "$work/missing.log")"
+out=$("$agent" --down -c "$work/missing.yaml" 2>&1)
+[ $? -eq 1 ] && grep -q "a vosfp-agent daemon (pid $agent_pid) runs on $pin-nx" <<<"$out" &&
+	pass "--down while the daemon waits for its interface: refused (it will attach)" || fail "--down beside a waiting daemon: $out"
+ip link add "vit$$nx" type veth peer name "vit$$ny" netns "$ns" &&
+	ip addr add 198.18.2.1/24 dev "vit$$nx" && ip link set "vit$$nx" up &&
+	ip -n "$ns" addr add 198.18.2.2/24 dev "vit$$ny" && ip -n "$ns" link set "vit$$ny" up &&
+	ip -n "$ns" neigh add 198.18.2.1 lladdr "$(cat "/sys/class/net/vit$$nx/address")" dev "vit$$ny" nud permanent
+nx_blocked() { [ "$(pinned_counter "$pin-nx" $C_BLOCKED)" -eq "$1" ]; }
+if wait_for 20 grep -q "info: vit$$nx: attached" "$work/missing.log" && grep -q "reload: vit$$nx exists now" "$work/missing.log"; then
+	ip netns exec "$ns" "$udp_send" -s 198.18.2.2 198.18.2.1 5060 "$REGISTER" 3
+	wait_for 20 nx_blocked 3 && pass "vit$$nx made: the daemon attached by itself, 3 of 3 from its blocked source dropped" ||
+		fail "vit$$nx made: BLOCKED $(pinned_counter "$pin-nx" $C_BLOCKED), expected 3"
+else
+	fail "vit$$nx made: not attached: $(cat "$work/missing.log")"
+fi
+kill -TERM "$agent_pid" && wait "$agent_pid"
+agent_pid=""
+"$agent" --down -c "$work/missing.yaml" 2>/dev/null
+ip link del "vit$$nx"
 remove_agent_state "$work/missing.yaml" "$pin-nx"
 chmod 755 "$work" && chmod 644 "$work/vosfp.yaml" "$work/block.txt"
 out=$(runuser -u nobody -- "$agent" --dry-run -c "$work/vosfp.yaml" 2>&1)
