@@ -90,7 +90,7 @@ BENCH_SRCS := bench/prog_bench.c bench/floors.c tests/lib/frame.c tests/lib/verd
 	bench/decision_load.c agent/feeds/decision.c agent/feeds/decision_set.c agent/kernel/decision_map.c \
 	agent/kernel/apply.c agent/kernel/pins.c agent/safe_path.c agent/kernel/datapath_clock.c \
 	agent/kernel/autoblock_horizon.c
-FLOOD_BENCH_SRCS := bench/flood_bench.c bench/flood_send.c bench/flood_nic.c tests/lib/frame.c
+FLOOD_BENCH_SRCS := bench/flood_bench.c bench/flood_send.c bench/flood_nic.c bench/floors.c tests/lib/frame.c
 HEADERS := $(wildcard $(BPF_DIR)/*.h agent/*.h agent/*/*.h tests/lib/*.h)
 
 .PHONY: all check test bench demo clean deps unit-tests prog-tests build-tests install uninstall deb print-%

@@ -1,7 +1,10 @@
 /* flood_bench.c - `make bench`'s line-rate figures: one sender floods a veth pair that
  * bench/flood_bench.sh made in namespaces of its own, while the receiving veth runs, in turn, a
  * bare XDP_DROP program and sip_xdp_prog (the agent's, with its maps), both in native mode, on the
- * same frames. Packets are counted by the kernel (the veth's XDP counters, sip_xdp_prog's own).
+ * same frames; with -f, beside the blocked class, bench/floor.bpf.c's floor_blocked too: the least
+ * work a blocked source's drop needs, on sip_xdp_prog's own table, so that a ratio to XDP_DROP can
+ * be told from what touching a flooded packet at all costs on this machine. Packets are counted by
+ * the kernel (the veth's XDP counters, sip_xdp_prog's own).
  * It must never send outside that veth pair: it refuses interfaces that are no veth or that sit in
  * the namespace it was started in, and frames whose addresses are outside 198.18.0.0/15. */
 #include <arpa/inet.h>
@@ -24,6 +27,7 @@
 
 #include "flood_nic.h"
 #include "flood_send.h"
+#include "floors.h"
 #include "frame.h"
 #include "vosfp.h"
 
@@ -65,7 +69,7 @@ static const char *const counter_names[VOSFP_CNT_COUNT] = {
 
 struct opts {
 	const char *send_ns, *send_dev, *recv_ns, *recv_dev;
-	const char *link_pin, *counters_pin, *trivial_obj, *title;
+	const char *link_pin, *counters_pin, *trivial_obj, *floor_obj, *title;
 	double seconds, warmup;
 	int rounds;
 	int by_wall;		/* rank by wall-clock rate (-W), not by CPU-time rate */
@@ -78,6 +82,7 @@ struct run {
 	int counters_fd, ncpus;
 	int drop_fd, sip_fd, attached_fd;
 	int ifindex;
+	struct floors floors;	/* -f: floor_blocked measured beside the blocked class */
 };
 
 struct result {
@@ -343,11 +348,12 @@ static int flood(struct run *r, const struct opts *o, struct result *res)
 	return 0;
 }
 
-/* Flood with the bare XDP_DROP program: every frame the receive path saw was dropped. */
-static int measure_drop(struct run *r, const struct opts *o, struct result *res)
+/* Flood with a program that drops every frame of the flood (the bare XDP_DROP, or floor_blocked
+ * for a source in the table): every frame the receive path saw was dropped. */
+static int measure_drop(struct run *r, const struct opts *o, int fd, const char *name, struct result *res)
 {
 	struct flood_count before, after;
-	int err = attach(r, r->drop_fd);
+	int err = attach(r, fd);
 
 	if (!err)
 		err = settled(r, &before);
@@ -359,7 +365,7 @@ static int measure_drop(struct run *r, const struct opts *o, struct result *res)
 		return err;
 	res->counted = after.packets - before.packets;
 	if (after.drops - before.drops != res->counted) {
-		fprintf(stderr, "flood_bench: XDP_DROP: %s saw %llu frames, dropped %llu\n", r->nic.ifname,
+		fprintf(stderr, "flood_bench: %s: %s saw %llu frames, dropped %llu\n", name, r->nic.ifname,
 			(unsigned long long)res->counted, (unsigned long long)(after.drops - before.drops));
 		return -EPROTO;
 	}
@@ -435,6 +441,8 @@ static void usage(FILE *f)
 		"                  second the flood spent on a CPU: the sender's thread and ksoftirqd)\n"
 		"  -w WARMUP       flood before the window opens (default 0.2)\n"
 		"  -m MAX_PACKETS  bound per flood (default 100000000)\n"
+		"  -f FLOOR_OBJ    also flood floor_blocked of FLOOR_OBJ (bench/floor.bpf.c) beside the\n"
+		"                  blocked class, on the table pinned beside COUNTERS_PIN\n"
 		"Classes:");
 	for (size_t i = 0; i < N_CLASSES; i++)
 		fprintf(f, " %s", classes[i].name);
@@ -447,7 +455,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .seconds = 1, .warmup = 0.2, .rounds = 3, .max_packets = 100000000, .title = "" };
-	while ((c = getopt(argc, argv, "d:r:Ww:m:T:n:i:N:I:l:c:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "d:r:Ww:m:T:n:i:N:I:l:c:t:f:h")) != -1) {
 		switch (c) {
 		case 'd': o->seconds = atof(optarg); break;
 		case 'r': o->rounds = atoi(optarg); break;
@@ -462,6 +470,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'l': o->link_pin = optarg; break;
 		case 'c': o->counters_pin = optarg; break;
 		case 't': o->trivial_obj = optarg; break;
+		case 'f': o->floor_obj = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -486,6 +495,31 @@ static int parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	return 0;
+}
+
+/* The floors on the agent's own maps, pinned beside its counters: floor_blocked looks the flood's
+ * source up in the same 1,000,000-entry table as sip_xdp_prog. */
+static int open_floors(struct run *r, const struct opts *o)
+{
+	const char *slash = strrchr(o->counters_pin, '/');
+	int dir_len = slash ? (int)(slash - o->counters_pin) : 1, blocked, rate, err;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%.*s/blocked_ips", dir_len, slash ? o->counters_pin : ".");
+	blocked = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%.*s/rate_slots", dir_len, slash ? o->counters_pin : ".");
+	rate = bpf_obj_get(path);
+	if (blocked < 0 || rate < 0) {
+		fprintf(stderr, "flood_bench: the agent's blocked_ips and rate_slots pins: %s\n", strerror(errno));
+		err = -errno;
+	} else {
+		err = floors_open(&r->floors, o->floor_obj, blocked, rate, 0);
+	}
+	if (blocked >= 0)
+		close(blocked);
+	if (rate >= 0)
+		close(rate);
+	return err;
 }
 
 static int setup(struct run *r, const struct opts *o, struct bpf_object **drop_obj)
@@ -521,7 +555,9 @@ static int setup(struct run *r, const struct opts *o, struct bpf_object **drop_o
 	if ((r->sip_fd = agent_prog(o->link_pin)) < 0)
 		return r->sip_fd;
 	r->drop_fd = load_drop(o->trivial_obj, drop_obj);
-	return r->drop_fd < 0 ? r->drop_fd : 0;
+	if (r->drop_fd < 0)
+		return r->drop_fd;
+	return o->floor_obj ? open_floors(r, o) : 0;
 }
 
 /* Best and worst of a program's rounds: on a shared host the best is the one least disturbed. */
@@ -568,6 +604,23 @@ static void print_row(const struct flood_class *c, size_t bytes, const struct ro
 	fflush(stdout);
 }
 
+/* floor_blocked beside the blocked class: the share of XDP_DROP that any filter doing a blocked
+ * source's job can keep here. */
+static void print_floor(const struct flood_class *c, const struct rounds *floor, const struct rounds *drop,
+			int by_wall)
+{
+	double ratio = drop->best > 0 ? floor->best / drop->best : 0;
+	double extra = floor->best > 0 && drop->best > 0 ? 1e3 / floor->best - 1e3 / drop->best : 0;
+
+	printf("  %-11s %-38s %5s %6.3f (%5.3f) %6.3f (%5.3f) %6.1f %6.3f  (floor: parse, one lookup in the same table, one counter)\n",
+	       "floor", "floor_blocked, the same frames", "", floor->best, floor->worst, drop->best, drop->worst,
+	       extra, ratio);
+	printf("BENCH flood_floor name=floor_blocked class=%s mpps=%.3f drop_mpps=%.3f ratio=%.3f extra_ns=%.1f basis=%s "
+	       "mpps_worst=%.3f packets=%llu\n", c->name, floor->best, drop->best, ratio, extra,
+	       by_wall ? "wall" : "cpu", floor->worst, (unsigned long long)floor->counted);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { .counters_fd = -1, .drop_fd = -1, .sip_fd = -1, .attached_fd = -1 };
@@ -594,10 +647,12 @@ int main(int argc, char **argv)
 		const struct flood_class *c;
 		struct frame_spec spec = { .family = 4, .src = src, .dst = DST_ADDR, .sport = 5060 };
 		static uint8_t frame[FRAME_MAX];
-		struct rounds sip = { 0 }, drop = { 0 };
+		struct rounds sip = { 0 }, drop = { 0 }, floor = { 0 };
+		int with_floor;
 
 		src[-1] = 0;
 		c = class_named(argv[i]);
+		with_floor = o.floor_obj && c->counter == VOSFP_CNT_BLOCKED;
 		spec.payload = payload;
 		spec.payload_len = payload_of(c->payload, src, payload, sizeof(payload));
 		r.sender.frame = frame;
@@ -613,13 +668,18 @@ int main(int argc, char **argv)
 		for (int round = 0; !err && round < o.rounds; round++) {
 			struct result res = { 0 };
 
-			if (!(err = measure_drop(&r, &o, &res)))
+			if (!(err = measure_drop(&r, &o, r.drop_fd, "XDP_DROP", &res)))
 				add_round(&drop, round, &res, o.by_wall);
+			if (!err && with_floor &&
+			    !(err = measure_drop(&r, &o, r.floors.fds[FLOOR_BLOCKED], "floor_blocked", &res)))
+				add_round(&floor, round, &res, o.by_wall);
 			if (!err && !(err = measure_sip(&r, &o, c, &res)))
 				add_round(&sip, round, &res, o.by_wall);
 		}
 		if (!err)
 			print_row(c, r.sender.len, &sip, &drop, o.by_wall);
+		if (!err && with_floor)
+			print_floor(c, &floor, &drop, o.by_wall);
 	}
 	if (r.attached_fd >= 0) {
 		LIBBPF_OPTS(bpf_xdp_attach_opts, mine, .old_prog_fd = r.attached_fd);
@@ -627,5 +687,6 @@ int main(int argc, char **argv)
 		bpf_xdp_detach(r.ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &mine);
 	}
 	bpf_object__close(drop_obj);
+	floors_close(&r.floors);
 	return err ? 1 : 0;
 }

@@ -53,13 +53,14 @@ agent="$out/vosfp-agent"
 object="$out/sip_logic.bpf.o"
 bench="$out/bench/flood_bench"
 trivial="$out/trivial.bpf.o"
+floor="$out/floor.bpf.o"
 PYTHON=${PYTHON:-$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3 || true)}
 
 die() { echo "flood_bench: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF maps, XDP, network namespaces)"
 for f in "$agent" "$bench"; do [ -x "$f" ] || die "$f missing: run make bench"; done
-for f in "$object" "$trivial"; do [ -r "$f" ] || die "$f missing: run make bench"; done
+for f in "$object" "$trivial" "$floor"; do [ -r "$f" ] || die "$f missing: run make bench"; done
 [ -n "$PYTHON" ] || die "python3 not found (apt-get install python3)"
 [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] || die "/sys/fs/bpf is not a bpf filesystem"
 
@@ -182,7 +183,7 @@ phase() {
 	local title=$1
 	shift
 	"$bench" -d "$seconds" -r "$rounds" "${basis[@]}" -T "$title" -n "/run/netns/$tx_ns" -i "$tx" -N "/run/netns/$rx_ns" -I "$rx" \
-		-l "$pin/links/$idle" -c "$pin/xdp_counters" -t "$trivial" "$@" || die "flood run failed ($title)"
+		-l "$pin/links/$idle" -c "$pin/xdp_counters" -t "$trivial" -f "$floor" "$@" || die "flood run failed ($title)"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

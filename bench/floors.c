@@ -1,5 +1,6 @@
-/* floors.c - loads bench/floor.bpf.c for prog_bench: its maps are sip_xdp_prog's own, so the
- * floors' lookups meet the same tables, and its header_bytes is set before load. */
+/* floors.c - loads bench/floor.bpf.c for prog_bench and flood_bench: its maps are
+ * sip_xdp_prog's own, so the floors' lookups meet the same tables, and its header_bytes is set
+ * before load. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +42,7 @@ int floors_open(struct floors *f, const char *path, int blocked_ips_fd, int rate
 	f->obj = bpf_object__open_file(path, NULL);
 	if (!f->obj) {
 		err = -errno;
-		fprintf(stderr, "prog_bench: cannot open %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "floors: cannot open %s: %s\n", path, strerror(-err));
 		return err;
 	}
 	blocked = bpf_object__find_map_by_name(f->obj, "blocked_ips");
@@ -61,7 +62,7 @@ int floors_open(struct floors *f, const char *path, int blocked_ips_fd, int rate
 			err = f->fds[i];
 	}
 	if (err)
-		fprintf(stderr, "prog_bench: cannot load %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "floors: cannot load %s: %s\n", path, strerror(-err));
 	return err;
 }
 

@@ -1,4 +1,4 @@
-/* floors.h - the lower-bound programs of bench/floor.bpf.c, loaded for prog_bench. */
+/* floors.h - the lower-bound programs of bench/floor.bpf.c, loaded for prog_bench and flood_bench. */
 #ifndef VOSFP_BENCH_FLOORS_H
 #define VOSFP_BENCH_FLOORS_H
 
