@@ -4,8 +4,9 @@
 # (reload on a list edit and on SIGHUP, GET /metrics, SIGTERM), --check-list and --down, once with a
 # config that has no scanners section (an empty scanner_tokens map: qsort(NULL, 0) in
 # read_scanners before) and once with every section (lists of both families, an interface file,
-# rate limit, a restored auto-block, scanners). A mode passes on its exit code and a stderr with no
-# sanitizer report. Its own pin path, veth pair and processes, removed however it exits.
+# rate limit, a restored auto-block, scanners), and a daemon that waits for an interface made after
+# it started. A mode passes on its exit code and a stderr with no sanitizer report. Its own pin
+# path, veth pairs and processes, removed however it exits.
 # shellcheck disable=SC2015,SC2317 # "check && pass || fail" lines; cleanup called through the trap
 set -uo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -16,7 +17,7 @@ agent="$VOSFP_ROOT/build/san/vosfp-agent"
 client="$VOSFP_ROOT/tests/lib/metrics_client.py"
 work=$(mktemp -d /tmp/vosfp-harden-input-san.XXXXXX)
 pin=/sys/fs/bpf/vosfp-harden-input-san
-host="hisan$$h" peer="hisan$$p"
+host="hisan$$h" peer="hisan$$p" late="hisan$$w"
 daemon_pid=""
 
 cleanup() {
@@ -26,6 +27,7 @@ cleanup() {
 	fi
 	remove_agent_state "$work/plain.yaml" "$pin"
 	ip link del "$host" 2>/dev/null
+	ip link del "$late" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -122,6 +124,19 @@ grep -q "auto-block: restored 1 of 1 live entry" "$work/err" && grep -q "restore
 	grep -q "$peer: attached" "$work/once-full.err" &&
 	pass "full: the daemon restored the auto-block and the repeat history, attached the interface file's interface" ||
 	fail "full: daemon log: $(head -n 5 "$work/err")"
+# The daemon waiting for a declared interface that does not exist yet, then attaching it.
+printf '%s\n  - name: %s\n' "$head" "$late" >"$work/late.yaml"
+"$agent" -c "$work/late.yaml" 2>"$work/late.log" &
+daemon_pid=$!
+wait_for 20 grep -q "waiting for $late to exist" "$work/late.log" || fail "late: the daemon does not wait: $(tail -n 3 "$work/late.log")"
+ip link add "$late" type veth peer name "${late}p" && ip link set "$late" up
+wait_for 20 grep -q "$late: attached" "$work/late.log" || fail "late: not attached: $(tail -n 3 "$work/late.log")"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+rc=$?
+daemon_pid=""
+cp "$work/late.log" "$work/err"
+clean "late: the daemon waits for a missing interface, attaches it once made, exits on SIGTERM" 0 $rc
 "$agent" --check-list --canonical "$work/block.txt" >/dev/null 2>"$work/err"; clean "--check-list --canonical" 0 $?
 "$agent" --down -c "$work/full.yaml" 2>"$work/err"; clean "--down" 0 $?
 [ ! -e "$pin" ] && pass "--down removed $pin" || fail "--down left $pin"
