@@ -103,6 +103,9 @@ for c in blocked options malformed decision scanner rate_limited auto_blocked; d
 		fail "flood row $c missing or malformed"
 	fi
 done
+# The blocked floor, flooded in the same turns: every frame dropped (flood_bench checks it).
+grep -Eq "^BENCH flood_floor name=floor_blocked class=blocked mpps=[0-9.]+ drop_mpps=[0-9.]+ ratio=[0-9.]+ " <<<"$log" &&
+	pass "flood row floor_blocked beside the blocked class" || fail "flood row floor_blocked missing or malformed"
 if ! ip netns list | grep -q "vosfp-flood-.*-[0-9]" && ! compgen -G "/sys/fs/bpf/vosfp-flood-*" >/dev/null &&
 	! pgrep -f "crowdsec_fake_lapi.py 18141 flood-bench-key" >/dev/null; then
 	pass "flood_bench.sh leaves no namespace, pin or fake LAPI behind"
