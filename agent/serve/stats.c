@@ -472,7 +472,18 @@ int stats_print(const char *pin_path, int json, FILE *out)
 	int ret = stats_collect(pin_path, NULL, &s, err, sizeof(err));
 
 	if (ret) {
-		fprintf(stderr, "vosfp-agent: %s\n", err);
+		pid_t daemon = ret == -ENOENT ? daemon_claim_holder(pin_path) : 0;
+		char who[32] = "pid unknown";
+
+		/* A daemon that has applied nothing yet (after a boot, waiting for an interface the
+		 * network makes later) holds its claim with no pins. */
+		if (daemon > 0)
+			snprintf(who, sizeof(who), "pid %ld", (long)daemon);
+		if (daemon > 0 || daemon == DAEMON_CLAIM_HELD_PID_UNKNOWN)
+			fprintf(stderr, "vosfp-agent: nothing is pinned at %s yet: the daemon (%s) runs on it and has applied nothing; its log says what it waits for (an interface to exist, say)\n",
+				pin_path, who);
+		else
+			fprintf(stderr, "vosfp-agent: %s\n", err);
 		return ret;
 	}
 	s.daemon_pid = daemon_claim_holder(pin_path);

@@ -395,6 +395,9 @@ agent_pid=$!
 wait_for 20 grep -q "warning: waiting for vit$$nx to exist" "$work/missing.log" && kill -0 "$agent_pid" && [ ! -e "$pin-nx" ] &&
 	pass "daemon started before its interface exists: keeps running, waits, creates nothing" ||
 	fail "daemon, missing interface at start: $(cat "$work/missing.log")"
+out=$("$agent" --stats -c "$work/missing.yaml" 2>&1)
+[ $? -eq 1 ] && grep -q "nothing is pinned at $pin-nx yet: the daemon (pid $agent_pid) runs on it and has applied nothing" <<<"$out" &&
+	pass "--stats while the daemon waits: nothing pinned yet, the daemon named" || fail "--stats beside a waiting daemon: $out"
 out=$("$agent" --down -c "$work/missing.yaml" 2>&1)
 [ $? -eq 1 ] && grep -q "a vosfp-agent daemon (pid $agent_pid) runs on $pin-nx" <<<"$out" &&
 	pass "--down while the daemon waits for its interface: refused (it will attach)" || fail "--down beside a waiting daemon: $out"
