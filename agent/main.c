@@ -337,7 +337,8 @@ static void daemon_free(struct daemon *dm, struct list_cache *cache, struct desi
  * restart or a reboot) waits for a valid edit of the config or a list file it names, as a running
  * agent would; a declared interface that does not exist (a VLAN or bond the network configuration
  * makes after this unit started) waits for it, or for an edit. The daemon holds its claim on the
- * pins meanwhile: it attaches them as soon as it can. Any other failure is returned. *stop says
+ * pins the config names meanwhile (a config too broken to name them: none), so --down refuses
+ * rather than remove what it would put back. Any other failure is returned. *stop says
  * SIGTERM/SIGINT came first. */
 static enum reconcile_result await_first_good(struct daemon *dm, const char *config, struct desired *want,
 					      struct list_cache *cache, int *raced, enum reconcile_result r,
@@ -352,7 +353,7 @@ static enum reconcile_result await_first_good(struct daemon *dm, const char *con
 	while (r == RECONCILE_INVALID || (r == RECONCILE_FAILED && dm->awaited.count)) {
 		enum watch_event ev = WATCH_RELOAD;
 
-		if (r == RECONCILE_FAILED)
+		if (want->pin_path[0])
 			daemon_claim_follow(&dm->claim, want->pin_path);
 		if (*raced)
 			snprintf(why, sizeof(why), "a file changed while it was being read");

@@ -357,13 +357,15 @@ static void check_limit(const struct config_file *cf, const char *list, const st
 }
 
 /* An invalid desired state keeps only the files it read, with their stamps: a daemon waiting for
- * a valid edit must see a fix made in a list file as well as in the config. */
+ * a valid edit must see a fix made in a list file as well as in the config; and the pin path the
+ * config names, whose pins that daemon keeps (daemon_claim.h). */
 static void desired_keep_files(struct desired *s)
 {
 	struct desired files = { .list_files = s->list_files, .list_stamps = s->list_stamps,
 				 .list_file_count = s->list_file_count, .config_stamp = s->config_stamp };
 
 	memcpy(files.config_path, s->config_path, sizeof(files.config_path));
+	memcpy(files.pin_path, s->pin_path, sizeof(files.pin_path));
 	s->list_files = NULL;
 	s->list_stamps = NULL;
 	s->list_file_count = 0;

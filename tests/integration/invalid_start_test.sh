@@ -110,6 +110,10 @@ logged "block.txt:2: '198.19.168.3/8' has host bits set" && pass "the bad line i
 [ "$(pinned_state)" = "$before" ] && pass "nothing changed: same program id, same blocklist ($(tr '\n' ' ' <<<"$before"))" ||
 	fail "pinned state changed: $(tr '\n' ' ' <<<"$before") -> $(pinned_state | tr '\n' ' ')"
 dropped "the running policy still drops the blocked source" 198.19.168.2 30
+out=$("$agent" --down -c "$work/vosfp.yaml" 2>&1)
+[ $? -eq 1 ] && grep -q "a vosfp-agent daemon (pid $agent_pid) runs on $pin" <<<"$out" && [ "$(pinned_state)" = "$before" ] &&
+	pass "--down while the agent waits for a valid edit: refused, names it, nothing removed" ||
+	fail "--down beside the waiting agent: $out"
 printf '198.19.168.2\n198.19.168.3\n' >"$work/block.txt"
 wait_for 5 blocked 198.19.168.3 && pass "the fixed list file is applied without a restart or SIGHUP" ||
 	fail "the fix was not applied: $(tail -3 "$work/agent.log")"
