@@ -195,7 +195,8 @@ struct daemon {
 	struct feed *feed;			/* the crowdsec section's (its network is a thread's) */
 	struct hook_watch hooks;		/* the XDP attachments of the last good reconcile */
 	struct iface_wait awaited;		/* declared interfaces the last failed one missed */
-	struct daemon_claim claim;		/* on the last good reconcile's pin_path */
+	struct daemon_claim claim;		/* on the last good reconcile's pin_path (at start, the
+						 * config's, while it waits) */
 	int feed_slot;				/* its eventfd's index in the pollfds, -1: none */
 };
 
